@@ -1,0 +1,45 @@
+# Tessera build, test and run targets. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+NODE ?= node
+TAP_FILES ?= dist/**/*.test.js
+
+.PHONY: help deps build lint test test-only bench soak demo clean vectors
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci
+	@touch $@
+
+deps: node_modules/.package-lock.json ## install npm dependencies (npm ci)
+
+build: deps ## compile TypeScript to dist/
+	rm -rf dist
+	npx tsc -p tsconfig.json
+
+lint: deps ## eslint over every source
+	npx eslint --max-warnings 0 .
+
+test: build lint test-only ## build, lint and run the whole suite (what CI runs)
+
+test-only: ## run the compiled suite without rebuilding
+	@mkdir -p .tap
+	npx tap $(TAP_FILES) 2>&1 | tee .tap/last-run.log
+	@$(NODE) scripts/test-summary.mjs .tap/last-run.log
+
+bench: build ## benchmarks against their physical floors; writes bench/last-run.json
+	$(NODE) dist/scripts/bench.js
+
+soak: build ## long fuzz and fault loops (not part of make test)
+	$(NODE) dist/scripts/soak.js
+
+vectors: build ## regenerate test/vectors/*.json from fixed seeds
+	$(NODE) dist/scripts/gen-vectors.js
+
+demo: build ## a scripted day of offline payments on embedded defaults; writes demo-out/
+	$(NODE) dist/scripts/demo.js $(DEMO_ARGS)
+
+clean: ## remove build output
+	rm -rf dist .tap coverage demo-out

@@ -1,0 +1,71 @@
+// The one error class of Tessera: every failure carries a stable, machine-readable code.
+
+/** Stable error codes. Add new ones at the end of a group; never rename one (logs, CLIs and scripts match on them). */
+export const ERROR_CODES = [
+  // configuration and files
+  'CONFIG_INVALID',
+  'CONFIG_NOT_FOUND',
+  'KEY_PERMISSIONS',
+  'KEY_INVALID',
+  'FILE_WRITE_FAILED',
+  // storage
+  'DB_CORRUPT',
+  'DB_TOO_NEW',
+  'DB_WRITE_FAILED',
+  'JOURNAL_TAMPERED',
+  // devices
+  'SCANNER_DISCONNECTED',
+  'SCANNER_OPEN_FAILED',
+  'PRINTER_UNAVAILABLE',
+  'PRINTER_PAPER_OUT',
+  'PRINTER_COVER_OPEN',
+  'PRINTER_ERROR',
+  'PRINTER_TIMEOUT',
+  'DISPLAY_UNSUPPORTED',
+  'DISPLAY_OPEN_FAILED',
+  'DEVICE_NOT_FOUND',
+  // protocol and checkout
+  'PROTOCOL_ENCODE',
+  'PAYMENT_BUSY',
+  'PAYMENT_NOT_FOUND',
+  'PAYMENT_STATE',
+  // sync and network
+  'BROKER_UNREACHABLE',
+  'SYNC_TIMEOUT',
+  // control API / CLI
+  'DAEMON_UNREACHABLE',
+  'API_BAD_REQUEST',
+  'API_UNAUTHORIZED',
+  'USAGE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TesseraError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isTesseraError(e: unknown, code?: ErrorCode): e is TesseraError {
+  return e instanceof TesseraError && (code === undefined || e.code === code);
+}
+
+/** A message safe to show a person for anything thrown. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,5 @@
+// Public surface of common/: the pieces every part of Tessera shares (errors, bus, logging, clock).
+export * from './errors.js';
+export * from './bus.js';
+export * from './log.js';
+export * from './clock.js';
