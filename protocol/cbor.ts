@@ -1,0 +1,178 @@
+// Strict deterministic CBOR (RFC 8949 §4.2.1) for the subset Tessera uses: ints, bytes, text, arrays, maps, tag 18.
+import { compareBytes, concat, fromUtf8, utf8 } from './bytes.js';
+
+/**
+ * The CBOR data model we accept. Integers are JS numbers within ±(2^53−1); maps have integer keys
+ * only (all our objects use small integer keys, COSE headers included). Nothing else exists here:
+ * no floats, no simple values, no indefinite lengths, no tags but COSE_Sign1's 18.
+ */
+export type CborValue = number | Uint8Array | string | CborValue[] | CborMap | CborTag;
+export type CborMap = Map<number, CborValue>;
+export interface CborTag {
+  tag: number;
+  value: CborValue;
+}
+
+export class CborError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CborError';
+  }
+}
+
+export const CBOR_LIMITS = { maxDepth: 8, maxItems: 256 } as const;
+
+function head(major: number, n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new CborError(`length/value out of range: ${n}`);
+  const m = major << 5;
+  if (n < 24) return Uint8Array.of(m | n);
+  if (n < 0x100) return Uint8Array.of(m | 24, n);
+  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
+  if (n < 0x100000000) return Uint8Array.of(m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+  const hi = Math.floor(n / 0x100000000);
+  const lo = n >>> 0;
+  return Uint8Array.of(m | 27, 0, 0, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
+}
+
+/** Encodes deterministically: shortest heads, definite lengths, map keys sorted by their encoding. */
+export function encodeCbor(v: CborValue): Uint8Array {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new CborError(`not a safe integer: ${v}`);
+    return v >= 0 ? head(0, v) : head(1, -1 - v);
+  }
+  if (v instanceof Uint8Array) return concat(head(2, v.length), v);
+  if (typeof v === 'string') {
+    const b = utf8(v);
+    return concat(head(3, b.length), b);
+  }
+  if (Array.isArray(v)) return concat(head(4, v.length), ...v.map(encodeCbor));
+  if (v instanceof Map) {
+    const entries = [...v.entries()].map(([k, val]) => [encodeCbor(k), encodeCbor(val)] as const);
+    entries.sort((a, b) => compareBytes(a[0], b[0]));
+    const parts: Uint8Array[] = [head(5, entries.length)];
+    for (const [k, val] of entries) parts.push(k, val);
+    return concat(...parts);
+  }
+  return concat(head(6, v.tag), encodeCbor(v.value));
+}
+
+class Reader {
+  pos = 0;
+  items = 0;
+  constructor(
+    readonly buf: Uint8Array,
+    readonly maxItems: number,
+  ) {}
+
+  byte(): number {
+    const b = this.buf[this.pos];
+    if (b === undefined) throw new CborError('truncated');
+    this.pos++;
+    return b;
+  }
+
+  take(n: number): Uint8Array {
+    if (n > this.buf.length - this.pos) throw new CborError('truncated');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+}
+
+function readArg(r: Reader, info: number): number {
+  if (info < 24) return info;
+  let n: number;
+  let min: number;
+  switch (info) {
+    case 24:
+      n = r.byte();
+      min = 24;
+      break;
+    case 25:
+      n = (r.byte() << 8) | r.byte();
+      min = 0x100;
+      break;
+    case 26:
+      n = ((r.byte() << 24) | (r.byte() << 16) | (r.byte() << 8) | r.byte()) >>> 0;
+      min = 0x10000;
+      break;
+    case 27: {
+      const hi = ((r.byte() << 24) | (r.byte() << 16) | (r.byte() << 8) | r.byte()) >>> 0;
+      const lo = ((r.byte() << 24) | (r.byte() << 16) | (r.byte() << 8) | r.byte()) >>> 0;
+      if (hi > 0x1fffff) throw new CborError('integer beyond 2^53');
+      n = hi * 0x100000000 + lo;
+      min = 0x100000000;
+      break;
+    }
+    default:
+      throw new CborError(info === 31 ? 'indefinite length' : `reserved additional info ${info}`);
+  }
+  if (n < min) throw new CborError('non-shortest integer or length');
+  return n;
+}
+
+function readItem(r: Reader, depth: number): CborValue {
+  if (depth > CBOR_LIMITS.maxDepth) throw new CborError('nesting too deep');
+  if (++r.items > r.maxItems) throw new CborError('too many items');
+  const ib = r.byte();
+  const major = ib >> 5;
+  const info = ib & 0x1f;
+  if (major === 7) throw new CborError('floats and simple values are not allowed');
+  const n = readArg(r, info);
+  switch (major) {
+    case 0:
+      return n;
+    case 1:
+      if (n >= Number.MAX_SAFE_INTEGER) throw new CborError('negative integer beyond 2^53');
+      return -1 - n;
+    case 2:
+      return new Uint8Array(r.take(n));
+    case 3:
+      try {
+        return fromUtf8(r.take(n));
+      } catch (e) {
+        if (e instanceof CborError) throw e;
+        throw new CborError('invalid UTF-8 in text string');
+      }
+    case 4: {
+      if (n > r.maxItems) throw new CborError('too many items');
+      const out: CborValue[] = [];
+      for (let i = 0; i < n; i++) out.push(readItem(r, depth + 1));
+      return out;
+    }
+    case 5: {
+      if (n > r.maxItems) throw new CborError('too many items');
+      const m: CborMap = new Map();
+      let prevKey: Uint8Array | undefined;
+      for (let i = 0; i < n; i++) {
+        const start = r.pos;
+        const k = readItem(r, depth + 1);
+        if (typeof k !== 'number') throw new CborError('map key is not an integer');
+        const keyBytes = r.buf.subarray(start, r.pos);
+        if (prevKey !== undefined) {
+          const c = compareBytes(prevKey, keyBytes);
+          if (c === 0) throw new CborError(`duplicate map key ${k}`);
+          if (c > 0) throw new CborError('map keys not in canonical order');
+        }
+        prevKey = keyBytes;
+        m.set(k, readItem(r, depth + 1));
+      }
+      return m;
+    }
+    default: // 6: tag
+      if (n !== 18) throw new CborError(`unsupported tag ${n}`);
+      return { tag: n, value: readItem(r, depth + 1) };
+  }
+}
+
+/** Decodes exactly one item that spans all of `buf`; throws CborError on anything non-canonical. */
+export function decodeCbor(buf: Uint8Array, maxItems: number = CBOR_LIMITS.maxItems): CborValue {
+  const r = new Reader(buf, maxItems);
+  const v = readItem(r, 0);
+  if (r.pos !== buf.length) throw new CborError('trailing bytes');
+  return v;
+}
+
+export function isMap(v: CborValue): v is CborMap {
+  return v instanceof Map;
+}

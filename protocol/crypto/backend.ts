@@ -1,0 +1,90 @@
+// The crypto seam: ES256 sign/verify behind one interface, so node:crypto and @noble/curves are interchangeable.
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { p256 } from '@noble/curves/nist.js';
+
+/** P-256 group order n and n/2, for the low-S rule. */
+export const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const HALF_N = P256_N >> 1n;
+
+export interface CryptoBackend {
+  readonly name: 'node' | 'noble';
+  /**
+   * True when `signature` (64-byte r||s, already checked low-S by the caller) is a valid ECDSA
+   * P-256/SHA-256 signature of `message` under `publicKey` (33-byte compressed SEC1). Never throws:
+   * a malformed key or signature is simply invalid.
+   */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** Signs with a 32-byte secret scalar; always returns a low-S 64-byte r||s signature. */
+  sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
+}
+
+export function sha256(b: Uint8Array): Uint8Array {
+  return nobleSha256(b);
+}
+
+function bytesToBigint(b: Uint8Array): bigint {
+  let n = 0n;
+  for (const x of b) n = (n << 8n) | BigInt(x);
+  return n;
+}
+
+export function bigintTo32(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return out;
+}
+
+/** r and s in [1, n−1] and s ≤ n/2: the one encoding of each signature we accept (no malleability). */
+export function isCanonicalSignature(sig: Uint8Array): boolean {
+  if (sig.length !== 64) return false;
+  const r = bytesToBigint(sig.subarray(0, 32));
+  const s = bytesToBigint(sig.subarray(32));
+  return r > 0n && r < P256_N && s > 0n && s <= HALF_N;
+}
+
+/** Maps a high-S signature to its low-S twin (both verify; we only ever emit and accept the low one). */
+export function normalizeLowS(sig: Uint8Array): Uint8Array {
+  const s = bytesToBigint(sig.subarray(32));
+  if (s <= HALF_N) return sig;
+  const out = new Uint8Array(64);
+  out.set(sig.subarray(0, 32));
+  out.set(bigintTo32(P256_N - s), 32);
+  return out;
+}
+
+/** Key pair helpers shared by both backends (key generation and parsing are noble's in either case). */
+export function generateSecretKey(): Uint8Array {
+  return p256.utils.randomSecretKey();
+}
+
+export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
+  return p256.getPublicKey(secretKey, true);
+}
+
+/** Accepts compressed (33) or uncompressed (65) SEC1 and returns compressed; throws on a point not on the curve. */
+export function compressPublicKey(pub: Uint8Array): Uint8Array {
+  return p256.Point.fromBytes(pub).toBytes(true);
+}
+
+export function isValidPublicKey(pub: Uint8Array): boolean {
+  try {
+    p256.Point.fromBytes(pub);
+    return pub.length === 33;
+  } catch {
+    return false;
+  }
+}
+
+/** kid: the first 8 bytes of SHA-256 of the compressed public key (protocol §kid). */
+export function keyId(publicKey: Uint8Array): Uint8Array {
+  return sha256(publicKey).subarray(0, 8);
+}
+
+export function equalKid(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

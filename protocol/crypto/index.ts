@@ -1,0 +1,20 @@
+// Crypto backends: choose node:crypto on Node (fast), @noble/curves elsewhere (portable).
+import { NodeBackend } from './node.js';
+import { NobleBackend } from './noble.js';
+import type { CryptoBackend } from './backend.js';
+
+export * from './backend.js';
+export { NodeBackend } from './node.js';
+export { NobleBackend } from './noble.js';
+
+let defaultBackend: CryptoBackend | undefined;
+
+/** The backend used when a caller passes none: node:crypto. */
+export function getDefaultBackend(): CryptoBackend {
+  defaultBackend ??= new NodeBackend();
+  return defaultBackend;
+}
+
+export function backendByName(name: 'node' | 'noble'): CryptoBackend {
+  return name === 'node' ? new NodeBackend() : new NobleBackend();
+}
