@@ -1,0 +1,5 @@
+// Public surface of the terminal store.
+export * from './open.js';
+export * from './store.js';
+export * from './verify-journal.js';
+export { SCHEMA_VERSION } from './migrations.js';

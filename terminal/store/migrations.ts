@@ -1,0 +1,62 @@
+// Schema migrations by PRAGMA user_version: each entry upgrades from its index to index+1.
+
+export const MIGRATIONS: readonly string[] = [
+  // 0 → 1: journal, replay guard, purse state, deny list, fleet state, key/value state.
+  `
+  CREATE TABLE journal (
+    idx INTEGER PRIMARY KEY,
+    tx_id BLOB NOT NULL,
+    record BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    decision INTEGER NOT NULL,
+    reason INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    currency TEXT,
+    purse_id BLOB,
+    seq INTEGER,
+    time_ms INTEGER NOT NULL,
+    latency_us INTEGER,
+    reference TEXT
+  );
+  CREATE INDEX journal_tx ON journal(tx_id);
+  CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+    BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
+  CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+    BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
+
+  -- The replay guard: one approved payment per purse sequence, one per transaction id.
+  CREATE TABLE payments (
+    purse_id BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    tx_id BLOB NOT NULL UNIQUE,
+    journal_idx INTEGER NOT NULL REFERENCES journal(idx),
+    amount INTEGER NOT NULL,
+    cumulative INTEGER NOT NULL,
+    PRIMARY KEY (purse_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments
+    BEGIN SELECT RAISE(ABORT, 'payments are append-only'); END;
+
+  CREATE TABLE purses (
+    purse_id BLOB PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    last_cumulative INTEGER NOT NULL,
+    total_charged INTEGER NOT NULL,
+    payments INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE denylist (purse_id BLOB PRIMARY KEY) WITHOUT ROWID;
+
+  CREATE TABLE fleet (
+    kind TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    issued_at INTEGER NOT NULL,
+    applied_at_ms INTEGER NOT NULL
+  );
+
+  CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

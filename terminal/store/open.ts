@@ -1,0 +1,73 @@
+// Opens the terminal database safely: WAL + FULL sync, integrity check, migrations, and refusals that touch nothing.
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { TesseraError } from '#common';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export type Db = Database.Database;
+export type DbFactory = (path: string, options: Database.Options) => Db;
+
+export const defaultFactory: DbFactory = (path, options) => new Database(path, options);
+
+function corrupt(path: string, why: string, cause?: unknown): TesseraError {
+  return new TesseraError(
+    'DB_CORRUPT',
+    `database ${path} is damaged (${why}); it was not modified. Restore it from backup or move it aside to start empty (payments in it would be lost).`,
+    { cause, details: { path } },
+  );
+}
+
+/**
+ * Opens (or creates) the database. A corrupt file, or one written by a newer Tessera, is refused
+ * with a clear error and left exactly as it was: never deleted, never silently recreated.
+ */
+export function openDatabase(path: string, opts: { readonly?: boolean; factory?: DbFactory } = {}): Db {
+  const factory = opts.factory ?? defaultFactory;
+  const existed = path !== ':memory:' && existsSync(path);
+  let db: Db;
+  try {
+    // Open read-only first when the file exists: checking it must not write (WAL setup would).
+    db = factory(path, { readonly: existed || opts.readonly === true, fileMustExist: existed || opts.readonly === true });
+  } catch (e) {
+    throw new TesseraError('DB_CORRUPT', `cannot open database ${path}: ${(e as Error).message}`, { cause: e, details: { path } });
+  }
+  try {
+    if (existed) {
+      let check: string;
+      try {
+        check = String(db.pragma('quick_check', { simple: true }));
+      } catch (e) {
+        throw corrupt(path, (e as Error).message, e);
+      }
+      if (check !== 'ok') throw corrupt(path, `integrity check: ${check}`);
+      const version = Number(db.pragma('user_version', { simple: true }));
+      if (version > SCHEMA_VERSION) {
+        throw new TesseraError('DB_TOO_NEW', `database ${path} has schema ${version}, newer than this Tessera (${SCHEMA_VERSION}); upgrade Tessera, the file was not modified`, {
+          details: { path, version },
+        });
+      }
+      if (opts.readonly) return db;
+      db.close();
+      db = factory(path, { fileMustExist: true });
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+function migrate(db: Db): void {
+  const from = Number(db.pragma('user_version', { simple: true }));
+  for (let v = from; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,197 @@
+import t, { type Test } from 'tap';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isTesseraError, ManualClock } from '#common';
+import { KeySigner, seededBytes, seededSecret } from '#protocol';
+import { Store, verifyJournal, openDatabase, SCHEMA_VERSION } from './index.js';
+import { TrustedClock } from '../time.js';
+
+const signer = new KeySigner(seededSecret('store-test/terminal'));
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function newStore(t: Test, path = join(tempDir(t), 'terminal.db')): Store {
+  const s = new Store({ path, terminalId: 'T-1', signer });
+  s.start();
+  t.teardown(() => s.stop());
+  return s;
+}
+
+const purseA = seededBytes('purse-a', 16);
+const approved = (seq: number, amount = 100) => ({
+  txId: seededBytes(`tx-${seq}`, 32),
+  payment: seededBytes(`pay-${seq}`, 32),
+  approved: true,
+  reason: 0,
+  amountCharged: amount,
+  currency: 'EUR',
+  purseId: purseA,
+  seq,
+  cumulative: seq * amount,
+  timeMs: 1_800_000_000_000 + seq,
+});
+
+t.test('appends a signed hash chain that verifies, across a reopen', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const s = new Store({ path, terminalId: 'T-1', signer });
+  s.start();
+  await s.appendDecision(approved(1));
+  await s.appendDecision({ ...approved(2), approved: false, reason: 13 });
+  s.stop();
+  const s2 = new Store({ path, terminalId: 'T-1', signer });
+  s2.start();
+  t.teardown(() => s2.stop());
+  t.equal(s2.journalHead, 2);
+  const row = await s2.appendDecision(approved(3));
+  t.equal(row.idx, 3);
+  const check = verifyJournal(s2.handle, signer.publicKey, { terminalId: 'T-1' });
+  t.same({ ok: check.ok, records: check.records }, { ok: true, records: 3 });
+  t.same(s2.purseState(purseA), { lastSeq: 3, lastCumulative: 300, totalCharged: 200, payments: 2 }, 'declines do not move purse state');
+  t.equal(s2.findApproved(approved(1).txId)?.idx, 1);
+  t.equal(s2.findApproved(approved(2).txId), undefined, 'a declined payment is not an approval');
+});
+
+t.test('the replay guard refuses the same purse sequence twice; the journal refuses UPDATE and DELETE', async (t) => {
+  const s = newStore(t);
+  await s.appendDecision(approved(1));
+  await t.rejects(s.appendDecision({ ...approved(1), txId: seededBytes('other', 32) }), { code: 'DB_WRITE_FAILED', details: { replay: true } });
+  t.equal(s.journalHead, 1, 'the failed append left no record and no chain gap');
+  t.throws(() => s.handle.prepare('UPDATE journal SET amount = 1').run(), /append-only/);
+  t.throws(() => s.handle.prepare('DELETE FROM journal').run(), /append-only/);
+  const next = await s.appendDecision(approved(2));
+  t.equal(next.idx, 2);
+  t.ok(verifyJournal(s.handle, signer.publicKey).ok);
+});
+
+t.test('storage full: the append fails with DB_WRITE_FAILED and nothing recorded is lost', async (t) => {
+  const s = newStore(t);
+  for (let i = 1; i <= 5; i++) await s.appendDecision(approved(i));
+  const pages = Number(s.handle.pragma('page_count', { simple: true }));
+  s.handle.pragma(`max_page_count = ${pages}`);
+  let failed = 0;
+  for (let i = 6; i <= 200 && failed === 0; i++) {
+    try {
+      await s.appendDecision({ ...approved(i), payment: seededBytes(`big-${i}`, 32).fill(i % 256) });
+    } catch (e) {
+      t.ok(isTesseraError(e, 'DB_WRITE_FAILED'), 'a storage error, not a crash');
+      failed = i;
+    }
+  }
+  t.ok(failed > 0, 'the database filled up');
+  const check = verifyJournal(s.handle, signer.publicKey);
+  t.ok(check.ok, 'the chain still verifies');
+  t.equal(check.records, failed - 1, 'every record committed before the failure is there');
+});
+
+t.test('a corrupt file is refused with DB_CORRUPT and left byte-for-byte untouched', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const s = new Store({ path, terminalId: 'T-1', signer });
+  s.start();
+  for (let i = 1; i <= 20; i++) await s.appendDecision(approved(i));
+  s.stop();
+  const buf = readFileSync(path);
+  buf.fill(0x5a, 4096, 8192); // overwrite the second page
+  writeFileSync(path, buf);
+  const before = createHash('sha256').update(readFileSync(path)).digest('hex');
+  t.throws(() => openDatabase(path), { code: 'DB_CORRUPT' });
+  t.equal(createHash('sha256').update(readFileSync(path)).digest('hex'), before);
+
+  const garbage = join(tempDir(t), 'garbage.db');
+  writeFileSync(garbage, 'this is not a database, but someone put it here');
+  t.throws(() => openDatabase(garbage), { code: 'DB_CORRUPT' });
+  t.equal(readFileSync(garbage, 'utf8'), 'this is not a database, but someone put it here');
+});
+
+t.test('a database from a newer Tessera is refused with DB_TOO_NEW', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const raw = new Database(path);
+  raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  raw.close();
+  t.throws(() => openDatabase(path), { code: 'DB_TOO_NEW' });
+  const again = new Database(path, { readonly: true });
+  t.equal(Number(again.pragma('user_version', { simple: true })), SCHEMA_VERSION + 1);
+  again.close();
+});
+
+t.test('verifyJournal finds the first tampered, reordered or missing record', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const s = new Store({ path, terminalId: 'T-1', signer });
+  s.start();
+  for (let i = 1; i <= 5; i++) await s.appendDecision(approved(i));
+  s.stop();
+  const raw = new Database(path);
+  t.teardown(() => raw.close());
+  raw.exec('DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;');
+  raw.prepare('UPDATE journal SET amount = 1 WHERE idx = 3').run();
+  let r = verifyJournal(raw, signer.publicKey);
+  t.match(r, { ok: false, firstBadIndex: 3 });
+  raw.prepare('UPDATE journal SET amount = 100 WHERE idx = 3').run();
+  t.ok(verifyJournal(raw, signer.publicKey).ok, 'restored');
+  const rec = raw.prepare('SELECT record FROM journal WHERE idx = 4').get() as { record: Buffer };
+  rec.record.writeUInt8(rec.record.readUInt8(rec.record.length - 1) ^ 1, rec.record.length - 1);
+  raw.prepare('UPDATE journal SET record = ? WHERE idx = 4').run(rec.record);
+  r = verifyJournal(raw, signer.publicKey);
+  t.match(r, { ok: false, firstBadIndex: 4, problem: /BAD_SIGNATURE/ });
+  raw.pragma('foreign_keys = OFF');
+  raw.prepare('DELETE FROM journal WHERE idx = 2').run();
+  t.match(verifyJournal(raw, signer.publicKey), { ok: false, firstBadIndex: 2, problem: /missing/ });
+  raw.prepare('DELETE FROM journal WHERE idx > 2').run();
+  t.ok(verifyJournal(raw, signer.publicKey).ok, 'a truncated tail is still a valid prefix');
+  const other = new KeySigner(seededSecret('someone-else'));
+  t.match(verifyJournal(raw, other.publicKey), { ok: false, firstBadIndex: 1, problem: /UNKNOWN_KEY/ });
+});
+
+t.test('fleet state: newer versions apply atomically, older ones are refused', async (t) => {
+  const s = newStore(t);
+  const p1 = seededBytes('p1', 16);
+  const p2 = seededBytes('p2', 16);
+  t.ok(s.applyFleet('denylist', { version: 2, bytes: new Uint8Array([1]), issuedAt: 1_800_000_000, denylist: [p1] }, 5));
+  t.ok(s.isDenied(p1));
+  t.notOk(s.applyFleet('denylist', { version: 2, bytes: new Uint8Array([2]), issuedAt: 1_800_000_001, denylist: [p2] }, 6), 'same version');
+  t.notOk(s.applyFleet('denylist', { version: 1, bytes: new Uint8Array([2]), issuedAt: 1_800_000_001, denylist: [p2] }, 6), 'rollback');
+  t.notOk(s.isDenied(p2));
+  t.ok(s.applyFleet('denylist', { version: 3, bytes: new Uint8Array([3]), issuedAt: 1_800_000_002, denylist: [p2] }, 7));
+  t.notOk(s.isDenied(p1), 'a new list replaces the old one');
+  t.ok(s.isDenied(p2));
+  t.equal(s.fleet('denylist')?.version, 3);
+  t.equal(s.timeHighWaterMark(), 1_800_000_002_000, 'a signed message advances the time mark');
+});
+
+t.test('outbox: acks move forward only and never past the head', async (t) => {
+  const s = newStore(t);
+  for (let i = 1; i <= 4; i++) await s.appendDecision(approved(i));
+  t.equal(s.backlog(), 4);
+  t.same(s.unacked(2).map((r) => r.idx), [1, 2]);
+  t.equal(s.ack(2, 1000), 2);
+  t.equal(s.ack(1, 2000), 2, 'an old ack does not move the cursor back');
+  t.same(s.unacked(10).map((r) => r.idx), [3, 4]);
+  t.equal(s.ack(99, 3000), 4, 'capped at the journal head');
+  t.equal(s.backlog(), 0);
+  t.equal(s.lastSyncMs(), 3000);
+  t.same(s.unsyncedApproved(), { count: 0, amount: 0 });
+});
+
+t.test('trusted time: a clock set back by a day is untrusted; a clock ahead moves the mark', async (t) => {
+  const s = newStore(t);
+  const clock = new ManualClock(1_800_000_000_000);
+  const tc = new TrustedClock(clock, s);
+  t.equal(tc.now().ms, 1_800_000_000_000);
+  tc.checkpoint();
+  clock.setWall(1_800_000_000_000 - 86_400_000);
+  t.equal(tc.now().ms, null, 'a day behind the mark');
+  t.equal(tc.now().seconds, null);
+  clock.setWall(1_800_000_000_000 - 60_000);
+  t.equal(tc.now().ms, 1_800_000_000_000, 'within the slack: never earlier than the mark');
+  clock.setWall(1_800_000_100_000);
+  t.equal(tc.now().ms, 1_800_000_100_000);
+  clock.setWall(Date.UTC(1970, 0, 2));
+  const fresh = new TrustedClock(clock, { timeHighWaterMark: () => 0, advanceTimeHwm: () => {} });
+  t.equal(fresh.now().ms, null, 'a clock reset to 1970 is never trusted');
+});

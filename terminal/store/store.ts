@@ -1,0 +1,352 @@
+// The terminal's one writer to SQLite: signed hash-chained journal, replay guard, fleet state, time and outbox.
+import type { Logger } from '#common';
+import { TesseraError, silentLogger } from '#common';
+import { DECISION, recordHash, signObject, type Signer } from '#protocol';
+import { openDatabase, type Db, type DbFactory } from './open.js';
+
+export const ZERO_HASH = new Uint8Array(32);
+
+export interface DecisionInput {
+  txId: Uint8Array;
+  /** The exact payment bytes as scanned (COSE), bounded by the protocol. */
+  payment: Uint8Array;
+  approved: boolean;
+  /** Reason number (REASONS[code].n); 0 when approved. */
+  reason: number;
+  amountCharged: number;
+  currency?: string;
+  purseId?: Uint8Array;
+  seq?: number;
+  cumulative?: number;
+  timeMs: number;
+  latencyUs?: number;
+  reference?: string;
+}
+
+export interface JournalRow {
+  idx: number;
+  txId: Uint8Array;
+  record: Uint8Array;
+  hash: Uint8Array;
+  decision: number;
+  reason: number;
+  amount: number;
+  currency: string | null;
+  purseId: Uint8Array | null;
+  seq: number | null;
+  timeMs: number;
+  latencyUs: number | null;
+  reference: string | null;
+}
+
+export interface PurseState {
+  lastSeq: number;
+  lastCumulative: number;
+  totalCharged: number;
+  payments: number;
+}
+
+export type FleetKind = 'trust' | 'denylist' | 'config';
+
+interface RawJournalRow {
+  idx: number;
+  tx_id: Buffer;
+  record: Buffer;
+  hash: Buffer;
+  decision: number;
+  reason: number;
+  amount: number;
+  currency: string | null;
+  purse_id: Buffer | null;
+  seq: number | null;
+  time_ms: number;
+  latency_us: number | null;
+  reference: string | null;
+}
+
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function toRow(r: RawJournalRow): JournalRow {
+  return {
+    idx: r.idx,
+    txId: u8(r.tx_id),
+    record: u8(r.record),
+    hash: u8(r.hash),
+    decision: r.decision,
+    reason: r.reason,
+    amount: r.amount,
+    currency: r.currency,
+    purseId: r.purse_id ? u8(r.purse_id) : null,
+    seq: r.seq,
+    timeMs: r.time_ms,
+    latencyUs: r.latency_us,
+    reference: r.reference,
+  };
+}
+
+function isStorageFailure(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_');
+}
+
+export interface StoreOptions {
+  path: string;
+  terminalId: string;
+  signer: Signer;
+  log?: Logger;
+  factory?: DbFactory;
+}
+
+export class Store {
+  private db: Db | undefined;
+  private head: { idx: number; hash: Uint8Array } = { idx: 0, hash: ZERO_HASH };
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.log = opts.log ?? silentLogger();
+  }
+
+  start(): void {
+    this.db = openDatabase(this.opts.path, this.opts.factory ? { factory: this.opts.factory } : {});
+    const last = this.db.prepare('SELECT idx, hash FROM journal ORDER BY idx DESC LIMIT 1').get() as { idx: number; hash: Buffer } | undefined;
+    if (last) this.head = { idx: last.idx, hash: u8(last.hash) };
+    this.log.info({ path: this.opts.path, journalHead: this.head.idx }, 'store opened');
+  }
+
+  stop(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  get handle(): Db {
+    if (!this.db) throw new TesseraError('INTERNAL', 'store not started');
+    return this.db;
+  }
+
+  get journalHead(): number {
+    return this.head.idx;
+  }
+
+  /**
+   * Signs the next journal record and commits it, with the replay guard and purse state for an
+   * approval, in one fsync'd transaction. Appends are serialised (one writer, one chain). Throws
+   * TesseraError DB_WRITE_FAILED when the commit fails (disk full, I/O): the caller must decline.
+   */
+  appendDecision(d: DecisionInput): Promise<JournalRow> {
+    const run = this.queue.then(() => this.doAppend(d));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doAppend(d: DecisionInput): Promise<JournalRow> {
+    const db = this.handle;
+    const idx = this.head.idx + 1;
+    const record = await signObject(
+      'JOURNAL_RECORD',
+      {
+        terminalId: this.opts.terminalId,
+        index: idx,
+        prevHash: this.head.hash,
+        txId: d.txId,
+        payment: d.payment,
+        decision: d.approved ? DECISION.approved : DECISION.declined,
+        reason: d.approved ? 0 : d.reason,
+        amountCharged: d.approved ? d.amountCharged : 0,
+        time: Math.floor(d.timeMs / 1000),
+      },
+      this.opts.signer,
+    );
+    const hash = recordHash(record);
+    const row: RawJournalRow = {
+      idx,
+      tx_id: Buffer.from(d.txId),
+      record: Buffer.from(record),
+      hash: Buffer.from(hash),
+      decision: d.approved ? DECISION.approved : DECISION.declined,
+      reason: d.approved ? 0 : d.reason,
+      amount: d.approved ? d.amountCharged : 0,
+      currency: d.currency ?? null,
+      purse_id: d.purseId ? Buffer.from(d.purseId) : null,
+      seq: d.seq ?? null,
+      time_ms: d.timeMs,
+      latency_us: d.latencyUs ?? null,
+      reference: d.reference ?? null,
+    };
+    try {
+      db.transaction(() => {
+        db.prepare(
+          `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference)
+           VALUES (@idx, @tx_id, @record, @hash, @decision, @reason, @amount, @currency, @purse_id, @seq, @time_ms, @latency_us, @reference)`,
+        ).run(row);
+        if (d.approved && d.purseId && d.seq !== undefined && d.cumulative !== undefined) {
+          db.prepare('INSERT INTO payments (purse_id, seq, tx_id, journal_idx, amount, cumulative) VALUES (?, ?, ?, ?, ?, ?)').run(
+            row.purse_id,
+            d.seq,
+            row.tx_id,
+            idx,
+            d.amountCharged,
+            d.cumulative,
+          );
+          db.prepare(
+            `INSERT INTO purses (purse_id, last_seq, last_cumulative, total_charged, payments) VALUES (?, ?, ?, ?, 1)
+             ON CONFLICT(purse_id) DO UPDATE SET last_seq = excluded.last_seq, last_cumulative = excluded.last_cumulative,
+               total_charged = total_charged + excluded.total_charged, payments = payments + 1`,
+          ).run(row.purse_id, d.seq, d.cumulative, d.amountCharged);
+        }
+        this.advanceTimeHwmIn(db, d.timeMs);
+      })();
+    } catch (e) {
+      if (isStorageFailure(e)) {
+        const replay = String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
+        this.log.error({ err: e, idx, replay }, 'journal commit failed');
+        throw new TesseraError('DB_WRITE_FAILED', `could not record the decision: ${(e as Error).message}`, { cause: e, details: { replay } });
+      }
+      throw e;
+    }
+    this.head = { idx, hash };
+    return toRow(row);
+  }
+
+  findByTxId(txId: Uint8Array): JournalRow | undefined {
+    const r = this.handle.prepare('SELECT * FROM journal WHERE tx_id = ? ORDER BY idx DESC LIMIT 1').get(Buffer.from(txId)) as RawJournalRow | undefined;
+    return r ? toRow(r) : undefined;
+  }
+
+  /** The approved journal row for a transaction id, if any (re-reads of an approved code). */
+  findApproved(txId: Uint8Array): JournalRow | undefined {
+    const r = this.handle
+      .prepare('SELECT j.* FROM payments p JOIN journal j ON j.idx = p.journal_idx WHERE p.tx_id = ?')
+      .get(Buffer.from(txId)) as RawJournalRow | undefined;
+    return r ? toRow(r) : undefined;
+  }
+
+  getRow(idx: number): JournalRow | undefined {
+    const r = this.handle.prepare('SELECT * FROM journal WHERE idx = ?').get(idx) as RawJournalRow | undefined;
+    return r ? toRow(r) : undefined;
+  }
+
+  listRows(opts: { afterIdx?: number; limit?: number; approvedOnly?: boolean; descending?: boolean } = {}): JournalRow[] {
+    const where = [`idx > ?`, opts.approvedOnly ? 'decision = 0' : '1=1'].join(' AND ');
+    const order = opts.descending ? 'DESC' : 'ASC';
+    return (this.handle.prepare(`SELECT * FROM journal WHERE ${where} ORDER BY idx ${order} LIMIT ?`).all(opts.afterIdx ?? 0, opts.limit ?? 100) as RawJournalRow[]).map(toRow);
+  }
+
+  *iterateRows(): Generator<JournalRow> {
+    for (const r of this.handle.prepare('SELECT * FROM journal ORDER BY idx').iterate() as Iterable<RawJournalRow>) yield toRow(r);
+  }
+
+  purseState(purseId: Uint8Array): PurseState | undefined {
+    const r = this.handle.prepare('SELECT last_seq, last_cumulative, total_charged, payments FROM purses WHERE purse_id = ?').get(Buffer.from(purseId)) as
+      | { last_seq: number; last_cumulative: number; total_charged: number; payments: number }
+      | undefined;
+    return r ? { lastSeq: r.last_seq, lastCumulative: r.last_cumulative, totalCharged: r.total_charged, payments: r.payments } : undefined;
+  }
+
+  isDenied(purseId: Uint8Array): boolean {
+    return this.handle.prepare('SELECT 1 FROM denylist WHERE purse_id = ?').get(Buffer.from(purseId)) !== undefined;
+  }
+
+  denylistSize(): number {
+    return (this.handle.prepare('SELECT count(*) AS n FROM denylist').get() as { n: number }).n;
+  }
+
+  // ---- fleet state ----
+
+  fleet(kind: FleetKind): { version: number; bytes: Uint8Array; issuedAt: number; appliedAtMs: number } | undefined {
+    const r = this.handle.prepare('SELECT version, bytes, issued_at, applied_at_ms FROM fleet WHERE kind = ?').get(kind) as
+      | { version: number; bytes: Buffer; issued_at: number; applied_at_ms: number }
+      | undefined;
+    return r ? { version: r.version, bytes: u8(r.bytes), issuedAt: r.issued_at, appliedAtMs: r.applied_at_ms } : undefined;
+  }
+
+  /**
+   * Applies a verified fleet message atomically: its version, and for a deny list the full new set.
+   * Refuses (returns false) a version not newer than the applied one, even if the caller forgot to check.
+   */
+  applyFleet(kind: FleetKind, m: { version: number; bytes: Uint8Array; issuedAt: number; denylist?: Uint8Array[] }, nowMs: number): boolean {
+    const db = this.handle;
+    return db.transaction(() => {
+      const cur = this.fleet(kind);
+      if (cur && m.version <= cur.version) return false;
+      db.prepare(
+        `INSERT INTO fleet (kind, version, bytes, issued_at, applied_at_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(kind) DO UPDATE SET version = excluded.version, bytes = excluded.bytes, issued_at = excluded.issued_at, applied_at_ms = excluded.applied_at_ms`,
+      ).run(kind, m.version, Buffer.from(m.bytes), m.issuedAt, nowMs);
+      if (kind === 'denylist') {
+        db.prepare('DELETE FROM denylist').run();
+        const ins = db.prepare('INSERT OR IGNORE INTO denylist (purse_id) VALUES (?)');
+        for (const p of m.denylist ?? []) ins.run(Buffer.from(p));
+      }
+      // A signed message proves the time was at least its issue time.
+      this.advanceTimeHwmIn(db, m.issuedAt * 1000);
+      return true;
+    })();
+  }
+
+  // ---- trusted time high-water mark ----
+
+  private advanceTimeHwmIn(db: Db, ms: number): void {
+    db.prepare(`INSERT INTO kv (key, value) VALUES ('time_hwm', ?) ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`).run(
+      String(Math.floor(ms)),
+    );
+  }
+
+  timeHighWaterMark(): number {
+    return Number(this.getKv('time_hwm') ?? 0);
+  }
+
+  /** Moves the high-water mark forward only. */
+  advanceTimeHwm(ms: number): void {
+    this.advanceTimeHwmIn(this.handle, ms);
+  }
+
+  // ---- outbox (sync) ----
+
+  ackedUpTo(): number {
+    return Number(this.getKv('acked_upto') ?? 0);
+  }
+
+  /** Records the back office's ack; never moves backwards, never beyond the journal head. */
+  ack(upTo: number, nowMs: number): number {
+    const db = this.handle;
+    return db.transaction(() => {
+      const next = Math.min(Math.max(this.ackedUpTo(), upTo), this.head.idx);
+      this.setKv('acked_upto', String(next));
+      this.setKv('last_sync_ms', String(nowMs));
+      return next;
+    })();
+  }
+
+  lastSyncMs(): number | null {
+    const v = this.getKv('last_sync_ms');
+    return v === undefined ? null : Number(v);
+  }
+
+  /** Records not yet acknowledged, in journal order, starting after `afterIdx` (default: the acked index). */
+  unacked(limit: number, afterIdx?: number): { idx: number; record: Uint8Array }[] {
+    const from = Math.max(afterIdx ?? 0, this.ackedUpTo());
+    return (this.handle.prepare('SELECT idx, record FROM journal WHERE idx > ? ORDER BY idx LIMIT ?').all(from, limit) as { idx: number; record: Buffer }[]).map((r) => ({
+      idx: r.idx,
+      record: u8(r.record),
+    }));
+  }
+
+  backlog(): number {
+    return this.head.idx - this.ackedUpTo();
+  }
+
+  /** Approved payments not yet acknowledged: what this terminal risks until the next sync. */
+  unsyncedApproved(): { count: number; amount: number } {
+    const r = this.handle.prepare('SELECT count(*) AS n, coalesce(sum(amount), 0) AS a FROM journal WHERE idx > ? AND decision = 0').get(this.ackedUpTo()) as { n: number; a: number };
+    return { count: r.n, amount: r.a };
+  }
+
+  getKv(key: string): string | undefined {
+    return (this.handle.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setKv(key: string, value: string): void {
+    this.handle.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}
