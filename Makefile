@@ -1,6 +1,6 @@
 # Tessera build, test and run targets. `make help` lists them.
 SHELL := /bin/bash
-.SHELLFLAGS := -o pipefail -c
+.SHELLFLAGS := -O globstar -o pipefail -c
 NODE ?= node
 TAP_FILES ?= dist/**/*.test.js
 
