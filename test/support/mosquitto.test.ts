@@ -11,7 +11,9 @@ t.test('starts a real broker that delivers, and survives a restart on the same p
   const got = new Promise<string>((resolve) => client.once('message', (_topic, payload) => resolve(payload.toString())));
   await client.publishAsync('t/1', 'hello', { qos: 1 });
   t.equal(await got, 'hello');
+  // Attach before restarting: the client may reconnect before restart() resolves.
+  const reconnected = new Promise<void>((resolve) => client.once('connect', () => resolve()));
   await broker.restart();
-  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  await reconnected;
   t.ok(client.connected, 'client reconnected to the restarted broker');
 });
