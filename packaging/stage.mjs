@@ -6,7 +6,7 @@
 // downloaded again. That keeps `make install` offline and fast, and ships the very native addons
 // (better-sqlite3, node-hid, serialport) that were built or fetched for this machine's arch.
 // Usage: node packaging/stage.mjs --from PROJECT_DIR --to LIBDIR [--arch x64|arm64|arm]
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function args(argv) {
@@ -90,4 +90,27 @@ for (const pkg of Object.keys(prune)) {
     if (!(e === platform || e.endsWith(`-${platform}`))) rmSync(join(prebuilds, e), { recursive: true, force: true });
   }
 }
-console.log(`staged dist/, package.json and ${copied} production packages into ${to}`);
+// 5. Every native addon left must be an ELF for the target arch: a deb for arm64 with x86-64
+// addons would install fine and then fail at the first payment.
+const ELF_MACHINE = { x64: 62, arm64: 183, arm: 40 };
+const wanted = ELF_MACHINE[opts.arch];
+if (wanted === undefined) fail(`stage.mjs: unknown --arch ${opts.arch} (x64, arm64, arm)`);
+const addons = [];
+(function walk(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.isFile() && e.name.endsWith('.node')) addons.push(p);
+  }
+})(modules);
+for (const addon of addons) {
+  const header = Buffer.alloc(20);
+  const fd = openSync(addon, 'r');
+  readSync(fd, header, 0, 20, 0);
+  closeSync(fd);
+  const machine = header.readUInt16LE(18);
+  if (header.readUInt32BE(0) !== 0x7f454c46 || machine !== wanted) {
+    fail(`stage.mjs: ${addon} is not a ${opts.arch} ELF (e_machine ${machine}); build node_modules on the target arch (docs/install.md)`);
+  }
+}
+console.log(`staged dist/, package.json and ${copied} production packages (${addons.length} native addons, ${opts.arch}) into ${to}`);
