@@ -6,8 +6,10 @@
 // downloaded again. That keeps `make install` offline and fast, and ships the very native addons
 // (better-sqlite3, node-hid, serialport) that were built or fetched for this machine's arch.
 // Usage: node packaging/stage.mjs --from PROJECT_DIR --to LIBDIR [--arch x64|arm64|arm]
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Buffer } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
 
 function args(argv) {
   const out = { from: '.', to: '', arch: process.arch };
@@ -46,11 +48,38 @@ cpSync(dist, join(to, 'dist'), {
 // 2. package.json: "type": "module" and the "#common"-style import aliases resolve through it.
 cpSync(join(from, 'package.json'), join(to, 'package.json'));
 
-// 3. Production dependencies, as npm ci --omit=dev would lay them out.
+// Files no terminal ever loads: type declarations, TypeScript sources, source maps, docs (but
+// never a licence), packages' own tests, examples and CI config. Fewer files, faster installs.
+const JUNK_FILE = /\.(d\.[cm]?ts|[cm]?ts|map|md|markdown|yml|yaml)$/i;
+const JUNK_DIR = new Set(['.github', 'test', 'tests', '__tests__', 'example', 'examples', 'benchmark', 'benchmarks']);
+function isJunk(rel) {
+  const parts = rel.split('/').filter(Boolean);
+  const base = parts.at(-1) ?? '';
+  if (/^licen[cs]e/i.test(base)) return false;
+  return parts.some((p) => JUNK_DIR.has(p)) || JUNK_FILE.test(base);
+}
+
+// Native addon packages: a terminal needs their JS and the one .node file for its OS and arch,
+// not the C sources, build intermediates or other platforms' prebuilt binaries.
+const platform = `linux-${opts.arch}`;
+const NATIVE = {
+  'better-sqlite3': (rel) => !/^(deps|src|binding\.gyp)(\/|$)/.test(rel) && (!rel.startsWith('build') || /^build(\/Release(\/better_sqlite3\.node)?)?$/.test(rel)),
+  'node-hid': (rel) => !/^(hidapi|src|binding\.gyp)(\/|$)/.test(rel),
+  '@serialport/bindings-cpp': (rel) => !/^(src|binding\.gyp)(\/|$)/.test(rel),
+};
+function keepPrebuild(rel) {
+  const m = /^prebuilds\/([^/]+)/.exec(rel);
+  // Keep "linux-arm64" and "HID-linux-arm64"/"HID_hidraw-linux-arm64"; drop -musl and the rest.
+  return !m || m[1] === platform || m[1].endsWith(`-${platform}`);
+}
+
+// 3. Production dependencies, as npm ci --omit=dev would lay them out: listed here, copied below
+// by one tar pipe (much faster than a file-by-file copy on an SD card or a busy disk).
 const lock = JSON.parse(readFileSync(join(from, 'package-lock.json'), 'utf8'));
 const modules = join(to, 'node_modules');
 rmSync(modules, { recursive: true, force: true });
 mkdirSync(modules, { recursive: true });
+const list = [];
 let copied = 0;
 for (const [path, entry] of Object.entries(lock.packages ?? {})) {
   if (path === '' || !path.startsWith('node_modules/') || entry.dev === true) continue;
@@ -59,37 +88,25 @@ for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (entry.optional === true) continue; // another platform's optional package
     fail(`stage.mjs: ${src} is missing; run \`npm ci\` first`);
   }
-  const nested = join(src, 'node_modules');
-  // Nested node_modules are lockfile entries of their own (and may hold dev-only packages).
-  cpSync(src, join(to, path), { recursive: true, filter: (s) => s !== nested && !s.startsWith(nested + '/') });
+  const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  const native = NATIVE[name] ?? (() => true);
+  (function walk(rel) {
+    for (const e of readdirSync(join(src, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      // Nested node_modules are lockfile entries of their own (and may hold dev-only packages).
+      if (r === 'node_modules' || isJunk(r) || !native(r) || !keepPrebuild(r)) continue;
+      if (e.isDirectory()) walk(r);
+      else list.push(`${path}/${r}`);
+    }
+  })('');
   copied++;
 }
+const tar = spawnSync('sh', ['-c', 'tar -C "$1" --null -T - -cf - | tar -C "$2" -xf -', 'stage', from, to], {
+  input: list.join('\0'),
+  stdio: ['pipe', 'inherit', 'inherit'],
+});
+if (tar.status !== 0) fail(`stage.mjs: copying node_modules failed (tar exit ${tar.status})`);
 
-// 4. Drop native build leftovers and other platforms' prebuilt binaries: a terminal needs only the
-// one .node file per addon for its own OS and arch.
-const prune = {
-  'better-sqlite3': ['deps', 'src', 'binding.gyp'],
-  'node-hid': ['hidapi', 'src', 'binding.gyp'],
-  '@serialport/bindings-cpp': ['src', 'binding.gyp'],
-};
-for (const [pkg, entries] of Object.entries(prune)) {
-  for (const e of entries) rmSync(join(modules, pkg, e), { recursive: true, force: true });
-}
-const sqliteBuild = join(modules, 'better-sqlite3', 'build');
-if (existsSync(sqliteBuild)) {
-  for (const e of readdirSync(sqliteBuild)) if (e !== 'Release') rmSync(join(sqliteBuild, e), { recursive: true, force: true });
-  const release = join(sqliteBuild, 'Release');
-  for (const e of readdirSync(release)) if (e !== 'better_sqlite3.node') rmSync(join(release, e), { recursive: true, force: true });
-}
-const platform = `linux-${opts.arch}`;
-for (const pkg of Object.keys(prune)) {
-  const prebuilds = join(modules, pkg, 'prebuilds');
-  if (!existsSync(prebuilds) || !statSync(prebuilds).isDirectory()) continue;
-  for (const e of readdirSync(prebuilds)) {
-    // Keep "linux-arm64" and "HID-linux-arm64"/"HID_hidraw-linux-arm64"; drop -musl and others.
-    if (!(e === platform || e.endsWith(`-${platform}`))) rmSync(join(prebuilds, e), { recursive: true, force: true });
-  }
-}
 // 5. Every native addon left must be an ELF for the target arch: a deb for arm64 with x86-64
 // addons would install fine and then fail at the first payment.
 const ELF_MACHINE = { x64: 62, arm64: 183, arm: 40 };
