@@ -1,6 +1,7 @@
 # Tessera build, test and run targets. `make help` lists them.
 SHELL := /bin/bash
-.SHELLFLAGS := -o pipefail -c
+# globstar: TAP_FILES' dist/**/*.test.js must reach tests at any depth, not only dist/*/.
+.SHELLFLAGS := -O globstar -o pipefail -c
 NODE ?= node
 TAP_FILES ?= dist/**/*.test.js
 
