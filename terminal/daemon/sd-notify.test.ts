@@ -153,3 +153,23 @@ t.test('a failing or missing helper resolves false and never throws', async (t) 
   t.equal(await throwing.stopping(), false);
   t.same(l.messages, [], 'none of these reached the socket');
 });
+
+t.test('watchdog ticks do not pile up behind a slow helper', async (t) => {
+  let tick: (() => void) | undefined;
+  const timers: TimerSeam = { setInterval: (fn) => ((tick = fn), 'h'), clearInterval: () => undefined };
+  const spawned: string[][] = [];
+  const slow: NotifySpawn = (_c, args, o) => (spawned.push(args), spawn('sleep', ['30'], o));
+  const n = new Notifier({ env: { NOTIFY_SOCKET: '/nonexistent', WATCHDOG_USEC: '1000000' }, spawn: slow, timers, timeoutMs: 100 });
+  n.startWatchdog();
+  tick?.();
+  tick?.();
+  tick?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(spawned, [['WATCHDOG=1']], 'one ping in flight, the other ticks skipped');
+  t.equal(await n.watchdog(), false, 'the hung helper is killed after timeoutMs');
+  tick?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(spawned.length, 3, 'pings resume once the slow one is done');
+  n.stopWatchdog();
+  await n.watchdog(); // queued behind the third: every helper is killed before the test ends
+});

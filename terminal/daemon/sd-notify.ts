@@ -51,6 +51,7 @@ export class Notifier {
   private queue: Promise<unknown> = Promise.resolve();
   private watchdogHandle: unknown = undefined;
   private missingHelperLogged = false;
+  private pingPending = false;
 
   constructor(options: NotifierOptions = {}) {
     this.env = options.env ?? process.env;
@@ -104,7 +105,12 @@ export class Notifier {
   startWatchdog(): number | undefined {
     const interval = this.watchdogIntervalMs;
     if (interval === undefined || this.watchdogHandle !== undefined) return interval;
-    this.watchdogHandle = this.timers.setInterval(() => void this.watchdog(), interval);
+    this.watchdogHandle = this.timers.setInterval(() => {
+      // A ping still queued behind a slow helper already proves liveness; don't pile up more.
+      if (this.pingPending) return;
+      this.pingPending = true;
+      void this.watchdog().finally(() => (this.pingPending = false));
+    }, interval);
     return interval;
   }
 
