@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { INSTALLED, REPO, make, run, scratch } from './helpers.js';
 
 const arch = run('dpkg', ['--print-architecture']).stdout.trim();
+const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** A scratch root like a fresh Debian/Raspberry Pi OS: base groups, an empty dpkg database. */
 function scratchRoot(t: Parameters<typeof scratch>[0]): string {
@@ -32,11 +33,11 @@ function dpkg(root: string, ...args: string[]): ReturnType<typeof run> {
 // Built once for both tests, uncompressed (seconds, not a minute of xz on a Pi-class CPU).
 const out = scratch(t, 'deb');
 const made = make('deb', { DEB_OUT: out, DEB_COMPRESS: 'none' });
-const deb = join(out, `tessera_0.1.0_${arch}.deb`);
+const deb = join(out, `tessera_${version}_${arch}.deb`);
 
 t.test('make deb: control fields, maintainer scripts and file list', async (t) => {
   t.equal(made.status, 0, made.stderr);
-  t.same(readdirSync(out), [`tessera_0.1.0_${arch}.deb`], 'one package named for this architecture, staging cleaned up');
+  t.same(readdirSync(out), [`tessera_${version}_${arch}.deb`], 'one package named for this architecture, staging cleaned up');
   const field = (name: string): string => run('dpkg-deb', ['-f', deb, name]).stdout.trim();
   t.equal(field('Package'), 'tessera');
   t.equal(field('Architecture'), arch);
@@ -88,7 +89,7 @@ t.test('dpkg installs into a scratch root: user, folders, enabled unit; remove a
 
   // Configuring again (what an upgrade or `dpkg-reconfigure` runs) changes nothing.
   writeFileSync(join(root, 'var/lib/tessera/terminal.db'), 'payments');
-  const again = run('sh', [join(root, 'var/lib/dpkg/info/tessera.postinst'), 'configure', '0.1.0'], { env: { ...process.env, DPKG_ROOT: root } });
+  const again = run('sh', [join(root, 'var/lib/dpkg/info/tessera.postinst'), 'configure', version], { env: { ...process.env, DPKG_ROOT: root } });
   t.equal(again.status, 0, again.stderr);
   t.equal(readFileSync(join(root, 'etc/passwd'), 'utf8'), passwd, 'no second user');
   t.ok(lstatSync(wants).isSymbolicLink());
