@@ -1,10 +1,18 @@
 # Tessera build, test and run targets. `make help` lists them.
 SHELL := /bin/bash
+# globstar: TAP_FILES' dist/**/*.test.js must reach tests at any depth, not only dist/*/.
 .SHELLFLAGS := -O globstar -o pipefail -c
 NODE ?= node
 TAP_FILES ?= dist/**/*.test.js
 
-.PHONY: help deps build lint test test-only bench soak demo clean vectors
+.PHONY: help deps build lint test test-only bench soak demo clean vectors install uninstall deb
+
+# Install layout (packaging/install.sh); DESTDIR stages into a scratch root.
+PREFIX ?= /usr
+DESTDIR ?=
+# make deb: output folder and dpkg-deb compressor (xz for releases; tests use none).
+DEB_OUT ?= build-deb
+DEB_COMPRESS ?= xz
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -40,5 +48,14 @@ vectors: build ## regenerate test/vectors/*.json from fixed seeds
 demo: build ## a scripted day of offline payments on embedded defaults; writes demo-out/
 	$(NODE) dist/scripts/demo.js $(DEMO_ARGS)
 
+install: ## install the built dist/, production deps, CLI wrappers, units and rules (make build first)
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" bash packaging/install.sh install
+
+uninstall: ## remove what install put there; never /var/lib/tessera or /etc/tessera
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" bash packaging/install.sh uninstall
+
+deb: ## build $(DEB_OUT)/tessera_<version>_<arch>.deb from the built dist/ (make build first)
+	DEB_OUT="$(DEB_OUT)" DEB_COMPRESS="$(DEB_COMPRESS)" bash packaging/build-deb.sh
+
 clean: ## remove build output
-	rm -rf dist .tap coverage demo-out
+	rm -rf dist .tap coverage demo-out build-deb

@@ -1,0 +1,63 @@
+// Shared by the packaging tests: the repo root, bounded child processes, scratch dirs.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The checkout these tests were compiled from (dist/test/packaging/ → three levels up). */
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion, killed after `timeoutMs` (every wait in these tests is bounded). */
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunResult {
+  const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? REPO,
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A temp dir removed in teardown. */
+export function scratch(t: { teardown(fn: () => void): void }, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `tessera-${prefix}-`));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Make with the repo's Makefile; `vars` become command-line variables. */
+export function make(target: string, vars: Record<string, string>): RunResult {
+  const env = { ...process.env };
+  // Variables inherited from a surrounding make (make test) must not leak into this one.
+  delete env.MAKEFLAGS;
+  delete env.MFLAGS;
+  delete env.MAKELEVEL;
+  return run('make', ['--no-print-directory', '-C', REPO, target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], { env });
+}
+
+/** Files `make install` (PREFIX=/usr) and the .deb must lay out, relative to the root. */
+export const INSTALLED = [
+  'usr/bin/tessera',
+  'usr/bin/tessera-backoffice',
+  'usr/bin/tessera-wallet',
+  'usr/lib/tessera/package.json',
+  'usr/lib/tessera/dist/common/index.js',
+  'usr/lib/tessera/dist/terminal/daemon/sd-notify.js',
+  'usr/lib/tessera/node_modules/better-sqlite3/package.json',
+  'usr/lib/tessera/node_modules/mqtt/package.json',
+  'usr/lib/systemd/system/tessera.service',
+  'usr/lib/sysusers.d/tessera.conf',
+  'usr/lib/tmpfiles.d/tessera.conf',
+  'usr/lib/udev/rules.d/70-tessera.rules',
+  'usr/share/doc/tessera/install.md',
+];
