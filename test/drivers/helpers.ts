@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
+import { PNG } from 'pngjs';
+import jsQRModule from 'jsqr';
 
 export const BASE45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
 
@@ -47,4 +49,14 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'tessera
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Decodes the QR code in a PNG with jsQR, an decoder independent of the qrcode encoder we print with. */
+export function decodeQrPng(png: Buffer): string | undefined {
+  // jsqr is CommonJS with an ESM-style typing; under NodeNext the default import is the module object.
+  type Decode = (d: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
+  const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as Decode;
+  const img = PNG.sync.read(png);
+  const result = jsQR(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.length), img.width, img.height);
+  return result?.data;
 }
