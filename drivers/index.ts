@@ -20,3 +20,13 @@ export { TcpPrinterTransport, SerialPrinterTransport, FilePrinterTransport, type
 export { EscPosPrinter, type EscPosPrinterOptions, type PrinterDriver, type PrinterHandle, type PrintOutcome, type PendingJob } from './printer/printer.js';
 export { renderEscPos, type RenderedReceipt } from './printer/render.js';
 export { PrinterEmulatorCore, TcpPrinterEmulator, PtyPrinterEmulator } from './printer/emulator.js';
+
+export * from './display/screens.js';
+export { readFbGeometry, packPixels, unpackPixels, type FbGeometry } from './display/fb-geometry.js';
+export { layoutScreen } from './display/layout.js';
+export { FramebufferDisplay, type FramebufferOptions } from './display/fb.js';
+export { createFramebufferEmulator, renderFramebufferPng, type EmulatedFramebuffer } from './display/fb-emulator.js';
+export { VfdDisplay, vfdLines, vfdBytes, interpretVfd, openVfdSerial, VFD_COLUMNS, type VfdOptions, type VfdPort, type OpenVfdPort } from './display/vfd.js';
+export { PtyVfdEmulator } from './display/vfd-emulator.js';
+export { ConsoleDisplay, renderConsoleScreen, qrHalfBlocks } from './display/console.js';
+export { RecordingDisplay } from './display/recording.js';

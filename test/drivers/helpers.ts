@@ -60,3 +60,40 @@ export function decodeQrPng(png: Buffer): string | undefined {
   const result = jsQR(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.length), img.width, img.height);
   return result?.data;
 }
+
+/** Rebuilds the module grid from half-block console output (fg 30/97 = upper, bg 40/107 = lower) and decodes it. */
+export function decodeHalfBlockQr(ansi: string): string | undefined {
+  const rows = ansi.split('\n').filter((l) => l.includes('▀'));
+  if (rows.length === 0) return undefined;
+  const grid: boolean[][] = [];
+  for (const row of rows) {
+    const upper: boolean[] = [];
+    const lower: boolean[] = [];
+    let fg = 97;
+    let bg = 107;
+    // eslint-disable-next-line no-control-regex -- ANSI SGR sequences start with ESC
+    const re = /\x1b\[(\d+);(\d+)m|▀/g;
+    for (const m of row.matchAll(re)) {
+      if (m[0] === '▀') {
+        upper.push(fg === 30);
+        lower.push(bg === 40);
+      } else {
+        fg = Number(m[1]);
+        bg = Number(m[2]);
+      }
+    }
+    grid.push(upper, lower);
+  }
+  const scale = 4;
+  const w = (grid[0]?.length ?? 0) * scale;
+  const h = grid.length * scale;
+  const png = new PNG({ width: w, height: h });
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const v = grid[Math.floor(y / scale)]?.[Math.floor(x / scale)] ? 0 : 255;
+      const i = (y * w + x) * 4;
+      png.data[i] = png.data[i + 1] = png.data[i + 2] = v;
+      png.data[i + 3] = 255;
+    }
+  return decodeQrPng(PNG.sync.write(png));
+}
