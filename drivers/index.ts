@@ -30,3 +30,17 @@ export { VfdDisplay, vfdLines, vfdBytes, interpretVfd, openVfdSerial, VFD_COLUMN
 export { PtyVfdEmulator } from './display/vfd-emulator.js';
 export { ConsoleDisplay, renderConsoleScreen, qrHalfBlocks } from './display/console.js';
 export { RecordingDisplay } from './display/recording.js';
+export { EmulatorPrinterTransport } from './printer/emulator.js';
+export { listDevices, formatDevicesTable, type DeviceList, type DeviceSeams, type SerialPortInfo, type HidDeviceInfo } from './devices.js';
+export {
+  ScannerConfigSchema,
+  PrinterConfigSchema,
+  DisplayConfigSchema,
+  createScanner,
+  createPrinter,
+  createDisplay,
+  type ScannerConfig,
+  type PrinterConfig,
+  type DisplayConfig,
+  type DriverDeps,
+} from './config.js';

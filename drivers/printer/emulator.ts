@@ -1,9 +1,11 @@
 // Printer emulators: a TCP 9100 server and a pty that capture ESC/POS, answer DLE EOT, and render to PNG.
 import net from 'node:net';
 import { SerialPort } from 'serialport';
+import { TesseraError } from '#common';
 import { startPtyPair, type PtyPair } from '../pty.js';
 import { renderEscPos, type RenderedReceipt } from './render.js';
 import { statusBytes, type PrinterStatus } from './status.js';
+import type { PrinterSession, PrinterTransport } from './transport.js';
 
 /** The printer's side of the cable: state switches, captured bytes, status answers. */
 export class PrinterEmulatorCore {
@@ -113,5 +115,29 @@ export class PtyPrinterEmulator extends PrinterEmulatorCore {
     if (peer?.isOpen) await new Promise<void>((resolve) => peer.close(() => resolve()));
     await this.pair?.stop();
     this.pair = undefined;
+  }
+}
+
+/** A transport straight into an in-process emulator (the demo's printer; reads status back like TCP). */
+export class EmulatorPrinterTransport implements PrinterTransport {
+  readonly readsBack = true;
+  readonly description = 'emulator';
+
+  constructor(readonly emulator: PrinterEmulatorCore) {}
+
+  async connect(): Promise<PrinterSession> {
+    const emu = this.emulator;
+    let reply = Buffer.alloc(0);
+    return {
+      write: async (bytes) => void emu.receive(Buffer.from(bytes)),
+      request: async (query, n) => {
+        reply = Buffer.concat([reply, emu.receive(Buffer.from(query)) ?? Buffer.alloc(0)]);
+        if (reply.length < n) throw new TesseraError('PRINTER_TIMEOUT', 'emulated printer did not answer');
+        const out = reply.subarray(0, n);
+        reply = reply.subarray(n);
+        return new Uint8Array(out);
+      },
+      close: async () => {},
+    };
   }
 }
