@@ -2,18 +2,17 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 NODE ?= node
-TAP_FILES ?= dist/**/*.test.js
+TAP_FILES ?= 'dist/**/*.test.js'
 
 .PHONY: help deps build lint test test-only bench soak demo clean vectors
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
 
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci
-	@touch $@
-
-deps: node_modules/.package-lock.json ## install npm dependencies (npm ci)
+# Installs only when node_modules is absent: worktrees share one node_modules through a symlink,
+# and a timestamp rule would wipe it under everyone.
+deps: ## install npm dependencies (npm ci) if node_modules is absent
+	@test -d node_modules/.bin || npm ci
 
 build: deps ## compile TypeScript to dist/
 	rm -rf dist

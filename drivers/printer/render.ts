@@ -23,6 +23,7 @@ export interface RenderedReceipt {
 const CHAR_W = 12;
 const CHAR_H = 24;
 const LINE_GAP = 6;
+const MARGIN = 16;
 /** Box-drawing bytes of cp437/cp858 the encoder uses for rules, drawn with ASCII look-alikes. */
 const CP437_RULES: Record<number, string> = { 0xc4: '-', 0xcd: '=', 0xb3: '|', 0xba: '|' };
 
@@ -40,7 +41,7 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
   let line: Array<{ ch: string; bold: boolean; wm: number; hm: number }> = [];
   const qr = { size: 3, ecc: 'M' as 'L' | 'M' | 'Q' | 'H', data: '' };
 
-  const place = (w: number): number => (align === 1 ? Math.max(0, Math.floor((dots - w) / 2)) : align === 2 ? Math.max(0, dots - w) : 0);
+  const place = (w: number): number => MARGIN + (align === 1 ? Math.max(0, Math.floor((dots - w) / 2)) : align === 2 ? Math.max(0, dots - w) : 0);
   const flush = (force: boolean): void => {
     if (line.length === 0 && !force) return;
     const chars = line;
@@ -132,7 +133,7 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
         rows.push({
           height: 12,
           draw: (cv, y) => {
-            for (let x = 0; x < dots; x += 8) cv.fillRect(x, y + 6, 4, 1, BLACK);
+            for (let x = 0; x < dots; x += 8) cv.fillRect(MARGIN + x, y + 6, 4, 1, BLACK);
           },
         });
       } else if (cmd === 0x28 && b(2) === 0x6b) {
@@ -186,15 +187,11 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
     }
   }
   flush(false);
-  const margin = 16;
-  const height = rows.reduce((s, r) => s + r.height, 0) + 2 * margin;
-  const canvas = new Canvas(dots + 2 * margin, height, WHITE);
-  let y = margin;
+  const height = rows.reduce((sum, r) => sum + r.height, 0) + 2 * MARGIN;
+  const canvas = new Canvas(dots + 2 * MARGIN, height, WHITE);
+  let y = MARGIN;
   for (const r of rows) {
-    // shift every drawing right by the margin via a view-like wrapper
-    const shifted = Object.create(canvas) as Canvas;
-    shifted.setPixel = (x, yy, col) => canvas.setPixel(x + margin, yy, col);
-    r.draw(shifted, y);
+    r.draw(canvas, y);
     y += r.height;
   }
   return { png: canvas.toPng(), width: canvas.width, height: canvas.height, lines, unknown, cuts, qrTexts };

@@ -30,13 +30,17 @@ export function receipt(n: number, qrText = base45Code(450, n)): Receipt {
   };
 }
 
-export function printerConformance(t: Test, name: string, makeRig: PrinterRigFactory): void {
-  for (const [paperWidth, qr] of [
-    [58, 'raster'],
-    [80, 'native'],
-    [58, 'native'],
-    [80, 'raster'],
-  ] as const) {
+type Variant = readonly [58 | 80, 'native' | 'raster'];
+export const ALL_VARIANTS: Variant[] = [
+  [58, 'raster'],
+  [80, 'native'],
+  [58, 'native'],
+  [80, 'raster'],
+];
+
+/** `variants`: paper width × QR mode combinations to render and decode (each costs about a second). */
+export function printerConformance(t: Test, name: string, makeRig: PrinterRigFactory, variants: Variant[] = ALL_VARIANTS): void {
+  for (const [paperWidth, qr] of variants) {
     t.test(`${name}: ${paperWidth} mm ${qr} QR receipt renders and scans`, async (t) => {
       const bus = new EventBus<DeviceEvents>();
       const rig = await makeRig(t, { paperWidth, qr }, bus);
