@@ -3,7 +3,7 @@ SHELL := /bin/bash
 # globstar: TAP_FILES' dist/**/*.test.js must reach tests at any depth, not only dist/*/.
 .SHELLFLAGS := -O globstar -o pipefail -c
 NODE ?= node
-TAP_FILES ?= dist/**/*.test.js
+TAP_FILES ?= 'dist/**/*.test.js'
 
 .PHONY: help deps build lint test test-only bench soak demo clean vectors install uninstall deb
 

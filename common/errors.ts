@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'DISPLAY_UNSUPPORTED',
   'DISPLAY_OPEN_FAILED',
   'DEVICE_NOT_FOUND',
+  'PRINTER_JOB_NOT_FOUND',
   // protocol and checkout
   'PROTOCOL_ENCODE',
   'PAYMENT_BUSY',

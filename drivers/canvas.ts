@@ -1,0 +1,120 @@
+// An RGB raster with text, rectangles and QR codes: what the framebuffer and receipt renderers draw on.
+import QRCode from 'qrcode';
+import { PNG } from 'pngjs';
+import { CELL_WIDTH, GLYPH_HEIGHT, GLYPH_WIDTH, glyphPixel } from './font.js';
+
+export type Rgb = readonly [number, number, number];
+export const BLACK: Rgb = [0, 0, 0];
+export const WHITE: Rgb = [255, 255, 255];
+
+/** The module matrix of `text` as a QR code (ECC M; qrcode picks alphanumeric mode for Base45). */
+export function qrMatrix(text: string, ecc: 'L' | 'M' | 'Q' | 'H' = 'M'): { size: number; dark: (x: number, y: number) => boolean } {
+  const qr = QRCode.create(text, { errorCorrectionLevel: ecc });
+  const { size, data } = qr.modules;
+  return { size, dark: (x, y) => data[y * size + x] === 1 };
+}
+
+/** Quiet zone in modules on each side; 4 is the ISO/IEC 18004 minimum. */
+export const QR_QUIET_MODULES = 4;
+
+export class Canvas {
+  readonly data: Uint8Array;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    background: Rgb = WHITE,
+  ) {
+    this.data = new Uint8Array(width * height * 3);
+    this.fillRect(0, 0, width, height, background);
+  }
+
+  setPixel(x: number, y: number, c: Rgb): void {
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
+    const i = (y * this.width + x) * 3;
+    this.data[i] = c[0];
+    this.data[i + 1] = c[1];
+    this.data[i + 2] = c[2];
+  }
+
+  pixel(x: number, y: number): Rgb {
+    const i = (y * this.width + x) * 3;
+    return [this.data[i] ?? 0, this.data[i + 1] ?? 0, this.data[i + 2] ?? 0];
+  }
+
+  fillRect(x0: number, y0: number, w: number, h: number, c: Rgb): void {
+    const x1 = Math.min(this.width, x0 + w);
+    const y1 = Math.min(this.height, y0 + h);
+    const xs = Math.max(0, x0);
+    for (let y = Math.max(0, y0); y < y1; y++) {
+      for (let i = (y * this.width + xs) * 3, end = (y * this.width + x1) * 3; i < end; i += 3) {
+        this.data[i] = c[0];
+        this.data[i + 1] = c[1];
+        this.data[i + 2] = c[2];
+      }
+    }
+  }
+
+  /** Width in pixels of `text` at integer `scale`. */
+  static textWidth(text: string, scale: number): number {
+    return text.length * CELL_WIDTH * scale;
+  }
+
+  static textHeight(scale: number): number {
+    return GLYPH_HEIGHT * scale;
+  }
+
+  /** Draws `text` with its top-left at (x, y); `scaleY` defaults to `scale`; `bold` doubles strokes. */
+  text(x: number, y: number, text: string, scale: number, c: Rgb, opts: { scaleY?: number; bold?: boolean } = {}): void {
+    const sy = opts.scaleY ?? scale;
+    let cx = x;
+    for (const ch of text) {
+      for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
+        for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
+          if (!glyphPixel(ch, gx, gy)) continue;
+          this.fillRect(cx + gx * scale, y + gy * sy, scale + (opts.bold ? 1 : 0), sy, c);
+        }
+      }
+      cx += CELL_WIDTH * scale;
+    }
+  }
+
+  /** Centers `text` horizontally in the canvas, shrinking the scale until it fits. */
+  centeredText(y: number, text: string, maxScale: number, c: Rgb): number {
+    let scale = maxScale;
+    while (scale > 1 && Canvas.textWidth(text, scale) > this.width) scale--;
+    const w = Canvas.textWidth(text, scale);
+    this.text(Math.max(0, Math.floor((this.width - w) / 2)), y, text, scale, c);
+    return Canvas.textHeight(scale);
+  }
+
+  /** Draws a QR symbol with integer `module` size; (x, y) is the outer corner of the quiet zone. */
+  qr(x: number, y: number, matrix: ReturnType<typeof qrMatrix>, module: number, dark: Rgb = BLACK, light: Rgb = WHITE): number {
+    const total = (matrix.size + 2 * QR_QUIET_MODULES) * module;
+    this.fillRect(x, y, total, total, light);
+    const origin = QR_QUIET_MODULES * module;
+    for (let my = 0; my < matrix.size; my++) {
+      for (let mx = 0; mx < matrix.size; mx++) {
+        if (matrix.dark(mx, my)) this.fillRect(x + origin + mx * module, y + origin + my * module, module, module, dark);
+      }
+    }
+    return total;
+  }
+
+  toPng(): Buffer {
+    // One fixed filter: pngjs's adaptive filter choice costs more than the rest of a render.
+    const png = new PNG({ width: this.width, height: this.height, filterType: 4 });
+    for (let i = 0, j = 0; i < this.data.length; i += 3, j += 4) {
+      png.data[j] = this.data[i] ?? 0;
+      png.data[j + 1] = this.data[i + 1] ?? 0;
+      png.data[j + 2] = this.data[i + 2] ?? 0;
+      png.data[j + 3] = 255;
+    }
+    return PNG.sync.write(png);
+  }
+}
+
+/** Largest integer module size so a symbol of `modules` (plus quiet zone) fits in `space` pixels. */
+export function moduleSizeFor(modules: number, space: number): number {
+  return Math.floor(space / (modules + 2 * QR_QUIET_MODULES));
+}

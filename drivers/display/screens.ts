@@ -1,0 +1,77 @@
+// The screens the checkout shows, the display interface, and the text each screen says on any display.
+import { formatAmount } from '../money.js';
+
+export type Screen =
+  | { kind: 'idle'; title: string; subtitle?: string }
+  | { kind: 'request'; amount: number /* minor units */; currency: string; merchantName: string; qrText: string }
+  | { kind: 'processing' }
+  | { kind: 'approved'; amount: number; currency: string; remaining?: number; message?: string }
+  | { kind: 'declined'; reason: string /* human */; code: string /* reason code */ }
+  | { kind: 'out-of-order'; why: string }
+  | { kind: 'transit-ok'; fare: number; currency: string; remaining?: number }
+  | { kind: 'transit-denied'; reason: string; code: string }
+  | { kind: 'already-validated' };
+
+export type ScreenKind = Screen['kind'];
+
+export interface DisplayHandle {
+  /**
+   * Draws `screen`. Resolves once it is on the device; a device error is logged and reported on the
+   * bus (never thrown), so a broken display cannot fail a payment.
+   */
+  show(screen: Screen): Promise<void>;
+  /** The screen last shown. */
+  current(): Screen | undefined;
+  close(): Promise<void>;
+}
+
+export interface DisplayDriver {
+  /** Opens the device and checks it is usable: DISPLAY_UNSUPPORTED / DISPLAY_OPEN_FAILED here, never later. */
+  open(): Promise<DisplayHandle>;
+}
+
+export type Tone = 'neutral' | 'info' | 'busy' | 'good' | 'bad';
+
+/** What a screen says, for any display: a headline, detail lines, a tone and an optional QR. */
+export interface ScreenText {
+  headline: string;
+  lines: string[];
+  tone: Tone;
+  qrText?: string;
+}
+
+export function screenText(s: Screen): ScreenText {
+  switch (s.kind) {
+    case 'idle':
+      return { headline: s.title, lines: s.subtitle ? [s.subtitle] : [], tone: 'neutral' };
+    case 'request':
+      return { headline: formatAmount(s.amount, s.currency), lines: [s.merchantName, 'Scan to pay'], tone: 'info', qrText: s.qrText };
+    case 'processing':
+      return { headline: 'Processing', lines: ['Please wait'], tone: 'busy' };
+    case 'approved':
+      return {
+        headline: 'APPROVED',
+        lines: [formatAmount(s.amount, s.currency), ...(s.remaining !== undefined ? [`Left ${formatAmount(s.remaining, s.currency)}`] : []), ...(s.message ? [s.message] : [])],
+        tone: 'good',
+      };
+    case 'declined':
+      return { headline: 'DECLINED', lines: [s.reason, s.code], tone: 'bad' };
+    case 'out-of-order':
+      return { headline: 'OUT OF ORDER', lines: [s.why], tone: 'bad' };
+    case 'transit-ok':
+      return {
+        headline: 'GO',
+        lines: [`Fare ${formatAmount(s.fare, s.currency)}`, ...(s.remaining !== undefined ? [`Left ${formatAmount(s.remaining, s.currency)}`] : [])],
+        tone: 'good',
+      };
+    case 'transit-denied':
+      return { headline: 'STOP', lines: [s.reason, s.code], tone: 'bad' };
+    case 'already-validated':
+      return { headline: 'ALREADY VALIDATED', lines: ['Have a good trip'], tone: 'busy' };
+  }
+}
+
+/** Text reduced to what a character display can show: printable ASCII, other characters as '?'. */
+export function asciiOnly(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
