@@ -31,7 +31,7 @@ function head(major: number, n: number): Uint8Array {
   if (n < 0x100000000) return Uint8Array.of(m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
   const hi = Math.floor(n / 0x100000000);
   const lo = n >>> 0;
-  return Uint8Array.of(m | 27, 0, 0, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
+  return Uint8Array.of(m | 27, 0, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
 }
 
 /** Encodes deterministically: shortest heads, definite lengths, map keys sorted by their encoding. */
