@@ -31,7 +31,7 @@ function head(major: number, n: number): Uint8Array {
   if (n < 0x100000000) return Uint8Array.of(m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
   const hi = Math.floor(n / 0x100000000);
   const lo = n >>> 0;
-  return Uint8Array.of(m | 27, 0, 0, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
+  return Uint8Array.of(m | 27, 0, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
 }
 
 /** Encodes deterministically: shortest heads, definite lengths, map keys sorted by their encoding. */
@@ -111,6 +111,16 @@ function readArg(r: Reader, info: number): number {
   return n;
 }
 
+/** Strict UTF-8; ASCII (every Tessera identifier) skips the TextDecoder call, which dominates for short strings. */
+function decodeText(b: Uint8Array): string {
+  if (b.length <= 64) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) if ((b[i] as number) >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
+  return fromUtf8(b);
+}
+
 function readItem(r: Reader, depth: number): CborValue {
   if (depth > CBOR_LIMITS.maxDepth) throw new CborError('nesting too deep');
   if (++r.items > r.maxItems) throw new CborError('too many items');
@@ -129,7 +139,7 @@ function readItem(r: Reader, depth: number): CborValue {
       return new Uint8Array(r.take(n));
     case 3:
       try {
-        return fromUtf8(r.take(n));
+        return decodeText(r.take(n));
       } catch (e) {
         if (e instanceof CborError) throw e;
         throw new CborError('invalid UTF-8 in text string');

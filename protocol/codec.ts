@@ -38,10 +38,10 @@ function toWire(kind: ObjectKind, obj: object): Record<string, unknown> {
 }
 
 function fromWire(kind: ObjectKind, o: Record<string, unknown>): unknown {
-  delete o.type;
-  delete o.v;
-  if (kind === 'TERMINAL_CERT') o.mode = MODE_BY_NUMBER[o.mode as 0 | 1];
-  return o;
+  // Rest instead of `delete`, which would turn every decoded object into a slow dictionary.
+  const { type: _type, v: _v, ...rest } = o;
+  if (kind === 'TERMINAL_CERT') rest.mode = MODE_BY_NUMBER[rest.mode as 0 | 1];
+  return rest;
 }
 
 /** The signed payload bytes of an object (deterministic CBOR). Throws SchemaError on an invalid object. */

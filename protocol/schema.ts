@@ -43,7 +43,8 @@ function decodeValue(v: CborValue, type: FieldType, path: string): unknown {
       return v;
     case 'tstr':
       if (typeof v !== 'string') throw new SchemaError(`${path}: expected text`);
-      if ([...v].length > type.max) throw new SchemaError(`${path}: longer than ${type.max} characters`);
+      // Code points ≤ UTF-16 units, so only long strings need counting.
+      if (v.length > type.max && [...v].length > type.max) throw new SchemaError(`${path}: longer than ${type.max} characters`);
       if (type.pattern && !type.pattern.test(v)) throw new SchemaError(`${path}: invalid format`);
       return v;
     case 'array':
@@ -56,11 +57,16 @@ function decodeValue(v: CborValue, type: FieldType, path: string): unknown {
   }
 }
 
+const KNOWN = new WeakMap<readonly FieldSpec[], Set<number>>();
+
 export function decodeFields(m: CborMap, fields: readonly FieldSpec[], path = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const known = new Set<number>();
+  let known = KNOWN.get(fields);
+  if (!known) {
+    known = new Set(fields.map((f) => f.key));
+    KNOWN.set(fields, known);
+  }
   for (const f of fields) {
-    known.add(f.key);
     const v = m.get(f.key);
     const p = path ? `${path}.${f.name}` : f.name;
     if (v === undefined) {

@@ -7,14 +7,29 @@ import { ROLE, type Role, type TrustList, type TrustedKey } from './objects.js';
 import { type Verified, reject } from './reasons.js';
 import { toHex } from './bytes.js';
 
+/** Remembered issuer-signature successes per trust store. */
+export const ISSUED_CACHE_LIMIT = 4096;
+
+function issuedKey(role: Role, bytes: Uint8Array): string {
+  return role + ':' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+const NONE: readonly TrustedKey[] = [];
+
 export class TrustStore {
   readonly list: TrustList;
   readonly backend: CryptoBackend;
   private readonly byKid = new Map<string, TrustedKey[]>();
+  // Issuer signatures that verified under this list, by role and exact object bytes (see cachedIssued).
+  private readonly issued = new Map<string, unknown>();
 
-  constructor(list: TrustList, backend: CryptoBackend = getDefaultBackend()) {
+  private readonly issuedLimit: number;
+
+  /** `opts.issuedCacheSize`: remembered issuer-signature successes (default ISSUED_CACHE_LIMIT; 0 disables). */
+  constructor(list: TrustList, backend: CryptoBackend = getDefaultBackend(), opts: { issuedCacheSize?: number } = {}) {
     this.list = list;
     this.backend = backend;
+    this.issuedLimit = opts.issuedCacheSize ?? ISSUED_CACHE_LIMIT;
     for (const k of list.keys) {
       const hex = toHex(k.kid);
       const arr = this.byKid.get(hex) ?? [];
@@ -31,7 +46,37 @@ export class TrustStore {
 
   /** Every key with this kid carrying the role (kids may collide, so a verifier tries each). */
   keysFor(kid: Uint8Array, role: Role): TrustedKey[] {
-    return (this.byKid.get(toHex(kid)) ?? []).filter((k) => (k.roles & ROLE[role]) !== 0);
+    const bit = ROLE[role];
+    const out: TrustedKey[] = [];
+    for (const k of this.byKid.get(toHex(kid)) ?? NONE) if ((k.roles & bit) !== 0) out.push(k);
+    return out;
+  }
+
+  /**
+   * A purse certificate shown again (same purse, next payment) carries the same issuer signature over
+   * the same bytes, and the answer cannot change while this list is installed: a successful check is
+   * remembered (bounded LRU, successes only). Validity windows are not cached: callers check them
+   * against the current time on every use.
+   */
+  cachedIssued<T>(role: Role, bytes: Uint8Array): T | undefined {
+    if (this.issued.size === 0) return undefined;
+    const k = issuedKey(role, bytes);
+    const v = this.issued.get(k);
+    if (v === undefined) return undefined;
+    this.issued.delete(k);
+    this.issued.set(k, v);
+    return v as T;
+  }
+
+  rememberIssued(role: Role, bytes: Uint8Array, value: unknown): void {
+    if (this.issuedLimit <= 0) return;
+    const k = issuedKey(role, bytes);
+    this.issued.delete(k);
+    this.issued.set(k, value);
+    if (this.issued.size > this.issuedLimit) {
+      const oldest = this.issued.keys().next();
+      if (!oldest.done) this.issued.delete(oldest.value);
+    }
   }
 
   /** The issuer's key for sealed payment details, if the list has one valid at `now`. */

@@ -19,25 +19,32 @@ function bytesOf(kind: ObjectKind, input: Input): Verified<Uint8Array> {
   return typeof input === 'string' ? fromQrText(kind, input) : { ok: true, value: input };
 }
 
-function checkValidity(what: string, notBefore: number, notAfter: number, now: number): Verified<true> {
-  if (now < notBefore) return reject('CERT_NOT_YET_VALID', `${what} valid from ${notBefore}, now ${now}`);
-  if (now > notAfter) return reject('CERT_EXPIRED', `${what} expired at ${notAfter}, now ${now}`);
-  return { ok: true, value: true };
+const VALID: Verified<true> = { ok: true, value: true };
+
+/** `what` is a function so the detail text is only built on failure (this runs for every payment). */
+function checkValidity(what: () => string, notBefore: number, notAfter: number, now: number): Verified<true> {
+  if (now < notBefore) return reject('CERT_NOT_YET_VALID', `${what()} valid from ${notBefore}, now ${now}`);
+  if (now > notAfter) return reject('CERT_EXPIRED', `${what()} expired at ${notAfter}, now ${now}`);
+  return VALID;
 }
 
 /** An issuer-signed object and the trusted key that verified it (every key with the kid is tried: kids can collide). */
 function verifyIssuedKey<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust: TrustStore, role: Role): Verified<{ d: Decoded<K>; key: TrustedKey }> {
+  type Hit = { kind: K; d: Decoded<K>; key: TrustedKey };
+  const hit = trust.cachedIssued<Hit>(role, bytes);
+  if (hit !== undefined && hit.kind === kind) return { ok: true, value: { d: hit.d, key: hit.key } };
   const d = decodeObject(kind, bytes);
   if (!d.ok) return d;
   const keys = trust.keysFor(d.value.sign1.kid, role);
   if (keys.length === 0) return reject('UNKNOWN_KEY', `no ${role} key with kid ${toHex(d.value.sign1.kid)}`);
   const key = keys.find((k) => verifySign1(d.value.sign1, k.publicKey, trust.backend));
   if (!key) return reject('BAD_SIGNATURE', `${kind} issuer signature`);
+  trust.rememberIssued(role, bytes, { kind, d: d.value, key } satisfies Hit);
   return { ok: true, value: { d: d.value, key } };
 }
 
 function keyValidity(key: TrustedKey, now: number): Verified<true> {
-  return checkValidity(`issuer key ${toHex(key.kid)}`, key.notBefore, key.notAfter, now);
+  return checkValidity(() => `issuer key ${toHex(key.kid)}`, key.notBefore, key.notAfter, now);
 }
 
 /** verifyIssuedKey, then the key's validity window at `now` when the clock is trusted. */
@@ -58,7 +65,7 @@ export function verifyTerminalCert(input: Input, ctx: { trust: TrustStore; now: 
   if (!d.ok) return d;
   if (ctx.now === null) return reject('CLOCK_UNTRUSTED', 'no trusted time');
   const c = d.value.value;
-  const v = checkValidity(`terminal certificate ${c.terminalId}`, c.notBefore, c.notAfter, ctx.now);
+  const v = checkValidity(() => `terminal certificate ${c.terminalId}`, c.notBefore, c.notAfter, ctx.now);
   return v.ok ? d : v;
 }
 
@@ -69,7 +76,7 @@ export function verifyPurseCert(input: Input, ctx: { trust: TrustStore; now: num
   if (!d.ok) return d;
   if (ctx.now === null) return reject('CLOCK_UNTRUSTED', 'no trusted time');
   const c = d.value.value;
-  const v = checkValidity('purse certificate', c.notBefore, c.notAfter, ctx.now);
+  const v = checkValidity(() => 'purse certificate', c.notBefore, c.notAfter, ctx.now);
   return v.ok ? d : v;
 }
 
@@ -163,7 +170,7 @@ export function verifyPayment(input: Input, ctx: PaymentContext): PaymentResult 
   if (now === null) return fail('CLOCK_UNTRUSTED', 'no trusted time', purse);
   const issuer = keyValidity(pc.value.key, now);
   if (!issuer.ok) return fail(issuer.reason, issuer.detail, purse);
-  const v = checkValidity('purse certificate', purse.notBefore, purse.notAfter, now);
+  const v = checkValidity(() => 'purse certificate', purse.notBefore, purse.notAfter, now);
   if (!v.ok) return fail(v.reason, v.detail, purse);
 
   if (ctx.isDenied?.(purse.purseId)) return fail('REVOKED', `purse ${toHex(purse.purseId)} is on the deny list`, purse);

@@ -18,8 +18,20 @@ export interface CryptoBackend {
   sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
 }
 
+type OneShotHash = (alg: 'sha256', data: Uint8Array, enc: 'buffer') => Uint8Array;
+type HashFactory = (alg: 'sha256') => { update(b: Uint8Array): { digest(): Uint8Array } };
+// node:crypto hashes short inputs several times faster than pure JS (crypto.hash() from Node 20.12,
+// else createHash). Browsers and React Native have no process.getBuiltinModule and use noble's SHA-256.
+const nodeCrypto = (() => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:crypto') as { hash?: OneShotHash; createHash?: HashFactory } | undefined;
+})();
+const nodeHash = nodeCrypto?.hash;
+const nodeCreateHash = nodeCrypto?.createHash;
+
 export function sha256(b: Uint8Array): Uint8Array {
-  return nobleSha256(b);
+  const d = nodeHash ? nodeHash('sha256', b, 'buffer') : nodeCreateHash ? nodeCreateHash('sha256').update(b).digest() : undefined;
+  return d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : nobleSha256(b);
 }
 
 function bytesToBigint(b: Uint8Array): bigint {
@@ -37,12 +49,29 @@ export function bigintTo32(n: bigint): Uint8Array {
   return out;
 }
 
+const N_BYTES = bigintTo32(P256_N);
+const HALF_N_BYTES = bigintTo32(HALF_N);
+
+/** Big-endian comparison of 32-byte `a` (at offset `off` of a signature) with `b`: −1, 0 or 1. */
+function cmp32(sig: Uint8Array, off: number, b: Uint8Array): number {
+  for (let i = 0; i < 32; i++) {
+    const x = sig[off + i] as number;
+    const y = b[i] as number;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function isZero32(sig: Uint8Array, off: number): boolean {
+  for (let i = 0; i < 32; i++) if (sig[off + i] !== 0) return false;
+  return true;
+}
+
 /** r and s in [1, n−1] and s ≤ n/2: the one encoding of each signature we accept (no malleability). */
 export function isCanonicalSignature(sig: Uint8Array): boolean {
   if (sig.length !== 64) return false;
-  const r = bytesToBigint(sig.subarray(0, 32));
-  const s = bytesToBigint(sig.subarray(32));
-  return r > 0n && r < P256_N && s > 0n && s <= HALF_N;
+  // Byte comparisons against big-endian constants: same rule as the bigint form, without allocations.
+  return !isZero32(sig, 0) && cmp32(sig, 0, N_BYTES) < 0 && !isZero32(sig, 32) && cmp32(sig, 32, HALF_N_BYTES) <= 0;
 }
 
 /** Maps a high-S signature to its low-S twin (both verify; we only ever emit and accept the low one). */

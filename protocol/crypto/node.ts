@@ -8,27 +8,33 @@ import { normalizeLowS } from './backend.js';
 const SPKI_COMPRESSED_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
 const CACHE_LIMIT = 4096;
 
+interface VerifyKey {
+  key: KeyObject;
+  dsaEncoding: 'ieee-p1363';
+}
+
 function b64url(b: Uint8Array): string {
   return Buffer.from(b).toString('base64url');
 }
 
 export class NodeBackend implements CryptoBackend {
   readonly name = 'node' as const;
-  // KeyObject creation costs about as much as a verification; issuers and wallets repeat.
-  private readonly pubCache = new Map<string, KeyObject | null>();
+  // KeyObject creation costs about as much as a verification; issuers and wallets repeat. The cache
+  // holds the ready verify options so a hit allocates nothing.
+  private readonly pubCache = new Map<string, VerifyKey | null>();
   private readonly privCache = new Map<string, KeyObject>();
 
-  private publicKeyObject(pub: Uint8Array): KeyObject | null {
-    const hex = Buffer.from(pub).toString('hex');
-    let k = this.pubCache.get(hex);
+  private publicKeyObject(pub: Uint8Array): VerifyKey | null {
+    const id = Buffer.from(pub.buffer, pub.byteOffset, pub.byteLength).toString('latin1');
+    let k = this.pubCache.get(id);
     if (k !== undefined) return k;
     try {
-      k = pub.length === 33 ? createPublicKey({ key: Buffer.concat([SPKI_COMPRESSED_PREFIX, pub]), format: 'der', type: 'spki' }) : null;
+      k = pub.length === 33 ? { key: createPublicKey({ key: Buffer.concat([SPKI_COMPRESSED_PREFIX, pub]), format: 'der', type: 'spki' }), dsaEncoding: 'ieee-p1363' } : null;
     } catch {
       k = null;
     }
     if (this.pubCache.size >= CACHE_LIMIT) this.pubCache.clear();
-    this.pubCache.set(hex, k);
+    this.pubCache.set(id, k);
     return k;
   }
 
@@ -36,7 +42,7 @@ export class NodeBackend implements CryptoBackend {
     const key = this.publicKeyObject(publicKey);
     if (!key || signature.length !== 64) return false;
     try {
-      return nodeVerify('sha256', message, { key, dsaEncoding: 'ieee-p1363' }, signature);
+      return nodeVerify('sha256', message, key, signature);
     } catch {
       return false;
     }

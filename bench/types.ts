@@ -1,0 +1,53 @@
+// The shape every bench section returns, and small helpers to measure CPU time robustly on a shared machine.
+
+/** One measured figure, optionally against its physical floor (the best the hardware/library can do). */
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  /** The same quantity for the floor, measured in the same run. */
+  floor?: number;
+  floorName?: string;
+  /** value / floor (for rates) — how close to the floor we are. */
+  ratio?: number;
+  target?: number;
+  pass?: boolean;
+}
+
+export interface BenchSection {
+  run(): Promise<BenchRow[]>;
+}
+
+/** CPU time (user + system) in ms spent by `fn` — other processes on a busy box do not count. */
+export function cpuMs(fn: () => void): number {
+  const start = process.cpuUsage();
+  fn();
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Runs `a` and `b` in alternating batches of `iterations` for `rounds` rounds and returns the
+ * operations per CPU-second of each, so drift in machine speed hits both alike.
+ */
+export function interleaved(a: () => void, b: () => void, iterations: number, rounds: number): { a: number; b: number } {
+  let ta = 0;
+  let tb = 0;
+  a();
+  b();
+  for (let r = 0; r < rounds; r++) {
+    ta += cpuMs(() => {
+      for (let i = 0; i < iterations; i++) a();
+    });
+    tb += cpuMs(() => {
+      for (let i = 0; i < iterations; i++) b();
+    });
+  }
+  const n = iterations * rounds;
+  return { a: (n / ta) * 1000, b: (n / tb) * 1000 };
+}
+
+export function ratioRow(name: string, value: number, unit: string, floor: number, floorName: string, target?: number): BenchRow {
+  const ratio = value / floor;
+  return { name, value, unit, floor, floorName, ratio, ...(target !== undefined ? { target, pass: ratio >= target } : {}) };
+}
