@@ -39,6 +39,8 @@ export class SimulatedTerminal {
   config: TerminalConfigBody | undefined;
   /** Records not yet acknowledged (COSE bytes by index). */
   readonly backlog = new Map<number, Uint8Array>();
+  /** Every record ever journalled, in order (index i at position i − 1). */
+  readonly journal: Uint8Array[] = [];
   readonly denied = new Set<string>();
   denylistVersion = 0;
   private index = 0;
@@ -118,6 +120,7 @@ export class SimulatedTerminal {
     this.index = rec.index;
     this.prevHash = recordHash(bytes);
     this.backlog.set(rec.index, bytes);
+    this.journal.push(bytes);
     if (r.ok) {
       this.purses.set(purseKey, { lastSeq: r.value.payment.seq, lastCumulative: r.value.payment.cumulative });
       if (cert.mode === 'merchant') this.request = undefined;
