@@ -2,11 +2,12 @@
 // It is not the daemon: no devices, no durable store; just enough protocol to feed clearing honestly.
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
+import type {
+  TrustStore} from '#protocol';
 import {
   DECISION,
   KeySigner,
   REASONS,
-  TrustStore,
   decodeObject,
   encodeCbor,
   fromQrText,
