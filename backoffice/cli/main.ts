@@ -7,7 +7,6 @@ import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { defaultHome } from '../home.js';
 import { formatReport } from '../report.js';
-import { ClearingService, connectBroker, publishConfig, publishDenylist, publishTrust } from '../service.js';
 
 interface Globals {
   home: string;
@@ -31,6 +30,9 @@ function signedInt(name: string) {
 function print(g: Globals, value: unknown, text: string): void {
   process.stdout.write(g.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
 }
+
+// mqtt loads only for the commands that talk to a broker (every CLI start counts on a Pi-class server).
+const service = () => import('../service.js');
 
 const DEFAULT_BROKER = process.env.TESSERA_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
 
@@ -210,6 +212,7 @@ function buildProgram(): Command {
     .option('--grace-days <n>', 'days after expiry before a purse is closed', int('--grace-days'), 7)
     .action(async (o: { broker: string; clientId?: string; expireEvery: number; graceDays: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
+      const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
       const bo = await BackOffice.open(g.home, { logger });
       const svc = new ClearingService(bo, {
@@ -252,6 +255,7 @@ function buildProgram(): Command {
         const r = await bo.denyPurse(purse.toLowerCase(), o.reason);
         let published = false;
         if (o.broker) {
+          const { connectBroker, publishDenylist } = await service();
           const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
           try {
             await publishDenylist(bo, c);
@@ -277,6 +281,7 @@ function buildProgram(): Command {
           print(g, { version: d.version, text: toQrText('FLEET_MESSAGE', d.bytes) }, toQrText('FLEET_MESSAGE', d.bytes));
           return;
         }
+        const { connectBroker, publishDenylist } = await service();
         const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
         try {
           const version = await publishDenylist(bo, c);
@@ -303,6 +308,7 @@ function buildProgram(): Command {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         const config = configFrom(o, bo.currency);
+        const { connectBroker, publishConfig } = await service();
         const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
         try {
           const version = await publishConfig(bo, c, terminal, config);
@@ -320,6 +326,7 @@ function buildProgram(): Command {
     .action(async (o: { broker: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
+        const { connectBroker, publishTrust } = await service();
         const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
         try {
           await publishTrust(bo, c);

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TesseraError, errorMessage, isTesseraError } from '#common';
-import { decodeQrPng, qrAnsi, qrPngFile } from '../qr.js';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
 
 interface Globals {
@@ -22,7 +21,11 @@ function print(g: Globals, value: unknown, text: string): void {
   process.stdout.write(g.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
 }
 
+// QR libraries load only when a code is drawn or read.
+const qr = () => import('../qr.js');
+
 async function show(g: Globals, o: { png?: string; text?: boolean }, p: PaymentOutput, headline: string): Promise<void> {
+  const { qrAnsi, qrPngFile } = await qr();
   if (o.png) await qrPngFile(o.png, p.text);
   const value = { ...p, bytes: undefined, png: o.png ?? null };
   if (g.json) return print(g, value, '');
@@ -114,7 +117,7 @@ function buildProgram(): Command {
         const p = await w.payTransit({ operator: o.operator, line: o.line, max: o.max, windowSeconds: o.window, ...(o.purse ? { purseId: o.purse } : {}) });
         return show(g, o, p, `transit: up to ${p.amount} ${p.currency} to ${p.payee} (line ${o.line}), valid until ${new Date((p.validUntil ?? 0) * 1000).toISOString()}`);
       }
-      const request = o.request ?? (o.requestImage ? decodeQrPng(o.requestImage) : undefined);
+      const request = o.request ?? (o.requestImage ? (await qr()).decodeQrPng(o.requestImage) : undefined);
       if (!request) throw new TesseraError('USAGE', 'give --request TEXT, --request-image PNG, or --transit');
       const p = await w.payMerchant(request, o.purse ? { purseId: o.purse } : {});
       return show(g, o, p, `pay ${p.amount} ${p.currency} to ${p.merchant?.displayName ?? '?'} (merchant ${p.merchant?.merchantId ?? '?'}, terminal ${p.payee})`);
