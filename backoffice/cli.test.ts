@@ -8,10 +8,10 @@ import t from 'tap';
 import mqtt from 'mqtt';
 import { TrustStore, fromHex, fromQrText, verifyTrustList } from '#protocol';
 import { decodeQrPng, qrPngFile } from '#wallet';
-import { SimulatedTerminal } from '../sim-terminal.js';
-import { startMosquitto } from '../../test/support/mosquitto.js';
+import { SimulatedTerminal } from './sim-terminal.js';
+import { startMosquitto } from '../test/support/mosquitto.js';
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BO = join(dist, 'backoffice', 'cli', 'main.js');
 const WALLET = join(dist, 'wallet', 'cli', 'main.js');
 
@@ -72,7 +72,6 @@ t.test('the main flow through both CLIs', async (t) => {
   const created = await wallet('create');
   const purse = await bo('issue-purse', '--account', 'carol', '--wallet-key', created.publicKey as string, '--cap', '3000', '--limit', '1000', '--days', '10', '--out', join(dir, 'purse.json'));
   const purseId = (purse.purse as { purseId: string }).purseId;
-  t.match(await bo('account', 'show', 'carol'), { balance: 2_000, purses: [{ purseId, reserved: 3_000 }] });
   t.match(await wallet('import-purse', join(dir, 'purse.json')), { purseId, available: 3_000 });
 
   // Pay from a request given as text, then one from a photographed request (PNG); the payment comes out as a PNG too.
@@ -110,15 +109,12 @@ t.test('the main flow through both CLIs', async (t) => {
   const report = await bo('report');
   t.match(report, { settlementCount: 2, trialBalance: 0, merchants: [{ merchantId: 'M-BAKERY', count: 2, amount: 650, balance: 650 }] });
   t.match((report.purses as { purseId: string; spent: number }[])[0], { purseId, spent: 650, reserved: 2_350 });
-  const text = await run(BO, ['report'], env);
-  t.match(text.stdout, /M-BAKERY\s+2\s+650\s+650/, 'the table shows settlements per merchant');
+  t.match((report.accounts as { id: string; balance: number }[]).find((a) => a.id === 'carol'), { balance: 2_000 });
 
   const denied = await bo('deny', purseId, '--broker', broker.url);
   t.match(denied, { added: true, version: 1, published: true });
   t.match(await bo('report'), { denylist: { version: 1, purseIds: [purseId] } });
 
-  const usage = await run(BO, ['account', 'fund', 'carol', '-5'], env);
-  t.not(usage.code, 0);
 
   svc.kill('SIGTERM');
   await new Promise((resolve) => svc.once('exit', resolve));
