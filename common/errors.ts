@@ -39,6 +39,11 @@ export const ERROR_CODES = [
   'API_UNAUTHORIZED',
   'USAGE',
   'INTERNAL',
+  // back office and wallet
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'INSUFFICIENT_FUNDS',
+  'VERIFICATION_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,336 @@
+// The back office as a library: issuer keys, terminal and purse issuance, fleet messages, ledger and clearing.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { TesseraError, systemClock, silentLogger, type Clock, type Logger } from '#common';
+import {
+  DAY,
+  FLEET_KIND,
+  ROLE,
+  TrustStore,
+  createKeyFile,
+  decodeObject,
+  fromHex,
+  fromQrText,
+  isValidPublicKey,
+  loadKeyFile,
+  signObject,
+  toHex,
+  toQrText,
+  verifyEnrolmentRequest,
+  verifyTrustList,
+  type CryptoBackend,
+  type KeySigner,
+  type PurseCert,
+  type TerminalCert,
+  type TerminalConfigBody,
+  type TerminalMode,
+  type TrustList,
+} from '#protocol';
+import { ClearingEngine } from './clearing.js';
+import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
+import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
+import { SqliteLedger } from './sqlite-ledger.js';
+import { buildReport, type Report } from './report.js';
+
+/** Trust bundle a terminal installs (CONTRACTS.md §Files). */
+export interface TrustBundle {
+  format: 'tessera-bundle/1';
+  terminalId: string;
+  terminalCert: string;
+  trustList: string;
+  rootPublicKey: string;
+  config?: string;
+  denylist?: string;
+}
+
+/** Purse file a wallet imports (CONTRACTS.md §Files). */
+export interface PurseFile {
+  format: 'tessera-purse/1';
+  purseCert: string;
+  trustList: string;
+  rootPublicKey: string;
+}
+
+export interface BackOfficeOptions {
+  clock?: Clock;
+  logger?: Logger;
+  backend?: CryptoBackend;
+  /** A ledger to use instead of the SQLite file in the home directory. */
+  ledger?: Ledger;
+}
+
+export interface InitOptions extends BackOfficeOptions {
+  currency?: string;
+  /** Validity of the issuer keys in the trust list, in days. */
+  keyDays?: number;
+}
+
+export interface IssueTerminalOptions {
+  mode: TerminalMode;
+  merchantId: string;
+  displayName: string;
+  days?: number;
+  /** Transit: the signed fare/route config included in the bundle and published to the terminal. */
+  config?: TerminalConfigBody;
+  /** Re-enrol a terminal id with a new key (starts a new journal chain). */
+  replace?: boolean;
+}
+
+export interface IssuePurseOptions {
+  account: string;
+  /** Hex of the wallet's 33-byte compressed public key. */
+  walletKey: string;
+  cap: number;
+  perPaymentLimit: number;
+  days: number;
+}
+
+const CLOCK_SKEW_ALLOWANCE = 3_600;
+
+function positive(name: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n <= 0) throw new TesseraError('USAGE', `${name} must be a positive integer, got ${n}`);
+}
+
+export class BackOffice {
+  readonly clearing: ClearingEngine;
+  readonly trust: TrustStore;
+
+  constructor(
+    readonly paths: BackOfficePaths,
+    readonly settings: BackOfficeSettings,
+    readonly issuer: KeySigner,
+    readonly sealedKey: KeySigner,
+    readonly trustList: TrustList,
+    readonly trustBytes: Uint8Array,
+    readonly ledger: Ledger,
+    readonly clock: Clock = systemClock,
+    readonly log: Logger = silentLogger(),
+    backend?: CryptoBackend,
+  ) {
+    this.trust = new TrustStore(trustList, backend);
+    this.clearing = new ClearingEngine(ledger, this.trust, clock, log);
+  }
+
+  /** Creates the root, issuer and sealed keys (0600), the root-signed trust list and an empty ledger. */
+  static async init(home: string, opts: InitOptions = {}): Promise<BackOffice> {
+    const paths = backOfficePaths(home);
+    if (existsSync(paths.settings)) throw new TesseraError('ALREADY_EXISTS', `a back office already exists in ${home}`);
+    const currency = opts.currency ?? 'EUR';
+    if (!/^[A-Z]{3}$/.test(currency)) throw new TesseraError('USAGE', `currency must be 3 capital letters, got ${currency}`);
+    ensureHome(home);
+    const now = Math.floor((opts.clock ?? systemClock).now() / 1000);
+    const root = createKeyFile(paths.rootKey, opts.backend);
+    const issuer = createKeyFile(paths.issuerKey, opts.backend);
+    const sealed = createKeyFile(paths.sealedKey, opts.backend);
+    const notAfter = now + (opts.keyDays ?? 3 * 365) * DAY;
+    const list: TrustList = {
+      version: 1,
+      issuedAt: now,
+      keys: [
+        { kid: issuer.kid, publicKey: issuer.publicKey, roles: ROLE.TERMINALS | ROLE.PURSES | ROLE.FLEET, notBefore: now - CLOCK_SKEW_ALLOWANCE, notAfter, name: 'issuer' },
+        { kid: sealed.kid, publicKey: sealed.publicKey, roles: ROLE.SEALED, notBefore: now - CLOCK_SKEW_ALLOWANCE, notAfter, name: 'sealed' },
+      ],
+    };
+    writeNewFile(paths.trustList, toQrText('TRUST_LIST', await signObject('TRUST_LIST', list, root)) + '\n');
+    const settings: BackOfficeSettings = { format: 'tessera-backoffice/1', currency, rootPublicKey: toHex(root.publicKey), createdAt: now };
+    writeNewFile(paths.settings, JSON.stringify(settings, null, 2) + '\n');
+    return BackOffice.open(home, opts);
+  }
+
+  static async open(home: string, opts: BackOfficeOptions = {}): Promise<BackOffice> {
+    const paths = backOfficePaths(home);
+    const settings = readSettings(paths);
+    const text = readFileSync(paths.trustList, 'utf8').trim();
+    const bytes = fromQrText('TRUST_LIST', text);
+    if (!bytes.ok) throw new TesseraError('CONFIG_INVALID', `${paths.trustList}: ${bytes.detail}`);
+    const tl = verifyTrustList(bytes.value, { rootPublicKey: fromHex(settings.rootPublicKey), ...(opts.backend ? { backend: opts.backend } : {}) });
+    if (!tl.ok) throw new TesseraError('CONFIG_INVALID', `${paths.trustList}: ${tl.reason} ${tl.detail}`);
+    const issuer = loadKeyFile(paths.issuerKey, opts.backend);
+    const sealed = loadKeyFile(paths.sealedKey, opts.backend);
+    const ledger = opts.ledger ?? new SqliteLedger(paths.ledger);
+    return new BackOffice(paths, settings, issuer, sealed, tl.value.value, bytes.value, ledger, opts.clock, opts.logger, opts.backend);
+  }
+
+  async close(): Promise<void> {
+    await this.ledger.close();
+  }
+
+  now(): number {
+    return Math.floor(this.clock.now() / 1000);
+  }
+
+  get trustText(): string {
+    return toQrText('TRUST_LIST', this.trustBytes);
+  }
+
+  get rootPublicKey(): string {
+    return this.settings.rootPublicKey;
+  }
+
+  get currency(): string {
+    return this.settings.currency;
+  }
+
+  // ---- terminals ----
+
+  /** Verifies a TE1 enrolment request (proof of key possession), certifies the terminal and registers it for clearing. */
+  async issueTerminal(request: string | Uint8Array, o: IssueTerminalOptions): Promise<{ cert: TerminalCert; certText: string; bundle: TrustBundle }> {
+    const r = verifyEnrolmentRequest(typeof request === 'string' ? request.trim() : request, { trust: this.trust });
+    if (!r.ok) throw new TesseraError('VERIFICATION_FAILED', `enrolment request refused: ${r.reason} (${r.detail})`);
+    const req = r.value.value;
+    const now = this.now();
+    const cert: TerminalCert = {
+      terminalId: req.terminalId,
+      merchantId: o.merchantId,
+      displayName: o.displayName,
+      mode: o.mode,
+      publicKey: req.publicKey,
+      notBefore: now - CLOCK_SKEW_ALLOWANCE,
+      notAfter: now + (o.days ?? 365) * DAY,
+    };
+    let certBytes: Uint8Array;
+    try {
+      certBytes = await signObject('TERMINAL_CERT', cert, this.issuer);
+    } catch (e) {
+      throw new TesseraError('USAGE', `invalid terminal certificate fields: ${(e as Error).message}`, { cause: e });
+    }
+    const certText = toQrText('TERMINAL_CERT', certBytes);
+    await this.ledger.registerTerminal(
+      {
+        terminalId: cert.terminalId,
+        merchantId: cert.merchantId,
+        displayName: cert.displayName,
+        mode: cert.mode,
+        publicKey: cert.publicKey,
+        cert: certText,
+        notAfter: cert.notAfter,
+        operatorId: o.config?.operatorId ?? null,
+        line: o.config?.line ?? null,
+      },
+      now,
+      o.replace,
+    );
+    const bundle: TrustBundle = { format: 'tessera-bundle/1', terminalId: cert.terminalId, terminalCert: certText, trustList: this.trustText, rootPublicKey: this.rootPublicKey };
+    if (o.config) bundle.config = toQrText('FLEET_MESSAGE', (await this.signConfig(cert.terminalId, o.config)).bytes);
+    const deny = await this.ledger.denyList();
+    if (deny.version > 0) bundle.denylist = toQrText('FLEET_MESSAGE', (await this.signDenylist()).bytes);
+    this.log.info({ terminalId: cert.terminalId, merchantId: cert.merchantId, mode: cert.mode }, 'terminal certified');
+    return { cert, certText, bundle };
+  }
+
+  /** A signed config fleet message for one terminal, at the next version of that terminal's series; records its route. */
+  async signConfig(terminalId: string, config: TerminalConfigBody): Promise<{ version: number; bytes: Uint8Array }> {
+    if (!(await this.ledger.getTerminal(terminalId))) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
+    const version = await this.ledger.nextVersion(`config:${terminalId}`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await signObject('FLEET_MESSAGE', { kind: FLEET_KIND.config, version, issuedAt: this.now(), target: terminalId, config }, this.issuer);
+    } catch (e) {
+      throw new TesseraError('USAGE', `invalid terminal config: ${(e as Error).message}`, { cause: e });
+    }
+    await this.ledger.setTerminalRoute(terminalId, config.operatorId, config.line ?? null);
+    return { version, bytes };
+  }
+
+  // ---- accounts and purses ----
+
+  async createAccount(id: string, name?: string): Promise<Account> {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new TesseraError('USAGE', `account id must be 1-64 of A-Z a-z 0-9 . _ -, got ${id}`);
+    return this.ledger.createAccount({ id, kind: 'customer', currency: this.currency, ...(name ? { name } : {}) }, this.now());
+  }
+
+  async fund(id: string, amount: number, memo = 'funding'): Promise<Account> {
+    positive('amount', amount);
+    return this.ledger.fund(id, amount, memo, this.now());
+  }
+
+  async account(id: string): Promise<Account> {
+    const a = (await this.ledger.getAccount(id)) ?? (await this.ledger.getAccount(merchantAccount(id)));
+    if (!a) throw new TesseraError('NOT_FOUND', `no account ${id}`);
+    return a;
+  }
+
+  /** Reserves the cap from the account and signs the purse certificate; the reservation and the certificate are one decision. */
+  async issuePurse(o: IssuePurseOptions): Promise<{ purse: PurseRecord; cert: PurseCert; file: PurseFile }> {
+    positive('cap', o.cap);
+    positive('limit', o.perPaymentLimit);
+    positive('days', o.days);
+    if (o.perPaymentLimit > o.cap) throw new TesseraError('USAGE', `per-payment limit ${o.perPaymentLimit} exceeds the cap ${o.cap}`);
+    let walletKey: Uint8Array;
+    try {
+      walletKey = fromHex(o.walletKey.trim());
+    } catch {
+      throw new TesseraError('USAGE', 'wallet key must be hex');
+    }
+    if (!isValidPublicKey(walletKey)) throw new TesseraError('USAGE', 'wallet key must be a 33-byte compressed P-256 public key in hex');
+    const now = this.now();
+    const cert: PurseCert = {
+      purseId: new Uint8Array(randomBytes(16)),
+      walletKey,
+      currency: this.currency,
+      cap: o.cap,
+      perPaymentLimit: o.perPaymentLimit,
+      notBefore: now - CLOCK_SKEW_ALLOWANCE,
+      notAfter: now + o.days * DAY,
+    };
+    const text = toQrText('PURSE_CERT', await signObject('PURSE_CERT', cert, this.issuer));
+    // The certificate leaves only if the reservation committed (createPurse throws otherwise).
+    const purse = await this.ledger.createPurse(
+      {
+        purseId: toHex(cert.purseId),
+        account: o.account,
+        currency: cert.currency,
+        cap: cert.cap,
+        perPaymentLimit: cert.perPaymentLimit,
+        walletKey: toHex(walletKey),
+        notBefore: cert.notBefore,
+        notAfter: cert.notAfter,
+        cert: text,
+      },
+      now,
+    );
+    this.log.info({ purseId: purse.purseId, account: o.account, cap: o.cap }, 'purse issued');
+    return { purse, cert, file: { format: 'tessera-purse/1', purseCert: text, trustList: this.trustText, rootPublicKey: this.rootPublicKey } };
+  }
+
+  /** Closes purses past their validity (plus a grace period for late journals) and returns their unspent reservation. */
+  async settleExpired(graceSeconds = 7 * DAY): Promise<{ purseId: string; returned: number }[]> {
+    return this.ledger.expirePurses(this.now(), graceSeconds);
+  }
+
+  // ---- deny list ----
+
+  async denyPurse(purseId: string, reason = 'denied by operator'): Promise<{ version: number; added: boolean }> {
+    if (!/^[0-9a-f]{32}$/.test(purseId)) throw new TesseraError('USAGE', 'purse id must be 32 lowercase hex characters');
+    const r = await this.ledger.deny(purseId, reason, this.now());
+    return { version: r.version, added: r.added };
+  }
+
+  /** The whole current deny list, signed (role FLEET) at its ledger version. */
+  async signDenylist(): Promise<{ version: number; purseIds: string[]; bytes: Uint8Array }> {
+    const d = await this.ledger.denyList();
+    const version = Math.max(1, d.version);
+    const bytes = await signObject('FLEET_MESSAGE', { kind: FLEET_KIND.denylist, version, issuedAt: this.now(), denylist: d.purseIds.map(fromHex) }, this.issuer);
+    return { version, purseIds: d.purseIds, bytes };
+  }
+
+  async report(): Promise<Report> {
+    return buildReport(this.ledger);
+  }
+
+  /** Writes a JSON file (bundle, purse file) with mode 0644; refuses to overwrite unless asked. */
+  static writeJson(path: string, value: unknown, overwrite = false): void {
+    if (overwrite) writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
+    else writeNewFile(path, JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Reads a terminal certificate from the ledger (for a bundle re-issue or display). */
+  async terminalCert(terminalId: string): Promise<TerminalCert> {
+    const t = await this.ledger.getTerminal(terminalId);
+    if (!t) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
+    const b = fromQrText('TERMINAL_CERT', t.cert);
+    const d = b.ok ? decodeObject('TERMINAL_CERT', b.value) : b;
+    if (!d.ok) throw new TesseraError('DB_CORRUPT', `stored certificate of ${terminalId}: ${d.detail}`);
+    return d.value.value;
+  }
+}

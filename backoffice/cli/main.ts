@@ -1,0 +1,361 @@
+#!/usr/bin/env node
+// tessera-backoffice: issue terminals and purses, keep accounts, run clearing, report, and publish fleet messages.
+import { existsSync, readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { TesseraError, createLogger, errorMessage, isTesseraError } from '#common';
+import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
+import { BackOffice } from '../backoffice.js';
+import { defaultHome } from '../home.js';
+import { formatReport } from '../report.js';
+
+interface Globals {
+  home: string;
+  json?: boolean;
+}
+
+function int(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new TesseraError('USAGE', `${name} must be a whole number (minor units / days), got "${v}"`);
+    return Number(v);
+  };
+}
+
+function signedInt(name: string) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v)) throw new TesseraError('USAGE', `${name} must be an integer, got "${v}"`);
+    return Number(v);
+  };
+}
+
+function print(g: Globals, value: unknown, text: string): void {
+  process.stdout.write(g.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+}
+
+// mqtt loads only for the commands that talk to a broker (every CLI start counts on a Pi-class server).
+const service = () => import('../service.js');
+
+const DEFAULT_BROKER = process.env.TESSERA_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+
+async function withBackOffice<T>(g: Globals, fn: (bo: BackOffice) => Promise<T>): Promise<T> {
+  const bo = await BackOffice.open(g.home);
+  try {
+    return await fn(bo);
+  } finally {
+    await bo.close();
+  }
+}
+
+function configFrom(o: { operator: string; currency?: string; line?: string; zone?: number; fare?: number; fares?: string; utcOffset?: number }, fallbackCurrency: string): TerminalConfigBody {
+  let fares: FareRule[];
+  if (o.fares) {
+    try {
+      fares = JSON.parse(readFileSync(o.fares, 'utf8')) as FareRule[];
+    } catch (e) {
+      throw new TesseraError('USAGE', `--fares ${o.fares}: ${(e as Error).message}`);
+    }
+  } else if (o.fare !== undefined) {
+    fares = [{ zone: 0, fromMinute: 0, toMinute: 1440, fare: o.fare }];
+  } else {
+    throw new TesseraError('USAGE', 'a transit config needs --fare AMOUNT (flat) or --fares FILE (JSON rules)');
+  }
+  return {
+    currency: o.currency ?? fallbackCurrency,
+    operatorId: o.operator,
+    ...(o.line ? { line: o.line } : {}),
+    ...(o.zone !== undefined ? { zone: o.zone } : {}),
+    utcOffsetMinutes: o.utcOffset ?? 0,
+    fares,
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('tessera-backoffice')
+    .description(
+      'The Tessera back office: the issuer (root, issuer and sealed keys; terminal and purse certificates), the ledger of accounts and purse reservations, the clearing service that settles terminal journals over MQTT, fraud cases and the deny list. Amounts are whole minor units (cents). Data lives in --home (default $TESSERA_BACKOFFICE_HOME or ~/.tessera-backoffice).',
+    )
+    .addOption(new Option('--home <dir>', 'back office data directory').env('TESSERA_BACKOFFICE_HOME').default(defaultHome()))
+    .option('--json', 'print machine-readable JSON instead of text')
+    .showHelpAfterError();
+
+  program
+    .command('init')
+    .description('Create the root key, the issuer signing key, the issuer encryption key for sealed details (all 0600), the root-signed trust list and an empty ledger.')
+    .option('--currency <code>', 'the currency of accounts and purses (ISO 4217)', 'EUR')
+    .option('--key-days <n>', 'validity of the issuer keys in the trust list, in days', int('--key-days'), 3 * 365)
+    .action(async (o: { currency: string; keyDays: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      const bo = await BackOffice.init(g.home, { currency: o.currency, keyDays: o.keyDays });
+      const value = { home: g.home, currency: bo.currency, rootPublicKey: bo.rootPublicKey, trustList: bo.trustText };
+      await bo.close();
+      print(g, value, `back office created in ${g.home}\nroot public key ${value.rootPublicKey}\nkeep ${bo.paths.rootKey} offline once the trust list is distributed`);
+    });
+
+  program
+    .command('issue-terminal')
+    .description(
+      "Verify a terminal's enrolment request (TE1 text, or a file holding it: proof that it holds its key), sign its terminal certificate, register it for clearing, and write the trust bundle it installs with `tessera provision install BUNDLE`.",
+    )
+    .argument('<request>', 'TE1:… text or a file containing it')
+    .requiredOption('--merchant <id>', 'merchant (or transit operator) id the terminal settles to')
+    .requiredOption('--name <display>', "the merchant's name as wallets will show it")
+    .addOption(new Option('--mode <mode>', 'merchant (requests exact amounts) or transit (validator with fares)').choices(['merchant', 'transit']).default('merchant'))
+    .option('--days <n>', 'certificate validity in days', int('--days'), 365)
+    .option('--operator <id>', 'transit: operator id in the fare config (default: --merchant)')
+    .option('--line <line>', 'transit: the line this validator serves')
+    .option('--zone <n>', 'transit: the zone of this validator', int('--zone'))
+    .option('--fare <amount>', 'transit: a flat fare for the included config', int('--fare'))
+    .option('--fares <file>', 'transit: JSON array of fare rules {zone, fromMinute, toMinute, fare}')
+    .option('--utc-offset <minutes>', 'transit: local time offset for fare bands', signedInt('--utc-offset'))
+    .option('--out <file>', 'write the bundle JSON here (default: print it)')
+    .option('--replace', 're-enrol a terminal id that has another key (starts a new journal chain)')
+    .action(async (request: string, o: Record<string, string | number | boolean | undefined>, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      const text = existsSync(request) ? readFileSync(request, 'utf8').trim() : request.trim();
+      await withBackOffice(g, async (bo) => {
+        const transitConfig =
+          o.mode === 'transit' && (o.fare !== undefined || o.fares !== undefined)
+            ? configFrom({ operator: (o.operator as string | undefined) ?? (o.merchant as string), ...(o as object) } as Parameters<typeof configFrom>[0], bo.currency)
+            : undefined;
+        const r = await bo.issueTerminal(text, {
+          mode: o.mode as 'merchant' | 'transit',
+          merchantId: o.merchant as string,
+          displayName: o.name as string,
+          days: o.days as number,
+          ...(transitConfig ? { config: transitConfig } : {}),
+          replace: Boolean(o.replace),
+        });
+        if (o.out) BackOffice.writeJson(o.out as string, r.bundle, true);
+        const value = { terminalId: r.cert.terminalId, merchantId: r.cert.merchantId, mode: r.cert.mode, notAfter: r.cert.notAfter, bundle: o.out ? o.out : r.bundle };
+        print(g, value, o.out ? `terminal ${r.cert.terminalId} certified; bundle written to ${String(o.out)}` : JSON.stringify(r.bundle, null, 2));
+      });
+    });
+
+  const account = program.command('account').description('Customer accounts: the money purses are reserved from and return to.');
+  account
+    .command('create')
+    .description('Open a customer account in the back office currency (balance 0).')
+    .argument('<id>', 'account id (A-Z a-z 0-9 . _ -)')
+    .option('--name <name>', 'holder name')
+    .action(async (id: string, o: { name?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const a = await bo.createAccount(id, o.name);
+        print(g, a, `account ${a.id} created (${a.currency})`);
+      });
+    });
+  account
+    .command('fund')
+    .description('Credit an account with money received from outside (a double-entry transfer from the funding account).')
+    .argument('<id>', 'account id')
+    .argument('<amount>', 'minor units', int('amount'))
+    .option('--memo <text>', 'what the money is', 'funding')
+    .action(async (id: string, amount: number, o: { memo: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const a = await bo.fund(id, amount, o.memo);
+        print(g, a, `account ${a.id}: balance ${a.balance} ${a.currency}`);
+      });
+    });
+  account
+    .command('show')
+    .description('Show an account (customer id, or a merchant id) with its balance and its purses.')
+    .argument('<id>', 'account id or merchant id')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const a = await bo.account(id);
+        const purses = (await bo.ledger.listPurses()).filter((p) => p.account === a.id);
+        print(g, { ...a, purses }, [`${a.id} (${a.kind}) balance ${a.balance} ${a.currency}`, ...purses.map((p) => `  purse ${p.purseId} ${p.status} cap ${p.cap} spent ${p.spent} reserved ${p.reserved}`)].join('\n'));
+      });
+    });
+
+  program
+    .command('issue-purse')
+    .description(
+      "Move --cap from the account's balance into a purse reservation and sign a purse certificate for the wallet's key. The cap bounds what the wallet can ever spend offline; --limit bounds one payment. Writes the purse file the wallet imports.",
+    )
+    .requiredOption('--account <id>', 'customer account to reserve from')
+    .requiredOption('--wallet-key <hex>', "the wallet's public key (tessera-wallet create prints it)")
+    .requiredOption('--cap <amount>', 'offline cap, minor units', int('--cap'))
+    .requiredOption('--limit <amount>', 'per-payment limit, minor units', int('--limit'))
+    .option('--days <n>', 'purse validity in days', int('--days'), 30)
+    .option('--out <file>', 'write the purse file here (default: print it)')
+    .action(async (o: { account: string; walletKey: string; cap: number; limit: number; days: number; out?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const r = await bo.issuePurse({ account: o.account, walletKey: o.walletKey, cap: o.cap, perPaymentLimit: o.limit, days: o.days });
+        if (o.out) BackOffice.writeJson(o.out, r.file, true);
+        print(g, { purse: r.purse, file: o.out ?? r.file }, o.out ? `purse ${r.purse.purseId} (cap ${r.purse.cap}) written to ${o.out}` : JSON.stringify(r.file, null, 2));
+      });
+    });
+
+  program
+    .command('settle-expired')
+    .description('Close purses past their validity plus a grace period for late journals, returning their unspent reservation to the account.')
+    .option('--grace-days <n>', 'days after expiry before closing', int('--grace-days'), 7)
+    .action(async (o: { graceDays: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const r = await bo.settleExpired(o.graceDays * 86_400);
+        print(g, r, r.length ? r.map((x) => `purse ${x.purseId}: ${x.returned} returned`).join('\n') : 'no purse to close');
+      });
+    });
+
+  program
+    .command('run')
+    .description(
+      "The clearing service: subscribes to every terminal's journal with the shared subscription $share/clearing/tessera/v1/terminals/+/journal (run several on the same ledger to share the load), verifies each record and its chain, re-verifies each payment, settles, acks the terminal, and publishes a new deny list when it detects fraud.",
+    )
+    .option('--broker <url>', 'MQTT broker URL ($TESSERA_BROKER_URL)', DEFAULT_BROKER)
+    .option('--client-id <id>', 'MQTT client id (default: unique per process)')
+    .option('--expire-every <seconds>', 'close expired purses this often (0: never)', int('--expire-every'), 3_600)
+    .option('--grace-days <n>', 'days after expiry before a purse is closed', int('--grace-days'), 7)
+    .action(async (o: { broker: string; clientId?: string; expireEvery: number; graceDays: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      const { ClearingService } = await service();
+      const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
+      const bo = await BackOffice.open(g.home, { logger });
+      const svc = new ClearingService(bo, {
+        url: o.broker,
+        ...(o.clientId ? { clientId: o.clientId } : {}),
+        logger,
+        expireEveryMs: o.expireEvery * 1000,
+        graceSeconds: o.graceDays * 86_400,
+      });
+      await svc.start();
+      print(g, { running: true, broker: o.broker, pid: process.pid }, `clearing running on ${o.broker} (pid ${process.pid})`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      await svc.stop();
+      await bo.close();
+    });
+
+  program
+    .command('report')
+    .description('Balances of every account, settlements per merchant, purses, fraud cases (with their evidence in --json), incidents and the deny list.')
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const r = await bo.report();
+        print(g, r, formatReport(r));
+      });
+    });
+
+  program
+    .command('deny')
+    .description('Put a purse on the deny list (new signed version); with --broker, publish it retained to the fleet at once.')
+    .argument('<purse>', 'purse id (32 hex characters)')
+    .option('--reason <text>', 'why', 'denied by operator')
+    .option('--broker <url>', 'publish to this broker now')
+    .action(async (purse: string, o: { reason: string; broker?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const r = await bo.denyPurse(purse.toLowerCase(), o.reason);
+        let published = false;
+        if (o.broker) {
+          const { connectBroker, publishDenylist } = await service();
+          const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+          try {
+            await publishDenylist(bo, c);
+            published = true;
+          } finally {
+            await c.endAsync();
+          }
+        }
+        print(g, { ...r, published }, `${r.added ? 'denied' : 'already denied'}: deny list version ${r.version}${published ? ', published' : ''}`);
+      });
+    });
+
+  program
+    .command('publish-denylist')
+    .description('Sign the current deny list and publish it retained to tessera/v1/fleet/denylist (or print it with --text).')
+    .option('--broker <url>', 'MQTT broker URL', DEFAULT_BROKER)
+    .option('--text', 'print the TF1 text instead of publishing')
+    .action(async (o: { broker: string; text?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        if (o.text) {
+          const d = await bo.signDenylist();
+          print(g, { version: d.version, text: toQrText('FLEET_MESSAGE', d.bytes) }, toQrText('FLEET_MESSAGE', d.bytes));
+          return;
+        }
+        const { connectBroker, publishDenylist } = await service();
+        const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+        try {
+          const version = await publishDenylist(bo, c);
+          print(g, { version }, `deny list version ${version} published`);
+        } finally {
+          await c.endAsync();
+        }
+      });
+    });
+
+  program
+    .command('publish-config')
+    .description("Sign a terminal config (currency, operator, line, zone, fares) at the terminal's next config version and publish it retained on its config topic.")
+    .argument('<terminal>', 'terminal id')
+    .requiredOption('--operator <id>', 'transit operator id payments must name')
+    .option('--currency <code>', 'fare currency (default: the back office currency)')
+    .option('--line <line>', 'the line this validator serves')
+    .option('--zone <n>', 'the zone of this validator', int('--zone'))
+    .option('--fare <amount>', 'a flat fare, minor units', int('--fare'))
+    .option('--fares <file>', 'JSON array of fare rules {zone, fromMinute, toMinute, fare}')
+    .option('--utc-offset <minutes>', 'local time offset for fare bands', signedInt('--utc-offset'))
+    .option('--broker <url>', 'MQTT broker URL', DEFAULT_BROKER)
+    .action(async (terminal: string, o: Parameters<typeof configFrom>[0] & { broker: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const config = configFrom(o, bo.currency);
+        const { connectBroker, publishConfig } = await service();
+        const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+        try {
+          const version = await publishConfig(bo, c, terminal, config);
+          print(g, { terminalId: terminal, version, config }, `config version ${version} published to ${terminal}`);
+        } finally {
+          await c.endAsync();
+        }
+      });
+    });
+
+  program
+    .command('publish-trust')
+    .description('Publish the root-signed trust list retained to tessera/v1/fleet/trust.')
+    .option('--broker <url>', 'MQTT broker URL', DEFAULT_BROKER)
+    .action(async (o: { broker: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const { connectBroker, publishTrust } = await service();
+        const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+        try {
+          await publishTrust(bo, c);
+          print(g, { version: bo.trustList.version }, `trust list version ${bo.trustList.version} published`);
+        } finally {
+          await c.endAsync();
+        }
+      });
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const ce = e as { code?: string; exitCode?: number };
+    if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) {
+      process.exitCode = ce.exitCode ?? 1;
+      return;
+    }
+    const code = isTesseraError(e) ? e.code : 'INTERNAL';
+    if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ error: { code, message: errorMessage(e) } }) + '\n');
+    process.stderr.write(`tessera-backoffice: ${errorMessage(e)} [${code}]\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,199 @@
+// The ledger's storage interface: every money movement and clearing decision the back office persists.
+//
+// Methods are async so a PostgreSQL ledger can implement the same interface; the SQLite one is
+// synchronous inside. Each method is atomic (one transaction) and safe when several clearing
+// processes share the store: the store, not the caller, enforces chain continuity, idempotence
+// (unique transaction ids, unique purse+sequence) and balances.
+
+/** Account kinds: a customer's funds, a purse reservation, a merchant's receivable, the outside world. */
+export type AccountKind = 'customer' | 'purse' | 'merchant' | 'external';
+
+export interface Account {
+  id: string;
+  kind: AccountKind;
+  name: string | null;
+  currency: string;
+  /** Minor units; for the external account it is minus everything ever funded. */
+  balance: number;
+  createdAt: number;
+}
+
+export interface TerminalRecord {
+  terminalId: string;
+  merchantId: string;
+  displayName: string;
+  mode: 'merchant' | 'transit';
+  publicKey: Uint8Array;
+  /** TC1 text of the issued certificate. */
+  cert: string;
+  notAfter: number;
+  operatorId: string | null;
+  line: string | null;
+  /** Highest contiguous journal index recorded (0 before the first record). */
+  lastIndex: number;
+  lastHash: Uint8Array;
+}
+
+export interface PurseRecord {
+  purseId: string;
+  account: string;
+  currency: string;
+  cap: number;
+  perPaymentLimit: number;
+  walletKey: string;
+  notBefore: number;
+  notAfter: number;
+  /** TK1 text of the purse certificate. */
+  cert: string;
+  status: 'active' | 'closed';
+  /** Sum of settled charges. */
+  spent: number;
+  /** What is still reserved for it (cap − spent while active, 0 once closed). */
+  reserved: number;
+}
+
+/** What verification (outside the store) concluded about one journal record. */
+export type EntryVerdict =
+  | { kind: 'declined' }
+  | { kind: 'rejected'; reason: string }
+  | {
+      kind: 'payment';
+      purseId: string;
+      seq: number;
+      cumulative: number;
+      /** What the payment authorised (exact amount, or the transit maximum). */
+      authorised: number;
+      /** What the terminal charged and the back office settles. */
+      charged: number;
+    };
+
+/** One signature-verified journal record, ready to be chained and cleared. */
+export interface JournalEntry {
+  terminalId: string;
+  index: number;
+  prevHash: Uint8Array;
+  /** recordHash of the record's COSE bytes. */
+  hash: Uint8Array;
+  txId: string;
+  /** The record's COSE bytes (kept as evidence). */
+  record: Uint8Array;
+  /** The payment's COSE bytes. */
+  payment: Uint8Array;
+  time: number;
+  verdict: EntryVerdict;
+}
+
+export type AckStatus = 'settled' | 'duplicate' | 'declined-recorded' | 'fraud' | 'rejected';
+
+export interface EntryOutcome {
+  index: number;
+  txId: string;
+  status: AckStatus;
+  reason?: string;
+}
+
+export interface BatchOutcome {
+  /** Highest contiguous journal index recorded for the terminal after this batch. */
+  upTo: number;
+  /** Outcomes of the records recorded now (including held ones that became contiguous). */
+  outcomes: EntryOutcome[];
+  /** Indexes held back because an earlier record is missing. */
+  held: number[];
+  /** True when the batch put a purse on the deny list (a new list must be published). */
+  denylistChanged: boolean;
+}
+
+export type FraudKind = 'double-spend' | 'over-cap' | 'inconsistent-cumulative' | 'replay';
+
+export interface FraudCase {
+  id: number;
+  purseId: string;
+  kind: FraudKind;
+  detail: string;
+  firstTxId: string | null;
+  secondTxId: string;
+  /** Hex of the COSE bytes of the payment settled first (evidence), when there is one. */
+  firstPayment: string | null;
+  secondPayment: string;
+  terminalId: string;
+  index: number;
+  amount: number;
+  openedAt: number;
+}
+
+export type IncidentKind = 'unknown-terminal' | 'bad-record' | 'gap' | 'fork' | 'chain-break' | 'invalid-payment';
+
+export interface Incident {
+  id: number;
+  terminalId: string;
+  index: number | null;
+  kind: IncidentKind;
+  detail: string;
+  at: number;
+}
+
+export interface Settlement {
+  txId: string;
+  purseId: string;
+  seq: number;
+  amount: number;
+  terminalId: string;
+  merchantId: string;
+  index: number;
+  settledAt: number;
+}
+
+export interface MerchantTotal {
+  merchantId: string;
+  count: number;
+  amount: number;
+  balance: number;
+}
+
+export interface DenyList {
+  version: number;
+  purseIds: string[];
+}
+
+export interface Ledger {
+  close(): Promise<void>;
+
+  createAccount(a: { id: string; kind: AccountKind; name?: string; currency: string }, now: number): Promise<Account>;
+  getAccount(id: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
+  /** Moves `amount` from the external account into a customer account. */
+  fund(account: string, amount: number, memo: string, now: number): Promise<Account>;
+
+  registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash'>, now: number, replace?: boolean): Promise<void>;
+  getTerminal(id: string): Promise<TerminalRecord | undefined>;
+  listTerminals(): Promise<TerminalRecord[]>;
+  setTerminalRoute(id: string, operatorId: string | null, line: string | null): Promise<void>;
+
+  /** Reserves `cap` from the account for a new purse (fails when the balance is short). */
+  createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number): Promise<PurseRecord>;
+  getPurse(id: string): Promise<PurseRecord | undefined>;
+  listPurses(): Promise<PurseRecord[]>;
+  /** Closes purses past notAfter + grace and returns what they did not spend to their account. */
+  expirePurses(now: number, graceSeconds: number): Promise<{ purseId: string; returned: number }[]>;
+
+  /** Chains, de-duplicates, settles and detects double spending, atomically, for one terminal's batch. */
+  applyJournal(terminalId: string, entries: JournalEntry[], now: number): Promise<BatchOutcome>;
+  recordIncident(i: Omit<Incident, 'id'>): Promise<void>;
+
+  /** Adds a purse to the deny list; a new version only if it was not there. */
+  deny(purseId: string, reason: string, now: number): Promise<DenyList & { added: boolean }>;
+  denyList(): Promise<DenyList>;
+  /** Next version for a named fleet message series (config per terminal). */
+  nextVersion(series: string): Promise<number>;
+
+  settlements(): Promise<Settlement[]>;
+  merchantTotals(): Promise<MerchantTotal[]>;
+  fraudCases(): Promise<FraudCase[]>;
+  incidents(): Promise<Incident[]>;
+  /** Sum of every posting (always 0 in a consistent double-entry ledger). */
+  trialBalance(): Promise<number>;
+}
+
+export const EXTERNAL_ACCOUNT = 'external:funding';
+export const purseAccount = (purseId: string): string => `purse:${purseId}`;
+export const merchantAccount = (merchantId: string): string => `merchant:${merchantId}`;

@@ -1,0 +1,52 @@
+// The back office report: balances, settlements per merchant, purses, fraud cases and incidents, as data or a table.
+import type { Account, DenyList, FraudCase, Incident, Ledger, MerchantTotal, PurseRecord } from './ledger.js';
+
+export interface Report {
+  accounts: Account[];
+  merchants: MerchantTotal[];
+  purses: PurseRecord[];
+  fraudCases: FraudCase[];
+  incidents: Incident[];
+  denylist: DenyList;
+  settlementCount: number;
+  /** Sum of every posting: 0 unless the ledger is broken. */
+  trialBalance: number;
+}
+
+export async function buildReport(ledger: Ledger): Promise<Report> {
+  return {
+    accounts: await ledger.listAccounts(),
+    merchants: await ledger.merchantTotals(),
+    purses: await ledger.listPurses(),
+    fraudCases: await ledger.fraudCases(),
+    incidents: await ledger.incidents(),
+    denylist: await ledger.denyList(),
+    settlementCount: (await ledger.settlements()).length,
+    trialBalance: await ledger.trialBalance(),
+  };
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+export function formatReport(r: Report): string {
+  const out: string[] = [];
+  out.push('ACCOUNTS', table(['account', 'kind', 'currency', 'balance'], r.accounts.map((a) => [a.id, a.kind, a.currency, a.balance])), '');
+  out.push('SETTLEMENTS PER MERCHANT', r.merchants.length ? table(['merchant', 'payments', 'settled', 'balance'], r.merchants.map((m) => [m.merchantId, m.count, m.amount, m.balance])) : '(none)', '');
+  out.push(
+    'PURSES',
+    r.purses.length ? table(['purse', 'account', 'status', 'cap', 'spent', 'reserved', 'expires'], r.purses.map((p) => [p.purseId, p.account, p.status, p.cap, p.spent, p.reserved, new Date(p.notAfter * 1000).toISOString()])) : '(none)',
+    '',
+  );
+  out.push(
+    'FRAUD CASES',
+    r.fraudCases.length ? table(['case', 'purse', 'kind', 'terminal', 'amount', 'detail'], r.fraudCases.map((f) => [f.id, f.purseId, f.kind, `${f.terminalId}#${f.index}`, f.amount, f.detail])) : '(none)',
+    '',
+  );
+  out.push('INCIDENTS', r.incidents.length ? table(['id', 'terminal', 'index', 'kind', 'detail'], r.incidents.map((i) => [i.id, i.terminalId, i.index ?? '-', i.kind, i.detail])) : '(none)', '');
+  out.push(`deny list version ${r.denylist.version}: ${r.denylist.purseIds.length} purse(s); ${r.settlementCount} settlement(s); trial balance ${r.trialBalance}`);
+  return out.join('\n');
+}

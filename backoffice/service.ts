@@ -1,0 +1,121 @@
+// The clearing service: shared MQTT subscription to every terminal's journal, acks, and fleet publications.
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { EventBus, TesseraError, silentLogger, type Logger } from '#common';
+import type { TerminalConfigBody } from '#protocol';
+import type { BackOffice } from './backoffice.js';
+import { DENYLIST_TOPIC, SHARED_JOURNAL_SUBSCRIPTION, TRUST_TOPIC, ackTopic, configTopic, terminalOfJournalTopic, type Ack } from './topics.js';
+
+export type ConnectFn = (url: string, opts: IClientOptions) => Promise<MqttClient>;
+
+export interface ClearingEvents {
+  batch: { terminalId: string; ack: Ack; known: boolean };
+  denylist: { version: number };
+  error: { error: unknown };
+}
+
+export interface ClearingServiceOptions {
+  url: string;
+  clientId?: string;
+  connect?: ConnectFn;
+  logger?: Logger;
+  /** How often to close expired purses (ms); 0 disables. */
+  expireEveryMs?: number;
+  graceSeconds?: number;
+}
+
+/** Connects with MQTT v5 and no-delay sockets (one ack round trip per batch matters). */
+export async function connectBroker(url: string, o: IClientOptions = {}, connect: ConnectFn = mqtt.connectAsync): Promise<MqttClient> {
+  try {
+    const c = await connect(url, { protocolVersion: 5, reconnectPeriod: 1_000, connectTimeout: 10_000, ...o });
+    (c.stream as { setNoDelay?: (b: boolean) => void } | undefined)?.setNoDelay?.(true);
+    return c;
+  } catch (e) {
+    throw new TesseraError('BROKER_UNREACHABLE', `cannot connect to ${url}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function publishDenylist(bo: BackOffice, client: MqttClient): Promise<number> {
+  const d = await bo.signDenylist();
+  await client.publishAsync(DENYLIST_TOPIC, Buffer.from(d.bytes), { qos: 1, retain: true });
+  return d.version;
+}
+
+export async function publishTrust(bo: BackOffice, client: MqttClient): Promise<void> {
+  await client.publishAsync(TRUST_TOPIC, Buffer.from(bo.trustBytes), { qos: 1, retain: true });
+}
+
+export async function publishConfig(bo: BackOffice, client: MqttClient, terminalId: string, config: TerminalConfigBody): Promise<number> {
+  const m = await bo.signConfig(terminalId, config);
+  await client.publishAsync(configTopic(terminalId), Buffer.from(m.bytes), { qos: 1, retain: true });
+  return m.version;
+}
+
+export class ClearingService {
+  readonly events = new EventBus<ClearingEvents>();
+  private client: MqttClient | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly bo: BackOffice,
+    private readonly opts: ClearingServiceOptions,
+  ) {
+    this.log = opts.logger ?? silentLogger();
+  }
+
+  async start(): Promise<void> {
+    const client = await connectBroker(this.opts.url, { clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true }, this.opts.connect);
+    this.client = client;
+    client.on('message', (topic, payload) => {
+      // One batch at a time per process: the ledger serialises writers anyway, and order helps chains.
+      this.chain = this.chain.then(() => this.handle(topic, payload)).catch((error: unknown) => {
+        this.log.error({ err: error, topic }, 'journal batch failed');
+        this.events.emit('error', { error });
+      });
+    });
+    client.on('connect', () => {
+      // A reconnect after a broker restart: re-subscribe if the session was lost.
+      void client.subscribeAsync(SHARED_JOURNAL_SUBSCRIPTION, { qos: 1 }).catch(() => {});
+    });
+    await client.subscribeAsync(SHARED_JOURNAL_SUBSCRIPTION, { qos: 1 });
+    if ((this.opts.expireEveryMs ?? 0) > 0) {
+      this.timer = setInterval(() => void this.expire(), this.opts.expireEveryMs);
+      this.timer.unref();
+    }
+    this.log.info({ url: this.opts.url }, 'clearing subscribed');
+  }
+
+  private async expire(): Promise<void> {
+    try {
+      const r = await this.bo.settleExpired(this.opts.graceSeconds);
+      if (r.length) this.log.info({ purses: r.length }, 'expired purses returned to their accounts');
+    } catch (error) {
+      this.log.error({ err: error }, 'expiry failed');
+    }
+  }
+
+  private async handle(topic: string, payload: Buffer): Promise<void> {
+    const terminalId = terminalOfJournalTopic(topic);
+    const client = this.client;
+    if (!terminalId || !client) return;
+    const r = await this.bo.clearing.processBatch(terminalId, new Uint8Array(payload));
+    if (r.known) await client.publishAsync(ackTopic(terminalId), JSON.stringify(r.ack), { qos: 1 });
+    if (r.denylistChanged) {
+      const version = await publishDenylist(this.bo, client);
+      this.log.warn({ version }, 'fraud detected: deny list published');
+      this.events.emit('denylist', { version });
+    }
+    this.events.emit('batch', { terminalId, ack: r.ack, known: r.known });
+  }
+
+  /** Waits for batches in progress, then disconnects. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    const c = this.client;
+    await this.chain;
+    this.client = undefined;
+    if (c) await c.endAsync();
+    await this.chain;
+  }
+}

@@ -1,0 +1,520 @@
+// SQLite ledger (WAL): double-entry postings, journal chains, settlements, fraud cases and the deny list.
+import Database from 'better-sqlite3';
+import { TesseraError } from '#common';
+import { equalBytes, fromHex, toHex } from '#protocol';
+import {
+  EXTERNAL_ACCOUNT,
+  merchantAccount,
+  purseAccount,
+  type Account,
+  type AccountKind,
+  type BatchOutcome,
+  type DenyList,
+  type EntryOutcome,
+  type FraudCase,
+  type FraudKind,
+  type Incident,
+  type JournalEntry,
+  type Ledger,
+  type MerchantTotal,
+  type PurseRecord,
+  type Settlement,
+  type TerminalRecord,
+} from './ledger.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT, currency TEXT NOT NULL,
+  balance INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS transfers (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, debit TEXT NOT NULL, credit TEXT NOT NULL,
+  amount INTEGER NOT NULL CHECK (amount > 0), ref TEXT, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS postings (
+  id INTEGER PRIMARY KEY, transfer_id INTEGER NOT NULL REFERENCES transfers(id),
+  account TEXT NOT NULL REFERENCES accounts(id), amount INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS postings_account ON postings(account);
+CREATE TABLE IF NOT EXISTS terminals (
+  terminal_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, display_name TEXT NOT NULL, mode TEXT NOT NULL,
+  public_key BLOB NOT NULL, cert TEXT NOT NULL, not_after INTEGER NOT NULL, operator_id TEXT, line TEXT,
+  last_index INTEGER NOT NULL DEFAULT 0, last_hash BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS purses (
+  purse_id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id), currency TEXT NOT NULL,
+  cap INTEGER NOT NULL, per_payment_limit INTEGER NOT NULL, wallet_key TEXT NOT NULL,
+  not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, cert TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'active', spent INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+  terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, tx_id TEXT NOT NULL,
+  status TEXT NOT NULL, reason TEXT, record BLOB NOT NULL, time INTEGER NOT NULL, processed_at INTEGER NOT NULL,
+  PRIMARY KEY (terminal_id, idx));
+CREATE TABLE IF NOT EXISTS held (
+  terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (terminal_id, idx));
+CREATE TABLE IF NOT EXISTS settlements (
+  tx_id TEXT PRIMARY KEY, purse_id TEXT NOT NULL, seq INTEGER NOT NULL, cumulative INTEGER NOT NULL,
+  authorised INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id TEXT NOT NULL, merchant_id TEXT NOT NULL,
+  idx INTEGER NOT NULL, payment BLOB NOT NULL, transfer_id INTEGER NOT NULL REFERENCES transfers(id),
+  settled_at INTEGER NOT NULL, UNIQUE (purse_id, seq));
+CREATE TABLE IF NOT EXISTS fraud_cases (
+  id INTEGER PRIMARY KEY, purse_id TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,
+  first_tx TEXT, second_tx TEXT NOT NULL UNIQUE, first_payment BLOB, second_payment BLOB NOT NULL,
+  terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, amount INTEGER NOT NULL, opened_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS incidents (
+  id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, idx INTEGER, kind TEXT NOT NULL, detail TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS denylist (
+  purse_id TEXT PRIMARY KEY, reason TEXT NOT NULL, version INTEGER NOT NULL, added_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS versions (series TEXT PRIMARY KEY, version INTEGER NOT NULL);
+`;
+
+type Row = Record<string, unknown>;
+const ZERO_HASH = new Uint8Array(32);
+
+const u8 = (b: unknown): Uint8Array => new Uint8Array(b as Buffer);
+
+function accountOf(r: Row): Account {
+  return {
+    id: r.id as string,
+    kind: r.kind as AccountKind,
+    name: (r.name as string | null) ?? null,
+    currency: r.currency as string,
+    balance: r.balance as number,
+    createdAt: r.created_at as number,
+  };
+}
+
+function terminalOf(r: Row): TerminalRecord {
+  return {
+    terminalId: r.terminal_id as string,
+    merchantId: r.merchant_id as string,
+    displayName: r.display_name as string,
+    mode: r.mode as 'merchant' | 'transit',
+    publicKey: u8(r.public_key),
+    cert: r.cert as string,
+    notAfter: r.not_after as number,
+    operatorId: (r.operator_id as string | null) ?? null,
+    line: (r.line as string | null) ?? null,
+    lastIndex: r.last_index as number,
+    lastHash: u8(r.last_hash),
+  };
+}
+
+function purseOf(r: Row): PurseRecord {
+  return {
+    purseId: r.purse_id as string,
+    account: r.account as string,
+    currency: r.currency as string,
+    cap: r.cap as number,
+    perPaymentLimit: r.per_payment_limit as number,
+    walletKey: r.wallet_key as string,
+    notBefore: r.not_before as number,
+    notAfter: r.not_after as number,
+    cert: r.cert as string,
+    status: r.status as 'active' | 'closed',
+    spent: r.spent as number,
+    reserved: (r.reserved as number | null) ?? 0,
+  };
+}
+
+// Held entries wait in JSON, bytes as hex.
+function entryToJson(e: JournalEntry): string {
+  return JSON.stringify({ ...e, prevHash: toHex(e.prevHash), hash: toHex(e.hash), record: toHex(e.record), payment: toHex(e.payment) });
+}
+function entryFromJson(s: string): JournalEntry {
+  const o = JSON.parse(s) as Record<string, unknown>;
+  return {
+    ...(o as unknown as JournalEntry),
+    prevHash: fromHex(o.prevHash as string),
+    hash: fromHex(o.hash as string),
+    record: fromHex(o.record as string),
+    payment: fromHex(o.payment as string),
+  };
+}
+
+export interface SqliteLedgerOptions {
+  /** Milliseconds a writer waits for another process's transaction (several clearing instances share the file). */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteLedger implements Ledger {
+  readonly db: Database.Database;
+
+  constructor(path: string, opts: SqliteLedgerOptions = {}) {
+    this.db = new Database(path);
+    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
+    this.db.pragma('journal_mode = WAL');
+    // Money: every commit is durable before an ack leaves.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.tx(() => {
+      this.db.exec(SCHEMA);
+      const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as Row | undefined;
+      if (!v) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+      else if (Number(v.value) > SCHEMA_VERSION) throw new TesseraError('DB_TOO_NEW', `ledger schema ${String(v.value)} is newer than ${SCHEMA_VERSION}`);
+    });
+  }
+
+  /** Runs fn in a write transaction taken up front (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking. */
+  private tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  // ---- accounts and transfers ----
+
+  private account(id: string): Account | undefined {
+    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    return r ? accountOf(r) : undefined;
+  }
+
+  private ensureAccount(id: string, kind: AccountKind, currency: string, now: number, name: string | null = null): void {
+    this.db.prepare('INSERT OR IGNORE INTO accounts (id, kind, name, currency, balance, created_at) VALUES (?, ?, ?, ?, 0, ?)').run(id, kind, name, currency, now);
+  }
+
+  /** One double-entry transfer: a debit and a credit posting that sum to zero. */
+  private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number): number {
+    const id = Number(
+      this.db.prepare('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now).lastInsertRowid,
+    );
+    const post = this.db.prepare('INSERT INTO postings (transfer_id, account, amount) VALUES (?, ?, ?)');
+    const bal = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?');
+    post.run(id, from, -amount);
+    post.run(id, to, amount);
+    bal.run(-amount, from);
+    bal.run(amount, to);
+    return id;
+  }
+
+  async createAccount(a: { id: string; kind: AccountKind; name?: string; currency: string }, now: number): Promise<Account> {
+    return this.tx(() => {
+      if (this.account(a.id)) throw new TesseraError('ALREADY_EXISTS', `account ${a.id} exists`);
+      this.ensureAccount(a.id, a.kind, a.currency, now, a.name ?? null);
+      return this.account(a.id) as Account;
+    });
+  }
+
+  async getAccount(id: string): Promise<Account | undefined> {
+    return this.account(id);
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (this.db.prepare('SELECT * FROM accounts ORDER BY kind, id').all() as Row[]).map(accountOf);
+  }
+
+  async fund(account: string, amount: number, memo: string, now: number): Promise<Account> {
+    if (!Number.isSafeInteger(amount) || amount <= 0) throw new TesseraError('USAGE', `amount must be a positive integer of minor units, got ${amount}`);
+    return this.tx(() => {
+      const a = this.account(account);
+      if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${account}`);
+      this.ensureAccount(EXTERNAL_ACCOUNT, 'external', a.currency, now);
+      this.transfer('fund', EXTERNAL_ACCOUNT, account, amount, memo, now);
+      return this.account(account) as Account;
+    });
+  }
+
+  // ---- terminals ----
+
+  async registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash'>, now: number, replace = false): Promise<void> {
+    this.tx(() => {
+      const old = this.db.prepare('SELECT public_key FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
+      if (old && !replace && !equalBytes(u8(old.public_key), t.publicKey)) {
+        throw new TesseraError('ALREADY_EXISTS', `terminal ${t.terminalId} is enrolled with another key (re-enrol with --replace)`);
+      }
+      if (old) {
+        // A re-issued certificate for the same key keeps the chain; a new key starts a new chain.
+        const sameKey = equalBytes(u8(old.public_key), t.publicKey);
+        this.db
+          .prepare(
+            `UPDATE terminals SET merchant_id = ?, display_name = ?, mode = ?, public_key = ?, cert = ?, not_after = ?, operator_id = ?, line = ?
+             ${sameKey ? '' : ', last_index = 0, last_hash = ?'} WHERE terminal_id = ?`,
+          )
+          .run(t.merchantId, t.displayName, t.mode, t.publicKey, t.cert, t.notAfter, t.operatorId, t.line, ...(sameKey ? [] : [ZERO_HASH]), t.terminalId);
+      } else {
+        this.db
+          .prepare(
+            `INSERT INTO terminals (terminal_id, merchant_id, display_name, mode, public_key, cert, not_after, operator_id, line, last_index, last_hash, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+          )
+          .run(t.terminalId, t.merchantId, t.displayName, t.mode, t.publicKey, t.cert, t.notAfter, t.operatorId, t.line, ZERO_HASH, now);
+      }
+    });
+  }
+
+  async getTerminal(id: string): Promise<TerminalRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(id) as Row | undefined;
+    return r ? terminalOf(r) : undefined;
+  }
+
+  async listTerminals(): Promise<TerminalRecord[]> {
+    return (this.db.prepare('SELECT * FROM terminals ORDER BY terminal_id').all() as Row[]).map(terminalOf);
+  }
+
+  async setTerminalRoute(id: string, operatorId: string | null, line: string | null): Promise<void> {
+    const r = this.db.prepare('UPDATE terminals SET operator_id = ?, line = ? WHERE terminal_id = ?').run(operatorId, line, id);
+    if (r.changes === 0) throw new TesseraError('NOT_FOUND', `no terminal ${id}`);
+  }
+
+  // ---- purses ----
+
+  private purse(id: string): PurseRecord | undefined {
+    const r = this.db
+      .prepare('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = ? WHERE p.purse_id = ?')
+      .get(purseAccount(id), id) as Row | undefined;
+    return r ? purseOf(r) : undefined;
+  }
+
+  async createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number): Promise<PurseRecord> {
+    return this.tx(() => {
+      const a = this.account(p.account);
+      if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${p.account}`);
+      if (a.currency !== p.currency) throw new TesseraError('USAGE', `account ${p.account} holds ${a.currency}, not ${p.currency}`);
+      if (a.balance < p.cap) throw new TesseraError('INSUFFICIENT_FUNDS', `account ${p.account} has ${a.balance}, the purse cap is ${p.cap}`);
+      this.ensureAccount(purseAccount(p.purseId), 'purse', p.currency, now);
+      this.db
+        .prepare(
+          `INSERT INTO purses (purse_id, account, currency, cap, per_payment_limit, wallet_key, not_before, not_after, cert, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(p.purseId, p.account, p.currency, p.cap, p.perPaymentLimit, p.walletKey, p.notBefore, p.notAfter, p.cert, now);
+      this.transfer('reserve', p.account, purseAccount(p.purseId), p.cap, p.purseId, now);
+      return this.purse(p.purseId) as PurseRecord;
+    });
+  }
+
+  async getPurse(id: string): Promise<PurseRecord | undefined> {
+    return this.purse(id);
+  }
+
+  async listPurses(): Promise<PurseRecord[]> {
+    return (this.db.prepare('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = \'purse:\' || p.purse_id ORDER BY p.created_at').all() as Row[]).map(purseOf);
+  }
+
+  async expirePurses(now: number, graceSeconds: number): Promise<{ purseId: string; returned: number }[]> {
+    return this.tx(() => {
+      const due = this.db.prepare("SELECT purse_id FROM purses WHERE status = 'active' AND not_after + ? < ?").all(graceSeconds, now) as Row[];
+      const out: { purseId: string; returned: number }[] = [];
+      for (const r of due) {
+        const p = this.purse(r.purse_id as string) as PurseRecord;
+        if (p.reserved > 0) this.transfer('expire', purseAccount(p.purseId), p.account, p.reserved, p.purseId, now);
+        this.db.prepare("UPDATE purses SET status = 'closed' WHERE purse_id = ?").run(p.purseId);
+        out.push({ purseId: p.purseId, returned: p.reserved });
+      }
+      return out;
+    });
+  }
+
+  // ---- clearing ----
+
+  async recordIncident(i: Omit<Incident, 'id'>): Promise<void> {
+    this.db.prepare('INSERT INTO incidents (terminal_id, idx, kind, detail, at) VALUES (?, ?, ?, ?, ?)').run(i.terminalId, i.index, i.kind, i.detail, i.at);
+  }
+
+  private denyInTx(purseId: string, reason: string, now: number): boolean {
+    const exists = this.db.prepare('SELECT 1 FROM denylist WHERE purse_id = ?').get(purseId);
+    if (exists) return false;
+    const version = this.bumpVersion('denylist');
+    this.db.prepare('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES (?, ?, ?, ?)').run(purseId, reason, version, now);
+    return true;
+  }
+
+  private bumpVersion(series: string): number {
+    this.db.prepare('INSERT INTO versions (series, version) VALUES (?, 1) ON CONFLICT (series) DO UPDATE SET version = version + 1').run(series);
+    return (this.db.prepare('SELECT version FROM versions WHERE series = ?').get(series) as Row).version as number;
+  }
+
+  private openFraud(e: JournalEntry, kind: FraudKind, detail: string, first: Row | undefined, purseId: string, amount: number, now: number): boolean {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO fraud_cases (purse_id, kind, detail, first_tx, second_tx, first_payment, second_payment, terminal_id, idx, amount, opened_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(purseId, kind, detail, (first?.tx_id as string | undefined) ?? null, e.txId, first?.payment ?? null, e.payment, e.terminalId, e.index, amount, now);
+    return this.denyInTx(purseId, `fraud: ${kind}`, now);
+  }
+
+  /** Clears one chained record: the money rules live here, inside the batch transaction. */
+  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }): EntryOutcome {
+    const base = { index: e.index, txId: e.txId };
+    const v = e.verdict;
+    if (v.kind === 'declined') return { ...base, status: 'declined-recorded' };
+    const rejected = (reason: string): EntryOutcome => {
+      this.db.prepare('INSERT INTO incidents (terminal_id, idx, kind, detail, at) VALUES (?, ?, ?, ?, ?)').run(e.terminalId, e.index, 'invalid-payment', reason, now);
+      return { ...base, status: 'rejected', reason };
+    };
+    if (v.kind === 'rejected') return rejected(v.reason);
+
+    const fraud = (kind: FraudKind, detail: string, first: Row | undefined): EntryOutcome => {
+      if (this.openFraud(e, kind, detail, first, v.purseId, v.charged, now)) flags.denied = true;
+      return { ...base, status: 'fraud', reason: `${kind}: ${detail}` };
+    };
+    const same = this.db.prepare('SELECT * FROM settlements WHERE tx_id = ?').get(e.txId) as Row | undefined;
+    if (same) {
+      if (same.terminal_id === e.terminalId && same.idx === e.index) return { ...base, status: 'duplicate' };
+      return fraud('replay', `payment already settled at ${String(same.terminal_id)}#${String(same.idx)}`, same);
+    }
+    const purse = this.purse(v.purseId);
+    if (!purse) return rejected(`purse ${v.purseId} was not issued by this back office`);
+    if (purse.status !== 'active') return rejected(`purse ${v.purseId} is closed`);
+    const twin = this.db.prepare('SELECT * FROM settlements WHERE purse_id = ? AND seq = ?').get(v.purseId, v.seq) as Row | undefined;
+    if (twin) return fraud('double-spend', `sequence ${v.seq} already settled as ${String(twin.tx_id)}`, twin);
+    // Cumulative amounts must add up across every terminal the purse paid at.
+    const clash = this.db
+      .prepare('SELECT * FROM settlements WHERE purse_id = ? AND ((seq < ? AND cumulative > ?) OR (seq > ? AND cumulative - authorised < ?)) LIMIT 1')
+      .get(v.purseId, v.seq, v.cumulative - v.authorised, v.seq, v.cumulative) as Row | undefined;
+    if (clash) return fraud('inconsistent-cumulative', `seq ${v.seq} cumulative ${v.cumulative} vs seq ${String(clash.seq)} cumulative ${String(clash.cumulative)}`, clash);
+    if (purse.spent + v.charged > purse.cap) {
+      return fraud('over-cap', `spent ${purse.spent} + ${v.charged} > cap ${purse.cap}`, this.db.prepare('SELECT * FROM settlements WHERE purse_id = ? ORDER BY seq DESC LIMIT 1').get(v.purseId) as Row | undefined);
+    }
+    this.ensureAccount(merchantAccount(merchantId), 'merchant', purse.currency, now);
+    const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
+    this.db
+      .prepare(
+        `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, idx, payment, transfer_id, settled_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.index, e.payment, transferId, now);
+    this.db.prepare('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
+    return { ...base, status: 'settled' };
+  }
+
+  async applyJournal(terminalId: string, entries: JournalEntry[], now: number): Promise<BatchOutcome> {
+    return this.tx(() => {
+      const row = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
+      if (!row) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
+      const t = terminalOf(row);
+      let last = t.lastIndex;
+      let lastHash = t.lastHash;
+      const outcomes: EntryOutcome[] = [];
+      const held: number[] = [];
+      const flags = { denied: false };
+      const incident = (index: number, kind: string, detail: string) =>
+        this.db.prepare('INSERT INTO incidents (terminal_id, idx, kind, detail, at) VALUES (?, ?, ?, ?, ?)').run(terminalId, index, kind, detail, now);
+
+      const append = (e: JournalEntry): boolean => {
+        if (!equalBytes(e.prevHash, lastHash)) {
+          incident(e.index, 'chain-break', `record ${e.index} does not chain to record ${last}`);
+          outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'chain break: previous hash does not match' });
+          return false;
+        }
+        const o = this.clear(e, t.merchantId, now, flags);
+        this.db
+          .prepare('INSERT INTO records (terminal_id, idx, hash, tx_id, status, reason, record, time, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(terminalId, e.index, e.hash, e.txId, o.status, o.reason ?? null, e.record, e.time, now);
+        outcomes.push(o);
+        last = e.index;
+        lastHash = e.hash;
+        return true;
+      };
+
+      for (const e of [...entries].sort((a, b) => a.index - b.index)) {
+        if (e.index <= last) {
+          const old = this.db.prepare('SELECT hash FROM records WHERE terminal_id = ? AND idx = ?').get(terminalId, e.index) as Row | undefined;
+          if (old && equalBytes(u8(old.hash), e.hash)) {
+            outcomes.push({ index: e.index, txId: e.txId, status: 'duplicate' });
+          } else {
+            incident(e.index, 'fork', `a different record ${e.index} was already recorded`);
+            outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'fork: another record holds this index' });
+          }
+          continue;
+        }
+        if (e.index > last + 1) {
+          const r = this.db.prepare('INSERT OR IGNORE INTO held (terminal_id, idx, entry) VALUES (?, ?, ?)').run(terminalId, e.index, entryToJson(e));
+          if (r.changes > 0) incident(e.index, 'gap', `record ${e.index} held: records ${last + 1}..${e.index - 1} are missing`);
+          held.push(e.index);
+          continue;
+        }
+        if (!append(e)) continue;
+        // Records held behind a gap may now be contiguous.
+        for (;;) {
+          const h = this.db.prepare('SELECT entry FROM held WHERE terminal_id = ? AND idx = ?').get(terminalId, last + 1) as Row | undefined;
+          if (!h) break;
+          this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND idx = ?').run(terminalId, last + 1);
+          if (!append(entryFromJson(h.entry as string))) break;
+        }
+      }
+      this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND idx <= ?').run(terminalId, last);
+      this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(last, lastHash, terminalId);
+      return { upTo: last, outcomes, held: held.filter((i) => i > last), denylistChanged: flags.denied };
+    });
+  }
+
+  // ---- deny list and versions ----
+
+  async deny(purseId: string, reason: string, now: number): Promise<DenyList & { added: boolean }> {
+    const added = this.tx(() => this.denyInTx(purseId, reason, now));
+    return { ...(await this.denyList()), added };
+  }
+
+  async denyList(): Promise<DenyList> {
+    const v = this.db.prepare("SELECT version FROM versions WHERE series = 'denylist'").get() as Row | undefined;
+    const ids = (this.db.prepare('SELECT purse_id FROM denylist ORDER BY purse_id').all() as Row[]).map((r) => r.purse_id as string);
+    return { version: (v?.version as number | undefined) ?? 0, purseIds: ids };
+  }
+
+  async nextVersion(series: string): Promise<number> {
+    return this.tx(() => this.bumpVersion(series));
+  }
+
+  // ---- reports ----
+
+  async settlements(): Promise<Settlement[]> {
+    return (this.db.prepare('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map((r) => ({
+      txId: r.tx_id as string,
+      purseId: r.purse_id as string,
+      seq: r.seq as number,
+      amount: r.amount as number,
+      terminalId: r.terminal_id as string,
+      merchantId: r.merchant_id as string,
+      index: r.idx as number,
+      settledAt: r.settled_at as number,
+    }));
+  }
+
+  async merchantTotals(): Promise<MerchantTotal[]> {
+    return (
+      this.db
+        .prepare(
+          `SELECT a.id AS account, substr(a.id, 10) AS merchant_id, a.balance AS balance,
+             (SELECT count(*) FROM settlements s WHERE s.merchant_id = substr(a.id, 10)) AS n,
+             (SELECT coalesce(sum(amount), 0) FROM settlements s WHERE s.merchant_id = substr(a.id, 10)) AS amount
+           FROM accounts a WHERE a.kind = 'merchant' ORDER BY a.id`,
+        )
+        .all() as Row[]
+    ).map((r) => ({ merchantId: r.merchant_id as string, count: r.n as number, amount: r.amount as number, balance: r.balance as number }));
+  }
+
+  async fraudCases(): Promise<FraudCase[]> {
+    return (this.db.prepare('SELECT * FROM fraud_cases ORDER BY id').all() as Row[]).map((r) => ({
+      id: r.id as number,
+      purseId: r.purse_id as string,
+      kind: r.kind as FraudKind,
+      detail: r.detail as string,
+      firstTxId: (r.first_tx as string | null) ?? null,
+      secondTxId: r.second_tx as string,
+      firstPayment: r.first_payment ? toHex(u8(r.first_payment)) : null,
+      secondPayment: toHex(u8(r.second_payment)),
+      terminalId: r.terminal_id as string,
+      index: r.idx as number,
+      amount: r.amount as number,
+      openedAt: r.opened_at as number,
+    }));
+  }
+
+  async incidents(): Promise<Incident[]> {
+    return (this.db.prepare('SELECT * FROM incidents ORDER BY id').all() as Row[]).map((r) => ({
+      id: r.id as number,
+      terminalId: r.terminal_id as string,
+      index: (r.idx as number | null) ?? null,
+      kind: r.kind as Incident['kind'],
+      detail: r.detail as string,
+      at: r.at as number,
+    }));
+  }
+
+  async trialBalance(): Promise<number> {
+    return (this.db.prepare('SELECT coalesce(sum(amount), 0) AS s FROM postings').get() as Row).s as number;
+  }
+}

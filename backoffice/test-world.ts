@@ -1,0 +1,83 @@
+// Test fixture: a back office in a temp dir, a real wallet, simulated terminals, a real mosquitto and clients.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { TerminalConfigBody } from '#protocol';
+import { Wallet } from '#wallet';
+import { startMosquitto, type Mosquitto } from '../test/support/mosquitto.js';
+import { BackOffice } from './backoffice.js';
+import { ClearingService } from './service.js';
+import { SimulatedTerminal } from './sim-terminal.js';
+
+export const METRO: TerminalConfigBody = {
+  currency: 'EUR',
+  operatorId: 'OP-METRO',
+  line: 'L1',
+  utcOffsetMinutes: 0,
+  fares: [{ zone: 0, fromMinute: 0, toMinute: 1440, fare: 180 }],
+};
+
+export interface World {
+  dir: string;
+  bo: BackOffice;
+  broker: Mosquitto;
+  /** Creates a wallet with one purse of `cap` funded from a new account. */
+  wallet(name: string, cap?: number, limit?: number): Promise<{ wallet: Wallet; purseId: string; account: string }>;
+  merchant(id: string, merchantId?: string, displayName?: string): Promise<SimulatedTerminal>;
+  validator(id: string, config?: TerminalConfigBody): Promise<SimulatedTerminal>;
+  client(id: string): Promise<MqttClient>;
+  clearing(bo?: BackOffice): Promise<ClearingService>;
+  close(): Promise<void>;
+}
+
+export async function createWorld(): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bo-'));
+  const bo = await BackOffice.init(join(dir, 'bo'));
+  const broker = await startMosquitto({ persistence: false });
+  const closers: (() => Promise<void>)[] = [];
+  const world: World = {
+    dir,
+    bo,
+    broker,
+    async wallet(name, cap = 10_000, limit = 2_500) {
+      const wallet = Wallet.create(join(dir, `wallet-${name}`));
+      const account = `acct-${name}`;
+      await bo.createAccount(account, name);
+      await bo.fund(account, cap + 5_000);
+      const issued = await bo.issuePurse({ account, walletKey: wallet.publicKey, cap, perPaymentLimit: limit, days: 30 });
+      wallet.importPurse(JSON.stringify(issued.file));
+      return { wallet, purseId: issued.purse.purseId, account };
+    },
+    async merchant(id, merchantId = 'M-CAFE', displayName = 'Café Tessera') {
+      const t = new SimulatedTerminal(id, bo.trust);
+      const r = await bo.issueTerminal(await t.enrolmentRequest(), { mode: 'merchant', merchantId, displayName });
+      t.install(r.bundle.terminalCert);
+      return t;
+    },
+    async validator(id, config = METRO) {
+      const t = new SimulatedTerminal(id, bo.trust);
+      const r = await bo.issueTerminal(await t.enrolmentRequest(), { mode: 'transit', merchantId: config.operatorId, displayName: 'Metro', config });
+      t.install(r.bundle.terminalCert, config);
+      return t;
+    },
+    async client(id) {
+      const c = await mqtt.connectAsync(broker.url, { clientId: id, protocolVersion: 5, reconnectPeriod: 200 });
+      closers.push(() => c.endAsync(true));
+      return c;
+    },
+    async clearing(b = bo) {
+      const s = new ClearingService(b, { url: broker.url });
+      await s.start();
+      closers.push(() => s.stop());
+      return s;
+    },
+    async close() {
+      for (const c of closers.reverse()) await c().catch(() => {});
+      await bo.close();
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
