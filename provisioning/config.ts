@@ -82,7 +82,7 @@ export function mergeConfig(base: ConfigObject, patch: ConfigObject): ConfigObje
   const out: ConfigObject = { ...base };
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) delete out[k];
-    else if (isObject(v) && isObject(out[k])) out[k] = mergeConfig(out[k], v);
+    else if (isObject(v)) out[k] = mergeConfig(isObject(out[k]) ? out[k] : {}, v);
     else out[k] = v;
   }
   return out;
