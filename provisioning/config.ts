@@ -53,27 +53,27 @@ export function minimalValidateConfig(obj: unknown): void {
 }
 
 /** Reads the config; undefined when absent; CONFIG_INVALID when the file is not a JSON object (e.g. torn by a power cut). */
-export function readConfig(file: string): ConfigObject | undefined {
+export function readConfig(file: string, shown = file): ConfigObject | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new TesseraError('CONFIG_INVALID', `config ${file} cannot be read: ${(e as Error).message}`, { cause: e });
+    throw new TesseraError('CONFIG_INVALID', `config ${shown} cannot be read: ${(e as Error).message}`, { cause: e });
   }
   let obj: unknown;
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    throw new TesseraError('CONFIG_INVALID', `config ${file} is not valid JSON (${(e as Error).message}); fix it or restore ${file}.prev`, { cause: e });
+    throw new TesseraError('CONFIG_INVALID', `config ${shown} is not valid JSON (${(e as Error).message}); fix it or restore ${shown}.prev`, { cause: e });
   }
-  if (!isObject(obj)) throw new TesseraError('CONFIG_INVALID', `config ${file} is not a JSON object; fix it or restore ${file}.prev`);
+  if (!isObject(obj)) throw new TesseraError('CONFIG_INVALID', `config ${shown} is not a JSON object; fix it or restore ${shown}.prev`);
   return obj;
 }
 
-export function requireConfig(file: string): ConfigObject {
-  const c = readConfig(file);
-  if (!c) throw new TesseraError('CONFIG_NOT_FOUND', `no config at ${file}: run \`tessera provision init\` first`);
+export function requireConfig(file: string, shown = file): ConfigObject {
+  const c = readConfig(file, shown);
+  if (!c) throw new TesseraError('CONFIG_NOT_FOUND', `no config at ${shown}: run \`tessera provision init\` first`);
   return c;
 }
 

@@ -49,11 +49,11 @@ export class StepContext {
   }
 
   readConfig(): ConfigObject | undefined {
-    return readConfig(this.at(this.configPath));
+    return readConfig(this.at(this.configPath), this.configPath);
   }
 
   requireConfig(): ConfigObject {
-    return requireConfig(this.at(this.configPath));
+    return requireConfig(this.at(this.configPath), this.configPath);
   }
 
   /** Validated atomic write of the whole config; returns whether it changed. */

@@ -102,6 +102,9 @@ export async function runDevices(ctx: StepContext, o: DevicesOptions): Promise<S
         const n = Number(a);
         if (!Number.isInteger(n) || n < 0 || n > c.length) throw usage(`no such choice: ${a}`);
         choice = n === 0 ? { kind: 'none' } : c[n - 1]?.choice;
+      } else if (c.length > 1 && flagsGiven) {
+        lines.push(`! ${c.length} possible ${role}s, left unset: choose one with --${role}`);
+        continue;
       } else if (c.length > 1) throw usage(`${c.length} possible ${role}s (${c.map((x) => x.label).join('; ')}): choose one with --${role}`);
       else {
         lines.push(`! no ${role} found; set one with --${role} when it is connected`);

@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { TrustStore, fromQrText, decodeObject, fromHex, loadKeyFile, verifyEnrolmentRequest, verifyTerminalCert, verifyTrustList } from '#protocol';
-import { MACHINE_ID, createTestWorld, harness, issueBundle, makeRoot, snapshot, writeBundle } from './harness.js';
+import { MACHINE_ID, getWorld, harness, issueBundle, makeRoot, snapshot, writeBundle } from './harness.js';
 
 const INIT = ['init', '--terminal-id', 'T-0042', '--merchant-id', 'M-CAFE', '--display-name', 'Café Tessera', '--mode', 'merchant'];
 
 t.test('a fresh root becomes a working terminal, and repeating every step changes nothing', async (t) => {
-  const world = await createTestWorld();
+  const world = await getWorld();
   const root = makeRoot();
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const h = harness(root, world.now);
@@ -87,7 +87,7 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
 });
 
 t.test('install keeps unknown config keys and the previous config as .prev', async (t) => {
-  const world = await createTestWorld();
+  const world = await getWorld();
   const root = makeRoot();
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const h = harness(root, world.now);
@@ -109,7 +109,7 @@ t.test('install keeps unknown config keys and the previous config as .prev', asy
 });
 
 t.test('the key is handed to the service user when it exists', async (t) => {
-  const world = await createTestWorld();
+  const world = await getWorld();
   const root = makeRoot();
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\ntessera:x:990:985::/var/lib/tessera:/usr/sbin/nologin\n');
@@ -122,7 +122,7 @@ t.test('the key is handed to the service user when it exists', async (t) => {
 });
 
 t.test('the Pi serial is preferred over machine-id as hardware identity', async (t) => {
-  const world = await createTestWorld();
+  const world = await getWorld();
   const root = makeRoot();
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.mkdirSync(path.join(root, 'proc'));

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import { ManualClock } from '#common';
-import { type TestWorld, createTestWorld, toHex, toQrText, verifyEnrolmentRequest, fromQrText, signObject, KeySigner, seededSecret, NobleBackend, type TrustList } from '#protocol';
+import { type TestWorld, NodeBackend, createTestWorld, toHex, toQrText, verifyEnrolmentRequest, fromQrText, signObject, KeySigner, seededSecret, NobleBackend, type TrustList } from '#protocol';
 import { type CheckProbes, type DeviceList, type ProvisionDeps, type RunResult, registerProvisionCommands, runProgram } from '#provisioning';
 
 export interface Outcome {
@@ -16,6 +16,13 @@ export interface Outcome {
 }
 
 export const MACHINE_ID = '0123456789abcdef0123456789abcdef';
+
+let shared: Promise<TestWorld> | undefined;
+/** One world per test process: building it costs ~0.5 s (node:crypto verification, noble signing). */
+export function getWorld(): Promise<TestWorld> {
+  shared ??= createTestWorld({ backend: new NodeBackend() });
+  return shared;
+}
 
 export function makeRoot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-prov-'));
@@ -153,3 +160,20 @@ export function snapshot(root: string): Record<string, string> {
 }
 
 export { createTestWorld, fromQrText };
+
+export const INIT = ['init', '--terminal-id', 'T-0042', '--merchant-id', 'M-CAFE', '--display-name', 'Café Tessera', '--mode', 'merchant'];
+
+/** init + request; returns the TE1 text. */
+export async function initialised(h: Harness): Promise<string> {
+  const i = await h.run(...INIT);
+  if (i.code !== 0) throw new Error(i.err);
+  return (await h.run('request', '--json')).json?.request as string;
+}
+
+/** init + request + install of a good bundle. */
+export async function installed(h: Harness, world: TestWorld): Promise<string> {
+  const te1 = await initialised(h);
+  const r = await h.run('install', writeBundle(h.root, 'good.json', await issueBundle(world, te1)));
+  if (r.code !== 0) throw new Error(r.err);
+  return te1;
+}
