@@ -1,5 +1,5 @@
 // The `provision` commands on a commander program: flags, help texts, output (--json) and exit codes around the steps.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { errorMessage, isTesseraError } from '#common';
 import { type CommonOptions, StepContext, type StepResult } from './context.js';
 import { provisionDeps } from './defaults.js';
