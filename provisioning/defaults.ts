@@ -149,14 +149,17 @@ export function defaultProbes(listDevices: () => Promise<DeviceList>): CheckProb
 
 export function runProgram(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 30_000 });
+    const child = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? 30_000 });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', (e) => resolve({ code: null, stdout, stderr: stderr + e.message }));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // a program that exits without reading its input is not an error here
+      child.stdin.end(opts.input);
+    }
   });
 }
 
