@@ -135,3 +135,21 @@ t.test('the Pi serial is preferred over machine-id as hardware identity', async 
   t.ok(b.ok && decodeObject('ENROLMENT_REQUEST', b.value).ok);
   t.ok(fromHex(r.json?.publicKey as string).length === 33);
 });
+
+t.test('on a TTY, init asks for what is missing, and never when flags are given', async (t) => {
+  const world = await getWorld();
+  const root = makeRoot();
+  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+  const asked: string[] = [];
+  const answers: Record<string, string> = { 'Terminal id': 'T-0077', 'Mode (merchant or transit)': 'transit', 'Operator id': 'OP-METRO', 'Display name': '' };
+  const io = { out: () => undefined, err: () => undefined, interactive: true, ask: async (q: string) => (asked.push(q), answers[q] ?? '') };
+  const h = harness(root, world.now, { io });
+  const r = await h.run('init');
+  t.equal(r.code, 0);
+  t.same(asked, ['Terminal id', 'Mode (merchant or transit)', 'Operator id', 'Display name']);
+  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')), { terminalId: 'T-0077', mode: 'transit', merchantId: 'OP-METRO', displayName: 'OP-METRO' });
+  asked.length = 0;
+  await h.run('init', '--display-name', 'Metro Line 4');
+  t.same(asked, [], 'no prompt when a flag is given');
+  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')), { terminalId: 'T-0077', displayName: 'Metro Line 4' });
+});
