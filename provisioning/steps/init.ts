@@ -1,0 +1,97 @@
+// `provision init`: terminal id, merchant/operator, mode; the terminal key (never overwritten); the base config.
+import * as fs from 'node:fs';
+import { TesseraError } from '#common';
+import { createKeyFile, decodeObject, fromQrText, loadKeyFile, toHex, type KeySigner } from '#protocol';
+import { type ConfigObject, isObject, mergeConfig } from '../config.js';
+import { type StepContext, type StepResult, readText, usage } from '../context.js';
+
+export interface InitOptions {
+  terminalId?: string;
+  merchantId?: string;
+  displayName?: string;
+  mode?: string;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+async function value(ctx: StepContext, prompt: boolean, flag: string, label: string, given: string | undefined, current: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  if (prompt) {
+    const a = (await ctx.deps.io.ask(label, current)).trim();
+    if (a !== '') return a;
+  }
+  if (current !== undefined) return current;
+  throw usage(`missing ${flag}${ctx.deps.io.interactive ? '' : ' (stdin is not a terminal, so nothing is asked)'}`);
+}
+
+/** The terminal id of an installed certificate, if one is installed and readable. */
+function installedCertTerminal(ctx: StepContext, certPath: string): string | undefined {
+  const text = readText(ctx.at(certPath))?.trim();
+  if (!text) return undefined;
+  const b = fromQrText('TERMINAL_CERT', text);
+  if (!b.ok) return undefined;
+  const d = decodeObject('TERMINAL_CERT', b.value);
+  return d.ok ? d.value.value.terminalId : undefined;
+}
+
+export async function runInit(ctx: StepContext, o: InitOptions): Promise<StepResult> {
+  const existing = ctx.readConfig();
+  const prompt = ctx.mayPrompt([o.terminalId, o.merchantId, o.displayName, o.mode].some((v) => v !== undefined));
+  const terminalId = await value(ctx, prompt, '--terminal-id', 'Terminal id', o.terminalId, str(existing?.terminalId));
+  const mode = await value(ctx, prompt, '--mode', 'Mode (merchant or transit)', o.mode, str(existing?.mode) ?? 'merchant');
+  if (mode !== 'merchant' && mode !== 'transit') throw usage(`--mode must be merchant or transit, got ${mode}`);
+  const merchantId = await value(ctx, prompt, '--merchant-id', mode === 'transit' ? 'Operator id' : 'Merchant id', o.merchantId, str(existing?.merchantId));
+  const displayName = await value(ctx, prompt, '--display-name', 'Display name', o.displayName, str(existing?.displayName) ?? merchantId);
+
+  const paths: Record<string, string> = {};
+  for (const k of ['key', 'cert', 'trustList', 'rootPublicKey'] as const) paths[k] = ctx.filePath(existing, k);
+  const base: ConfigObject = existing ?? {};
+  const next = mergeConfig(base, {
+    terminalId,
+    mode,
+    merchantId,
+    displayName,
+    paths,
+    ...(isObject(base.devices) ? {} : { devices: {} }),
+  });
+  ctx.deps.validateConfig(next);
+
+  const certId = installedCertTerminal(ctx, paths.cert as string);
+  if (certId !== undefined && certId !== terminalId) {
+    throw usage(`the installed certificate is for terminal ${certId}, not ${terminalId}; remove ${paths.cert} to enrol under a new id`);
+  }
+
+  const keyPath = paths.key as string;
+  const realKey = ctx.at(keyPath);
+  const changed: string[] = [];
+  let signer: KeySigner;
+  let keyLine: string;
+  if (fs.existsSync(realKey)) {
+    signer = loadKeyFile(realKey); // refuses 0644 or unreadable keys before anything is written
+    keyLine = `= key ${keyPath} exists (kept)`;
+  } else {
+    ctx.ensureStateDir(next);
+    try {
+      signer = createKeyFile(realKey);
+    } catch (e) {
+      throw e instanceof TesseraError ? e : new TesseraError('FILE_WRITE_FAILED', `cannot create ${keyPath}`, { cause: e });
+    }
+    ctx.chownService(realKey);
+    changed.push(keyPath);
+    keyLine = `✓ key ${keyPath} created (mode 0600)`;
+  }
+  if (ctx.writeConfig(next)) changed.push(ctx.configPath);
+  const publicKey = toHex(signer.publicKey);
+  return {
+    changed,
+    lines: [
+      keyLine,
+      changed.includes(ctx.configPath) ? `✓ config ${ctx.configPath} written` : `= config ${ctx.configPath} unchanged`,
+      `terminal ${terminalId} (${mode}, ${merchantId}), key ${toHex(signer.kid)}`,
+      'next: tessera provision request',
+    ],
+    data: { terminalId, mode, merchantId, displayName, publicKey, kid: toHex(signer.kid), config: ctx.configPath, key: keyPath },
+  };
+}
