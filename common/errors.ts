@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'PAYMENT_BUSY',
   'PAYMENT_NOT_FOUND',
   'PAYMENT_STATE',
+  'TERMINAL_NOT_READY',
   // sync and network
   'BROKER_UNREACHABLE',
   'SYNC_TIMEOUT',

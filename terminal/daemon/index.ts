@@ -1,0 +1,2 @@
+// Public surface of the daemon.
+export * from './daemon.js';
