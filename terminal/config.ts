@@ -28,7 +28,7 @@ export const ApiSchema = z
     tcp: z
       .object({
         host: z.string().default('0.0.0.0').describe('Address to listen on.'),
-        port: z.number().int().min(1).max(65535).describe('TCP port.'),
+        port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free one, for tests).'),
         tokenFile: z.string().min(1).describe('File holding the bearer token cash registers must send (Authorization: Bearer …).'),
       })
       .optional()

@@ -5,3 +5,4 @@ export * from './store/index.js';
 export * from './checkout/index.js';
 export * from './daemon/index.js';
 export * from './api/index.js';
+export * from './cli/index.js';

@@ -186,11 +186,11 @@ export class ControlApi {
         await h(req, res, m, url);
         return;
       }
-      throw new TesseraError('API_BAD_REQUEST', `no route ${req.method} ${url.pathname}`, { details: { status: 404 } });
+      throw new TesseraError('API_BAD_REQUEST', `no route ${req.method} ${url.pathname}`, { details: { httpStatus: 404 } });
     } catch (e) {
       const err = isTesseraError(e) ? e : new TesseraError('INTERNAL', errorMessage(e));
       if (!isTesseraError(e)) this.log.error({ err: e }, 'API handler failed');
-      const status = (err.details?.status as number | undefined) ?? STATUS[err.code] ?? 500;
+      const status = (err.details?.httpStatus as number | undefined) ?? STATUS[err.code] ?? 500;
       if (res.headersSent) res.end();
       else this.json(res, status, { error: { code: err.code, message: err.message } });
     }
@@ -299,7 +299,7 @@ export class ControlApi {
   }
 
   private async scan(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.o.config.allowScanInjection) throw new TesseraError('API_BAD_REQUEST', 'scan injection is disabled (api.allowScanInjection)', { details: { status: 403 } });
+    if (!this.o.config.allowScanInjection) throw new TesseraError('API_BAD_REQUEST', 'scan injection is disabled (api.allowScanInjection)', { details: { httpStatus: 403 } });
     const b = await this.body(req);
     if (typeof b.code !== 'string') throw new TesseraError('API_BAD_REQUEST', 'code (the scanned text) is required');
     this.json(res, 200, await this.co.scan(b.code));
