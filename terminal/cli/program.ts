@@ -5,10 +5,9 @@ import { TesseraError, createLogger, errorMessage, isTesseraError } from '#commo
 import { configDocs, configPath, loadConfig, type TerminalConfig } from '../config.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';
 import type { TransactionJson } from '../api/transactions.js';
-import { Daemon, type DaemonContext, type DeviceFactory, type ExtraComponent, type NotifierLike, type DaemonStatus } from '../daemon/daemon.js';
-import { readInstalledFiles, readTerminalCert } from '../checkout/identity.js';
+// The daemon, store and protocol load only in the commands that need them: client commands start fast.
+import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike, DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
-import { openDatabase, verifyJournal } from '../store/index.js';
 import { money, parseAmount, paymentLine, statusText, txTable, txText } from './format.js';
 
 /** What the lead wires at merge: drivers, sync and systemd notification. */
@@ -75,6 +74,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
     .description('run the terminal daemon in the foreground (systemd runs this); stops cleanly on SIGTERM/SIGINT')
     .action(async (_o, cmd: Command) => {
       const config = cfgOf(cmd);
+      const { Daemon } = await import('../daemon/daemon.js');
       const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level });
       const daemon = new Daemon({
         config,
@@ -204,6 +204,8 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       let cfg: TerminalConfig | undefined;
       if (!o.db || !o.cert) cfg = cfgOf(cmd);
       const dbPath = o.db ?? cfg!.database.path;
+      const { readTerminalCert } = await import('../checkout/identity.js');
+      const { openDatabase, verifyJournal } = await import('../store/index.js');
       const cert = readTerminalCert(o.cert ?? cfg!.identity.certFile);
       const db = openDatabase(dbPath, { readonly: true });
       const tty = deps.isTTY ?? process.stderr.isTTY === true;
@@ -230,7 +232,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
     .action(async (o: { schemaOnly?: boolean }, cmd: Command) => {
       const path = configPath(g(cmd).config, env);
       const cfg = loadConfig(path);
-      if (!o.schemaOnly) readInstalledFiles(cfg.identity);
+      if (!o.schemaOnly) (await import('../checkout/identity.js')).readInstalledFiles(cfg.identity);
       print(cmd, { ok: true, path, config: cfg }, `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}`);
     });
   config
