@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'PAYMENT_BUSY',
   'PAYMENT_NOT_FOUND',
   'PAYMENT_STATE',
+  'TERMINAL_NOT_READY',
   // sync and network
   'BROKER_UNREACHABLE',
   'SYNC_TIMEOUT',

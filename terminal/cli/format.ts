@@ -1,0 +1,78 @@
+// Human-readable output for the tessera CLI: amounts, times, status and transaction tables.
+import type { TransactionJson } from '../api/transactions.js';
+import type { DaemonStatus } from '../daemon/daemon.js';
+import type { PaymentState } from '../checkout/types.js';
+
+export function minorDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** "4.50" (major units) → 450 minor units; refuses more decimals than the currency has. */
+export function parseAmount(text: string, currency: string, minor = false): number | undefined {
+  if (minor) return /^\d{1,13}$/.test(text) ? Number(text) : undefined;
+  const digits = minorDigits(currency);
+  const m = /^(\d{1,13})(?:[.,](\d+))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const frac = m[2] ?? '';
+  if (frac.length > digits) return undefined;
+  return Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
+}
+
+export function money(amount: number | null | undefined, currency: string | null | undefined): string {
+  if (amount === null || amount === undefined) return '-';
+  const c = currency ?? '';
+  const d = c ? minorDigits(c) : 2;
+  const s = (amount / 10 ** d).toFixed(d);
+  return c ? `${s} ${c}` : s;
+}
+
+export function isoTime(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? 'never' : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+export function statusText(s: DaemonStatus): string {
+  const cur = s.fleet.config ? `fares v${s.fleet.config.version}` : 'no fare config';
+  const dl = s.fleet.denylist ? `deny list v${s.fleet.denylist.version} (${s.fleet.denylist.size} purses)` : 'no deny list';
+  const lat = s.latency.count ? `p50 ${s.latency.p50Ms} ms · p99 ${s.latency.p99Ms} ms (${s.latency.count} decisions since start)` : 'no decisions since start';
+  const devices = Object.entries(s.devices)
+    .map(([k, v]) => `${k} ${v.state}${v.code ? ` (${v.code})` : ''}`)
+    .join(' · ');
+  const lines = [
+    ['Terminal', `${s.terminalId} (${s.mode}, ${s.displayName}) ${s.ready ? 'READY' : `NOT READY: ${s.notReady ?? ''}`}`],
+    ['Clock', `${s.clock.trusted ? 'trusted' : 'NOT TRUSTED'} (wall ${isoTime(s.clock.wallMs)}, last known ${isoTime(s.clock.highWaterMarkMs)})`],
+    ['Journal', `${s.journal.head} records, ${s.journal.backlog} not yet synced, last sync ${isoTime(s.journal.lastSyncMs)}`],
+    ['Unsynced', `${s.unsynced.count} payments, ${money(s.unsynced.amount, null)}`],
+    ['Latency', lat],
+    ['Decisions', `${s.counters.approved} approved, ${s.counters.declined} declined (${s.counters.unreadable} unreadable), ${s.counters.rereads} re-reads`],
+    ['Trust', `trust list v${s.fleet.trust.version} issued ${isoTime(s.fleet.trust.issuedAt * 1000)}, ${dl}, ${cur}`],
+    ['Devices', devices],
+    ...Object.entries(s.components).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), typeof v === 'string' ? v : JSON.stringify(v)]),
+    ['Payment', s.payment ? paymentLine(s.payment) : 'none open'],
+  ];
+  return lines.map(([k, v]) => `${(k as string).padEnd(10)} ${v as string}`).join('\n');
+}
+
+export function paymentLine(p: PaymentState): string {
+  const ref = p.reference ? ` ref ${p.reference}` : '';
+  const extra = p.status === 'approved' ? ` tx ${p.txId ?? ''}` : p.lastDecline ? ` (last decline: ${p.lastDecline.reason})` : '';
+  return `${p.status} ${money(p.amount, p.currency)}${ref} id ${p.id}${extra}`;
+}
+
+export function txTable(rows: TransactionJson[]): string {
+  if (rows.length === 0) return 'no transactions';
+  const head = ['#', 'time', 'decision', 'amount', 'reason', 'tx'];
+  const body = rows.map((r) => [String(r.index), r.time.replace('.000Z', 'Z'), r.decision, r.decision === 'approved' ? money(r.amount, r.currency) : '-', r.reason ?? '', r.txId.slice(0, 16)]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
+  const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(w[i] as number)).join('  ').trimEnd();
+  return [fmt(head), ...body.map(fmt)].join('\n');
+}
+
+export function txText(r: TransactionJson): string {
+  return Object.entries(r)
+    .map(([k, v]) => `${k.padEnd(10)} ${v === null ? '-' : String(v)}`)
+    .join('\n');
+}

@@ -1,0 +1,304 @@
+// The `tessera` command: daemon, status, charge, tx, reprint, verify-journal, config, devices — every one with --json.
+import { createWriteStream } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { TesseraError, createLogger, errorMessage, isTesseraError } from '#common';
+import { configDocs, configPath, loadConfig, type TerminalConfig } from '../config.js';
+import { ApiClient, type ApiTarget } from '../api/client.js';
+import type { TransactionJson } from '../api/transactions.js';
+// The daemon, store and protocol load only in the commands that need them: client commands start fast.
+import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike, DaemonStatus } from '../daemon/daemon.js';
+import type { PaymentState } from '../checkout/types.js';
+import { money, parseAmount, paymentLine, statusText, txTable, txText } from './format.js';
+
+/** What the lead wires at merge: drivers, sync and systemd notification. */
+export interface CliDeps {
+  devices?: DeviceFactory;
+  components?: (ctx: DaemonContext) => ExtraComponent[];
+  notifier?: () => NotifierLike;
+  /** `tessera devices`: the drivers' device listing. */
+  listDevices?: () => Promise<unknown>;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  isTTY?: boolean;
+}
+
+interface Globals {
+  config?: string;
+  socket?: string;
+  json?: boolean;
+}
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export function createProgram(deps: CliDeps = {}): { program: Command; run: (argv: string[]) => Promise<number> } {
+  const out = deps.stdout ?? ((s: string) => void process.stdout.write(s));
+  const err = deps.stderr ?? ((s: string) => void process.stderr.write(s));
+  const env = deps.env ?? process.env;
+  const program = new Command('tessera');
+  program
+    .description('Tessera offline QR payment terminal: run the daemon, take payments, inspect the journal.')
+    .option('-c, --config <path>', `config file (default: $TESSERA_CONFIG or /etc/tessera/terminal.json)`)
+    .option('-s, --socket <path>', 'control socket of the daemon (default: api.socket from the config)')
+    .option('--json', 'machine-readable JSON output')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: (s) => err(s) });
+
+  const g = (cmd: Command): Globals => cmd.optsWithGlobals() as Globals;
+  const print = (cmd: Command, json: unknown, human: string): void => {
+    out(g(cmd).json ? `${JSON.stringify(json, null, 2)}\n` : `${human}\n`);
+  };
+  const cfgOf = (cmd: Command): TerminalConfig => loadConfig(configPath(g(cmd).config, env));
+  const client = (cmd: Command): ApiClient => {
+    const o = g(cmd);
+    let socket = o.socket;
+    if (!socket) {
+      try {
+        socket = cfgOf(cmd).api.socket;
+      } catch (e) {
+        if (!isTesseraError(e, 'CONFIG_NOT_FOUND')) throw e;
+        socket = '/run/tessera/control.sock';
+      }
+    }
+    const target: ApiTarget = { socketPath: socket };
+    return new ApiClient(target);
+  };
+
+  program
+    .command('daemon')
+    .description('run the terminal daemon in the foreground (systemd runs this); stops cleanly on SIGTERM/SIGINT')
+    .action(async (_o, cmd: Command) => {
+      const config = cfgOf(cmd);
+      const { Daemon } = await import('../daemon/daemon.js');
+      const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level });
+      const daemon = new Daemon({
+        config,
+        log,
+        ...(deps.devices ? { devices: deps.devices } : {}),
+        ...(deps.components ? { components: deps.components } : {}),
+        ...(deps.notifier ? { notifier: deps.notifier() } : {}),
+      });
+      await daemon.start();
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string): void => {
+          log.info({ signal: sig }, 'stopping');
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          daemon.stop().then(resolve, (e: unknown) => {
+            log.error({ err: e }, 'stop failed');
+            resolve();
+          });
+        };
+        const onTerm = (): void => stop('SIGTERM');
+        const onInt = (): void => stop('SIGINT');
+        process.on('SIGTERM', onTerm);
+        process.on('SIGINT', onInt);
+      });
+    });
+
+  program
+    .command('status')
+    .description('terminal status: readiness, clock, journal and sync backlog, decision latency p50/p99, devices')
+    .action(async (_o, cmd: Command) => {
+      const s = await client(cmd).call<DaemonStatus>('GET', '/v1/status');
+      print(cmd, s, statusText(s));
+    });
+
+  program
+    .command('charge')
+    .description('open a payment request for AMOUNT (major units, e.g. 4.50) and show its QR on the terminal display')
+    .argument('<amount>', 'amount, e.g. 4.50 (or minor units with --minor)')
+    .option('--currency <code>', 'ISO 4217 currency (default: merchant.currency)')
+    .option('--reference <text>', 'merchant reference (max 32 characters), kept in the journal')
+    .option('--minor', 'AMOUNT is in minor units (cents)')
+    .option('--wait', 'wait until the payment is approved, cancelled or expired; exit 0 only if approved')
+    .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '600')
+    .action(async (amountText: string, o: { currency?: string; reference?: string; minor?: boolean; wait?: boolean; timeout: string }, cmd: Command) => {
+      let currency = o.currency;
+      if (!currency) {
+        try {
+          currency = cfgOf(cmd).merchant.currency;
+        } catch {
+          currency = 'EUR';
+        }
+      }
+      const amount = parseAmount(amountText, currency, o.minor);
+      if (amount === undefined || amount < 1) throw new TesseraError('USAGE', `invalid amount "${amountText}" for ${currency}`);
+      const api = client(cmd);
+      const p = await api.call<PaymentState>('POST', '/v1/payments', { amount, currency, ...(o.reference ? { reference: o.reference } : {}) });
+      if (!o.wait) return print(cmd, p, `Payment ${p.id} open: ${money(p.amount, p.currency)} — the customer scans the QR on the display`);
+      if (!g(cmd).json) err(`Payment ${p.id} open: ${money(p.amount, p.currency)} — waiting for the customer…\n`);
+      const final = await waitFinal(api, p.id, Number(o.timeout) * 1000);
+      print(cmd, final, paymentLine(final));
+      if (final.status !== 'approved') {
+        const why = final.lastDecline ? `, last decline ${final.lastDecline.reason}` : '';
+        err(`tessera: payment ${final.status}${why}\n`);
+        throw new Exit(1);
+      }
+    });
+
+  program
+    .command('cancel')
+    .description('cancel the open payment request')
+    .argument('[id]', 'payment id (default: the open one)')
+    .action(async (id: string | undefined, _o, cmd: Command) => {
+      const p = await client(cmd).call<PaymentState>('POST', id ? `/v1/payments/${id}/cancel` : '/v1/payments/current/cancel');
+      print(cmd, p, paymentLine(p));
+    });
+
+  const tx = program.command('tx').description('transactions in the journal');
+  tx.command('list')
+    .description('latest transactions, newest first')
+    .option('-n, --limit <n>', 'how many', '20')
+    .option('--approved', 'approved payments only')
+    .action(async (o: { limit: string; approved?: boolean }, cmd: Command) => {
+      const r = await client(cmd).call<{ head: number; transactions: TransactionJson[] }>('GET', `/v1/transactions?limit=${Number(o.limit) || 20}${o.approved ? '&approved=true' : ''}`);
+      print(cmd, r, txTable(r.transactions));
+    });
+  tx.command('show')
+    .description('one transaction by id (hex) or journal index')
+    .argument('<tx>', 'transaction id or journal index')
+    .action(async (id: string, _o, cmd: Command) => {
+      const r = await client(cmd).call<TransactionJson>('GET', `/v1/transactions/${encodeURIComponent(id)}`);
+      print(cmd, r, txText(r));
+    });
+  tx.command('export')
+    .description('every transaction, oldest first, as CSV or JSON lines (to stdout or --output)')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('jsonl'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (o: { format: string; output?: string }, cmd: Command) => {
+      const api = client(cmd);
+      if (o.output) {
+        const f = createWriteStream(o.output);
+        let bytes = 0;
+        await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => {
+          bytes += c.length;
+          f.write(c);
+        });
+        await new Promise<void>((resolve, reject) => f.end((e?: Error | null) => (e ? reject(e) : resolve())));
+        print(cmd, { output: o.output, format: o.format, bytes }, `wrote ${bytes} bytes of ${o.format} to ${o.output}`);
+      } else await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => out(c.toString('utf8')));
+    });
+
+  program
+    .command('reprint')
+    .description('print a copy of a receipt (default: the latest approved payment)')
+    .argument('[tx]', 'transaction id (hex)')
+    .action(async (id: string | undefined, _o, cmd: Command) => {
+      const r = await client(cmd).call<{ txId: string; journalIndex: number; receipt: { status: string; message?: string } }>('POST', '/v1/reprint', id ? { txId: id } : {});
+      print(cmd, r, `receipt for #${r.journalIndex} (${r.txId.slice(0, 16)}): ${r.receipt.status}${r.receipt.message ? ` — ${r.receipt.message}` : ''}`);
+      if (r.receipt.status !== 'printed') throw new Exit(1);
+    });
+
+  program
+    .command('verify-journal')
+    .description('check the whole journal offline: hash chain, every signature, rows against records (reads the database read-only)')
+    .option('--db <path>', 'database file (default: database.path from the config)')
+    .option('--cert <path>', 'terminal certificate TC1 file (default: identity.certFile from the config)')
+    .action(async (o: { db?: string; cert?: string }, cmd: Command) => {
+      let cfg: TerminalConfig | undefined;
+      if (!o.db || !o.cert) cfg = cfgOf(cmd);
+      const dbPath = o.db ?? cfg!.database.path;
+      const { readTerminalCert } = await import('../checkout/identity.js');
+      const { openDatabase, verifyJournal } = await import('../store/index.js');
+      const cert = readTerminalCert(o.cert ?? cfg!.identity.certFile);
+      const db = openDatabase(dbPath, { readonly: true });
+      const tty = deps.isTTY ?? process.stderr.isTTY === true;
+      try {
+        const r = verifyJournal(db, cert.publicKey, {
+          terminalId: cert.terminalId,
+          ...(tty && !g(cmd).json ? { onProgress: (n: number, total: number) => err(`\rchecked ${n}/${total} records`) } : {}),
+        });
+        if (tty && !g(cmd).json) err('\n');
+        if (r.ok) return print(cmd, r, `journal OK: ${r.records} records, chain and signatures verified (head ${r.headHash ?? 'empty'})`);
+        print(cmd, r, `journal BAD at index ${r.firstBadIndex}: ${r.problem} (${r.records} records before it verified)`);
+        err(`tessera: JOURNAL_TAMPERED: first bad record ${r.firstBadIndex}: ${r.problem}\n`);
+        throw new Exit(1);
+      } finally {
+        db.close();
+      }
+    });
+
+  const config = program.command('config').description('configuration');
+  config
+    .command('check')
+    .description('validate the config file and the installed identity files it names')
+    .option('--schema-only', 'check the file only, not the identity files')
+    .action(async (o: { schemaOnly?: boolean }, cmd: Command) => {
+      const path = configPath(g(cmd).config, env);
+      const cfg = loadConfig(path);
+      if (!o.schemaOnly) (await import('../checkout/identity.js')).readInstalledFiles(cfg.identity);
+      print(cmd, { ok: true, path, config: cfg }, `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}`);
+    });
+  config
+    .command('docs')
+    .description('print the configuration reference (docs/config.md) generated from the schema')
+    .action(() => out(configDocs()));
+
+  program
+    .command('devices')
+    .description('list the scanners, printers and displays this machine can see')
+    .action(async (_o, cmd: Command) => {
+      const list = deps.listDevices ? await deps.listDevices() : [];
+      const human = Array.isArray(list) && list.length === 0 ? 'no devices found' : Array.isArray(list) ? list.map((d) => JSON.stringify(d)).join('\n') : JSON.stringify(list, null, 2);
+      print(cmd, list, human);
+    });
+
+  const run = async (argv: string[]): Promise<number> => {
+    const json = argv.includes('--json');
+    try {
+      await program.parseAsync(argv);
+      return 0;
+    } catch (e) {
+      if (e instanceof Exit) return e.code;
+      if (e instanceof CommanderError) {
+        if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+        if (json) out(`${JSON.stringify({ error: { code: 'USAGE', message: e.message.replace(/^error: /, '') } })}\n`);
+        return 2;
+      }
+      const te = isTesseraError(e) ? e : new TesseraError('INTERNAL', errorMessage(e));
+      if (json) out(`${JSON.stringify({ error: { code: te.code, message: te.message } })}\n`);
+      err(`tessera: ${te.code}: ${te.message.split('\n')[0]}\n`);
+      return 1;
+    }
+  };
+  return { program, run };
+}
+
+/** Follows the payment over SSE until it is final (approved, cancelled, expired) or the timeout passes. */
+async function waitFinal(api: ApiClient, id: string, timeoutMs: number): Promise<PaymentState> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  let final: PaymentState | undefined;
+  const isFinal = (p: PaymentState | undefined): boolean => p !== undefined && p.id === id && p.status !== 'pending';
+  try {
+    await api.events((ev) => {
+      if (ev.event === 'status') {
+        // The stream is open: the payment may already have finished before it was.
+        api.call<PaymentState>('GET', `/v1/payments/${id}`).then(
+          (p) => {
+            if (isFinal(p)) {
+              final ??= p;
+              ac.abort();
+            }
+          },
+          () => undefined,
+        );
+      } else if (ev.event === 'payment' && isFinal(ev.data as PaymentState)) {
+        final = ev.data as PaymentState;
+        return true;
+      }
+      return false;
+    }, ac.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!final) throw new TesseraError('PAYMENT_STATE', `payment ${id} still open after ${timeoutMs / 1000} s`);
+  return final;
+}
+

@@ -1,0 +1,215 @@
+// The terminal's configuration: one zod schema for type, defaults, validation and docs; loading with clear errors.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { TesseraError } from '#common';
+
+export const DEFAULT_CONFIG_PATH = '/etc/tessera/terminal.json';
+
+const hours = (d: string) => z.number().min(0).describe(d);
+
+export const IdentitySchema = z
+  .object({
+    keyFile: z.string().min(1).default('/etc/tessera/terminal.key').describe('Terminal private key (PKCS#8 PEM, mode 0600). Never copied into this file.'),
+    certFile: z.string().min(1).default('/etc/tessera/terminal.cert').describe('Terminal certificate as QR text (TC1:…), issued by the back office.'),
+    trustListFile: z.string().min(1).default('/etc/tessera/trust.list').describe('Root-signed trust list as QR text (TL1:…). A newer list received over sync replaces it.'),
+    rootKeyFile: z.string().min(1).default('/etc/tessera/root.pub').describe('Root public key: 33-byte compressed P-256, hex. The one trust anchor.'),
+  })
+  .describe('Where the installed identity files are (written by `tessera provision install`).');
+
+export const ApiSchema = z
+  .object({
+    socket: z.string().min(1).default('/run/tessera/control.sock').describe('Unix socket of the control API (HTTP/JSON). The CLI talks to it.'),
+    socketMode: z
+      .string()
+      .regex(/^0?[0-7]{3}$/, 'an octal mode such as "0660"')
+      .default('0660')
+      .describe('File mode of the socket (octal text).'),
+    socketGroup: z.string().optional().describe('Group that owns the socket (for example "tessera"); unset keeps the daemon\'s group.'),
+    tcp: z
+      .object({
+        host: z.string().default('0.0.0.0').describe('Address to listen on.'),
+        port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free one, for tests).'),
+        tokenFile: z.string().min(1).describe('File holding the bearer token cash registers must send (Authorization: Bearer …).'),
+      })
+      .optional()
+      .describe('Optional: the same API on TCP for electronic cash registers on the LAN; every request needs the bearer token.'),
+    allowScanInjection: z
+      .boolean()
+      .default(false)
+      .describe('Accept POST /v1/scan (a code as if scanned). For demos and tests; keep off in the field.'),
+  })
+  .describe('Control API.');
+
+export const MerchantSchema = z
+  .object({
+    currency: z.string().regex(/^[A-Z]{3}$/).default('EUR').describe('Currency of payment requests when the caller gives none.'),
+    requestTimeoutSeconds: z.number().int().min(5).max(3600).default(120).describe('An open payment request expires after this long.'),
+    resultDisplaySeconds: z.number().min(0).max(60).default(4).describe('How long approved/declined stays on the display before it returns.'),
+    printReceipts: z.boolean().default(true).describe('Print a receipt after each approved payment.'),
+    receiptHeader: z.array(z.string().max(48)).default([]).describe('Lines printed above each receipt.'),
+    receiptFooter: z.array(z.string().max(48)).default(['Thank you']).describe('Lines printed below each receipt.'),
+  })
+  .describe('Merchant mode (terminal certificate mode "merchant").');
+
+export const TransitSchema = z
+  .object({
+    alreadyValidatedSeconds: z
+      .number()
+      .min(0)
+      .max(86_400)
+      .default(30)
+      .describe('The same code presented again within this many seconds shows "already validated" and charges nothing.'),
+    resultDisplaySeconds: z.number().min(0).max(60).default(1.5).describe('How long OK/DENIED stays on the display.'),
+  })
+  .describe('Transit mode (terminal certificate mode "transit"). Fares come from the signed fleet config message.');
+
+export const LimitsSchema = z
+  .object({
+    maxPerPurseOffline: z
+      .number()
+      .int()
+      .min(0)
+      .default(5_000)
+      .describe('Most one purse may spend at this terminal between two successful syncs (minor units), on top of the purse\'s own cap.'),
+    maxUnsyncedPayments: z.number().int().min(0).default(1_000).describe('Most approved payments not yet acknowledged by the back office.'),
+    maxUnsyncedAmount: z.number().int().min(0).default(200_000).describe('Most total amount approved and not yet acknowledged (minor units).'),
+    maxOfflineHours: hours('Longest time since the last successful sync (or since first start) before the policy below applies.').default(72),
+    afterMaxOffline: z
+      .enum(['refuse', 'lower'])
+      .default('lower')
+      .describe('Past maxOfflineHours: "refuse" declines every payment; "lower" declines payments above lowerPaymentLimit.'),
+    lowerPaymentLimit: z.number().int().min(0).default(500).describe('Largest payment accepted past maxOfflineHours when afterMaxOffline is "lower" (minor units).'),
+    trustListMaxAgeHours: hours('Oldest trust list (by its issue time) accepted for payments.').default(24 * 30),
+    denylistMaxAgeHours: hours(
+      'Oldest deny list (by its issue time) accepted for payments. With no deny list installed, the trust list\'s issue time counts.',
+    ).default(24 * 7),
+  })
+  .describe('Offline risk limits. A limit reached declines with TERMINAL_LIMIT; a stale trust/deny list with TRUST_STALE.');
+
+export const ClockSchema = z
+  .object({
+    slackSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe('How far the wall clock may be behind the persisted time high-water mark and still be trusted.'),
+    checkpointSeconds: z.number().int().min(1).max(3600).default(60).describe('How often the trusted time is persisted.'),
+  })
+  .describe('Trusted time (a Raspberry Pi has no real-time clock).');
+
+export const ConfigSchema = z
+  .object({
+    identity: IdentitySchema.default(IdentitySchema.parse({})),
+    database: z
+      .object({ path: z.string().min(1).default('/var/lib/tessera/terminal.db').describe('The SQLite journal file (WAL, synchronous=FULL).') })
+      .default({ path: '/var/lib/tessera/terminal.db' })
+      .describe('The durable journal.'),
+    api: ApiSchema.default(ApiSchema.parse({})),
+    merchant: MerchantSchema.default(MerchantSchema.parse({})),
+    transit: TransitSchema.default(TransitSchema.parse({})),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
+    clock: ClockSchema.default(ClockSchema.parse({})),
+    devices: z
+      .object({
+        scanner: z.unknown().optional().describe('Scanner settings, passed as-is to the drivers\' scanner factory.'),
+        display: z.unknown().optional().describe('Display settings, passed as-is to the drivers\' display factory.'),
+        printer: z.unknown().optional().describe('Printer settings, passed as-is to the drivers\' printer factory (merchant mode).'),
+      })
+      .default({})
+      .describe('Devices. Each section is validated by the drivers that own it; an absent section means no such device.'),
+    // Owned by terminal/sync (MQTT); validated there when it is merged in.
+    sync: z.unknown().optional().describe('Sync over MQTT; validated by terminal/sync.'),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).') })
+      .default({ level: 'info' })
+      .describe('Logging.'),
+  })
+  .strict()
+  .describe('/etc/tessera/terminal.json');
+
+export type TerminalConfig = z.output<typeof ConfigSchema>;
+export type TerminalConfigInput = z.input<typeof ConfigSchema>;
+
+/** Validates a parsed JSON value; throws CONFIG_INVALID naming the first bad field path. */
+export function parseConfig(value: unknown, source = 'config'): TerminalConfig {
+  const r = ConfigSchema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = issue && issue.path.length ? issue.path.join('.') : '(root)';
+  throw new TesseraError('CONFIG_INVALID', `${source}: ${path}: ${issue?.message ?? 'invalid'}`, {
+    details: { path, issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  });
+}
+
+/** The config path: explicit flag, then TESSERA_CONFIG, then the default. */
+export function configPath(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env.TESSERA_CONFIG ?? DEFAULT_CONFIG_PATH;
+}
+
+/** Reads and validates the config file. A missing file is CONFIG_NOT_FOUND; a torn or invalid one CONFIG_INVALID. */
+export function loadConfig(path: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): TerminalConfig {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new TesseraError(code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_INVALID', `cannot read config ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new TesseraError('CONFIG_INVALID', `${path}: not valid JSON (torn or hand-edited?): ${(e as Error).message}`, { cause: e, details: { path: '(root)' } });
+  }
+  return parseConfig(json, path);
+}
+
+interface JsonSchemaNode {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+  items?: JsonSchemaNode;
+}
+
+/** docs/config.md, generated from the schema so the docs cannot drift from the code. */
+export function configDocs(): string {
+  const root = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  const lines: string[] = [
+    '# Terminal configuration',
+    '',
+    '<!-- Generated by `tessera config docs` from terminal/config.ts; do not edit by hand. -->',
+    '',
+    `The daemon reads one JSON file: \`${DEFAULT_CONFIG_PATH}\` by default, or the path given by \`--config\` or`,
+    '`TESSERA_CONFIG`. Every field has a default, so `{}` is a valid file; unknown top-level keys are refused.',
+    'Keys are referenced by path only. `tessera config check` validates a file and names the first bad field.',
+    '',
+    '| field | type | default | description |',
+    '| --- | --- | --- | --- |',
+  ];
+  const typeOf = (n: JsonSchemaNode): string => {
+    if (n.enum) return n.enum.map((v) => JSON.stringify(v)).join(' \\| ');
+    const t = Array.isArray(n.type) ? n.type.join('\\|') : (n.type ?? 'any');
+    const range = [n.minimum !== undefined ? `≥${n.minimum}` : '', n.maximum !== undefined ? `≤${n.maximum}` : ''].filter(Boolean).join(' ');
+    return t === 'array' && n.items ? `${typeOf(n.items)}[]` : `${t}${range ? ` (${range})` : ''}`;
+  };
+  const walk = (node: JsonSchemaNode, prefix: string): void => {
+    for (const [k, child] of Object.entries(node.properties ?? {})) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      const isObject = child.type === 'object' && child.properties;
+      const def = child.default === undefined || isObject ? '' : `\`${JSON.stringify(child.default)}\``;
+      lines.push(`| \`${path}\` | ${isObject ? 'object' : typeOf(child)} | ${def} | ${(child.description ?? '').replace(/\|/g, '\\|')} |`);
+      if (isObject) walk(child, path);
+    }
+  };
+  walk(root, '');
+  lines.push('');
+  return lines.join('\n');
+}

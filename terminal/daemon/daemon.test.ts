@@ -1,0 +1,183 @@
+import t, { type Test } from 'tap';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fromHex } from '#protocol';
+import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from './testing.js';
+import type { Daemon, ExtraComponent, NotifierLike } from './daemon.js';
+import { verifyJournal } from '../store/index.js';
+
+const DAY_MS = 86_400_000;
+
+async function world(t: Test, o: TerminalWorldOptions = {}): Promise<TerminalWorld> {
+  const tw = await createTerminalWorld(o);
+  t.teardown(() => tw.cleanup());
+  return tw;
+}
+
+async function start(t: Test, tw: TerminalWorld, o: Parameters<TerminalWorld['daemon']>[0] = {}): Promise<Daemon> {
+  const d = tw.daemon({ api: false, ...o });
+  await d.start();
+  t.teardown(() => d.stop());
+  return d;
+}
+
+t.test('replay is rejected across a daemon restart; the journal survives intact', async (t) => {
+  const tw = await world(t);
+  const purse = await tw.world.purse();
+  const d1 = await start(t, tw);
+  await d1.checkout!.startPayment({ amount: 450 });
+  const first = await tw.merchantPayment(d1, purse);
+  t.match(await tw.scan(d1, first), { outcome: 'approved' });
+  await d1.stop();
+
+  const d2 = await start(t, tw);
+  t.equal(d2.store!.journalHead, 1);
+  await d2.checkout!.startPayment({ amount: 450 });
+  const replay = await tw.merchantPayment(d2, purse, { seq: 1, cumulative: 900 });
+  t.match(await tw.scan(d2, replay), { outcome: 'declined', reason: 'SEQUENCE_REPLAY', journaled: true });
+  t.match(await tw.scan(d2, first), { outcome: 'reread' }, 'the original code is still recognised, not charged');
+  t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse, { seq: 2, cumulative: 900 })), { outcome: 'approved' });
+  t.same(d2.store!.purseState(purse.cert.purseId), { lastSeq: 2, lastCumulative: 900, totalCharged: 900, payments: 2 });
+  t.ok(verifyJournal(d2.store!.handle, d2.identity!.signer.publicKey).ok);
+});
+
+t.test('a clock set back by a day: CLOCK_UNTRUSTED, never a silent accept; trusted again when it catches up', async (t) => {
+  const tw = await world(t);
+  const purse = await tw.world.purse();
+  const d = await start(t, tw);
+  await d.checkout!.startPayment({ amount: 450 });
+  t.match(await tw.scan(d, await tw.merchantPayment(d, purse)), { outcome: 'approved' });
+  await d.checkout!.startPayment({ amount: 450 });
+  const code = await tw.merchantPayment(d, purse, { seq: 2, cumulative: 900 });
+  const now = tw.clock.now();
+  tw.clock.setWall(now - DAY_MS);
+  t.match(await tw.scan(d, code), { outcome: 'declined', reason: 'CLOCK_UNTRUSTED', journaled: true });
+  t.match(d.status(), { ready: false, notReady: 'clock not trusted', clock: { trusted: false } });
+  d.checkout!.cancel();
+  await t.rejects(d.checkout!.startPayment({ amount: 100 }), { code: 'TERMINAL_NOT_READY' });
+  t.match(tw.display.last, { kind: 'out-of-order', why: 'clock not trusted' });
+  await d.stop();
+
+  // A restart with the clock still behind keeps refusing (the high-water mark is persisted).
+  const d2 = await start(t, tw);
+  t.match(d2.status().clock, { trusted: false });
+  tw.clock.setWall(now + 1000);
+  t.match(d2.status(), { ready: true, clock: { trusted: true } });
+  await d2.checkout!.startPayment({ amount: 450 });
+  t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse, { seq: 2, cumulative: 900 })), { outcome: 'approved' });
+});
+
+t.test('storage full: declined STORAGE_FAILED, the display says so, nothing recorded is lost', async (t) => {
+  const tw = await world(t);
+  const purse = await tw.world.purse({ cap: 1_000_000, perPaymentLimit: 100_000 });
+  const d = await start(t, tw, {});
+  const store = d.store!;
+  let seq = 0;
+  let cum = 0;
+  const pay = async () => {
+    await d.checkout!.startPayment({ amount: 10 });
+    seq++;
+    cum += 10;
+    return tw.scan(d, await tw.merchantPayment(d, purse, { seq, cumulative: cum }));
+  };
+  for (let i = 0; i < 3; i++) t.match(await pay(), { outcome: 'approved' });
+  store.handle.pragma(`max_page_count = ${Number(store.handle.pragma('page_count', { simple: true }))}`);
+  let failed;
+  for (let i = 0; i < 300 && !failed; i++) {
+    const dec = await pay();
+    if (dec.outcome !== 'approved') failed = dec;
+  }
+  t.match(failed, { outcome: 'declined', reason: 'STORAGE_FAILED', journaled: false });
+  t.match(tw.display.screens.at(-2), { kind: 'declined', code: 'STORAGE_FAILED', reason: 'Storage error' });
+  t.equal(d.status().counters.storageFailures > 0, true);
+  const head = store.journalHead;
+  t.equal(store.findApproved(fromHex(failed!.txId!)), undefined, 'the failed payment is not approved anywhere');
+  t.same(d.checkout!.current()?.status, 'pending', 'the request stays open to retry');
+  store.handle.pragma('max_page_count = 1073741823');
+  d.checkout!.cancel();
+  await d.stop();
+  const d2 = await start(t, tw);
+  t.equal(d2.store!.journalHead, head, 'every committed record is still there');
+  t.ok(verifyJournal(d2.store!.handle, d2.identity!.signer.publicKey).ok);
+  t.equal(d2.store!.purseState(purse.cert.purseId)?.payments, head);
+});
+
+t.test('a corrupt database: the daemon refuses to start and leaves the file untouched', async (t) => {
+  const tw = await world(t);
+  const d = await start(t, tw);
+  await d.stop();
+  const path = tw.config.database.path;
+  const bytes = readFileSync(path);
+  bytes.fill(0x5a, 100, 4096 * 2);
+  writeFileSync(path, bytes);
+  const before = createHash('sha256').update(readFileSync(path)).digest('hex');
+  const d2 = tw.daemon({ api: false });
+  await t.rejects(d2.start(), { code: 'DB_CORRUPT' });
+  t.equal(createHash('sha256').update(readFileSync(path)).digest('hex'), before, 'file untouched');
+});
+
+t.test('offline risk limits: per purse, since last sync, time offline (lower / refuse), stale trust', async (t) => {
+  const tw = await world(t, { config: { limits: { maxPerPurseOffline: 700, maxUnsyncedPayments: 3, maxOfflineHours: 24, afterMaxOffline: 'lower', lowerPaymentLimit: 300 } } });
+  const d = await start(t, tw);
+  const co = d.checkout!;
+  const a = await tw.world.purse({ seed: 'a' });
+  const b = await tw.world.purse({ seed: 'b' });
+  const pay = async (purse: typeof a, amount: number, seq: number, cumulative: number) => {
+    await co.startPayment({ amount });
+    const dec = await tw.scan(d, await tw.merchantPayment(d, purse, { amount, seq, cumulative }));
+    if (co.current()) co.cancel();
+    return dec;
+  };
+  t.match(await pay(a, 400, 1, 400), { outcome: 'approved' });
+  t.match(await pay(a, 400, 2, 800), { outcome: 'declined', reason: 'TERMINAL_LIMIT', detail: /purse/ }, 'per purse at this terminal');
+  t.match(await pay(b, 100, 1, 100), { outcome: 'approved' });
+  t.match(await pay(b, 100, 2, 200), { outcome: 'approved' });
+  t.match(await pay(b, 100, 3, 300), { outcome: 'declined', reason: 'TERMINAL_LIMIT', detail: /not yet synced/ }, 'payments since last sync');
+  d.store!.ack(d.store!.journalHead, tw.clock.now());
+  t.match(await pay(b, 100, 3, 300), { outcome: 'approved' }, 'a sync resets the counters');
+  tw.clock.advance(25 * 3_600_000);
+  t.match(await pay(b, 400, 4, 700), { outcome: 'declined', reason: 'TERMINAL_LIMIT', detail: /offline/ }, 'offline too long: lowered limit');
+  t.match(await pay(b, 200, 4, 500), { outcome: 'approved' }, 'small payments still pass');
+  tw.clock.advance(7 * DAY_MS);
+  t.match(await pay(b, 100, 5, 600), { outcome: 'declined', reason: 'TRUST_STALE', detail: /deny list/ }, 'deny list older than its maximum age');
+});
+
+t.test('refuse policy past the offline limit; an expired terminal certificate is NOT_READY', async (t) => {
+  const tw = await world(t, { config: { limits: { maxOfflineHours: 1, afterMaxOffline: 'refuse' } }, certValidity: { notAfter: 1_800_000_000 + 2 * 3600 } });
+  const d = await start(t, tw);
+  const purse = await tw.world.purse();
+  tw.clock.advance(90 * 60_000);
+  await d.checkout!.startPayment({ amount: 10 });
+  t.match(await tw.scan(d, await tw.merchantPayment(d, purse, { amount: 10, cumulative: 10 })), { outcome: 'declined', reason: 'TERMINAL_LIMIT', detail: /offline for/ });
+  const code = await tw.merchantPayment(d, purse, { amount: 10, cumulative: 10, seq: 2 });
+  tw.clock.advance(60 * 60_000);
+  t.match(await tw.scan(d, code), { outcome: 'declined', reason: 'NOT_READY', journaled: true });
+  t.match(d.status(), { ready: false, notReady: 'terminal certificate expired' });
+});
+
+t.test('extra components and the notifier follow the daemon lifecycle', async (t) => {
+  const tw = await world(t);
+  const calls: string[] = [];
+  const sync: ExtraComponent = { name: 'sync', start: () => calls.push('sync.start'), stop: () => calls.push('sync.stop'), status: () => ({ state: 'online' }) };
+  const notifier: NotifierLike = {
+    ready: () => calls.push('ready'),
+    stopping: () => calls.push('stopping'),
+    status: (s) => calls.push(`status:${s}`),
+    startWatchdog: () => calls.push('watchdog'),
+  };
+  const d = tw.daemon({ api: false, notifier, components: (ctx) => (t.equal(ctx.identity.terminalId, 'T-0001'), [sync]) });
+  await d.start();
+  t.match(d.status().components, { sync: { state: 'online' } });
+  t.match(d.status().devices, { scanner: { state: 'connected' }, display: { state: 'connected' }, printer: { state: 'connected' } });
+  await d.stop();
+  t.same(calls, ['sync.start', 'ready', 'watchdog', 'status:merchant terminal T-0001 ready', 'stopping', 'sync.stop']);
+});
+
+t.test('a key that does not match the certificate, or a broken trust list, stops the start with a clear error', async (t) => {
+  const tw = await world(t);
+  writeFileSync(tw.config.identity.trustListFile, 'TL1:NOTBASE45');
+  await t.rejects(tw.daemon({ api: false }).start(), { code: 'KEY_INVALID' });
+  const tw2 = await world(t, { seed: 'other' });
+  writeFileSync(tw2.config.identity.certFile, readFileSync(tw.config.identity.certFile));
+  await t.rejects(tw2.daemon({ api: false }).start(), { code: 'KEY_INVALID' });
+});

@@ -1,0 +1,314 @@
+// The tessera daemon: wires config, store, trusted time, devices, checkout, control API and extra components.
+import { TesseraError, silentLogger, systemClock, componentLogger, errorMessage, type Clock, type Logger } from '#common';
+import { decodeObject, toHex, type CryptoBackend } from '#protocol';
+import { Store, type DbFactory } from '../store/index.js';
+import { TrustedClock } from '../time.js';
+import type { TerminalConfig } from '../config.js';
+import { Checkout } from '../checkout/checkout.js';
+import { NullDisplay, type DeviceStatusLike, type DisplayLike, type PrinterLike, type ScannerLike } from '../checkout/devices.js';
+import { FleetState, type FleetApplyResult } from '../checkout/fleet.js';
+import { buildIdentity, readInstalledFiles, type InstalledFiles, type TerminalIdentity } from '../checkout/identity.js';
+import { ControlApi } from '../api/server.js';
+
+export const TESSERA_VERSION = '0.1.0';
+
+/** The systemd notifier seam (terminal/daemon/sd-notify.ts `Notifier` fits it). */
+export interface NotifierLike {
+  ready(): unknown;
+  stopping(): unknown;
+  status(text: string): unknown;
+  startWatchdog(): unknown;
+  stopWatchdog?(): void;
+  stop?(): void;
+}
+
+export const noopNotifier: NotifierLike = { ready: () => false, stopping: () => false, status: () => false, startWatchdog: () => undefined };
+
+/** Something else the daemon runs (MQTT sync, …): started after the checkout, stopped before it. */
+export interface ExtraComponent {
+  name: string;
+  start(): unknown;
+  stop(): unknown;
+  status?(): unknown;
+}
+
+/** What device factories and extra components get to work with. */
+export interface DaemonContext {
+  config: TerminalConfig;
+  store: Store;
+  fleet: FleetState;
+  identity: TerminalIdentity;
+  trustedClock: TrustedClock;
+  checkout: Checkout;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface DeviceContext {
+  mode: 'merchant' | 'transit';
+  log: Logger;
+}
+
+/** Builds devices from their config sections; the drivers' createScanner/createDisplay/createPrinter plug in here. */
+export interface DeviceFactory {
+  scanner?(config: unknown, ctx: DeviceContext): Promise<ScannerLike | undefined>;
+  display?(config: unknown, ctx: DeviceContext): Promise<DisplayLike | undefined>;
+  printer?(config: unknown, ctx: DeviceContext): Promise<PrinterLike | undefined>;
+}
+
+export interface DaemonOptions {
+  config: TerminalConfig;
+  clock?: Clock;
+  log?: Logger;
+  devices?: DeviceFactory;
+  notifier?: NotifierLike;
+  components?: ExtraComponent[] | ((ctx: DaemonContext) => ExtraComponent[]);
+  dbFactory?: DbFactory;
+  backend?: CryptoBackend;
+  /** Installed files, when the caller already has them (tests); otherwise read from config paths. */
+  files?: InstalledFiles;
+  random?: (n: number) => Uint8Array;
+  /** Serves the control API (default true). */
+  api?: boolean;
+}
+
+export class Daemon {
+  readonly log: Logger;
+  readonly clock: Clock;
+  store: Store | undefined;
+  fleet: FleetState | undefined;
+  identity: TerminalIdentity | undefined;
+  trustedClock: TrustedClock | undefined;
+  checkout: Checkout | undefined;
+  api: ControlApi | undefined;
+  scanner: ScannerLike | undefined;
+  display: DisplayLike | undefined;
+  printer: PrinterLike | undefined;
+  private components: ExtraComponent[] = [];
+  private started: ExtraComponent[] = [];
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private detachScanner: (() => void) | undefined;
+  private readonly notifier: NotifierLike;
+  private startedAtMs = 0;
+  private running = false;
+
+  constructor(private readonly o: DaemonOptions) {
+    this.log = o.log ?? silentLogger();
+    this.clock = o.clock ?? systemClock;
+    this.notifier = o.notifier ?? noopNotifier;
+  }
+
+  /** Starts everything in dependency order; on failure, stops what was started and rethrows. */
+  async start(): Promise<void> {
+    const cfg = this.o.config;
+    this.startedAtMs = this.clock.now();
+    try {
+      const files = this.o.files ?? readInstalledFiles(cfg.identity, this.o.backend);
+      // The store signs records in the certificate's terminal id; the certificate is verified just below.
+      const unverified = decodeObject('TERMINAL_CERT', files.certBytes);
+      if (!unverified.ok) throw new TesseraError('KEY_INVALID', `terminal certificate: ${unverified.reason} (${unverified.detail})`);
+      this.store = new Store({
+        path: cfg.database.path,
+        terminalId: unverified.value.value.terminalId,
+        signer: files.signer,
+        log: componentLogger(this.log, 'store'),
+        ...(this.o.dbFactory ? { factory: this.o.dbFactory } : {}),
+      });
+      this.store.start();
+      this.fleet = new FleetState(this.store, {
+        rootPublicKey: files.rootPublicKey,
+        trustListBytes: files.trustListBytes,
+        terminalId: unverified.value.value.terminalId,
+        ...(this.o.backend ? { backend: this.o.backend } : {}),
+      });
+      this.fleet.start();
+      const identity = buildIdentity(files.signer, files.certBytes, this.fleet.trust);
+      this.identity = identity;
+      this.trustedClock = new TrustedClock(this.clock, this.store, cfg.clock.slackSeconds * 1000);
+      const now = this.trustedClock.now();
+      if (now.ms !== null) {
+        this.trustedClock.checkpoint();
+        if (this.store.getKv('offline_since_ms') === undefined) this.store.setKv('offline_since_ms', String(now.ms));
+      } else this.log.warn({ wallMs: now.wallMs, hwmMs: now.hwmMs }, 'clock is behind the last trusted time: payments are refused until it is corrected');
+
+      await this.openDevices(identity.mode);
+      const store = this.store;
+      this.checkout = new Checkout({
+        store,
+        fleet: this.fleet,
+        trustedClock: this.trustedClock,
+        clock: this.clock,
+        identity,
+        display: this.display ?? new NullDisplay(),
+        printer: this.printer,
+        config: cfg,
+        offlineSinceMs: () => Number(store.getKv('offline_since_ms') ?? this.startedAtMs),
+        log: componentLogger(this.log, 'checkout'),
+        ...(this.o.random ? { random: this.o.random } : {}),
+      });
+      this.checkout.start();
+      if (this.scanner) this.detachScanner = this.checkout.attachScanner(this.scanner);
+
+      if (this.o.api !== false) {
+        this.api = new ControlApi({ daemon: this, config: cfg.api, log: componentLogger(this.log, 'api') });
+        await this.api.start();
+      }
+      const ctx: DaemonContext = {
+        config: cfg,
+        store: this.store,
+        fleet: this.fleet,
+        identity,
+        trustedClock: this.trustedClock,
+        checkout: this.checkout,
+        clock: this.clock,
+        log: this.log,
+      };
+      this.components = typeof this.o.components === 'function' ? this.o.components(ctx) : (this.o.components ?? []);
+      for (const c of this.components) {
+        await c.start();
+        this.started.push(c);
+      }
+      this.checkpointTimer = setInterval(() => this.checkpoint(), cfg.clock.checkpointSeconds * 1000);
+      this.checkpointTimer.unref();
+      this.running = true;
+      await this.notifier.ready();
+      this.notifier.startWatchdog();
+      await this.notifier.status(`${identity.mode} terminal ${identity.terminalId} ready`);
+      this.log.info({ terminalId: identity.terminalId, mode: identity.mode, journalHead: this.store.journalHead }, 'daemon started');
+    } catch (e) {
+      this.log.error({ err: e }, 'daemon failed to start');
+      await this.stop();
+      throw e;
+    }
+  }
+
+  private async openDevices(mode: 'merchant' | 'transit'): Promise<void> {
+    const f = this.o.devices ?? {};
+    const d = this.o.config.devices;
+    const ctx = (name: string): DeviceContext => ({ mode, log: componentLogger(this.log, name) });
+    // A failing device logs and the daemon runs on: status shows it, the drivers retry.
+    const open = async <T>(name: string, fn: (() => Promise<T | undefined>) | undefined): Promise<T | undefined> => {
+      if (!fn) return undefined;
+      try {
+        return await fn();
+      } catch (e) {
+        this.log.error({ err: e, device: name }, 'device failed to open');
+        return undefined;
+      }
+    };
+    this.display = await open('display', f.display && (() => f.display!(d.display, ctx('display'))));
+    this.scanner = await open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner'))));
+    if (mode === 'merchant') this.printer = await open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer'))));
+  }
+
+  private checkpoint(): void {
+    try {
+      this.trustedClock?.checkpoint();
+      this.checkout?.showHome();
+    } catch (e) {
+      this.log.warn({ err: e }, 'time checkpoint failed');
+    }
+  }
+
+  /** Stops in reverse order; safe to call more than once and after a failed start. */
+  async stop(): Promise<void> {
+    const wasRunning = this.running;
+    this.running = false;
+    if (wasRunning) await this.notifier.stopping();
+    this.notifier.stopWatchdog?.();
+    this.notifier.stop?.();
+    clearInterval(this.checkpointTimer);
+    for (const c of this.started.reverse()) {
+      try {
+        await c.stop();
+      } catch (e) {
+        this.log.error({ err: e, component: c.name }, 'component failed to stop');
+      }
+    }
+    this.started = [];
+    await this.api?.stop();
+    this.api = undefined;
+    this.detachScanner?.();
+    await this.checkout?.stop();
+    for (const dev of [this.scanner, this.printer, this.display]) {
+      try {
+        await dev?.close?.();
+      } catch (e) {
+        this.log.warn({ err: e }, 'device close failed');
+      }
+    }
+    try {
+      if (this.trustedClock && this.store) this.trustedClock.checkpoint();
+    } catch {
+      // the store may be the thing that failed
+    }
+    this.store?.stop();
+    this.store = undefined;
+    if (wasRunning) this.log.info('daemon stopped');
+  }
+
+  /** Applies a signed update given as QR text (TL1:/TF1:) or bytes. */
+  applyUpdate(input: string | Uint8Array): FleetApplyResult {
+    const now = this.trustedClock!.now();
+    const r = this.fleet!.apply(input, now.seconds, now.ms ?? now.hwmMs);
+    if (r.ok) this.checkout?.showHome();
+    return r;
+  }
+
+  status(): DaemonStatus {
+    const store = this.store!;
+    const t = this.trustedClock!.now();
+    const dev = (d: { status?(): DeviceStatusLike } | undefined): DeviceStatusLike => (d ? (d.status?.() ?? { state: 'unknown' }) : { state: 'absent' });
+    const components: Record<string, unknown> = {};
+    for (const c of this.components) {
+      try {
+        components[c.name] = c.status?.() ?? 'running';
+      } catch (e) {
+        components[c.name] = { error: errorMessage(e) };
+      }
+    }
+    const co = this.checkout!;
+    const why = co.notReadyReason();
+    return {
+      version: TESSERA_VERSION,
+      terminalId: this.identity!.terminalId,
+      merchantId: this.identity!.merchantId,
+      displayName: this.identity!.displayName,
+      mode: co.mode,
+      ready: why === undefined,
+      ...(why ? { notReady: why } : {}),
+      uptimeSeconds: Math.round((this.clock.now() - this.startedAtMs) / 1000),
+      clock: { trusted: t.ms !== null, wallMs: t.wallMs, highWaterMarkMs: t.hwmMs },
+      journal: { head: store.journalHead, ackedUpTo: store.ackedUpTo(), backlog: store.backlog(), lastSyncMs: store.lastSyncMs() },
+      unsynced: store.unsyncedApproved(),
+      latency: co.latency(),
+      counters: { ...co.counters },
+      payment: co.current() ?? null,
+      fleet: this.fleet!.summary(),
+      terminalCert: { notBefore: this.identity!.cert.notBefore, notAfter: this.identity!.cert.notAfter, publicKey: toHex(this.identity!.signer.publicKey) },
+      devices: { scanner: dev(this.scanner), display: dev(this.display), printer: co.mode === 'merchant' ? dev(this.printer) : { state: 'not-used' } },
+      components,
+    };
+  }
+}
+
+export interface DaemonStatus {
+  version: string;
+  terminalId: string;
+  merchantId: string;
+  displayName: string;
+  mode: 'merchant' | 'transit';
+  ready: boolean;
+  notReady?: string;
+  uptimeSeconds: number;
+  clock: { trusted: boolean; wallMs: number; highWaterMarkMs: number };
+  journal: { head: number; ackedUpTo: number; backlog: number; lastSyncMs: number | null };
+  unsynced: { count: number; amount: number };
+  latency: ReturnType<Checkout['latency']>;
+  counters: Checkout['counters'];
+  payment: ReturnType<Checkout['current']> | null;
+  fleet: ReturnType<FleetState['summary']>;
+  terminalCert: { notBefore: number; notAfter: number; publicKey: string };
+  devices: Record<string, DeviceStatusLike>;
+  components: Record<string, unknown>;
+}
