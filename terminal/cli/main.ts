@@ -1,6 +1,18 @@
 #!/usr/bin/env node
-// Entry point of the `tessera` command. Wire drivers, sync and systemd here (CliDeps) when they are merged.
+// Entry point of the `tessera` command: the CLI program with the real drivers, systemd notifier and provisioning.
 import { createProgram } from './program.js';
+import { driverDeviceFactory } from '../daemon/driver-devices.js';
+import { Notifier } from '../daemon/sd-notify.js';
+import { parseConfig } from '../config.js';
+import { registerProvisionCommands } from '#provisioning';
 
-const { run } = createProgram();
+const { program, run } = createProgram({
+  devices: driverDeviceFactory(),
+  notifier: () => new Notifier(),
+  listDevices: async () => (await import('#drivers')).listDevices(),
+});
+
+// `tessera provision …` runs before a daemon exists; the config it writes must pass the daemon's schema.
+registerProvisionCommands(program, { validateConfig: (obj: unknown) => void parseConfig(obj) });
+
 process.exitCode = await run(process.argv);
