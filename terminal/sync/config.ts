@@ -24,6 +24,7 @@ export const syncConfigSchema = z
     batchSize: z.number().int().min(1).max(1000).default(200).describe('Journal records per journal message (default 200)'),
     window: z.number().int().min(1).max(64).default(8).describe('Journal messages published and not yet acknowledged by the back office (default 8)'),
     ackTimeoutMs: ms(15_000, 'Without any back-office ack for this long while messages are in flight, republish from the acked index'),
+    ackFlushMs: z.number().int().min(0).max(60_000).default(250).describe('Acks are written to SQLite (fsync) at most this often while draining, and at once when the backlog reaches 0; a crash in between only re-sends records the back office de-duplicates (ms, default 250)'),
     connectTimeoutMs: ms(10_000, 'Give up one connection attempt after this long'),
     sessionExpirySeconds: z.number().int().min(0).max(0xffffffff).default(30 * 86_400).describe('MQTT 5 session expiry: how long the broker keeps subscriptions and queued acks/config while offline (s, default 30 days)'),
     keepaliveSeconds: z.number().int().min(5).max(600).default(30).describe('MQTT keepalive (s, default 30)'),

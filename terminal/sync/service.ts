@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, EventBus, Logger } from '#common';
 import { TesseraError, errorMessage, silentLogger, systemClock } from '#common';
-import { encodeCbor } from '#protocol';
 import type { FleetKind, Store } from '../store/index.js';
 import { TrustedClock } from '../time.js';
+import { encodeBatch } from './batch.js';
 import type { SyncConfig } from './config.js';
 import { connectNoDelay, type ConnectFn } from './connect.js';
 import { applyFleetBytes, type FleetRefusal } from './fleet.js';
@@ -99,6 +99,9 @@ export class SyncService {
   private lastProgress = 0;
   private readonly refused: Record<string, number> = {};
   private waiters: Waiter[] = [];
+  /** Highest index the back office acknowledged; written to the store at most every ackFlushMs. */
+  private acked = 0;
+  private ackFlushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: SyncDeps) {
     this.cfg = deps.config;
@@ -112,6 +115,7 @@ export class SyncService {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.acked = this.deps.store.ackedUpTo();
     this.pollTimer = setInterval(() => this.pump(), this.cfg.pollMs);
     this.ackTimer = setInterval(() => this.checkAckTimeout(), Math.max(50, Math.floor(this.cfg.ackTimeoutMs / 4)));
     this.pollTimer.unref();
@@ -126,9 +130,10 @@ export class SyncService {
     for (const t of [this.pollTimer, this.ackTimer, this.statusTimer]) if (t) clearInterval(t);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.flushAck();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
-      w.reject(new TesseraError('SYNC_TIMEOUT', 'sync stopped before the backlog drained', { details: { backlog: this.deps.store.backlog() } }));
+      w.reject(new TesseraError('SYNC_TIMEOUT', 'sync stopped before the backlog drained', { details: { backlog: this.backlog() } }));
     }
     const c = this.client;
     this.client = undefined;
@@ -151,8 +156,8 @@ export class SyncService {
    * is 0. Rejects with TesseraError SYNC_TIMEOUT after `timeoutMs`.
    */
   drainNow(timeoutMs: number = this.cfg.drainTimeoutMs): Promise<void> {
-    if (this.deps.store.backlog() === 0) return Promise.resolve();
-    if (!this.running) return Promise.reject(new TesseraError('SYNC_TIMEOUT', 'sync is not running', { details: { backlog: this.deps.store.backlog() } }));
+    if (this.backlog() === 0) return Promise.resolve();
+    if (!this.running) return Promise.reject(new TesseraError('SYNC_TIMEOUT', 'sync is not running', { details: { backlog: this.backlog() } }));
     if (!this.connected && this.reconnectTimer) {
       this.attempts = 0;
       this.connectNow();
@@ -164,7 +169,7 @@ export class SyncService {
         reject,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((x) => x !== w);
-          const backlog = this.deps.store.backlog();
+          const backlog = this.backlog();
           reject(new TesseraError('SYNC_TIMEOUT', `backlog still ${backlog} after ${timeoutMs} ms (${this.connected ? 'connected' : 'not connected'})`, { details: { backlog, connected: this.connected } }));
         }, timeoutMs),
       };
@@ -179,9 +184,9 @@ export class SyncService {
       connected: this.connected,
       brokerUrl: this.cfg.brokerUrl,
       clientId: this.clientId,
-      backlog: s.backlog(),
+      backlog: this.backlog(),
       journalHead: s.journalHead,
-      ackedUpTo: s.ackedUpTo(),
+      ackedUpTo: Math.max(this.acked, s.ackedUpTo()),
       lastSyncMs: s.lastSyncMs(),
       inFlight: { messages: this.inflight.length, records: this.inflight.reduce((n, b) => n + b.last - b.first + 1, 0) },
       fleet: { trust: fleetVersion('trust'), denylist: fleetVersion('denylist'), config: fleetVersion('config') },
@@ -189,6 +194,12 @@ export class SyncService {
       connects: this.connects,
       lastError: this.lastError,
     };
+  }
+
+  /** Records not yet acknowledged by the back office (acks not yet flushed to SQLite count as acknowledged). */
+  backlog(): number {
+    const s = this.deps.store;
+    return s.journalHead - Math.max(this.acked, s.ackedUpTo());
   }
 
   /** The live mqtt client, for diagnostics and tests (undefined while not connecting). */
@@ -285,13 +296,13 @@ export class SyncService {
       for (const g of granted ?? []) if (g.qos > 2) this.log.warn({ topic: g.topic, code: g.qos }, 'subscription refused by the broker');
     });
     this.inflight = [];
-    this.sentUpTo = this.deps.store.ackedUpTo();
+    this.sentUpTo = this.acked;
     this.lastProgress = this.clock.monotonic();
     this.publishStatus();
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = setInterval(() => this.publishStatus(), this.cfg.statusIntervalMs);
     this.statusTimer.unref();
-    this.log.info({ backlog: this.deps.store.backlog() }, 'connected to broker');
+    this.log.info({ backlog: this.backlog() }, 'connected to broker');
     this.pump();
   }
 
@@ -318,11 +329,11 @@ export class SyncService {
       const first = rows[0];
       const last = rows[rows.length - 1];
       if (!first || !last) break;
-      const payload = encodeCbor(rows.map((r) => r.record));
+      const payload = encodeBatch(rows.map((r) => r.record));
       if (this.inflight.length === 0) this.lastProgress = this.clock.monotonic();
       this.inflight.push({ first: first.idx, last: last.idx });
       this.sentUpTo = last.idx;
-      client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 1 }, (err) => {
+      client.publish(topic, payload, { qos: 1 }, (err) => {
         if (err) this.log.warn({ err: errorMessage(err), first: first.idx, last: last.idx }, 'journal publish refused');
       });
     }
@@ -331,9 +342,9 @@ export class SyncService {
   private checkAckTimeout(): void {
     if (!this.connected || this.inflight.length === 0) return;
     if (this.clock.monotonic() - this.lastProgress < this.cfg.ackTimeoutMs) return;
-    this.log.warn({ from: this.deps.store.ackedUpTo() + 1, inFlight: this.inflight.length }, 'no ack in time, republishing from the acked index');
+    this.log.warn({ from: this.acked + 1, inFlight: this.inflight.length }, 'no ack in time, republishing from the acked index');
     this.inflight = [];
-    this.sentUpTo = this.deps.store.ackedUpTo();
+    this.sentUpTo = this.acked;
     this.pump();
   }
 
@@ -352,8 +363,9 @@ export class SyncService {
     }
     const store = this.deps.store;
     if (upTo > store.journalHead) this.log.warn({ upTo, journalHead: store.journalHead }, 'ack beyond the journal head (restored database?)');
-    const before = store.ackedUpTo();
-    const after = store.ack(upTo, this.clock.now());
+    const before = this.acked;
+    const after = Math.min(Math.max(before, upTo), store.journalHead);
+    this.acked = after;
     if (after > before) this.lastProgress = this.clock.monotonic();
     this.inflight = this.inflight.filter((b) => b.last > after);
     this.sentUpTo = Math.max(this.sentUpTo, after);
@@ -362,8 +374,11 @@ export class SyncService {
       for (const r of results) if (r.status === 'fraud' || r.status === 'rejected') this.log.warn({ index: r.index, status: r.status, reason: r.reason }, 'back office flagged a record');
       this.deps.bus?.emit('sync.results', { upTo: after, results });
     }
-    const backlog = store.backlog();
-    this.deps.bus?.emit('sync.progress', { backlog, ackedUpTo: after, journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() });
+    const backlog = store.journalHead - after;
+    // Losing an ack in a crash only re-sends records the back office de-duplicates, so acks are
+    // written in coalesced fsyncs while draining, and at once when the backlog is empty.
+    if (backlog === 0 || this.cfg.ackFlushMs === 0) this.flushAck();
+    else this.ackFlushTimer ??= setTimeout(() => this.flushAck(), this.cfg.ackFlushMs);
     if (backlog === 0) {
       if (before < after) this.publishStatus();
       for (const w of this.waiters.splice(0)) {
@@ -372,6 +387,21 @@ export class SyncService {
       }
     }
     this.pump();
+  }
+
+  /** Writes the acked index to the store (fsync) and reports progress. */
+  private flushAck(): void {
+    if (this.ackFlushTimer) clearTimeout(this.ackFlushTimer);
+    this.ackFlushTimer = undefined;
+    const store = this.deps.store;
+    try {
+      store.ack(this.acked, this.clock.now());
+    } catch (e) {
+      // The store may already be closed at shutdown; the records will simply be re-sent.
+      this.log.warn({ err: errorMessage(e), acked: this.acked }, 'could not record the ack');
+      return;
+    }
+    this.deps.bus?.emit('sync.progress', { backlog: store.backlog(), ackedUpTo: store.ackedUpTo(), journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() });
   }
 
   // ---- inbound ----
@@ -407,7 +437,7 @@ export class SyncService {
     }
     const body = {
       state: 'online',
-      backlog: s.backlog(),
+      backlog: this.backlog(),
       lastSyncAt: s.lastSyncMs(),
       devices,
       version: this.deps.version ?? 'unknown',
