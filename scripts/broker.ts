@@ -129,16 +129,25 @@ export function brokerConfig(o: BrokerConfigOptions): string {
   return lines.join('\n') + '\n';
 }
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((res, rej) => {
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((res) => {
     const s = createServer();
-    s.once('error', rej);
-    s.listen(0, host, () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => res(port));
-    });
+    s.once('error', () => res(false));
+    s.listen(port, host, () => s.close(() => res(true)));
   });
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768+), picked at random: bind(0) tends to hand the
+ * same port to parallel test files, and a port in the ephemeral range can be taken by some outgoing
+ * connection while a test has its broker stopped for a restart.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port, host)) return port;
+  }
+  throw new Error('no free port found in 20000-31999');
 }
 
 async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
@@ -189,8 +198,19 @@ export interface Broker {
 }
 
 export async function startBroker(o: BrokerOptions = {}): Promise<Broker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBrokerOnce({ ...o, port: o.port ?? (await freePort(o.host ?? '127.0.0.1')) });
+    } catch (e) {
+      // A port picked by us can be taken between the check and mosquitto's bind: pick another.
+      if (o.port !== undefined || attempt >= 5 || !/in use/i.test(String((e as Error).message))) throw e;
+    }
+  }
+}
+
+async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Broker> {
   const host = o.host ?? '127.0.0.1';
-  const port = o.port ?? (await freePort(host));
+  const port = o.port;
   const temp = o.dir === undefined;
   const dir = resolve(o.dir ?? mkdtempSync(join(tmpdir(), 'tessera-broker-')));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -218,6 +238,8 @@ export async function startBroker(o: BrokerOptions = {}): Promise<Broker> {
     exited.catch(() => {});
     try {
       await Promise.race([waitForPort(host, port, 10_000), exited]);
+      // Something else may have been listening on the port: make sure our mosquitto is still up.
+      await Promise.race([new Promise((r) => setTimeout(r, 150)), exited]);
     } catch (e) {
       child = undefined;
       c.kill('SIGKILL');
@@ -235,7 +257,12 @@ export async function startBroker(o: BrokerOptions = {}): Promise<Broker> {
     });
   }
 
-  await start();
+  try {
+    await start();
+  } catch (e) {
+    if (temp) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     url: `${tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     port,

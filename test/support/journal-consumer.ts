@@ -41,34 +41,59 @@ export class JournalConsumer {
   received = 0;
   private client: MqttClient | undefined;
   private holding: boolean;
+  private running = false;
+  /** Acks made while disconnected, sent on the next connection. */
+  private readonly pendingAcks: { topic: string; body: string }[] = [];
 
   constructor(private readonly opts: ConsumerOptions) {
     this.holding = opts.hold === true;
   }
 
   async start(): Promise<void> {
+    this.running = true;
+    const first = this.connect();
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('consumer could not connect')), 10_000);
+      first.once('connect', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    await first.subscribeAsync(SHARE, { qos: 1 });
+  }
+
+  /** The underlying client, for tests that watch its events. */
+  get mqttClient(): MqttClient | undefined {
+    return this.client;
+  }
+
+  // A fresh client per connection (like the terminal's SyncService): mqtt.js's own reconnect was
+  // seen to stall after a broker SIGKILL under load.
+  private connect(): MqttClient {
     const client = mqtt.connect(this.opts.url, {
       clientId: this.opts.clientId ?? 'clearing-test',
-      clean: false,
+      // A clean session: terminals re-send whatever is not acked, so clearing needs no broker-side
+      // state, and mosquitto 2.0.11 was seen to stop delivering to a shared subscription restored
+      // from persistence after a SIGKILL.
+      clean: true,
       protocolVersion: 5,
-      properties: { sessionExpiryInterval: 3600 },
-      reconnectPeriod: 100,
+      reconnectPeriod: 0,
       connectTimeout: 5_000,
       ...this.opts.mqtt,
     });
     this.client = client;
     client.on('connect', () => {
       client.subscribe(SHARE, { qos: 1 });
+      for (const a of this.pendingAcks.splice(0)) client.publish(a.topic, a.body, { qos: 1 });
     });
     client.on('message', (topic, payload) => this.onBatch(topic, payload));
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('consumer could not connect')), 10_000);
-      client.once('connect', () => {
-        clearTimeout(t);
-        resolve();
-      });
+    client.on('error', () => {});
+    client.on('close', () => {
+      if (this.client !== client) return;
+      client.end(true);
+      if (this.running) setTimeout(() => this.running && this.connect(), 100);
     });
-    await client.subscribeAsync(SHARE, { qos: 1 });
+    return client;
   }
 
   log(terminalId: string): TerminalLog {
@@ -107,7 +132,9 @@ export class JournalConsumer {
 
   /** Publishes an ack (also usable to ack less than received, while holding). */
   ack(terminalId: string, upTo: number): void {
-    this.client?.publish(`tessera/v1/terminals/${terminalId}/ack`, JSON.stringify({ upTo, results: [] }), { qos: 1 });
+    const a = { topic: `tessera/v1/terminals/${terminalId}/ack`, body: JSON.stringify({ upTo, results: [] }) };
+    if (this.client?.connected) this.client.publish(a.topic, a.body, { qos: 1 });
+    else this.pendingAcks.push(a);
   }
 
   /** Stops holding and acks what has been accepted so far. */
@@ -117,6 +144,7 @@ export class JournalConsumer {
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     const c = this.client;
     this.client = undefined;
     if (c) await c.endAsync(true);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { EventBus, isTesseraError } from '#common';
 import { seededBytes } from '#protocol';
-import { startMosquitto } from '../support/mosquitto.js';
+import { startBroker } from '../../scripts/broker.js';
 import { JournalConsumer, waitUntil } from '../support/journal-consumer.js';
 import { SyncService, isNoDelay, type SyncEvents } from '../../terminal/sync/index.js';
 import type { Store } from '../../terminal/store/index.js';
@@ -15,7 +15,7 @@ function journalOf(store: Store): Uint8Array[] {
 }
 
 t.test('a 500-record backlog drains completely; the back office gets each record once, in order', async (t) => {
-  const broker = await startMosquitto();
+  const broker = await startBroker({ tls: false });
   t.teardown(() => broker.close());
   const tmp = tempDir();
   t.teardown(tmp.remove);
@@ -51,7 +51,7 @@ t.test('a 500-record backlog drains completely; the back office gets each record
 });
 
 t.test('broker SIGKILLed and restarted mid-drain: nothing lost, order kept', async (t) => {
-  const broker = await startMosquitto();
+  const broker = await startBroker({ tls: false });
   t.teardown(() => broker.close());
   const tmp = tempDir();
   t.teardown(tmp.remove);
@@ -81,7 +81,7 @@ t.test('broker SIGKILLed and restarted mid-drain: nothing lost, order kept', asy
 });
 
 t.test('broker down at start (connection refused), up later: the backlog drains', async (t) => {
-  const broker = await startMosquitto();
+  const broker = await startBroker({ tls: false });
   t.teardown(() => broker.close());
   await broker.stop();
   const tmp = tempDir();
@@ -108,7 +108,7 @@ t.test('broker down at start (connection refused), up later: the backlog drains'
 });
 
 t.test('the retained status says online with the backlog, and offline after stop()', async (t) => {
-  const broker = await startMosquitto();
+  const broker = await startBroker({ tls: false });
   t.teardown(() => broker.close());
   const tmp = tempDir();
   t.teardown(tmp.remove);

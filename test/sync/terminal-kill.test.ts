@@ -2,7 +2,7 @@ import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startMosquitto } from '../support/mosquitto.js';
+import { startBroker } from '../../scripts/broker.js';
 import { JournalConsumer, waitUntil } from '../support/journal-consumer.js';
 import { openStore, seedJournal, tempDir } from './helpers.js';
 
@@ -37,7 +37,7 @@ function kill(c: Child): Promise<void> {
 }
 
 t.test('terminal SIGKILLed mid-drain and restarted: every record arrives once, in order', async (t) => {
-  const broker = await startMosquitto();
+  const broker = await startBroker({ tls: false });
   t.teardown(() => broker.close());
   const tmp = tempDir();
   t.teardown(tmp.remove);
