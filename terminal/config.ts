@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TesseraError } from '#common';
+import { syncConfigSchema } from './sync/config.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tessera/terminal.json';
 
@@ -119,8 +120,7 @@ export const ConfigSchema = z
       })
       .default({})
       .describe('Devices. Each section is validated by the drivers that own it; an absent section means no such device.'),
-    // Owned by terminal/sync (MQTT); validated there when it is merged in.
-    sync: z.unknown().optional().describe('Sync over MQTT; validated by terminal/sync.'),
+    sync: syncConfigSchema.optional().describe('Sync over MQTT (terminal/sync). Absent: the terminal runs offline only and the journal waits.'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).') })
       .default({ level: 'info' })
