@@ -69,7 +69,7 @@ export async function startTerminal(bo: BackOffice, dir: string, terminalId: str
     identity,
     database: { path: join(dir, 'terminal.db') },
     api: { socket },
-    merchant: { resultDisplaySeconds: 1, receiptHeader: [o.displayName] },
+    merchant: { resultDisplaySeconds: 1 },
     transit: { resultDisplaySeconds: 1 },
     devices: {
       scanner: { type: 'serial', path: scanner.path, presenceCheckMs: 0 },
