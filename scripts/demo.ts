@@ -1,4 +1,5 @@
 // `make demo`: a scripted day of offline payments on embedded defaults, with rendered screens, receipts and a report in demo-out/.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ function step(text: string): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // The scanner is a real serial device path: a pty pair made by socat.
+  if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).error) throw new Error('socat is not installed (the emulated scanner needs a pty): run bash scripts/install-system-deps.sh');
   const work = mkdtempSync(join(tmpdir(), 'tessera-demo-'));
   mkdirSync(args.out, { recursive: true });
   const cleanups: (() => Promise<unknown> | unknown)[] = [() => rmSync(work, { recursive: true, force: true })];
