@@ -207,7 +207,7 @@ async function main(): Promise<void> {
         if (!settled.has(tx.txId) && !flagged.has(tx.txId)) lost++;
       }
     }
-    for (const r of day) r.backOffice = settled.has(r.txId) ? 'settled' : flagged.has(r.txId) ? 'fraud (double spend)' : r.outcome === 'approved' ? 'LOST' : 'declined';
+    for (const r of day) r.backOffice = settled.has(r.txId) ? 'settled' : flagged.has(r.txId) ? 'fraud (double spend)' : r.outcome === 'approved' ? 'LOST' : '—';
     const T = day.filter((r) => r.backOffice === 'settled').length;
     const F = fraudCases.filter((f) => f.kind === 'double-spend').length;
     const report = await bo.report();
