@@ -46,13 +46,18 @@ export class Canvas {
     const x1 = Math.min(this.width, x0 + w);
     const y1 = Math.min(this.height, y0 + h);
     const xs = Math.max(0, x0);
-    for (let y = Math.max(0, y0); y < y1; y++) {
-      for (let i = (y * this.width + xs) * 3, end = (y * this.width + x1) * 3; i < end; i += 3) {
-        this.data[i] = c[0];
-        this.data[i + 1] = c[1];
-        this.data[i + 2] = c[2];
-      }
+    const ys = Math.max(0, y0);
+    if (xs >= x1 || ys >= y1) return;
+    // Fill the first row pixel by pixel, then copy it down: a whole-screen background is one per frame.
+    const first = (ys * this.width + xs) * 3;
+    const rowEnd = (ys * this.width + x1) * 3;
+    for (let i = first; i < rowEnd; i += 3) {
+      this.data[i] = c[0];
+      this.data[i + 1] = c[1];
+      this.data[i + 2] = c[2];
     }
+    const stride = this.width * 3;
+    for (let y = ys + 1; y < y1; y++) this.data.copyWithin(first + (y - ys) * stride, first, rowEnd);
   }
 
   /** Width in pixels of `text` at integer `scale`. */
