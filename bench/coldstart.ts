@@ -112,6 +112,7 @@ export async function run(): Promise<BenchRow[]> {
     const ready: number[] = [];
     const scanned: number[] = [];
     const base: number[] = [];
+    const rss: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       base.push(await nodeBaseline());
       const code = await tw.transitPayment(purses[r]!);
@@ -125,6 +126,8 @@ export async function run(): Promise<BenchRow[]> {
       if (d.outcome !== 'approved') throw new Error(`first scan after start: ${d.outcome} ${d.reason ?? ''}`);
       ready.push(tReady - t0);
       scanned.push(tScan - t0);
+      const status = readFileSync(`/proc/${child.pid!}/status`, 'utf8');
+      rss.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
       child.kill('SIGTERM');
       await bounded(exited(child), 20_000, 'daemon did not stop on SIGTERM');
     }
@@ -134,6 +137,7 @@ export async function run(): Promise<BenchRow[]> {
     return [
       row(`cold start: spawn → READY=1 (median of ${ROUNDS}; transit, serial scanner on a pty, framebuffer)`, med(ready)),
       row(`cold start: spawn → first scan approved (POST /v1/scan), median of ${ROUNDS}`, med(scanned)),
+      { name: 'daemon RSS after start and its first scan (median)', value: Math.round(med(rss) * 10) / 10, unit: 'MB' },
     ];
   } finally {
     for (const k of kids) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');

@@ -77,6 +77,7 @@ export function isCanonicalSignature(sig: Uint8Array): boolean {
 
 /** Maps a high-S signature to its low-S twin (both verify; we only ever emit and accept the low one). */
 export function normalizeLowS(sig: Uint8Array): Uint8Array {
+  if (sig.length === 64 && cmp32(sig, 32, HALF_N_BYTES) <= 0) return sig; // the usual half: no bigint work
   const s = bytesToBigint(sig.subarray(32));
   if (s <= HALF_N) return sig;
   const out = new Uint8Array(64);

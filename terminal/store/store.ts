@@ -50,6 +50,13 @@ export interface PurseState {
 
 export type FleetKind = 'trust' | 'denylist' | 'config';
 
+export interface FleetRow {
+  version: number;
+  bytes: Uint8Array;
+  issuedAt: number;
+  appliedAtMs: number;
+}
+
 interface RawJournalRow {
   idx: number;
   tx_id: Buffer;
@@ -110,6 +117,8 @@ export class Store {
   private kv = new Map<string, string>();
   /** Approved, unacknowledged totals kept in step with appends and acks, so limit checks are O(1). */
   private unsynced = new UnsyncedTotals();
+  private fleetCache = new Map<FleetKind, FleetRow | null>();
+  private denyCount: number | undefined;
   private appendTx: ((row: RawJournalRow, d: DecisionInput, withPurse: boolean) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
@@ -122,6 +131,8 @@ export class Store {
     this.db = openDatabase(this.opts.path, this.opts.factory ? { factory: this.opts.factory } : {});
     this.statements = new Map();
     this.appendTx = undefined;
+    this.fleetCache = new Map();
+    this.denyCount = undefined;
     const last = this.db.prepare('SELECT idx, hash FROM journal ORDER BY idx DESC LIMIT 1').get() as { idx: number; hash: Buffer } | undefined;
     if (last) this.head = { idx: last.idx, hash: u8(last.hash) };
     this.loadKv();
@@ -289,17 +300,24 @@ export class Store {
     return this.st('SELECT 1 FROM denylist WHERE purse_id = ?').get(Buffer.from(purseId)) !== undefined;
   }
 
+  /** count(*) walks the whole table; the size changes only in applyFleet. */
   denylistSize(): number {
-    return (this.st('SELECT count(*) AS n FROM denylist').get() as { n: number }).n;
+    this.denyCount ??= (this.st('SELECT count(*) AS n FROM denylist').get() as { n: number }).n;
+    return this.denyCount;
   }
 
   // ---- fleet state ----
 
-  fleet(kind: FleetKind): { version: number; bytes: Uint8Array; issuedAt: number; appliedAtMs: number } | undefined {
+  /** The applied fleet message of a kind; read on every decision, so kept in memory until the next applyFleet. */
+  fleet(kind: FleetKind): FleetRow | undefined {
+    const cached = this.fleetCache.get(kind);
+    if (cached !== undefined) return cached ?? undefined;
     const r = this.st('SELECT version, bytes, issued_at, applied_at_ms FROM fleet WHERE kind = ?').get(kind) as
       | { version: number; bytes: Buffer; issued_at: number; applied_at_ms: number }
       | undefined;
-    return r ? { version: r.version, bytes: u8(r.bytes), issuedAt: r.issued_at, appliedAtMs: r.applied_at_ms } : undefined;
+    const row = r ? { version: r.version, bytes: u8(r.bytes), issuedAt: r.issued_at, appliedAtMs: r.applied_at_ms } : undefined;
+    this.fleetCache.set(kind, row ?? null);
+    return row;
   }
 
   /**
@@ -329,6 +347,9 @@ export class Store {
     } catch (e) {
       this.loadKv();
       throw e;
+    } finally {
+      this.fleetCache.delete(kind);
+      this.denyCount = undefined;
     }
   }
 
