@@ -56,6 +56,7 @@ export async function run(): Promise<BenchRow[]> {
         });
       return done;
     },
+    close: () => fb!.close(),
   };
   try {
     const d = tw.daemon({
