@@ -51,3 +51,15 @@ export function ratioRow(name: string, value: number, unit: string, floor: numbe
   const ratio = value / floor;
   return { name, value, unit, floor, floorName, ratio, ...(target !== undefined ? { target, pass: ratio >= target } : {}) };
 }
+
+/** A latency (lower is better) against its floor: passes when value ≤ target × floor. */
+export function latencyRow(name: string, value: number, floor: number, floorName: string, target?: number): BenchRow {
+  const ratio = value / floor;
+  return { name, value, unit: 'ms', floor, floorName, ratio, ...(target !== undefined ? { target, pass: ratio <= target } : {}) };
+}
+
+/** Percentile of an ascending-sorted sample (nearest rank). */
+export function pct(sorted: ArrayLike<number>, p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}

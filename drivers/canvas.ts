@@ -1,7 +1,16 @@
 // An RGB raster with text, rectangles and QR codes: what the framebuffer and receipt renderers draw on.
-import QRCode from 'qrcode';
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
+import type QRCodeModule from 'qrcode';
+import type { PNG as PngClass } from 'pngjs';
 import { CELL_WIDTH, GLYPH_HEIGHT, GLYPH_WIDTH, glyphPixel } from './font.js';
+
+// qrcode and pngjs (both CommonJS) load on first use: a transit validator draws no QR and writes no PNG,
+// and every module loaded is paid at each daemon start.
+const require = createRequire(import.meta.url);
+let qrcodeModule: typeof QRCodeModule | undefined;
+let pngClass: typeof PngClass | undefined;
+const qrcode = (): typeof QRCodeModule => (qrcodeModule ??= require('qrcode') as typeof QRCodeModule);
+const Png = (): typeof PngClass => (pngClass ??= (require('pngjs') as { PNG: typeof PngClass }).PNG);
 
 export type Rgb = readonly [number, number, number];
 export const BLACK: Rgb = [0, 0, 0];
@@ -9,7 +18,7 @@ export const WHITE: Rgb = [255, 255, 255];
 
 /** The module matrix of `text` as a QR code (ECC M; qrcode picks alphanumeric mode for Base45). */
 export function qrMatrix(text: string, ecc: 'L' | 'M' | 'Q' | 'H' = 'M'): { size: number; dark: (x: number, y: number) => boolean } {
-  const qr = QRCode.create(text, { errorCorrectionLevel: ecc });
+  const qr = qrcode().create(text, { errorCorrectionLevel: ecc });
   const { size, data } = qr.modules;
   return { size, dark: (x, y) => data[y * size + x] === 1 };
 }
@@ -46,13 +55,18 @@ export class Canvas {
     const x1 = Math.min(this.width, x0 + w);
     const y1 = Math.min(this.height, y0 + h);
     const xs = Math.max(0, x0);
-    for (let y = Math.max(0, y0); y < y1; y++) {
-      for (let i = (y * this.width + xs) * 3, end = (y * this.width + x1) * 3; i < end; i += 3) {
-        this.data[i] = c[0];
-        this.data[i + 1] = c[1];
-        this.data[i + 2] = c[2];
-      }
+    const ys = Math.max(0, y0);
+    if (xs >= x1 || ys >= y1) return;
+    // Fill the first row pixel by pixel, then copy it down: a whole-screen background is one per frame.
+    const first = (ys * this.width + xs) * 3;
+    const rowEnd = (ys * this.width + x1) * 3;
+    for (let i = first; i < rowEnd; i += 3) {
+      this.data[i] = c[0];
+      this.data[i + 1] = c[1];
+      this.data[i + 2] = c[2];
     }
+    const stride = this.width * 3;
+    for (let y = ys + 1; y < y1; y++) this.data.copyWithin(first + (y - ys) * stride, first, rowEnd);
   }
 
   /** Width in pixels of `text` at integer `scale`. */
@@ -103,14 +117,14 @@ export class Canvas {
 
   toPng(): Buffer {
     // One fixed filter: pngjs's adaptive filter choice costs more than the rest of a render.
-    const png = new PNG({ width: this.width, height: this.height, filterType: 4 });
+    const png = new (Png())({ width: this.width, height: this.height, filterType: 4 });
     for (let i = 0, j = 0; i < this.data.length; i += 3, j += 4) {
       png.data[j] = this.data[i] ?? 0;
       png.data[j + 1] = this.data[i + 1] ?? 0;
       png.data[j + 2] = this.data[i + 2] ?? 0;
       png.data[j + 3] = 255;
     }
-    return PNG.sync.write(png);
+    return Png().sync.write(png);
   }
 }
 

@@ -37,20 +37,25 @@ export function readFbGeometry(fb: string, sysfsRoot = '/sys'): FbGeometry {
 
 /** Packs an RGB raster into framebuffer bytes (RGB565 little-endian, or B,G,R,X for 32 bpp). */
 export function packPixels(rgb: Uint8Array, g: FbGeometry): Buffer {
+  // Runs once per frame on the decision path (480×320 = 153,600 pixels): one branch per frame, plain byte stores.
   const out = Buffer.alloc(g.stride * g.height);
+  const w = g.width;
+  const n = Math.min(w * g.height * 3, rgb.length);
   for (let y = 0; y < g.height; y++) {
-    for (let x = 0; x < g.width; x++) {
-      const i = (y * g.width + x) * 3;
-      const r = rgb[i] ?? 0;
-      const gr = rgb[i + 1] ?? 0;
-      const b = rgb[i + 2] ?? 0;
-      if (g.bitsPerPixel === 16) {
-        out.writeUInt16LE(((r >> 3) << 11) | ((gr >> 2) << 5) | (b >> 3), y * g.stride + x * 2);
-      } else {
-        const o = y * g.stride + x * 4;
-        out[o] = b;
-        out[o + 1] = gr;
-        out[o + 2] = r;
+    let i = y * w * 3;
+    const end = Math.min(i + w * 3, n);
+    let o = y * g.stride;
+    if (g.bitsPerPixel === 16) {
+      for (; i < end; i += 3, o += 2) {
+        const v = (((rgb[i] as number) >> 3) << 11) | (((rgb[i + 1] as number) >> 2) << 5) | ((rgb[i + 2] as number) >> 3);
+        out[o] = v & 0xff;
+        out[o + 1] = v >> 8;
+      }
+    } else {
+      for (; i < end; i += 3, o += 4) {
+        out[o] = rgb[i + 2] as number;
+        out[o + 1] = rgb[i + 1] as number;
+        out[o + 2] = rgb[i] as number;
         out[o + 3] = 0xff;
       }
     }

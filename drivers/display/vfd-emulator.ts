@@ -1,5 +1,6 @@
 // Customer-display emulator: a socat pty whose far end interprets the bytes into the 2×20 text a customer sees.
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { serialPort } from '../lazy.js';
 import { startPtyPair, type PtyPair } from '../pty.js';
 import { interpretVfd, VFD_COLUMNS } from './vfd.js';
 
@@ -16,7 +17,7 @@ export class PtyVfdEmulator {
 
   async start(): Promise<void> {
     this.pair = await startPtyPair(this.path, this.peerPath);
-    const peer = new SerialPort({ path: this.peerPath, baudRate: 9600, autoOpen: false });
+    const peer = new (serialPort())({ path: this.peerPath, baudRate: 9600, autoOpen: false });
     await new Promise<void>((resolve, reject) => peer.open((e) => (e ? reject(e) : resolve())));
     peer.on('data', (d: Buffer) => {
       this.screen = interpretVfd(d, this.screen);

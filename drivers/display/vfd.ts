@@ -1,5 +1,5 @@
 // 2×20 customer display (VFD) over serial with the ESC/POS customer-display command set.
-import { SerialPort } from 'serialport';
+import { serialPort } from '../lazy.js';
 import { TesseraError, errorMessage, silentLogger, type Logger } from '#common';
 import type { DeviceBus } from '../events.js';
 import { asciiOnly, screenText, type DisplayDriver, type DisplayHandle, type Screen } from './screens.js';
@@ -16,7 +16,7 @@ export type OpenVfdPort = (path: string, baudRate: number) => Promise<VfdPort>;
 
 export const openVfdSerial: OpenVfdPort = (path, baudRate) =>
   new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate, autoOpen: false });
+    const port = new (serialPort())({ path, baudRate, autoOpen: false });
     port.open((err) => {
       if (err) return reject(err);
       port.on('error', () => {});

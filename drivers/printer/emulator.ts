@@ -1,6 +1,7 @@
 // Printer emulators: a TCP 9100 server and a pty that capture ESC/POS, answer DLE EOT, and render to PNG.
 import net from 'node:net';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { serialPort } from '../lazy.js';
 import { TesseraError } from '#common';
 import { startPtyPair, type PtyPair } from '../pty.js';
 import { renderEscPos, type RenderedReceipt } from './render.js';
@@ -99,7 +100,7 @@ export class PtyPrinterEmulator extends PrinterEmulatorCore {
 
   async start(): Promise<void> {
     this.pair = await startPtyPair(this.path, this.peerPath);
-    const peer = new SerialPort({ path: this.peerPath, baudRate: 19200, autoOpen: false });
+    const peer = new (serialPort())({ path: this.peerPath, baudRate: 19200, autoOpen: false });
     await new Promise<void>((resolve, reject) => peer.open((e) => (e ? reject(e) : resolve())));
     peer.on('data', (d: Buffer) => {
       const answer = this.receive(d);

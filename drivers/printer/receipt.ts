@@ -1,5 +1,5 @@
 // Receipt model → ESC/POS bytes via @point-of-sale/receipt-printer-encoder; the QR is native or raster per profile.
-import ReceiptPrinterEncoder from '@point-of-sale/receipt-printer-encoder';
+import { receiptPrinterEncoder } from '../lazy.js';
 import { z } from 'zod';
 import { qrMatrix, QR_QUIET_MODULES } from '../canvas.js';
 import { formatAmount } from '../money.js';
@@ -81,7 +81,7 @@ function qrImage(text: string, module: number, maxDots: number): { data: Uint8Cl
 export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfile> = {}, opts: { reprint?: boolean } = {}): Uint8Array {
   const profile = PrinterProfileSchema.parse(profileIn);
   const cols = profileColumns(profile);
-  const e = new ReceiptPrinterEncoder({ language: 'esc-pos', columns: cols, newline: '\n', imageMode: 'raster', feedBeforeCut: 4 });
+  const e = new (receiptPrinterEncoder())({ language: 'esc-pos', columns: cols, newline: '\n', imageMode: 'raster', feedBeforeCut: 4 });
   e.initialize().codepage(profile.codepage as 'cp437');
   e.align('center');
   for (const h of receipt.header ?? []) e.bold(true).line(h).bold(false);

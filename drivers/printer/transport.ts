@@ -1,7 +1,7 @@
 // Printer transports: TCP 9100, serial, and the usblp device file; each opens a session per job.
 import net from 'node:net';
 import { open } from 'node:fs/promises';
-import { SerialPort } from 'serialport';
+import { serialPort } from '../lazy.js';
 import { TesseraError, errorMessage } from '#common';
 
 /** One connection to a printer, for the length of one job. */
@@ -111,7 +111,7 @@ export class SerialPrinterTransport implements PrinterTransport {
 
   connect(): Promise<PrinterSession> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: this.path, baudRate: this.baudRate, autoOpen: false });
+      const port = new (serialPort())({ path: this.path, baudRate: this.baudRate, autoOpen: false });
       port.open((err) => {
         if (err) return reject(new TesseraError('PRINTER_UNAVAILABLE', `printer ${this.description}: ${errorMessage(err)}`, { cause: err }));
         const collector = new ReplyCollector();

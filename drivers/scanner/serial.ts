@@ -1,6 +1,6 @@
 // Serial (CDC-ACM / RS-232) scanner: frames bytes into codes and reopens the port forever when it vanishes.
 import { statSync } from 'node:fs';
-import { SerialPort } from 'serialport';
+import { serialPort } from '../lazy.js';
 import { systemClock, silentLogger, errorMessage, type Clock, type Logger } from '#common';
 import { DEFAULT_BACKOFF, Reconnector, type BackoffOptions } from '../backoff.js';
 import type { DeviceBus } from '../events.js';
@@ -24,7 +24,7 @@ export type OpenSerial = (path: string, baudRate: number) => Promise<SerialLike>
 
 export const openSerialPort: OpenSerial = (path, baudRate) =>
   new Promise((resolve, reject) => {
-    const port = new SerialPort({ path, baudRate, autoOpen: false });
+    const port = new (serialPort())({ path, baudRate, autoOpen: false });
     port.open((err) => (err ? reject(err) : resolve(port)));
   });
 

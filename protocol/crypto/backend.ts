@@ -20,11 +20,12 @@ export interface CryptoBackend {
 
 type OneShotHash = (alg: 'sha256', data: Uint8Array, enc: 'buffer') => Uint8Array;
 type HashFactory = (alg: 'sha256') => { update(b: Uint8Array): { digest(): Uint8Array } };
+type EcdhFactory = (curve: 'prime256v1') => { setPrivateKey(k: Uint8Array): void; getPublicKey(enc: null, format: 'compressed' | 'uncompressed'): Uint8Array };
 // node:crypto hashes short inputs several times faster than pure JS (crypto.hash() from Node 20.12,
 // else createHash). Browsers and React Native have no process.getBuiltinModule and use noble's SHA-256.
 const nodeCrypto = (() => {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.('node:crypto') as { hash?: OneShotHash; createHash?: HashFactory } | undefined;
+  return proc?.getBuiltinModule?.('node:crypto') as { hash?: OneShotHash; createHash?: HashFactory; createECDH?: EcdhFactory } | undefined;
 })();
 const nodeHash = nodeCrypto?.hash;
 const nodeCreateHash = nodeCrypto?.createHash;
@@ -76,6 +77,7 @@ export function isCanonicalSignature(sig: Uint8Array): boolean {
 
 /** Maps a high-S signature to its low-S twin (both verify; we only ever emit and accept the low one). */
 export function normalizeLowS(sig: Uint8Array): Uint8Array {
+  if (sig.length === 64 && cmp32(sig, 32, HALF_N_BYTES) <= 0) return sig; // the usual half: no bigint work
   const s = bytesToBigint(sig.subarray(32));
   if (s <= HALF_N) return sig;
   const out = new Uint8Array(64);
@@ -89,8 +91,19 @@ export function generateSecretKey(): Uint8Array {
   return p256.utils.randomSecretKey();
 }
 
-export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  return p256.getPublicKey(secretKey, true);
+/**
+ * SEC1 public key of a secret scalar. On Node, OpenSSL derives it in microseconds; noble's first
+ * call builds its base-point tables (~80 ms here), which a daemon would pay at every start.
+ */
+export function publicKeyOf(secretKey: Uint8Array, compressed = true): Uint8Array {
+  const createECDH = nodeCrypto?.createECDH;
+  if (createECDH && secretKey.length === 32) {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(secretKey);
+    const pub = ecdh.getPublicKey(null, compressed ? 'compressed' : 'uncompressed');
+    return new Uint8Array(pub.buffer, pub.byteOffset, pub.byteLength);
+  }
+  return p256.getPublicKey(secretKey, compressed);
 }
 
 /** Accepts compressed (33) or uncompressed (65) SEC1 and returns compressed; throws on a point not on the curve. */

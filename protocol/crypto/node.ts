@@ -1,8 +1,7 @@
 // The fast backend: Node's built-in OpenSSL (node:crypto), ~40x faster than pure JS on this machine.
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { p256 } from '@noble/curves/nist.js';
 import type { CryptoBackend } from './backend.js';
-import { normalizeLowS } from './backend.js';
+import { normalizeLowS, publicKeyOf } from './backend.js';
 
 // SubjectPublicKeyInfo prefix for an id-ecPublicKey/prime256v1 key with a 33-byte compressed point.
 const SPKI_COMPRESSED_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
@@ -52,9 +51,8 @@ export class NodeBackend implements CryptoBackend {
     const hex = Buffer.from(secretKey).toString('hex');
     let key = this.privCache.get(hex);
     if (!key) {
-      const P = p256.Point.fromBytes(p256.getPublicKey(secretKey, false)).toAffine();
-      const xy = (n: bigint) => b64url(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));
-      key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64url(secretKey), x: xy(P.x), y: xy(P.y) }, format: 'jwk' });
+      const P = publicKeyOf(secretKey, false); // 0x04 || x || y
+      key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64url(secretKey), x: b64url(P.subarray(1, 33)), y: b64url(P.subarray(33, 65)) }, format: 'jwk' });
       if (this.privCache.size >= 64) this.privCache.clear();
       this.privCache.set(hex, key);
     }

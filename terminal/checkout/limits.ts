@@ -21,12 +21,9 @@ export type LimitResult = { ok: true } | { ok: false; reason: ReasonCode; detail
 
 const H = 3_600_000;
 
-/** Approved, not yet acknowledged amount of one purse (bounded by maxUnsyncedPayments rows after the acked index). */
+/** Approved, not yet acknowledged amount of one purse at this terminal (O(1): the store keeps the totals). */
 export function unsyncedForPurse(store: Store, purseId: Uint8Array): number {
-  const r = store.handle
-    .prepare('SELECT coalesce(sum(amount), 0) AS a FROM journal WHERE idx > ? AND decision = 0 AND purse_id = ?')
-    .get(store.ackedUpTo(), Buffer.from(purseId)) as { a: number };
-  return r.a;
+  return store.unsyncedForPurse(purseId);
 }
 
 /** The first limit a payment would break, checked in the documented order. */

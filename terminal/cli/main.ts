@@ -5,7 +5,6 @@ import { driverDeviceFactory } from '../daemon/driver-devices.js';
 import { Notifier } from '../daemon/sd-notify.js';
 import { parseConfig } from '../config.js';
 import { syncComponents } from '../daemon/sync-component.js';
-import { registerProvisionCommands } from '#provisioning';
 
 const { program, run } = createProgram({
   devices: driverDeviceFactory(),
@@ -15,6 +14,11 @@ const { program, run } = createProgram({
 });
 
 // `tessera provision …` runs before a daemon exists; the config it writes must pass the daemon's schema.
-registerProvisionCommands(program, { validateConfig: (obj: unknown) => void parseConfig(obj) });
+// The daemon (started by systemd at every boot) does not load provisioning and what it imports.
+const args = process.argv.slice(2);
+if (!args.includes('daemon') || args.includes('provision')) {
+  const { registerProvisionCommands } = await import('#provisioning');
+  registerProvisionCommands(program, { validateConfig: (obj: unknown) => void parseConfig(obj) });
+}
 
 process.exitCode = await run(process.argv);

@@ -90,22 +90,25 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
         ...(deps.components ? { components: deps.components } : {}),
         ...(deps.notifier ? { notifier: deps.notifier() } : {}),
       });
-      await daemon.start();
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string): void => {
-          log.info({ signal: sig }, 'stopping');
-          process.off('SIGTERM', onTerm);
-          process.off('SIGINT', onInt);
-          daemon.stop().then(resolve, (e: unknown) => {
-            log.error({ err: e }, 'stop failed');
-            resolve();
-          });
-        };
-        const onTerm = (): void => stop('SIGTERM');
-        const onInt = (): void => stop('SIGINT');
-        process.on('SIGTERM', onTerm);
-        process.on('SIGINT', onInt);
-      });
+      // Handlers go in before start: systemd may send SIGTERM as soon as READY=1 is out, while start() still finishes.
+      let signal: string | undefined;
+      let wake = (): void => {};
+      const onTerm = (): void => void ((signal ??= 'SIGTERM'), wake());
+      const onInt = (): void => void ((signal ??= 'SIGINT'), wake());
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onInt);
+      try {
+        await daemon.start();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (signal) resolve();
+        });
+        log.info({ signal }, 'stopping');
+        await daemon.stop().catch((e: unknown) => log.error({ err: e }, 'stop failed'));
+      } finally {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+      }
     });
 
   program

@@ -195,3 +195,39 @@ t.test('trusted time: a clock set back by a day is untrusted; a clock ahead move
   const fresh = new TrustedClock(clock, { timeHighWaterMark: () => 0, advanceTimeHwm: () => {} });
   t.equal(fresh.now().ms, null, 'a clock reset to 1970 is never trusted');
 });
+
+t.test('unsynced totals kept in step with appends, declines, acks, a replay and a reopen match a journal scan', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const purseB = seededBytes('purse-b', 16);
+  const scan = (s: Store, purse?: Uint8Array) =>
+    s.handle
+      .prepare(`SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount FROM journal WHERE idx > ? AND decision = 0${purse ? ' AND purse_id = ?' : ''}`)
+      .get(...(purse ? [s.ackedUpTo(), Buffer.from(purse)] : [s.ackedUpTo()])) as { count: number; amount: number };
+  const same = (s: Store, what: string) => {
+    t.same(s.unsyncedApproved(), scan(s), `${what}: terminal totals`);
+    t.equal(s.unsyncedForPurse(purseA), scan(s, purseA).amount, `${what}: purse A`);
+    t.equal(s.unsyncedForPurse(purseB), scan(s, purseB).amount, `${what}: purse B`);
+  };
+  const s = new Store({ path, terminalId: 'T-1', signer });
+  s.start();
+  for (let i = 1; i <= 5; i++) await s.appendDecision(approved(i, 100 + i));
+  await s.appendDecision({ ...approved(6), approved: false, reason: 13 });
+  for (let i = 1; i <= 3; i++) await s.appendDecision({ ...approved(i, 7), txId: seededBytes(`b-${i}`, 32), purseId: purseB });
+  same(s, 'after appends');
+  t.equal(s.unsyncedForPurse(purseA), 101 + 102 + 103 + 104 + 105);
+  await t.rejects(s.appendDecision(approved(2)), 'a replayed sequence is refused');
+  same(s, 'after a refused append');
+  s.ack(3, 1000);
+  same(s, 'after a partial ack');
+  s.ack(2, 1001);
+  same(s, 'after an old ack');
+  s.stop();
+  const s2 = new Store({ path, terminalId: 'T-1', signer });
+  s2.start();
+  t.teardown(() => s2.stop());
+  same(s2, 'after a reopen');
+  s2.ack(s2.journalHead, 2000);
+  same(s2, 'after a full ack');
+  t.same(s2.unsyncedApproved(), { count: 0, amount: 0 });
+  t.equal(s2.unsyncedForPurse(purseA), 0);
+});

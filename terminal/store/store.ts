@@ -2,7 +2,9 @@
 import type { Logger } from '#common';
 import { TesseraError, silentLogger } from '#common';
 import { DECISION, recordHash, signObject, type Signer } from '#protocol';
+import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
+import { UnsyncedTotals } from './unsynced.js';
 
 export const ZERO_HASH = new Uint8Array(32);
 
@@ -47,6 +49,13 @@ export interface PurseState {
 }
 
 export type FleetKind = 'trust' | 'denylist' | 'config';
+
+export interface FleetRow {
+  version: number;
+  bytes: Uint8Array;
+  issuedAt: number;
+  appliedAtMs: number;
+}
 
 interface RawJournalRow {
   idx: number;
@@ -97,9 +106,20 @@ export interface StoreOptions {
   factory?: DbFactory;
 }
 
+type Statement = Database.Statement<unknown[]>;
+
 export class Store {
   private db: Db | undefined;
   private head: { idx: number; hash: Uint8Array } = { idx: 0, hash: ZERO_HASH };
+  /** Prepared once per SQL text: a decision runs a handful of statements, and preparing costs as much as running. */
+  private statements = new Map<string, Statement>();
+  /** The kv table, read once at start: this store is its only writer (reloaded after a failed transaction). */
+  private kv = new Map<string, string>();
+  /** Approved, unacknowledged totals kept in step with appends and acks, so limit checks are O(1). */
+  private unsynced = new UnsyncedTotals();
+  private fleetCache = new Map<FleetKind, FleetRow | null>();
+  private denyCount: number | undefined;
+  private appendTx: ((row: RawJournalRow, d: DecisionInput, withPurse: boolean) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
 
@@ -109,14 +129,47 @@ export class Store {
 
   start(): void {
     this.db = openDatabase(this.opts.path, this.opts.factory ? { factory: this.opts.factory } : {});
+    this.statements = new Map();
+    this.appendTx = undefined;
+    this.fleetCache = new Map();
+    this.denyCount = undefined;
     const last = this.db.prepare('SELECT idx, hash FROM journal ORDER BY idx DESC LIMIT 1').get() as { idx: number; hash: Buffer } | undefined;
     if (last) this.head = { idx: last.idx, hash: u8(last.hash) };
+    this.loadKv();
+    // One scan of the backlog at start; from here on appends and acks keep the totals in step.
+    this.unsynced = new UnsyncedTotals();
+    this.unsynced.addRows(this.approvedBetween(this.ackedUpTo(), this.head.idx));
     this.log.info({ path: this.opts.path, journalHead: this.head.idx }, 'store opened');
   }
 
   stop(): void {
+    this.statements.clear();
+    this.appendTx = undefined;
     this.db?.close();
     this.db = undefined;
+  }
+
+  /** The prepared statement for `sql`, prepared on first use. */
+  private st(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.handle.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private loadKv(): void {
+    this.kv = new Map((this.st('SELECT key, value FROM kv').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+  }
+
+  /** Per-purse approved totals of journal rows in (afterIdx, upToIdx]. */
+  private approvedBetween(afterIdx: number, upToIdx: number): { purse_id: Buffer | null; n: number; a: number }[] {
+    if (upToIdx <= afterIdx) return [];
+    return this.st('SELECT purse_id, count(*) AS n, coalesce(sum(amount), 0) AS a FROM journal WHERE idx > ? AND idx <= ? AND decision = 0 GROUP BY purse_id').all(
+      afterIdx,
+      upToIdx,
+    ) as { purse_id: Buffer | null; n: number; a: number }[];
   }
 
   get handle(): Db {
@@ -173,30 +226,12 @@ export class Store {
       latency_us: d.latencyUs ?? null,
       reference: d.reference ?? null,
     };
+    const withPurse = d.approved && d.purseId !== undefined && d.seq !== undefined && d.cumulative !== undefined;
     try {
-      db.transaction(() => {
-        db.prepare(
-          `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference)
-           VALUES (@idx, @tx_id, @record, @hash, @decision, @reason, @amount, @currency, @purse_id, @seq, @time_ms, @latency_us, @reference)`,
-        ).run(row);
-        if (d.approved && d.purseId && d.seq !== undefined && d.cumulative !== undefined) {
-          db.prepare('INSERT INTO payments (purse_id, seq, tx_id, journal_idx, amount, cumulative) VALUES (?, ?, ?, ?, ?, ?)').run(
-            row.purse_id,
-            d.seq,
-            row.tx_id,
-            idx,
-            d.amountCharged,
-            d.cumulative,
-          );
-          db.prepare(
-            `INSERT INTO purses (purse_id, last_seq, last_cumulative, total_charged, payments) VALUES (?, ?, ?, ?, 1)
-             ON CONFLICT(purse_id) DO UPDATE SET last_seq = excluded.last_seq, last_cumulative = excluded.last_cumulative,
-               total_charged = total_charged + excluded.total_charged, payments = payments + 1`,
-          ).run(row.purse_id, d.seq, d.cumulative, d.amountCharged);
-        }
-        this.advanceTimeHwmIn(db, d.timeMs);
-      })();
+      this.appendTx ??= db.transaction((r: RawJournalRow, x: DecisionInput, purse: boolean) => this.writeDecision(r, x, purse));
+      this.appendTx(row, d, withPurse);
     } catch (e) {
+      this.loadKv();
       if (isStorageFailure(e)) {
         const replay = String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
         this.log.error({ err: e, idx, replay }, 'journal commit failed');
@@ -205,59 +240,84 @@ export class Store {
       throw e;
     }
     this.head = { idx, hash };
+    // Every approved row counts toward the terminal totals; rows without a purse only there.
+    if (d.approved) this.unsynced.add(row.purse_id, row.amount);
     return toRow(row);
   }
 
+  /** The rows of one decision; runs inside the append transaction. */
+  private writeDecision(row: RawJournalRow, d: DecisionInput, withPurse: boolean): void {
+    this.st(
+      `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference)
+       VALUES (@idx, @tx_id, @record, @hash, @decision, @reason, @amount, @currency, @purse_id, @seq, @time_ms, @latency_us, @reference)`,
+    ).run(row);
+    if (withPurse) {
+      this.st('INSERT INTO payments (purse_id, seq, tx_id, journal_idx, amount, cumulative) VALUES (?, ?, ?, ?, ?, ?)').run(row.purse_id, d.seq, row.tx_id, row.idx, d.amountCharged, d.cumulative);
+      this.st(
+        `INSERT INTO purses (purse_id, last_seq, last_cumulative, total_charged, payments) VALUES (?, ?, ?, ?, 1)
+         ON CONFLICT(purse_id) DO UPDATE SET last_seq = excluded.last_seq, last_cumulative = excluded.last_cumulative,
+           total_charged = total_charged + excluded.total_charged, payments = payments + 1`,
+      ).run(row.purse_id, d.seq, d.cumulative, d.amountCharged);
+    }
+    this.advanceTimeHwmIn(d.timeMs);
+  }
+
   findByTxId(txId: Uint8Array): JournalRow | undefined {
-    const r = this.handle.prepare('SELECT * FROM journal WHERE tx_id = ? ORDER BY idx DESC LIMIT 1').get(Buffer.from(txId)) as RawJournalRow | undefined;
+    const r = this.st('SELECT * FROM journal WHERE tx_id = ? ORDER BY idx DESC LIMIT 1').get(Buffer.from(txId)) as RawJournalRow | undefined;
     return r ? toRow(r) : undefined;
   }
 
   /** The approved journal row for a transaction id, if any (re-reads of an approved code). */
   findApproved(txId: Uint8Array): JournalRow | undefined {
-    const r = this.handle
-      .prepare('SELECT j.* FROM payments p JOIN journal j ON j.idx = p.journal_idx WHERE p.tx_id = ?')
+    const r = this.st('SELECT j.* FROM payments p JOIN journal j ON j.idx = p.journal_idx WHERE p.tx_id = ?')
       .get(Buffer.from(txId)) as RawJournalRow | undefined;
     return r ? toRow(r) : undefined;
   }
 
   getRow(idx: number): JournalRow | undefined {
-    const r = this.handle.prepare('SELECT * FROM journal WHERE idx = ?').get(idx) as RawJournalRow | undefined;
+    const r = this.st('SELECT * FROM journal WHERE idx = ?').get(idx) as RawJournalRow | undefined;
     return r ? toRow(r) : undefined;
   }
 
   listRows(opts: { afterIdx?: number; limit?: number; approvedOnly?: boolean; descending?: boolean } = {}): JournalRow[] {
     const where = [`idx > ?`, opts.approvedOnly ? 'decision = 0' : '1=1'].join(' AND ');
     const order = opts.descending ? 'DESC' : 'ASC';
-    return (this.handle.prepare(`SELECT * FROM journal WHERE ${where} ORDER BY idx ${order} LIMIT ?`).all(opts.afterIdx ?? 0, opts.limit ?? 100) as RawJournalRow[]).map(toRow);
+    return (this.st(`SELECT * FROM journal WHERE ${where} ORDER BY idx ${order} LIMIT ?`).all(opts.afterIdx ?? 0, opts.limit ?? 100) as RawJournalRow[]).map(toRow);
   }
 
   *iterateRows(): Generator<JournalRow> {
-    for (const r of this.handle.prepare('SELECT * FROM journal ORDER BY idx').iterate() as Iterable<RawJournalRow>) yield toRow(r);
+    for (const r of this.st('SELECT * FROM journal ORDER BY idx').iterate() as Iterable<RawJournalRow>) yield toRow(r);
   }
 
   purseState(purseId: Uint8Array): PurseState | undefined {
-    const r = this.handle.prepare('SELECT last_seq, last_cumulative, total_charged, payments FROM purses WHERE purse_id = ?').get(Buffer.from(purseId)) as
+    const r = this.st('SELECT last_seq, last_cumulative, total_charged, payments FROM purses WHERE purse_id = ?').get(Buffer.from(purseId)) as
       | { last_seq: number; last_cumulative: number; total_charged: number; payments: number }
       | undefined;
     return r ? { lastSeq: r.last_seq, lastCumulative: r.last_cumulative, totalCharged: r.total_charged, payments: r.payments } : undefined;
   }
 
   isDenied(purseId: Uint8Array): boolean {
-    return this.handle.prepare('SELECT 1 FROM denylist WHERE purse_id = ?').get(Buffer.from(purseId)) !== undefined;
+    return this.st('SELECT 1 FROM denylist WHERE purse_id = ?').get(Buffer.from(purseId)) !== undefined;
   }
 
+  /** count(*) walks the whole table; the size changes only in applyFleet. */
   denylistSize(): number {
-    return (this.handle.prepare('SELECT count(*) AS n FROM denylist').get() as { n: number }).n;
+    this.denyCount ??= (this.st('SELECT count(*) AS n FROM denylist').get() as { n: number }).n;
+    return this.denyCount;
   }
 
   // ---- fleet state ----
 
-  fleet(kind: FleetKind): { version: number; bytes: Uint8Array; issuedAt: number; appliedAtMs: number } | undefined {
-    const r = this.handle.prepare('SELECT version, bytes, issued_at, applied_at_ms FROM fleet WHERE kind = ?').get(kind) as
+  /** The applied fleet message of a kind; read on every decision, so kept in memory until the next applyFleet. */
+  fleet(kind: FleetKind): FleetRow | undefined {
+    const cached = this.fleetCache.get(kind);
+    if (cached !== undefined) return cached ?? undefined;
+    const r = this.st('SELECT version, bytes, issued_at, applied_at_ms FROM fleet WHERE kind = ?').get(kind) as
       | { version: number; bytes: Buffer; issued_at: number; applied_at_ms: number }
       | undefined;
-    return r ? { version: r.version, bytes: u8(r.bytes), issuedAt: r.issued_at, appliedAtMs: r.applied_at_ms } : undefined;
+    const row = r ? { version: r.version, bytes: u8(r.bytes), issuedAt: r.issued_at, appliedAtMs: r.applied_at_ms } : undefined;
+    this.fleetCache.set(kind, row ?? null);
+    return row;
   }
 
   /**
@@ -266,30 +326,40 @@ export class Store {
    */
   applyFleet(kind: FleetKind, m: { version: number; bytes: Uint8Array; issuedAt: number; denylist?: Uint8Array[] }, nowMs: number): boolean {
     const db = this.handle;
-    return db.transaction(() => {
+    const apply = db.transaction(() => {
       const cur = this.fleet(kind);
       if (cur && m.version <= cur.version) return false;
-      db.prepare(
+      this.st(
         `INSERT INTO fleet (kind, version, bytes, issued_at, applied_at_ms) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(kind) DO UPDATE SET version = excluded.version, bytes = excluded.bytes, issued_at = excluded.issued_at, applied_at_ms = excluded.applied_at_ms`,
       ).run(kind, m.version, Buffer.from(m.bytes), m.issuedAt, nowMs);
       if (kind === 'denylist') {
-        db.prepare('DELETE FROM denylist').run();
-        const ins = db.prepare('INSERT OR IGNORE INTO denylist (purse_id) VALUES (?)');
+        this.st('DELETE FROM denylist').run();
+        const ins = this.st('INSERT OR IGNORE INTO denylist (purse_id) VALUES (?)');
         for (const p of m.denylist ?? []) ins.run(Buffer.from(p));
       }
       // A signed message proves the time was at least its issue time.
-      this.advanceTimeHwmIn(db, m.issuedAt * 1000);
+      this.advanceTimeHwmIn(m.issuedAt * 1000);
       return true;
-    })();
+    });
+    try {
+      return apply();
+    } catch (e) {
+      this.loadKv();
+      throw e;
+    } finally {
+      this.fleetCache.delete(kind);
+      this.denyCount = undefined;
+    }
   }
 
   // ---- trusted time high-water mark ----
 
-  private advanceTimeHwmIn(db: Db, ms: number): void {
-    db.prepare(`INSERT INTO kv (key, value) VALUES ('time_hwm', ?) ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`).run(
-      String(Math.floor(ms)),
-    );
+  /** Inside a transaction or alone; a mark not ahead of the stored one writes nothing. */
+  private advanceTimeHwmIn(ms: number): void {
+    const next = Math.floor(ms);
+    if (next <= this.timeHighWaterMark()) return;
+    this.setKv('time_hwm', String(next));
   }
 
   timeHighWaterMark(): number {
@@ -298,7 +368,7 @@ export class Store {
 
   /** Moves the high-water mark forward only. */
   advanceTimeHwm(ms: number): void {
-    this.advanceTimeHwmIn(this.handle, ms);
+    this.advanceTimeHwmIn(ms);
   }
 
   // ---- outbox (sync) ----
@@ -310,12 +380,20 @@ export class Store {
   /** Records the back office's ack; never moves backwards, never beyond the journal head. */
   ack(upTo: number, nowMs: number): number {
     const db = this.handle;
-    return db.transaction(() => {
-      const next = Math.min(Math.max(this.ackedUpTo(), upTo), this.head.idx);
-      this.setKv('acked_upto', String(next));
-      this.setKv('last_sync_ms', String(nowMs));
-      return next;
-    })();
+    const before = this.ackedUpTo();
+    const next = Math.min(Math.max(before, upTo), this.head.idx);
+    try {
+      db.transaction(() => {
+        this.setKv('acked_upto', String(next));
+        this.setKv('last_sync_ms', String(nowMs));
+      })();
+    } catch (e) {
+      this.loadKv();
+      throw e;
+    }
+    // O(rows acked now), off the decision path: the sync service acks in batches.
+    this.unsynced.removeRows(this.approvedBetween(before, next));
+    return next;
   }
 
   lastSyncMs(): number | null {
@@ -326,7 +404,7 @@ export class Store {
   /** Records not yet acknowledged, in journal order, starting after `afterIdx` (default: the acked index). */
   unacked(limit: number, afterIdx?: number): { idx: number; record: Uint8Array }[] {
     const from = Math.max(afterIdx ?? 0, this.ackedUpTo());
-    return (this.handle.prepare('SELECT idx, record FROM journal WHERE idx > ? ORDER BY idx LIMIT ?').all(from, limit) as { idx: number; record: Buffer }[]).map((r) => ({
+    return (this.st('SELECT idx, record FROM journal WHERE idx > ? ORDER BY idx LIMIT ?').all(from, limit) as { idx: number; record: Buffer }[]).map((r) => ({
       idx: r.idx,
       record: u8(r.record),
     }));
@@ -338,15 +416,21 @@ export class Store {
 
   /** Approved payments not yet acknowledged: what this terminal risks until the next sync. */
   unsyncedApproved(): { count: number; amount: number } {
-    const r = this.handle.prepare('SELECT count(*) AS n, coalesce(sum(amount), 0) AS a FROM journal WHERE idx > ? AND decision = 0').get(this.ackedUpTo()) as { n: number; a: number };
-    return { count: r.n, amount: r.a };
+    return this.unsynced.total();
+  }
+
+  /** Approved, not yet acknowledged amount of one purse at this terminal. */
+  unsyncedForPurse(purseId: Uint8Array): number {
+    return this.unsynced.forPurse(purseId);
   }
 
   getKv(key: string): string | undefined {
-    return (this.handle.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    if (!this.db) throw new TesseraError('INTERNAL', 'store not started');
+    return this.kv.get(key);
   }
 
   setKv(key: string, value: string): void {
-    this.handle.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.st('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.kv.set(key, value);
   }
 }
