@@ -10,8 +10,12 @@ import { createTerminalWorld } from '#terminal';
 import type { BenchRow } from './types.js';
 
 const CHILD_FLAG = '--memory-child';
-/** Node flags for the terminal process, e.g. TESSERA_BENCH_NODE_ARGS='--max-semi-space-size=4' to see V8's young generation's share. */
-const nodeArgs = (process.env.TESSERA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * Node flags for the terminal process: by default the ones systemd/tessera.service gives the daemon
+ * (NODE_OPTIONS), so the bench measures the process as deployed. Override with
+ * TESSERA_BENCH_NODE_ARGS (e.g. '' for V8's defaults, '--max-semi-space-size=16').
+ */
+const nodeArgs = (process.env.TESSERA_BENCH_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
 const PAYMENTS = Number(process.env.TESSERA_BENCH_PAYMENTS ?? 100_000);
 const PER_PURSE = 1_000;
 const SAMPLE_EVERY = 5_000;
