@@ -1,13 +1,23 @@
-// `make soak`: long fuzz/fault loops outside `make test`. Parts register loops; `--only <part>` and `--iterations N` select.
+// `make soak`: long fuzz/fault loops outside `make test`. Parts register loops; `--only <part>`, `--iterations N`, `--minutes M` select.
 import fc from 'fast-check';
 import { byteMutations, createFuzzWorld, fuzzInputArb, textMutations, truncations } from '../test/support/fuzz-protocol.js';
+import { createScannerFuzz, type ScannerFuzz } from '../test/faults/scanner-fuzz.js';
+import { checkNothingLost, createFaultRig, drainAndStop, seededRng, type FaultRig } from '../test/faults/harness.js';
+import { runKillCycles } from '../test/faults/kill-cycle.js';
 
-/** One soak loop: `step(i)` runs iteration i and throws on a failure; `setup` runs once before. */
+type Step = (i: number) => void | Promise<void>;
+
+/**
+ * One soak loop: `step(i)` runs iteration i and throws on a failure; `setup` runs once before and
+ * returns the step, or the step and a `finish` that runs the end-of-run checks (throws on a failure).
+ */
 export interface SoakLoop {
   part: string;
   name: string;
-  setup(): Promise<(i: number) => void>;
+  setup(): Promise<Step | { step: Step; finish(): Promise<string> }>;
 }
+
+const seedArg = (): number => Number(arg('--seed') ?? Math.floor(Math.random() * 2 ** 31));
 
 // Other parts add their loops to this list (part name = their folder, so `--only drivers` works).
 const loops: SoakLoop[] = [
@@ -36,6 +46,70 @@ const loops: SoakLoop[] = [
       };
     },
   },
+  {
+    part: 'scanner',
+    name: 'scanner path (checkout.scan) vs mutated and random codes',
+    async setup() {
+      const seed = seedArg();
+      console.log(`[scanner] seed ${seed}`);
+      // A fresh terminal every 50,000 codes keeps the journal (one declined record per readable code) small.
+      let f: ScannerFuzz = await createScannerFuzz(seed);
+      let checked = 0;
+      const rotate = async (): Promise<void> => {
+        checked += f.check().records;
+        await f.close();
+      };
+      return {
+        async step(i) {
+          if (i > 0 && i % 50_000 === 0) {
+            await rotate();
+            f = await createScannerFuzz(seed + i);
+          }
+          await f.step(i);
+        },
+        async finish() {
+          await rotate();
+          return `${checked} journaled declines verified`;
+        },
+      };
+    },
+  },
+  {
+    part: 'faults',
+    name: 'daemon SIGKILL cycle (pty scans + MQTT sync + clearing)',
+    async setup() {
+      const seed = seedArg();
+      console.log(`[faults] seed ${seed}`);
+      const rng = seededRng(seed);
+      let rig: FaultRig = await createFaultRig();
+      let shown = new Set<string>();
+      let cycles = 0;
+      // Every 200 kills: drain, check nothing was lost, start over on a fresh terminal (bounded files).
+      const verify = async (): Promise<string> => {
+        await drainAndStop(rig, 120_000);
+        const c = await checkNothingLost(rig, shown);
+        await rig.close();
+        if (c.problems.length) throw new Error(`after ${cycles} kills: ${c.problems.slice(0, 5).join('; ')}`);
+        return `${c.approved} approvals settled once`;
+      };
+      const summary: string[] = [];
+      return {
+        async step() {
+          const r = await runKillCycles(rig, { rng, cycles: 1 });
+          for (const tx of r.shown) shown.add(tx);
+          if (++cycles % 200 === 0) {
+            summary.push(await verify());
+            rig = await createFaultRig();
+            shown = new Set();
+          }
+        },
+        async finish() {
+          summary.push(await verify());
+          return `${cycles} kills; ${summary.join(', ')}`;
+        },
+      };
+    },
+  },
 ];
 
 function arg(name: string): string | undefined {
@@ -45,33 +119,49 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const only = arg('--only');
-  const iterations = Number(arg('--iterations') ?? 1_000_000);
+  const minutes = arg('--minutes') === undefined ? undefined : Number(arg('--minutes'));
+  if (minutes !== undefined && !(minutes > 0)) throw new Error('--minutes must be positive');
+  // With --minutes the loop runs until the time is up (iterations only caps it).
+  const iterations = Number(arg('--iterations') ?? (minutes !== undefined ? Number.MAX_SAFE_INTEGER : 1_000_000));
   if (!Number.isSafeInteger(iterations) || iterations <= 0) throw new Error('--iterations must be a positive integer');
   const selected = loops.filter((l) => only === undefined || l.part === only);
   if (selected.length === 0) throw new Error(`no soak loop for part ${only}`);
   const summary: string[] = [];
   let failures = 0;
   for (const loop of selected) {
-    const step = await loop.setup();
+    const setup = await loop.setup();
+    const { step, finish } = typeof setup === 'function' ? { step: setup, finish: undefined } : setup;
     const started = Date.now();
+    const deadline = minutes !== undefined ? started + minutes * 60_000 : Infinity;
     let failed = 0;
     let firstError = '';
-    const every = Math.max(1, Math.floor(iterations / 20));
-    for (let i = 0; i < iterations; i++) {
+    const every = minutes !== undefined ? 0 : Math.max(1, Math.floor(iterations / 20));
+    let lastReport = started;
+    let i = 0;
+    for (; i < iterations && Date.now() < deadline; i++) {
       try {
-        step(i);
+        const r = step(i);
+        if (r) await r;
       } catch (e) {
         failed++;
         firstError ||= `iteration ${i}: ${(e as Error).message}`;
       }
-      if ((i + 1) % every === 0) {
+      if (every ? (i + 1) % every === 0 : Date.now() - lastReport > 60_000) {
+        lastReport = Date.now();
         const s = (Date.now() - started) / 1000;
-        console.log(`[${loop.part}] ${loop.name}: ${i + 1}/${iterations} (${Math.round((i + 1) / s)}/s) failures ${failed}`);
+        console.log(`[${loop.part}] ${loop.name}: ${i + 1}${every ? `/${iterations}` : ` in ${Math.round(s)}s`} (${Math.round((i + 1) / s)}/s) failures ${failed}`);
       }
+    }
+    let end = '';
+    try {
+      end = finish ? `; ${await finish()}` : '';
+    } catch (e) {
+      failed++;
+      firstError ||= `final check: ${(e as Error).message}`;
     }
     failures += failed;
     const s = ((Date.now() - started) / 1000).toFixed(1);
-    summary.push(`${loop.part} — ${loop.name}: ${iterations} inputs in ${s}s, ${failed} failures${firstError ? ` (first: ${firstError})` : ''}`);
+    summary.push(`${loop.part} — ${loop.name}: ${i} iterations in ${s}s, ${failed} failures${end}${firstError ? ` (first: ${firstError})` : ''}`);
   }
   console.log('\nsoak summary');
   for (const line of summary) console.log(`  ${line}`);

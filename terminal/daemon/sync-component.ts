@@ -18,27 +18,32 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
   if (!cfg) return [];
   let service: SyncService | undefined;
   let offDecision: (() => void) | undefined;
+  // The control API serves before extra components finish starting: a drain asked for meanwhile waits for it.
+  let started: Promise<void> | undefined;
   const bus = new EventBus<SyncEvents>((event, error) => ctx.log.error({ err: error, event }, 'sync listener failed'));
   bus.on('fleet.applied', (e) => {
     if (e.kind === 'trust') ctx.fleet.refreshTrust();
   });
   const component: SyncComponent = {
     name: 'sync',
-    async start() {
-      const { SyncService: Service } = await import('../sync/index.js');
-      service = new Service({
-        store: ctx.store,
-        terminalId: ctx.identity.terminalId,
-        rootPublicKey: ctx.fleet.rootPublicKey,
-        config: cfg,
-        bus,
-        log: componentLogger(ctx.log, 'sync'),
-        // Wall time from the daemon's clock (trusted-time checks), but network timers (ack
-        // timeouts) need a monotonic source that really moves, whatever clock the daemon was given.
-        clock: { now: () => ctx.clock.now(), monotonic: () => performance.now() },
-      });
-      offDecision = ctx.checkout.bus.on('decision', () => service?.notify());
-      service.start();
+    start() {
+      started = (async () => {
+        const { SyncService: Service } = await import('../sync/index.js');
+        service = new Service({
+          store: ctx.store,
+          terminalId: ctx.identity.terminalId,
+          rootPublicKey: ctx.fleet.rootPublicKey,
+          config: cfg,
+          bus,
+          log: componentLogger(ctx.log, 'sync'),
+          // Wall time from the daemon's clock (trusted-time checks), but network timers (ack
+          // timeouts) need a monotonic source that really moves, whatever clock the daemon was given.
+          clock: { now: () => ctx.clock.now(), monotonic: () => performance.now() },
+        });
+        offDecision = ctx.checkout.bus.on('decision', () => service?.notify());
+        service.start();
+      })();
+      return started;
     },
     async stop() {
       offDecision?.();
@@ -48,6 +53,7 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
       return service ? service.status() : { state: 'starting' };
     },
     async drainNow(timeoutMs?: number) {
+      await started?.catch(() => undefined);
       if (!service) throw new Error('sync not started');
       await service.drainNow(timeoutMs);
     },
