@@ -5,7 +5,7 @@ import { runKillCycles } from './kill-cycle.js';
 
 const CYCLES = 30;
 
-t.test(`daemon SIGKILLed ${CYCLES} times mid-stream and mid-sync: nothing shown is lost, nothing settles twice`, { timeout: 170_000 }, async (t) => {
+t.test(`daemon SIGKILLed ${CYCLES} times mid-stream and mid-sync: nothing shown is lost, nothing settles twice`, { timeout: 380_000 }, async (t) => {
   const seed = Number(process.env.TESSERA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.comment(`seed ${seed} (replay with TESSERA_FAULT_SEED=${seed})`);
   const rig = await createFaultRig();
