@@ -21,8 +21,15 @@ function common(cmd: Command): Command {
 }
 
 async function run(step: string, given: Partial<ProvisionDeps>, opts: CommonOptions, fn: (ctx: StepContext) => Promise<StepResult>): Promise<void> {
-  const deps = provisionDeps(opts.root !== undefined ? { ...given, root: opts.root } : given);
   const json = opts.json === true;
+  let deps: ProvisionDeps;
+  try {
+    deps = await provisionDeps(opts.root !== undefined ? { ...given, root: opts.root } : given);
+  } catch (e) {
+    (given.io?.err ?? ((t: string) => void process.stderr.write(`${t}\n`)))(`tessera provision ${step}: ${errorMessage(e)}`);
+    (given.setExitCode ?? ((c: number) => void (process.exitCode = c)))(1);
+    return;
+  }
   try {
     const ctx = new StepContext(deps, opts);
     const r = await fn(ctx);

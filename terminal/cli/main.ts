@@ -3,7 +3,6 @@
 import { createProgram } from './program.js';
 import { driverDeviceFactory } from '../daemon/driver-devices.js';
 import { Notifier } from '../daemon/sd-notify.js';
-import { parseConfig } from '../config.js';
 import { registerProvisionCommands } from '#provisioning';
 
 const { program, run } = createProgram({
@@ -12,7 +11,8 @@ const { program, run } = createProgram({
   listDevices: async () => (await import('#drivers')).listDevices(),
 });
 
-// `tessera provision …` runs before a daemon exists; the config it writes must pass the daemon's schema.
-registerProvisionCommands(program, { validateConfig: (obj: unknown) => void parseConfig(obj) });
+// `tessera provision …` runs before a daemon exists; every config it writes passes the daemon's own
+// check (terminal/config.ts schema + the drivers' device schemas), loaded by provisioning on first use.
+registerProvisionCommands(program);
 
 process.exitCode = await run(process.argv);
