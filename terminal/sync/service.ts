@@ -1,0 +1,455 @@
+// SyncService: drains the journal (the durable outbox) to the broker in acked windows, applies signed fleet messages.
+import { readFileSync } from 'node:fs';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { Clock, EventBus, Logger } from '#common';
+import { TesseraError, errorMessage, silentLogger, systemClock } from '#common';
+import type { FleetKind, Store } from '../store/index.js';
+import { TrustedClock } from '../time.js';
+import { encodeBatch } from './batch.js';
+import type { SyncConfig } from './config.js';
+import { connectNoDelay, type ConnectFn } from './connect.js';
+import { applyFleetBytes, type FleetRefusal } from './fleet.js';
+import { topics } from './topics.js';
+
+export type AckStatus = 'settled' | 'duplicate' | 'declined-recorded' | 'fraud' | 'rejected';
+export interface AckResult {
+  index: number;
+  txId: string;
+  status: AckStatus;
+  reason?: string;
+}
+
+export interface SyncEvents {
+  'sync.connection': { connected: boolean; error?: string };
+  'sync.progress': { backlog: number; ackedUpTo: number; journalHead: number; lastSyncMs: number | null };
+  /** Per-record results from the back office (fraud flags, rejections), as received. */
+  'sync.results': { upTo: number; results: AckResult[] };
+  'fleet.applied': { kind: FleetKind; version: number };
+  'fleet.refused': { kind: FleetKind; reason: FleetRefusal; detail: string };
+}
+
+export interface SyncStatus {
+  connected: boolean;
+  brokerUrl: string;
+  clientId: string;
+  backlog: number;
+  journalHead: number;
+  ackedUpTo: number;
+  lastSyncMs: number | null;
+  inFlight: { messages: number; records: number };
+  /** Applied fleet versions (null: none applied). */
+  fleet: Record<FleetKind, number | null>;
+  /** Refused fleet messages since start, by reason code. */
+  refused: Record<string, number>;
+  connects: number;
+  lastError: string | null;
+}
+
+export interface SyncDeps {
+  store: Store;
+  terminalId: string;
+  rootPublicKey: Uint8Array;
+  config: SyncConfig;
+  bus?: EventBus<SyncEvents>;
+  log?: Logger;
+  clock?: Clock;
+  /** The mqtt connect seam (default: mqtt.connect with TCP no-delay). */
+  connect?: ConnectFn;
+  /** Software version reported in status messages. */
+  version?: string;
+  /** Device states for status messages (the daemon plugs its device registry in here). */
+  devices?: () => Record<string, unknown>;
+  random?: () => number;
+}
+
+interface InFlight {
+  first: number;
+  last: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const OFFLINE = Buffer.from(JSON.stringify({ state: 'offline' }));
+
+export class SyncService {
+  private readonly cfg: SyncConfig;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly connectFn: ConnectFn;
+  private readonly clientId: string;
+  private readonly trusted: TrustedClock;
+  private client: MqttClient | undefined;
+  private running = false;
+  private connected = false;
+  private attempts = 0;
+  private connects = 0;
+  private lastError: string | null = null;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private inflight: InFlight[] = [];
+  /** Highest index published on the current connection. */
+  private sentUpTo = 0;
+  /** Monotonic time of the last ack progress (or first publish into an empty window). */
+  private lastProgress = 0;
+  private readonly refused: Record<string, number> = {};
+  private waiters: Waiter[] = [];
+  /** Highest index the back office acknowledged; written to the store at most every ackFlushMs. */
+  private acked = 0;
+  private ackFlushTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: SyncDeps) {
+    this.cfg = deps.config;
+    this.log = deps.log ?? silentLogger();
+    this.clock = deps.clock ?? systemClock;
+    this.connectFn = deps.connect ?? connectNoDelay;
+    this.clientId = deps.config.clientId ?? deps.terminalId;
+    this.trusted = new TrustedClock(this.clock, deps.store);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.acked = this.deps.store.ackedUpTo();
+    this.pollTimer = setInterval(() => this.pump(), this.cfg.pollMs);
+    this.ackTimer = setInterval(() => this.checkAckTimeout(), Math.max(50, Math.floor(this.cfg.ackTimeoutMs / 4)));
+    this.pollTimer.unref();
+    this.ackTimer.unref();
+    this.connectNow();
+  }
+
+  /** Graceful stop: publishes the retained "offline" status when connected, then disconnects. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of [this.pollTimer, this.ackTimer, this.statusTimer]) if (t) clearInterval(t);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.flushAck();
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new TesseraError('SYNC_TIMEOUT', 'sync stopped before the backlog drained', { details: { backlog: this.backlog() } }));
+    }
+    const c = this.client;
+    this.client = undefined;
+    const wasConnected = this.connected;
+    this.setConnected(false);
+    if (!c) return;
+    if (wasConnected) {
+      await Promise.race([c.publishAsync(topics.status(this.deps.terminalId), OFFLINE, { qos: 1, retain: true }).catch(() => undefined), delay(2_000)]);
+    }
+    await new Promise<void>((resolve) => c.end(!wasConnected, {}, () => resolve()));
+  }
+
+  /** Tells the service new journal records exist (the checkout calls this after a commit). */
+  notify(): void {
+    this.pump();
+  }
+
+  /**
+   * Drains now: connects at once if waiting out a back-off, publishes, and resolves when the backlog
+   * is 0. Rejects with TesseraError SYNC_TIMEOUT after `timeoutMs`.
+   */
+  drainNow(timeoutMs: number = this.cfg.drainTimeoutMs): Promise<void> {
+    if (this.backlog() === 0) return Promise.resolve();
+    if (!this.running) return Promise.reject(new TesseraError('SYNC_TIMEOUT', 'sync is not running', { details: { backlog: this.backlog() } }));
+    if (!this.connected && this.reconnectTimer) {
+      this.attempts = 0;
+      this.connectNow();
+    }
+    this.pump();
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          const backlog = this.backlog();
+          reject(new TesseraError('SYNC_TIMEOUT', `backlog still ${backlog} after ${timeoutMs} ms (${this.connected ? 'connected' : 'not connected'})`, { details: { backlog, connected: this.connected } }));
+        }, timeoutMs),
+      };
+      this.waiters.push(w);
+    });
+  }
+
+  status(): SyncStatus {
+    const s = this.deps.store;
+    const fleetVersion = (k: FleetKind) => s.fleet(k)?.version ?? null;
+    return {
+      connected: this.connected,
+      brokerUrl: this.cfg.brokerUrl,
+      clientId: this.clientId,
+      backlog: this.backlog(),
+      journalHead: s.journalHead,
+      ackedUpTo: Math.max(this.acked, s.ackedUpTo()),
+      lastSyncMs: s.lastSyncMs(),
+      inFlight: { messages: this.inflight.length, records: this.inflight.reduce((n, b) => n + b.last - b.first + 1, 0) },
+      fleet: { trust: fleetVersion('trust'), denylist: fleetVersion('denylist'), config: fleetVersion('config') },
+      refused: { ...this.refused },
+      connects: this.connects,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Records not yet acknowledged by the back office (acks not yet flushed to SQLite count as acknowledged). */
+  backlog(): number {
+    const s = this.deps.store;
+    return s.journalHead - Math.max(this.acked, s.ackedUpTo());
+  }
+
+  /** The live mqtt client, for diagnostics and tests (undefined while not connecting). */
+  get mqttClient(): MqttClient | undefined {
+    return this.client;
+  }
+
+  // ---- connection ----
+
+  private clientOptions(): IClientOptions {
+    const id = this.deps.terminalId;
+    const c = this.cfg;
+    const opts: IClientOptions = {
+      clientId: this.clientId,
+      clean: false,
+      protocolVersion: c.protocolVersion,
+      keepalive: c.keepaliveSeconds,
+      connectTimeout: c.connectTimeoutMs,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      will: { topic: topics.status(id), payload: OFFLINE, qos: 1, retain: true },
+      ...(c.protocolVersion === 5 ? { properties: { sessionExpiryInterval: c.sessionExpirySeconds } } : {}),
+      ...(c.username !== undefined ? { username: c.username } : {}),
+      ...(c.password !== undefined ? { password: c.password } : {}),
+    };
+    if (c.tls) {
+      try {
+        opts.ca = readFileSync(c.tls.ca);
+        if (c.tls.cert && c.tls.key) {
+          opts.cert = readFileSync(c.tls.cert);
+          opts.key = readFileSync(c.tls.key);
+        }
+      } catch (e) {
+        throw new TesseraError('CONFIG_INVALID', `sync TLS files: ${errorMessage(e)}`, { cause: e });
+      }
+      opts.rejectUnauthorized = true;
+      if (c.tls.servername) opts.servername = c.tls.servername;
+    }
+    return opts;
+  }
+
+  private connectNow(): void {
+    if (!this.running) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const old = this.client;
+    if (old) old.end(true);
+    // A fresh client per connection: nothing queued in mqtt.js's memory is ever relied upon;
+    // after every connect the outbox republishes from the acked index in the journal.
+    const client = this.connectFn(this.cfg.brokerUrl, this.clientOptions());
+    this.client = client;
+    client.on('connect', () => {
+      if (this.client === client) this.onConnect(client);
+    });
+    client.on('message', (topic, payload) => {
+      if (this.client === client) this.onMessage(topic, payload);
+    });
+    client.on('error', (e) => {
+      if (this.client !== client) return;
+      this.lastError = errorMessage(e);
+      this.log.warn({ err: this.lastError }, 'mqtt error');
+    });
+    client.on('close', () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      client.end(true);
+      this.setConnected(false);
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.reconnectTimer) return;
+    const c = this.cfg;
+    const base = Math.min(c.reconnectMaxMs, c.reconnectMinMs * 2 ** Math.min(this.attempts, 30));
+    const wait = Math.round(base * (1 - c.reconnectJitter * (this.deps.random ?? Math.random)()));
+    this.attempts++;
+    this.log.info({ waitMs: wait, attempt: this.attempts, err: this.lastError }, 'broker unreachable, will retry');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connectNow();
+    }, wait);
+  }
+
+  private onConnect(client: MqttClient): void {
+    const id = this.deps.terminalId;
+    this.attempts = 0;
+    this.connects++;
+    this.lastError = null;
+    this.setConnected(true);
+    const subs = { [topics.ack(id)]: { qos: 1 as const }, [topics.config(id)]: { qos: 1 as const }, [topics.denylist]: { qos: 1 as const }, [topics.trust]: { qos: 1 as const } };
+    client.subscribe(subs, (err, granted) => {
+      if (err) this.log.warn({ err: errorMessage(err) }, 'subscribe failed');
+      for (const g of granted ?? []) if (g.qos > 2) this.log.warn({ topic: g.topic, code: g.qos }, 'subscription refused by the broker');
+    });
+    this.inflight = [];
+    this.sentUpTo = this.acked;
+    this.lastProgress = this.clock.monotonic();
+    this.publishStatus();
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = setInterval(() => this.publishStatus(), this.cfg.statusIntervalMs);
+    this.statusTimer.unref();
+    this.log.info({ backlog: this.backlog() }, 'connected to broker');
+    this.pump();
+  }
+
+  private setConnected(on: boolean): void {
+    if (!on) {
+      this.inflight = [];
+      if (this.statusTimer) clearInterval(this.statusTimer);
+      this.statusTimer = undefined;
+    }
+    if (on === this.connected) return;
+    this.connected = on;
+    this.deps.bus?.emit('sync.connection', on ? { connected: true } : { connected: false, ...(this.lastError ? { error: this.lastError } : {}) });
+  }
+
+  // ---- outbox ----
+
+  private pump(): void {
+    const client = this.client;
+    if (!this.connected || !client) return;
+    const store = this.deps.store;
+    const topic = topics.journal(this.deps.terminalId);
+    while (this.inflight.length < this.cfg.window) {
+      const rows = store.unacked(this.cfg.batchSize, this.sentUpTo);
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      if (!first || !last) break;
+      const payload = encodeBatch(rows.map((r) => r.record));
+      if (this.inflight.length === 0) this.lastProgress = this.clock.monotonic();
+      this.inflight.push({ first: first.idx, last: last.idx });
+      this.sentUpTo = last.idx;
+      client.publish(topic, payload, { qos: 1 }, (err) => {
+        if (err) this.log.warn({ err: errorMessage(err), first: first.idx, last: last.idx }, 'journal publish refused');
+      });
+    }
+  }
+
+  private checkAckTimeout(): void {
+    if (!this.connected || this.inflight.length === 0) return;
+    if (this.clock.monotonic() - this.lastProgress < this.cfg.ackTimeoutMs) return;
+    this.log.warn({ from: this.acked + 1, inFlight: this.inflight.length }, 'no ack in time, republishing from the acked index');
+    this.inflight = [];
+    this.sentUpTo = this.acked;
+    this.pump();
+  }
+
+  private onAck(payload: Buffer): void {
+    let msg: { upTo?: unknown; results?: unknown };
+    try {
+      msg = JSON.parse(payload.toString('utf8')) as typeof msg;
+    } catch {
+      this.log.warn('ack is not JSON, ignored');
+      return;
+    }
+    const upTo = msg.upTo;
+    if (typeof upTo !== 'number' || !Number.isSafeInteger(upTo) || upTo < 0) {
+      this.log.warn({ upTo }, 'ack without a valid upTo, ignored');
+      return;
+    }
+    const store = this.deps.store;
+    if (upTo > store.journalHead) this.log.warn({ upTo, journalHead: store.journalHead }, 'ack beyond the journal head (restored database?)');
+    const before = this.acked;
+    const after = Math.min(Math.max(before, upTo), store.journalHead);
+    this.acked = after;
+    if (after > before) this.lastProgress = this.clock.monotonic();
+    this.inflight = this.inflight.filter((b) => b.last > after);
+    this.sentUpTo = Math.max(this.sentUpTo, after);
+    const results = Array.isArray(msg.results) ? (msg.results as AckResult[]) : [];
+    if (results.length > 0) {
+      for (const r of results) if (r.status === 'fraud' || r.status === 'rejected') this.log.warn({ index: r.index, status: r.status, reason: r.reason }, 'back office flagged a record');
+      this.deps.bus?.emit('sync.results', { upTo: after, results });
+    }
+    const backlog = store.journalHead - after;
+    // Losing an ack in a crash only re-sends records the back office de-duplicates, so acks are
+    // written in coalesced fsyncs while draining, and at once when the backlog is empty.
+    if (backlog === 0 || this.cfg.ackFlushMs === 0) this.flushAck();
+    else this.ackFlushTimer ??= setTimeout(() => this.flushAck(), this.cfg.ackFlushMs);
+    if (backlog === 0) {
+      if (before < after) this.publishStatus();
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.resolve();
+      }
+    }
+    this.pump();
+  }
+
+  /** Writes the acked index to the store (fsync) and reports progress. */
+  private flushAck(): void {
+    if (this.ackFlushTimer) clearTimeout(this.ackFlushTimer);
+    this.ackFlushTimer = undefined;
+    const store = this.deps.store;
+    try {
+      store.ack(this.acked, this.clock.now());
+    } catch (e) {
+      // The store may already be closed at shutdown; the records will simply be re-sent.
+      this.log.warn({ err: errorMessage(e), acked: this.acked }, 'could not record the ack');
+      return;
+    }
+    this.deps.bus?.emit('sync.progress', { backlog: store.backlog(), ackedUpTo: store.ackedUpTo(), journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() });
+  }
+
+  // ---- inbound ----
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const id = this.deps.terminalId;
+    if (topic === topics.ack(id)) return this.onAck(payload);
+    const kind: FleetKind | undefined = topic === topics.denylist ? 'denylist' : topic === topics.trust ? 'trust' : topic === topics.config(id) ? 'config' : undefined;
+    if (!kind) return;
+    if (payload.length === 0) return; // a cleared retained message
+    const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    const r = applyFleetBytes(this.deps.store, this.deps.rootPublicKey, kind, bytes, this.trusted.now().ms, id, this.clock.now());
+    if (r.applied) {
+      this.log.info({ kind, version: r.version }, 'fleet message applied');
+      this.deps.bus?.emit('fleet.applied', { kind, version: r.version });
+      this.publishStatus();
+    } else if (r.reason !== 'DUPLICATE') {
+      this.refused[r.reason] = (this.refused[r.reason] ?? 0) + 1;
+      this.log.warn({ kind, reason: r.reason, detail: r.detail }, 'fleet message refused');
+      this.deps.bus?.emit('fleet.refused', { kind, reason: r.reason, detail: r.detail });
+    }
+  }
+
+  private publishStatus(): void {
+    const client = this.client;
+    if (!this.connected || !client) return;
+    const s = this.deps.store;
+    let devices: Record<string, unknown> = {};
+    try {
+      devices = this.deps.devices?.() ?? {};
+    } catch (e) {
+      this.log.warn({ err: errorMessage(e) }, 'device state provider failed');
+    }
+    const body = {
+      state: 'online',
+      backlog: this.backlog(),
+      lastSyncAt: s.lastSyncMs(),
+      devices,
+      version: this.deps.version ?? 'unknown',
+      clock: this.clock.now(),
+      fleet: { trust: s.fleet('trust')?.version ?? null, denylist: s.fleet('denylist')?.version ?? null, config: s.fleet('config')?.version ?? null },
+    };
+    client.publish(topics.status(this.deps.terminalId), JSON.stringify(body), { qos: 1, retain: true }, (err) => {
+      if (err) this.log.warn({ err: errorMessage(err) }, 'status publish refused');
+    });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

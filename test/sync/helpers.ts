@@ -1,0 +1,38 @@
+// Shared pieces of the sync tests: a seeded terminal store and fast sync settings.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeySigner, seededBytes, seededSecret } from '#protocol';
+import { Store } from '../../terminal/store/index.js';
+import { parseSyncConfig, type SyncConfig, type SyncConfigInput } from '../../terminal/sync/index.js';
+
+export const terminalSigner = (terminalId: string): KeySigner => new KeySigner(seededSecret(`sync-test/${terminalId}`));
+
+export function tempDir(prefix = 'tessera-sync-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function openStore(path: string, terminalId: string): Store {
+  const s = new Store({ path, terminalId, signer: terminalSigner(terminalId) });
+  s.start();
+  return s;
+}
+
+/** Appends `n` declined decisions (no purse state needed); fsync relaxed while seeding, restored after. */
+export async function seedJournal(store: Store, n: number, tag = 'r'): Promise<void> {
+  store.handle.pragma('synchronous = OFF');
+  try {
+    const start = store.journalHead;
+    for (let i = start + 1; i <= start + n; i++) {
+      await store.appendDecision({ txId: seededBytes(`${tag}-tx-${i}`, 32), payment: seededBytes(`${tag}-pay-${i}`, 64), approved: false, reason: 13, amountCharged: 0, timeMs: 1_800_000_000_000 + i });
+    }
+  } finally {
+    store.handle.pragma('synchronous = FULL');
+  }
+}
+
+/** Small batches and a short ack timeout so failures are exercised quickly. */
+export function fastConfig(url: string, o: SyncConfigInput = {}): SyncConfig {
+  return parseSyncConfig({ brokerUrl: url, batchSize: 20, window: 4, ackTimeoutMs: 1_000, reconnectMinMs: 50, reconnectMaxMs: 300, pollMs: 100, drainTimeoutMs: 20_000, ...o });
+}
