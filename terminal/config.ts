@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TesseraError } from '#common';
+import { syncConfigSchema } from './sync/config.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tessera/terminal.json';
 /** The service's writable StateDirectory (the unit makes /etc read-only to the daemon). */
@@ -158,8 +159,8 @@ export const ConfigSchema = z
       .describe(
         'Devices. Each entry is validated by the drivers\' schema (`tessera config check`, `tessera provision`); null means "none, on purpose"; an absent entry means not configured.',
       ),
-    // Owned by terminal/sync (MQTT); validated there when it is merged in.
-    sync: z.unknown().optional().describe('Sync over MQTT; validated by terminal/sync.'),
+    // Owned by terminal/sync; absent means the terminal never syncs (offline-only, or a bench).
+    sync: syncConfigSchema.optional().describe('Sync over MQTT (terminal/sync): broker URL, TLS files, batching and back-off. Written by `tessera provision broker`.'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).') })
       .default({ level: 'info' })
