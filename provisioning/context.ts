@@ -34,7 +34,7 @@ export class StepContext {
   constructor(deps: ProvisionDeps, opts: CommonOptions) {
     this.deps = deps;
     this.root = path.resolve(deps.root);
-    this.configPath = absolute(opts.config ?? DEFAULT_CONFIG, '--config');
+    this.configPath = absolute(opts.config ?? deps.env.TESSERA_CONFIG ?? DEFAULT_CONFIG, opts.config !== undefined ? '--config' : 'TESSERA_CONFIG');
     this.stateDirFlag = opts.stateDir === undefined ? undefined : absolute(opts.stateDir, '--state-dir');
     this.json = opts.json === true;
   }

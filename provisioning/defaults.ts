@@ -255,6 +255,7 @@ export async function provisionDeps(d: Partial<ProvisionDeps> = {}): Promise<Pro
     run: d.run ?? runProgram,
     serviceUser: d.serviceUser ?? (() => passwdUser(root)),
     chown: d.chown ?? ((p, uid, gid) => fs.chownSync(p, uid, gid)),
+    env: d.env ?? process.env,
     setExitCode: d.setExitCode ?? ((c) => void (process.exitCode = c)),
   };
 }

@@ -103,6 +103,8 @@ export interface ProvisionDeps {
   /** The service user's ids, or undefined when it does not exist (then files keep the caller's ownership). */
   serviceUser(): { uid: number; gid: number } | undefined;
   chown(path: string, uid: number, gid: number): void;
+  /** Environment: TESSERA_CONFIG names the config when --config is not given (as for every tessera command). */
+  env: NodeJS.ProcessEnv;
   /** Sets the process exit code (commands never call process.exit). */
   setExitCode(code: number): void;
 }
