@@ -199,7 +199,7 @@ export class Daemon {
     const d = this.o.config.devices;
     const ctx = (name: string): DeviceContext => ({ mode, log: componentLogger(this.log, name) });
     // A failing device logs and the daemon runs on: status shows it, the drivers retry.
-    const open = async <T>(name: string, fn: (() => Promise<T | undefined>) | undefined | null): Promise<T | undefined> => {
+    const open = async <T>(name: string, fn: (() => Promise<T | undefined>) | undefined): Promise<T | undefined> => {
       if (!fn) return undefined;
       try {
         return await fn();
@@ -208,10 +208,10 @@ export class Daemon {
         return undefined;
       }
     };
-    // An absent or null entry is no device: nothing to open, nothing to log.
-    this.display = await open('display', f.display && d.display && (() => f.display!(d.display, ctx('display'))));
-    this.scanner = await open('scanner', f.scanner && d.scanner && (() => f.scanner!(d.scanner, ctx('scanner'))));
-    if (mode === 'merchant') this.printer = await open('printer', f.printer && d.printer && (() => f.printer!(d.printer, ctx('printer'))));
+    // The factory decides what an absent or null entry means (the drivers' factory: no device).
+    this.display = await open('display', f.display && (() => f.display!(d.display, ctx('display'))));
+    this.scanner = await open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner'))));
+    if (mode === 'merchant') this.printer = await open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer'))));
   }
 
   private checkpoint(): void {

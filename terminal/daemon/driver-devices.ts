@@ -14,16 +14,20 @@ export function driverDeviceFactory(root?: Logger): DeviceFactory {
     const d = await import('#drivers');
     return { d, deps: { logger: root ?? ctx.log } };
   };
+  // An absent entry (not configured) or null (none, on purpose) is no device: nothing opened, nothing logged.
   return {
-    async scanner(config, ctx): Promise<ScannerLike> {
+    async scanner(config, ctx): Promise<ScannerLike | undefined> {
+      if (config === undefined || config === null) return undefined;
       const { d, deps: x } = await deps(ctx);
       return d.createScanner(d.ScannerConfigSchema.parse(config), x).open();
     },
-    async display(config, ctx): Promise<DisplayLike> {
+    async display(config, ctx): Promise<DisplayLike | undefined> {
+      if (config === undefined || config === null) return undefined;
       const { d, deps: x } = await deps(ctx);
       return d.createDisplay(d.DisplayConfigSchema.parse(config), x).open();
     },
-    async printer(config, ctx): Promise<PrinterLike> {
+    async printer(config, ctx): Promise<PrinterLike | undefined> {
+      if (config === undefined || config === null) return undefined;
       const { d, deps: x } = await deps(ctx);
       return d.createPrinter(d.PrinterConfigSchema.parse(config), x).open();
     },

@@ -66,7 +66,7 @@ function snapshot(dirs: string[]): Record<string, string> {
   return out;
 }
 
-t.test('provision → daemon → wallet payments through the pty scanner; SIGTERM mid-payment loses nothing', { timeout: 90_000 }, async (t) => {
+t.test('provision → daemon → wallet payments through the pty scanner; SIGTERM mid-payment loses nothing', { timeout: 170_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
   const children = new Set<ChildProcess>();
   const scanner = new SerialScannerEmulator(path.join(dir, 'scanner'), path.join(dir, 'scanner-peer'));

@@ -6,7 +6,8 @@ import t from 'tap';
 import { createFramebufferEmulator, SerialScannerEmulator, TcpPrinterEmulator } from '#drivers';
 import { toQrText } from '#protocol';
 import { defaultProbes, driverDevices } from '#provisioning';
-import { createTerminalWorld, loadConfigValidator } from '#terminal';
+import { silentLogger } from '#common';
+import { createTerminalWorld, driverDeviceFactory, loadConfigValidator } from '#terminal';
 
 function tmp(t: { teardown(f: () => void): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-provdrv-'));
@@ -68,6 +69,11 @@ t.test("the daemon's config check validates device entries with the drivers' sch
   t.throws(() => validate({ devices: { printer: { type: 'tcp', host: 'p', port: 0 } } }), { code: 'CONFIG_INVALID', details: { path: 'devices.printer.port' } });
   t.throws(() => validate({ devices: { scanner: { kind: 'serial', path: '/dev/ttyACM0' } } }), { code: 'CONFIG_INVALID', message: /devices\.scanner/ });
   t.throws(() => validate({ terminalId: 'T-1' }), { code: 'CONFIG_INVALID', message: /Unrecognized key/ });
+  const f = driverDeviceFactory();
+  const ctx = { mode: 'merchant' as const, log: silentLogger() };
+  t.equal(await f.scanner!(undefined, ctx), undefined, 'an absent entry opens no device');
+  t.equal(await f.printer!(null, ctx), undefined, 'nor does null (none, on purpose)');
+  t.ok(await f.display!({ type: 'emulator' }, ctx), 'an entry opens its driver');
 });
 
 t.test("the daemon applies the bundle's fleet messages at start and refuses a terminal section that contradicts the certificate", async (t) => {
