@@ -45,7 +45,7 @@ soak: build ## long fuzz and fault loops (not part of make test)
 vectors: build ## regenerate test/vectors/*.json from fixed seeds
 	$(NODE) dist/scripts/gen-vectors.js
 
-demo: build ## a scripted day of offline payments on embedded defaults; writes demo-out/
+demo: deps build ## a scripted day of offline payments on embedded defaults; writes demo-out/ (DEMO_ARGS="--broker mqtt://HOST:PORT" for an external broker)
 	$(NODE) dist/scripts/demo.js $(DEMO_ARGS)
 
 install: ## install the built dist/, production deps, CLI wrappers, units and rules (make build first)

@@ -1,9 +1,9 @@
-// The clearing service: shared MQTT subscription to every terminal's journal, acks, and fleet publications.
+// The clearing service: (shared) MQTT subscription to every terminal's journal, acks, and fleet publications.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { EventBus, TesseraError, silentLogger, type Logger } from '#common';
 import type { TerminalConfigBody } from '#protocol';
 import type { BackOffice } from './backoffice.js';
-import { DENYLIST_TOPIC, SHARED_JOURNAL_SUBSCRIPTION, TRUST_TOPIC, ackTopic, configTopic, terminalOfJournalTopic, type Ack } from './topics.js';
+import { DENYLIST_TOPIC, JOURNAL_SUBSCRIPTION, SHARED_JOURNAL_SUBSCRIPTION, TRUST_TOPIC, ackTopic, configTopic, terminalOfJournalTopic, type Ack } from './topics.js';
 
 export type ConnectFn = (url: string, opts: IClientOptions) => Promise<MqttClient>;
 
@@ -21,6 +21,14 @@ export interface ClearingServiceOptions {
   /** How often to close expired purses (ms); 0 disables. */
   expireEveryMs?: number;
   graceSeconds?: number;
+  /**
+   * Subscribe through the shared subscription (default true) so several clearing processes split
+   * the load. False subscribes to the plain journal wildcard: for a single clearing process on a
+   * broker without `$share` support (the embedded aedes broker of the demo).
+   */
+  shared?: boolean;
+  /** MQTT protocol: 5 (default) or 4 (3.1.1, for brokers that speak nothing newer). */
+  protocolVersion?: 4 | 5;
 }
 
 /** Connects with MQTT v5 and no-delay sockets (one ack round trip per batch matters). */
@@ -65,7 +73,12 @@ export class ClearingService {
   }
 
   async start(): Promise<void> {
-    const client = await connectBroker(this.opts.url, { clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true }, this.opts.connect);
+    const client = await connectBroker(
+      this.opts.url,
+      { clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, protocolVersion: this.opts.protocolVersion ?? 5 },
+      this.opts.connect,
+    );
+    const subscription = this.opts.shared === false ? JOURNAL_SUBSCRIPTION : SHARED_JOURNAL_SUBSCRIPTION;
     this.client = client;
     client.on('message', (topic, payload) => {
       // One batch at a time per process: the ledger serialises writers anyway, and order helps chains.
@@ -76,14 +89,14 @@ export class ClearingService {
     });
     client.on('connect', () => {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
-      void client.subscribeAsync(SHARED_JOURNAL_SUBSCRIPTION, { qos: 1 }).catch(() => {});
+      void client.subscribeAsync(subscription, { qos: 1 }).catch(() => {});
     });
-    await client.subscribeAsync(SHARED_JOURNAL_SUBSCRIPTION, { qos: 1 });
+    await client.subscribeAsync(subscription, { qos: 1 });
     if ((this.opts.expireEveryMs ?? 0) > 0) {
       this.timer = setInterval(() => void this.expire(), this.opts.expireEveryMs);
       this.timer.unref();
     }
-    this.log.info({ url: this.opts.url }, 'clearing subscribed');
+    this.log.info({ url: this.opts.url, subscription }, 'clearing subscribed');
   }
 
   private async expire(): Promise<void> {

@@ -1,6 +1,7 @@
 // MQTT topics and payload shapes shared with terminals (CONTRACTS.md §MQTT topics).
 
-export const SHARED_JOURNAL_SUBSCRIPTION = '$share/clearing/tessera/v1/terminals/+/journal';
+export const JOURNAL_SUBSCRIPTION = 'tessera/v1/terminals/+/journal';
+export const SHARED_JOURNAL_SUBSCRIPTION = `$share/clearing/${JOURNAL_SUBSCRIPTION}`;
 export const DENYLIST_TOPIC = 'tessera/v1/fleet/denylist';
 export const TRUST_TOPIC = 'tessera/v1/fleet/trust';
 

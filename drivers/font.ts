@@ -33,10 +33,27 @@ export const GLYPH_HEIGHT = 8;
 /** Advance per character including one column of spacing. */
 export const CELL_WIDTH = 6;
 
-/** True when pixel (x, y) of the glyph for `ch` is set; characters outside printable ASCII draw as '?'. */
+const FOLDED = new Map<string, number>([['·', 0x2e], ['–', 0x2d], ['—', 0x2d], ['’', 0x27], ['€', 0x45]]);
+
+/**
+ * The ASCII code drawn for `ch`: itself, its base letter for accented Latin letters (é → e, so a
+ * certified merchant name stays readable), a look-alike for common punctuation, else '?'.
+ */
+export function glyphCode(ch: string): number {
+  const code = ch.charCodeAt(0);
+  if (code >= 0x20 && code <= 0x7e) return code;
+  let folded = FOLDED.get(ch);
+  if (folded === undefined) {
+    const base = ch.normalize('NFD').charCodeAt(0);
+    folded = base >= 0x20 && base <= 0x7e ? base : 0x3f;
+    FOLDED.set(ch, folded);
+  }
+  return folded;
+}
+
+/** True when pixel (x, y) of the glyph for `ch` is set (see glyphCode for characters outside ASCII). */
 export function glyphPixel(ch: string, x: number, y: number): boolean {
-  let code = ch.charCodeAt(0);
-  if (code < 0x20 || code > 0x7e) code = 0x3f;
+  const code = glyphCode(ch);
   const column = GLYPHS[(code - 0x20) * GLYPH_WIDTH + x] ?? 0;
   return ((column >> y) & 1) === 1;
 }

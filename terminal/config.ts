@@ -159,8 +159,9 @@ export const ConfigSchema = z
       .describe(
         'Devices. Each entry is validated by the drivers\' schema (`tessera config check`, `tessera provision`); null means "none, on purpose"; an absent entry means not configured.',
       ),
-    // Owned by terminal/sync; absent means the terminal never syncs (offline-only, or a bench).
-    sync: syncConfigSchema.optional().describe('Sync over MQTT (terminal/sync): broker URL, TLS files, batching and back-off. Written by `tessera provision broker`.'),
+    sync: syncConfigSchema
+      .optional()
+      .describe('Sync over MQTT (terminal/sync), written by `tessera provision broker`. Absent: the terminal runs offline only and the journal waits.'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).') })
       .default({ level: 'info' })

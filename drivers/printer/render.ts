@@ -26,6 +26,10 @@ const LINE_GAP = 6;
 const MARGIN = 16;
 /** Box-drawing bytes of cp437/cp858 the encoder uses for rules, drawn with ASCII look-alikes. */
 const CP437_RULES: Record<number, string> = { 0xc4: '-', 0xcd: '=', 0xb3: '|', 0xba: '|' };
+// The upper half of code page 437 (858 differs only in a few symbols): accented letters print as
+// such on paper, so the emulator decodes them too (the bitmap font then folds é to e).
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
 /** Renders ESC/POS `bytes` for a printer `dots` wide (384 for 58 mm, 576 for 80 mm). */
 export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
@@ -180,7 +184,7 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
         i += 2;
       }
     } else if (c >= 0x20 || c === 0x09) {
-      line.push({ ch: c === 0x09 ? ' ' : c < 0x7f ? String.fromCharCode(c) : (CP437_RULES[c] ?? '?'), bold, wm, hm });
+      line.push({ ch: c === 0x09 ? ' ' : c < 0x7f ? String.fromCharCode(c) : (CP437_RULES[c] ?? CP437_HIGH[c - 0x80] ?? '?'), bold, wm, hm });
       i++;
     } else {
       i++; // other control bytes print nothing

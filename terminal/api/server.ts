@@ -18,6 +18,8 @@ export interface ApiHost {
   store: Store | undefined;
   status(): unknown;
   applyUpdate(text: string): FleetApplyResult;
+  /** An extra component by name (sync), if the daemon runs one. */
+  component?(name: string): unknown;
 }
 
 export interface ControlApiOptions {
@@ -37,6 +39,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PAYMENT_STATE: 409,
   TERMINAL_NOT_READY: 503,
   PRINTER_UNAVAILABLE: 503,
+  SYNC_TIMEOUT: 504,
 };
 
 const MAX_BODY = 64 * 1024;
@@ -79,6 +82,7 @@ export class ControlApi {
       ['GET', /^\/v1\/events$/, (q, s) => this.events(q, s)],
       ['POST', /^\/v1\/fleet$/, (q, s) => this.fleet(q, s)],
       ['POST', /^\/v1\/scan$/, (q, s) => this.scan(q, s)],
+      ['POST', /^\/v1\/sync$/, (q, s) => this.sync(q, s)],
     ];
   }
 
@@ -194,6 +198,17 @@ export class ControlApi {
       if (res.headersSent) res.end();
       else this.json(res, status, { error: { code: err.code, message: err.message } });
     }
+  }
+
+  /** Asks sync to drain now; with {"wait": true} answers once the backlog is 0 (or SYNC_TIMEOUT). */
+  private async sync(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.body(req);
+    const c = this.o.daemon.component?.('sync') as { drainNow?: (ms?: number) => Promise<void>; status?: () => unknown } | undefined;
+    if (!c?.drainNow) throw new TesseraError('BROKER_UNREACHABLE', 'sync is not configured on this terminal (no "sync" section in the config)', { details: { httpStatus: 409 } });
+    const drain = c.drainNow(typeof body.timeoutMs === 'number' ? body.timeoutMs : undefined);
+    if (body.wait === true) await drain;
+    else drain.catch(() => {});
+    this.json(res, 200, c.status?.() ?? {});
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {

@@ -56,8 +56,25 @@ export class FleetState {
     if (stored && stored.version > list.version) {
       const s = verifyTrustList(stored.bytes, { rootPublicKey: this.opts.rootPublicKey, ...(this.opts.backend ? { backend: this.opts.backend } : {}) });
       if (s.ok) list = s.value.value;
+    } else if (!stored || stored.version < list.version) {
+      // The store is where every part (sync included) reads the trust list in force: record the installed one.
+      this.store.applyFleet('trust', { version: list.version, bytes: this.opts.trustListBytes, issuedAt: list.issuedAt }, Date.now());
     }
     this.trustStore = new TrustStore(list, this.opts.backend);
+  }
+
+  /** Picks up a newer trust list that sync applied to the store while running. */
+  refreshTrust(): boolean {
+    const stored = this.store.fleet('trust');
+    if (!stored || stored.version <= this.trust.version) return false;
+    const s = verifyTrustList(stored.bytes, { rootPublicKey: this.opts.rootPublicKey, ...(this.opts.backend ? { backend: this.opts.backend } : {}) });
+    if (!s.ok) return false;
+    this.trustStore = new TrustStore(s.value.value, this.opts.backend);
+    return true;
+  }
+
+  get rootPublicKey(): Uint8Array {
+    return this.opts.rootPublicKey;
   }
 
   get trust(): TrustStore {

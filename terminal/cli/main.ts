@@ -3,11 +3,13 @@
 import { createProgram } from './program.js';
 import { driverDeviceFactory } from '../daemon/driver-devices.js';
 import { Notifier } from '../daemon/sd-notify.js';
+import { syncComponents } from '../daemon/sync-component.js';
 import { registerProvisionCommands } from '#provisioning';
 
 const { program, run } = createProgram({
   devices: driverDeviceFactory(),
   notifier: () => new Notifier(),
+  components: syncComponents,
   listDevices: async () => (await import('#drivers')).listDevices(),
 });
 

@@ -9,8 +9,15 @@ import type { TransactionJson } from '../api/transactions.js';
 import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike, DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
 import { money, parseAmount, paymentLine, statusText, txTable, txText } from './format.js';
+import { writeDrainProgress } from '../sync/cli-progress.js';
 
 /** What the lead wires at merge: drivers, sync and systemd notification. */
+interface SyncStatusLike {
+  connected: boolean;
+  backlog: number;
+  lastSyncMs: number | null;
+}
+
 export interface CliDeps {
   devices?: DeviceFactory;
   components?: (ctx: DaemonContext) => ExtraComponent[];
@@ -139,6 +146,32 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
         const why = final.lastDecline ? `, last decline ${final.lastDecline.reason}` : '';
         err(`tessera: payment ${final.status}${why}\n`);
         throw new Exit(1);
+      }
+    });
+
+  program
+    .command('sync')
+    .description('ask the daemon to send its journal backlog to the broker now; --wait shows progress until the backlog is 0')
+    .option('--wait', 'wait until the back office has acknowledged everything (exit 1 on timeout)')
+    .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '120')
+    .action(async (o: { wait?: boolean; timeout: string }, cmd: Command) => {
+      const api = client(cmd);
+      const first = await api.call<SyncStatusLike>('POST', '/v1/sync', { wait: false });
+      if (!o.wait) return print(cmd, first, `Sync requested: ${first.backlog} record(s) in the backlog, broker ${first.connected ? 'connected' : 'not connected'}`);
+      const deadline = Date.now() + Number(o.timeout) * 1000;
+      const sink = { write: (t: string) => out(t), isTTY: g(cmd).json ? false : process.stdout.isTTY === true };
+      const start = first.backlog;
+      for (;;) {
+        const st = (await api.call<DaemonStatus>('GET', '/v1/status')).components.sync as SyncStatusLike | undefined;
+        if (!st) throw new TesseraError('BROKER_UNREACHABLE', 'sync stopped');
+        const done = st.backlog === 0;
+        writeDrainProgress(sink, { backlog: st.backlog, startBacklog: start, connected: st.connected, lastSyncMs: st.lastSyncMs, done });
+        if (done) return;
+        if (Date.now() > deadline) {
+          err(`tessera: SYNC_TIMEOUT: ${st.backlog} record(s) still unacknowledged after ${o.timeout} s${st.connected ? '' : ' (broker not reachable)'}\n`);
+          throw new Exit(1);
+        }
+        await new Promise((r) => setTimeout(r, 300));
       }
     });
 

@@ -85,6 +85,11 @@ export class Daemon {
   display: DisplayLike | undefined;
   printer: PrinterLike | undefined;
   private components: ExtraComponent[] = [];
+
+  /** A running extra component by name (the API reaches sync through this). */
+  component(name: string): ExtraComponent | undefined {
+    return this.components.find((c) => c.name === name);
+  }
   private started: ExtraComponent[] = [];
   private checkpointTimer: NodeJS.Timeout | undefined;
   private detachScanner: (() => void) | undefined;

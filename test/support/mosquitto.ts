@@ -1,21 +1,14 @@
 // Starts a real mosquitto on a free loopback port with a generated config, for tests and the demo.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// Ports from 0 come from the ephemeral range, where another test's outgoing connection can take
+// the port while a broker is stopped for a restart; scripts/broker.ts picks below that range.
+export { freePort } from '../../scripts/broker.js';
+import { freePort } from '../../scripts/broker.js';
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

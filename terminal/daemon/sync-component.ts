@@ -1,0 +1,56 @@
+// Runs the MQTT SyncService inside the daemon: fed by journal commits, feeding fleet updates back to the checkout.
+import { EventBus, componentLogger } from '#common';
+import type { DaemonContext, ExtraComponent } from './daemon.js';
+import type { SyncEvents, SyncService, SyncStatus } from '../sync/index.js';
+
+export interface SyncComponent extends ExtraComponent {
+  drainNow(timeoutMs?: number): Promise<void>;
+  status(): SyncStatus | { state: string };
+}
+
+/**
+ * mqtt.js is imported only when the config has a `sync` section (cold start: a terminal that
+ * never syncs never loads it). Each commit nudges the outbox; an applied trust list is picked up
+ * by the checkout without a restart.
+ */
+export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
+  const cfg = ctx.config.sync;
+  if (!cfg) return [];
+  let service: SyncService | undefined;
+  let offDecision: (() => void) | undefined;
+  const bus = new EventBus<SyncEvents>((event, error) => ctx.log.error({ err: error, event }, 'sync listener failed'));
+  bus.on('fleet.applied', (e) => {
+    if (e.kind === 'trust') ctx.fleet.refreshTrust();
+  });
+  const component: SyncComponent = {
+    name: 'sync',
+    async start() {
+      const { SyncService: Service } = await import('../sync/index.js');
+      service = new Service({
+        store: ctx.store,
+        terminalId: ctx.identity.terminalId,
+        rootPublicKey: ctx.fleet.rootPublicKey,
+        config: cfg,
+        bus,
+        log: componentLogger(ctx.log, 'sync'),
+        // Wall time from the daemon's clock (trusted-time checks), but network timers (ack
+        // timeouts) need a monotonic source that really moves, whatever clock the daemon was given.
+        clock: { now: () => ctx.clock.now(), monotonic: () => performance.now() },
+      });
+      offDecision = ctx.checkout.bus.on('decision', () => service?.notify());
+      service.start();
+    },
+    async stop() {
+      offDecision?.();
+      await service?.stop();
+    },
+    status() {
+      return service ? service.status() : { state: 'starting' };
+    },
+    async drainNow(timeoutMs?: number) {
+      if (!service) throw new Error('sync not started');
+      await service.drainNow(timeoutMs);
+    },
+  };
+  return [component];
+}
