@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import t from 'tap';
 import { isTesseraError } from '#common';
 import { writeFileAtomic } from './atomic.js';
-import { mergeConfig, minimalValidateConfig } from './config.js';
+import { mergeConfig, terminalSection } from './config.js';
 
 function tmp(t: { teardown(f: () => void): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-atomic-'));
@@ -47,12 +47,9 @@ t.test('a failed validation or write changes nothing', async (t) => {
   t.same(fs.readdirSync(d), ['c.json'], 'no temp files left');
 });
 
-t.test('merge keeps unknown keys; undefined deletes; validation names the field', async (t) => {
+t.test('merge keeps unknown keys; undefined deletes; the terminal section is required after init', async (t) => {
   t.same(mergeConfig({ a: 1, sync: { url: 'x', qos: 1, tls: { ca: '/c' } } }, { sync: { url: 'y', tls: { cert: undefined, key: '/k' } } }), { a: 1, sync: { url: 'y', qos: 1, tls: { ca: '/c', key: '/k' } } });
   t.same(mergeConfig({}, { s: { a: undefined, b: 1 } }), { s: { b: 1 } }, 'a new object drops undefined keys');
-  const base = { terminalId: 'T-1', mode: 'merchant', merchantId: 'M', displayName: 'D', paths: { key: '/k', cert: '/c', trustList: '/t', rootPublicKey: '/r' } };
-  t.doesNotThrow(() => minimalValidateConfig(base));
-  t.throws(() => minimalValidateConfig({ ...base, paths: { ...base.paths, cert: 'rel' } }), { code: 'CONFIG_INVALID', details: { path: 'paths.cert' } });
-  t.throws(() => minimalValidateConfig({ ...base, sync: { url: 'ftp://x' } }), { code: 'CONFIG_INVALID', details: { path: 'sync.url' } });
-  t.throws(() => minimalValidateConfig({ ...base, mode: 'bus' }), { message: /config field mode/ });
+  t.same(terminalSection({ terminal: { id: 'T-1', mode: 'merchant', merchantId: 'M', displayName: 'D' } }), { id: 'T-1', mode: 'merchant', merchantId: 'M', displayName: 'D' });
+  t.throws(() => terminalSection({ terminalId: 'T-1' }), { code: 'CONFIG_INVALID', details: { path: 'terminal' }, message: /provision init/ });
 });

@@ -14,15 +14,30 @@ import type { ProvisionDeps } from './types.js';
 
 function common(cmd: Command): Command {
   return cmd
-    .option('--config <file>', 'terminal config file', DEFAULT_CONFIG)
+    .option('--config <file>', `terminal config file (default: $TESSERA_CONFIG or ${DEFAULT_CONFIG})`)
     .option('--state-dir <dir>', `directory for keys, certificates and trust (default: next to the configured key, else ${DEFAULT_STATE_DIR})`)
     .option('--root <dir>', 'resolve every system path under this directory (e.g. a mounted SD card image)')
     .option('--json', 'print one JSON object instead of text');
 }
 
+/**
+ * The step's options including those its parents parse: mounted in `tessera`, the program's own
+ * --config and --json come before the subcommand sees them. A flag given here wins (no defaults here).
+ */
+function all<T>(cmd: Command): CommonOptions & T {
+  return cmd.optsWithGlobals();
+}
+
 async function run(step: string, given: Partial<ProvisionDeps>, opts: CommonOptions, fn: (ctx: StepContext) => Promise<StepResult>): Promise<void> {
-  const deps = provisionDeps(opts.root !== undefined ? { ...given, root: opts.root } : given);
   const json = opts.json === true;
+  let deps: ProvisionDeps;
+  try {
+    deps = await provisionDeps(opts.root !== undefined ? { ...given, root: opts.root } : given);
+  } catch (e) {
+    (given.io?.err ?? ((t: string) => void process.stderr.write(`${t}\n`)))(`tessera provision ${step}: ${errorMessage(e)}`);
+    (given.setExitCode ?? ((c: number) => void (process.exitCode = c)))(1);
+    return;
+  }
   try {
     const ctx = new StepContext(deps, opts);
     const r = await fn(ctx);
@@ -48,21 +63,25 @@ export function addProvisionSubcommands(parent: Command, deps: Partial<Provision
     .option('--display-name <name>', 'name shown to customers (default: the merchant id)')
     .addOption(new Option('--mode <mode>', 'terminal mode').choices(['merchant', 'transit']))
     .addHelpText('after', '\nAsks for missing values only on a terminal (TTY) and only when no value flag is given.\nRe-running with the same values changes nothing.')
-    .action((o: CommonOptions & InitOptions & { operatorId?: string }) =>
-      run('init', deps, o, (ctx) => runInit(ctx, { ...o, merchantId: o.merchantId ?? o.operatorId })),
-    );
+    .action((_o: unknown, cmd: Command) => {
+      const o = all<InitOptions & { operatorId?: string }>(cmd);
+      return run('init', deps, o, (ctx) => runInit(ctx, { ...o, merchantId: o.merchantId ?? o.operatorId }));
+    });
 
   common(parent.command('request'))
     .description('print the enrolment request (TE1:…, signed by the terminal key) as text and QR for the back office')
     .option('--no-qr', 'text only, no QR code')
     .addHelpText('after', '\nThe back office turns it into a trust bundle: tessera-backoffice issue-terminal. Nothing is written here.')
-    .action((o: CommonOptions & RequestOptions) => run('request', deps, o, (ctx) => runRequest(ctx, o)));
+    .action((_o: unknown, cmd: Command) => {
+      const o = all<RequestOptions>(cmd);
+      return run('request', deps, o, (ctx) => runRequest(ctx, o));
+    });
 
   common(parent.command('install'))
     .description("install the trust bundle from the back office after checking it chains to the root and matches this terminal's key")
     .argument('<bundle>', 'trust bundle JSON file (format tessera-bundle/1)')
     .addHelpText('after', '\nRefuses, changing nothing, a bundle for another terminal or key, from another root, or with a bad signature.')
-    .action((bundle: string, o: CommonOptions) => run('install', deps, o, (ctx) => runInstall(ctx, bundle)));
+    .action((bundle: string, _o: unknown, cmd: Command) => run('install', deps, all(cmd), (ctx) => runInstall(ctx, bundle)));
 
   common(parent.command('broker'))
     .description('set the MQTT broker: URL, CA, and a client certificate (own key + CSR, or given files) or username/password')
@@ -74,7 +93,10 @@ export function addProvisionSubcommands(parent: Command, deps: Partial<Provision
     .option('--password <password>', 'password for --username (visible in ps: prefer --password-file)')
     .option('--password-file <file>', 'file holding the password')
     .addHelpText('after', '\nFirst run without --cert: writes mqtt.key and mqtt.csr (CN = terminal id) for the broker CA to sign.\nThen: tessera provision broker --cert signed.crt')
-    .action((o: CommonOptions & BrokerOptions) => run('broker', deps, o, (ctx) => runBroker(ctx, o)));
+    .action((_o: unknown, cmd: Command) => {
+      const o = all<BrokerOptions>(cmd);
+      return run('broker', deps, o, (ctx) => runBroker(ctx, o));
+    });
 
   common(parent.command('devices'))
     .description('choose the scanner, printer and display (from discovery or flags); serial ports are written as /dev/serial/by-id paths')
@@ -82,12 +104,15 @@ export function addProvisionSubcommands(parent: Command, deps: Partial<Provision
     .option('--printer <dev>', 'serial path, /dev/usb/lpN, tcp:HOST:PORT, or none')
     .option('--display <dev>', '/dev/fbN or none')
     .addHelpText('after', '\nWithout flags: a single candidate is taken; several are offered on a TTY, or refused in scripts.\nWith flags only the roles named change.')
-    .action((o: CommonOptions & DevicesOptions) => run('devices', deps, o, (ctx) => runDevices(ctx, o)));
+    .action((_o: unknown, cmd: Command) => {
+      const o = all<DevicesOptions>(cmd);
+      return run('devices', deps, o, (ctx) => runDevices(ctx, o));
+    });
 
   common(parent.command('check'))
     .description('checklist (✓/⚠/✗ with the fix for each ✗): key, certificate, trust list, clock, devices, broker, disk, service')
     .addHelpText('after', '\nExits 1 when any check fails (⚠ warnings do not fail).')
-    .action((o: CommonOptions) => run('check', deps, o, (ctx) => runCheck(ctx)));
+    .action((_o: unknown, cmd: Command) => run('check', deps, all(cmd), (ctx) => runCheck(ctx)));
   return parent;
 }
 

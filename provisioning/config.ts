@@ -1,19 +1,27 @@
-// The terminal config file as provisioning sees it: read (refusing torn JSON), merge (keeping unknown keys), minimal validation, atomic write.
+// The terminal config file as provisioning sees it: read (refusing torn JSON), merge (keeping other keys), validated atomic write.
 import * as fs from 'node:fs';
 import { TesseraError } from '#common';
 import { writeFileAtomic } from './atomic.js';
 
 export type ConfigObject = Record<string, unknown>;
 
-const ID = /^[A-Za-z0-9._-]{1,32}$/;
-const NAME = /^[^\p{Cc}]{1,40}$/u;
-
-function fail(field: string, message: string): never {
-  throw new TesseraError('CONFIG_INVALID', `config field ${field}: ${message}`, { details: { path: field } });
-}
-
 function isObject(v: unknown): v is ConfigObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** What `init` wrote under `terminal` (terminal/config.ts TerminalSchema). */
+export interface TerminalSection {
+  id: string;
+  mode: 'merchant' | 'transit';
+  merchantId: string;
+  displayName: string;
+}
+
+/** The `terminal` section of a validated config; steps after init need it. */
+export function terminalSection(config: ConfigObject): TerminalSection {
+  const t = config.terminal;
+  if (!isObject(t) || typeof t.id !== 'string') throw new TesseraError('CONFIG_INVALID', 'config has no terminal section (terminal.id): run `tessera provision init` first', { details: { path: 'terminal' } });
+  return t as unknown as TerminalSection;
 }
 
 /** The mqtt URL check shared by `broker` and validation: scheme, host, port. Returns a reason or undefined. */
@@ -24,32 +32,11 @@ export function brokerUrlProblem(url: string): string | undefined {
   } catch {
     return `"${url}" is not a URL (expected e.g. mqtts://broker.example:8883)`;
   }
-  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol)) return `scheme ${u.protocol} is not one of mqtt:, mqtts:, ws:, wss:`;
+  // terminal/sync connects over MQTT on TCP (mqtt:) or TLS (mqtts:) only.
+  if (!['mqtt:', 'mqtts:'].includes(u.protocol)) return `scheme ${u.protocol} is not one of mqtt:, mqtts:`;
   if (u.hostname === '') return `"${url}" has no host`;
   if (u.search !== '' || u.hash !== '') return `"${url}" must not carry a query or fragment`;
   return undefined;
-}
-
-/** Minimal structural check used when the terminal's schema is not injected. Throws CONFIG_INVALID with the field path. */
-export function minimalValidateConfig(obj: unknown): void {
-  if (!isObject(obj)) fail('(root)', 'must be a JSON object');
-  if (typeof obj.terminalId !== 'string' || !ID.test(obj.terminalId)) fail('terminalId', 'must be 1-32 of A-Z a-z 0-9 . _ -');
-  if (obj.mode !== 'merchant' && obj.mode !== 'transit') fail('mode', 'must be "merchant" or "transit"');
-  if (typeof obj.merchantId !== 'string' || !ID.test(obj.merchantId)) fail('merchantId', 'must be 1-32 of A-Z a-z 0-9 . _ -');
-  if (typeof obj.displayName !== 'string' || !NAME.test(obj.displayName)) fail('displayName', 'must be 1-40 printable characters');
-  if (!isObject(obj.paths)) fail('paths', 'must be an object');
-  for (const k of ['key', 'cert', 'trustList', 'rootPublicKey']) {
-    const p = obj.paths[k];
-    if (typeof p !== 'string' || !p.startsWith('/')) fail(`paths.${k}`, 'must be an absolute path');
-  }
-  if (obj.devices !== undefined && !isObject(obj.devices)) fail('devices', 'must be an object');
-  if (obj.sync !== undefined) {
-    if (!isObject(obj.sync)) fail('sync', 'must be an object');
-    if (typeof obj.sync.url !== 'string') fail('sync.url', 'must be a string');
-    const p = brokerUrlProblem(obj.sync.url);
-    if (p) fail('sync.url', p);
-    if (obj.sync.tls !== undefined && !isObject(obj.sync.tls)) fail('sync.tls', 'must be an object');
-  }
 }
 
 /** Reads the config; undefined when absent; CONFIG_INVALID when the file is not a JSON object (e.g. torn by a power cut). */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TesseraError } from '#common';
 import { type ConfigObject, isObject, readConfig, requireConfig, writeConfig } from './config.js';
-import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, type StateFile, statePath, under } from './paths.js';
+import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, IDENTITY_FIELDS, type StateFile, statePath, under } from './paths.js';
 import type { ProvisionDeps } from './types.js';
 
 export interface CommonOptions {
@@ -34,7 +34,7 @@ export class StepContext {
   constructor(deps: ProvisionDeps, opts: CommonOptions) {
     this.deps = deps;
     this.root = path.resolve(deps.root);
-    this.configPath = absolute(opts.config ?? DEFAULT_CONFIG, '--config');
+    this.configPath = absolute(opts.config ?? deps.env.TESSERA_CONFIG ?? DEFAULT_CONFIG, opts.config !== undefined ? '--config' : 'TESSERA_CONFIG');
     this.stateDirFlag = opts.stateDir === undefined ? undefined : absolute(opts.stateDir, '--state-dir');
     this.json = opts.json === true;
   }
@@ -63,16 +63,20 @@ export class StepContext {
     return writeConfig(this.at(this.configPath), obj, (o) => this.deps.validateConfig(o), chown);
   }
 
-  /** --state-dir, else the directory of the configured key, else /var/lib/tessera. */
+  /** --state-dir, else the directory of the configured key (identity.keyFile), else /var/lib/tessera. */
   stateDir(config?: ConfigObject): string {
     if (this.stateDirFlag) return this.stateDirFlag;
-    const key = config && isObject(config.paths) ? config.paths.key : undefined;
+    const key = config && isObject(config.identity) ? config.identity.keyFile : undefined;
     return typeof key === 'string' && key.startsWith('/') ? path.posix.dirname(key) : DEFAULT_STATE_DIR;
   }
 
-  /** A configured path (paths.<name>) or its default in the state dir; always a system path. */
+  /**
+   * The system path of a state file: the configured identity.<field> for the files the daemon reads,
+   * else the file in the state dir.
+   */
   filePath(config: ConfigObject | undefined, name: StateFile): string {
-    const p = config && isObject(config.paths) ? config.paths[name] : undefined;
+    const field = (IDENTITY_FIELDS as Partial<Record<StateFile, string>>)[name];
+    const p = field && config && isObject(config.identity) ? config.identity[field] : undefined;
     return typeof p === 'string' && p.startsWith('/') ? p : statePath(this.stateDir(config), name);
   }
 

@@ -6,7 +6,8 @@ import * as tls from 'node:tls';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import { systemClock } from '#common';
-import { minimalValidateConfig } from './config.js';
+// Types only: the drivers themselves load on first use, so `tessera status` never pays for serialport.
+import type { DeviceList as DriverDeviceList, createDisplay, createPrinter, createScanner, refusal } from '#drivers';
 import { under } from './paths.js';
 import { SERVICE_USER, type CheckProbes, type DeviceList, type ProbeContext, type ProvisionDeps, type ProvisionIO, type RunResult, type SyncConfig } from './types.js';
 
@@ -27,14 +28,6 @@ export function processIO(): ProvisionIO {
   };
 }
 
-function list(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-}
-
 function read(p: string): string | undefined {
   try {
     return fs.readFileSync(p, 'utf8').trim();
@@ -43,38 +36,54 @@ function read(p: string): string | undefined {
   }
 }
 
-/** A small /dev and /sys scan, used until drivers' listDevices() is injected. */
-export function scanDevices(root: string): DeviceList {
-  const at = (p: string) => under(root, p);
-  const out: DeviceList = { serial: [], hid: [], framebuffers: [], usblp: [] };
-  const byId = new Map<string, string>();
-  for (const l of list(at('/dev/serial/by-id'))) {
-    try {
-      byId.set(path.resolve(at('/dev/serial/by-id'), fs.readlinkSync(at(`/dev/serial/by-id/${l}`))), `/dev/serial/by-id/${l}`);
-    } catch {
-      /* not a link */
-    }
-  }
-  for (const n of list(at('/dev')).filter((n) => /^tty(USB|ACM)\d+$/.test(n))) {
-    const link = byId.get(at(`/dev/${n}`));
-    out.serial.push({ path: `/dev/${n}`, ...(link ? { byId: link, product: path.basename(link) } : {}) });
-  }
-  for (const n of list(at('/dev')).filter((n) => /^hidraw\d+$/.test(n))) {
-    const ue = read(at(`/sys/class/hidraw/${n}/device/uevent`)) ?? '';
-    const id = /^HID_ID=[0-9A-Fa-f]+:0*([0-9A-Fa-f]{1,4}):0*([0-9A-Fa-f]{1,4})$/m.exec(ue);
-    if (!id) continue;
-    const name = /^HID_NAME=(.*)$/m.exec(ue)?.[1];
-    out.hid.push({ path: `/dev/${n}`, vendorId: (id[1] as string).padStart(4, '0').toLowerCase(), productId: (id[2] as string).padStart(4, '0').toLowerCase(), ...(name ? { product: name } : {}) });
-  }
-  for (const n of list(at('/dev')).filter((n) => /^fb\d+$/.test(n))) {
-    const size = /^(\d+),(\d+)$/.exec(read(at(`/sys/class/graphics/${n}/virtual_size`)) ?? '');
-    const bpp = Number(read(at(`/sys/class/graphics/${n}/bits_per_pixel`)) ?? 0);
-    const name = read(at(`/sys/class/graphics/${n}/name`));
-    out.framebuffers.push({ path: `/dev/${n}`, width: Number(size?.[1] ?? 0), height: Number(size?.[2] ?? 0), bitsPerPixel: bpp, ...(name ? { name } : {}) });
-  }
-  for (const n of list(at('/dev/usb')).filter((n) => /^lp\d+$/.test(n))) out.usblp.push({ path: `/dev/usb/${n}` });
-  return out;
+
+/** The drivers' device list in provisioning's terms, with paths as the terminal sees them (the root stripped). */
+export function fromDriverList(d: DriverDeviceList, root = '/'): DeviceList {
+  const sys = (p: string): string => {
+    if (root === '/' || root === '') return p;
+    const rel = path.relative(root, p);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? p : `/${rel}`;
+  };
+  return {
+    serial: d.serial.map((s) => ({
+      path: sys(s.path),
+      ...(s.byId ? { byId: sys(s.byId), product: path.basename(s.byId) } : {}),
+      ...(s.vendorId ? { vendorId: s.vendorId } : {}),
+      ...(s.productId ? { productId: s.productId } : {}),
+      ...(s.manufacturer ? { manufacturer: s.manufacturer } : {}),
+    })),
+    hid: d.hid.map((h) => ({
+      vendorId: h.vendorId,
+      productId: h.productId,
+      ...(h.path ? { path: h.path } : {}),
+      ...(h.product ? { product: h.product } : {}),
+      ...(h.manufacturer ? { manufacturer: h.manufacturer } : {}),
+      usage: h.kind === 'hid-pos' ? ('pos' as const) : h.kind === 'keyboard-wedge' ? ('keyboard' as const) : ('other' as const),
+    })),
+    // A framebuffer the drivers cannot draw on is no candidate.
+    framebuffers: d.framebuffers
+      .filter((f) => f.supported)
+      .map((f) => ({ path: sys(f.device), width: f.width ?? 0, height: f.height ?? 0, bitsPerPixel: f.bitsPerPixel ?? 0, ...(read(path.join(root, 'sys/class/graphics', f.fb, 'name')) ? { name: read(path.join(root, 'sys/class/graphics', f.fb, 'name')) as string } : {}) })),
+    usblp: d.printers.map((p) => ({ path: sys(p.device) })),
+  };
 }
+
+/**
+ * Device discovery through the drivers' listDevices(). Under another root (an SD card image) only the
+ * files are looked at: the host's serial ports and HID devices are not the terminal's.
+ */
+export async function driverDevices(root = '/'): Promise<DeviceList> {
+  const d = await import('#drivers');
+  const rooted = root !== '/' && root !== '';
+  const list = await d.listDevices({
+    devRoot: under(root, '/dev'),
+    sysfsRoot: under(root, '/sys'),
+    ...(rooted ? { listSerial: async () => [], listHid: async () => [] } : {}),
+  });
+  return fromDriverList(list, root);
+}
+
+type ProbeResult = { ok: boolean; detail: string };
 
 function openProbe(realPath: string, flags: number): ProbeResult {
   try {
@@ -84,13 +93,12 @@ function openProbe(realPath: string, flags: number): ProbeResult {
     return { ok: false, detail: `cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
 }
-type ProbeResult = { ok: boolean; detail: string };
 
 /** Connects to the broker's port (TLS with the configured CA and client certificate for mqtts/wss) and hangs up. */
 export function brokerProbe(sync: SyncConfig, ctx: ProbeContext, timeoutMs = 5_000): Promise<ProbeResult> {
-  const u = new URL(sync.url);
-  const secure = u.protocol === 'mqtts:' || u.protocol === 'wss:';
-  const port = Number(u.port || { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[u.protocol] || 0);
+  const u = new URL(sync.brokerUrl);
+  const secure = u.protocol === 'mqtts:';
+  const port = Number(u.port || { 'mqtt:': 1883, 'mqtts:': 8883 }[u.protocol] || 0);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {
     let sock: net.Socket;
@@ -119,25 +127,80 @@ export function brokerProbe(sync: SyncConfig, ctx: ProbeContext, timeoutMs = 5_0
   });
 }
 
-export function defaultProbes(listDevices: () => Promise<DeviceList>): CheckProbes {
-  const RW = fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+/** The drivers' factories, the probes' seam (default: '#drivers', loaded on first use). */
+export interface DriverFactories {
+  createScanner: typeof createScanner;
+  createPrinter: typeof createPrinter;
+  createDisplay: typeof createDisplay;
+  refusal: typeof refusal;
+}
+
+const realDrivers = async (): Promise<DriverFactories> => import('#drivers');
+
+/** A config entry with its device paths resolved under the provisioning root. */
+function rootedEntry(d: Record<string, unknown>, ctx: ProbeContext): Record<string, unknown> {
+  const out = { ...d };
+  for (const k of ['path', 'device', 'sysfsRoot']) {
+    const v = out[k];
+    if (typeof v === 'string' && v.startsWith('/')) out[k] = ctx.at(v);
+  }
+  if (out.type === 'framebuffer') out.sysfsRoot ??= ctx.at('/sys');
+  return out;
+}
+
+/**
+ * `check`'s probes through the real drivers: the scanner opens (first connection attempt), the
+ * printer answers an ESC/POS status query, the display opens and draws an idle screen.
+ */
+export function defaultProbes(drivers: () => Promise<DriverFactories> = realDrivers): CheckProbes {
   return {
-    async openDevice(_role, d, ctx) {
-      if (d.kind === 'tcp') {
-        return brokerProbe({ url: `mqtt://${String(d.host)}:${String(d.port)}` }, ctx).then((r) => ({ ok: r.ok, detail: r.ok ? 'TCP connect ok' : r.detail }));
+    async openDevice(role, entry, ctx) {
+      const drv = await drivers();
+      const d = rootedEntry(entry, ctx);
+      if (d.type === 'emulator') return { ok: true, detail: 'emulated device' };
+      if (role === 'scanner') {
+        const h = await drv.createScanner(d as Parameters<DriverFactories['createScanner']>[0]).open();
+        const st = h.status();
+        await h.close();
+        return st.state === 'connected' ? { ok: true, detail: 'opens' } : { ok: false, detail: `${st.state}${st.detail ? `: ${st.detail}` : ''}` };
       }
-      if (d.kind === 'hid' && typeof d.path !== 'string') {
-        const found = (await listDevices()).hid.some((h) => h.vendorId === d.vendorId && h.productId === d.productId);
-        return found ? { ok: true, detail: 'present' } : { ok: false, detail: 'not connected' };
+      if (role === 'printer') {
+        if (d.type === 'usblp' && d.readsBack !== true) return openProbe(String(d.path), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        const h = await drv.createPrinter(d as Parameters<DriverFactories['createPrinter']>[0]).open();
+        try {
+          await h.queryStatus();
+          return { ok: true, detail: 'opens and answers' };
+        } finally {
+          await h.close();
+        }
       }
-      return openProbe(ctx.at(String(d.path)), RW);
+      if (d.type === 'console') return { ok: true, detail: "draws on the daemon's standard output" };
+      const h = await drv.createDisplay(d as Parameters<DriverFactories['createDisplay']>[0]).open();
+      await h.close();
+      return { ok: true, detail: 'opens' };
     },
-    async printerStatus() {
-      return { ok: true, detail: 'not queried here (the daemon reads ESC/POS status: tessera status)' };
+    async printerStatus(entry, ctx) {
+      const drv = await drivers();
+      const h = await drv.createPrinter(rootedEntry(entry, ctx) as Parameters<DriverFactories['createPrinter']>[0]).open();
+      try {
+        const s = await h.queryStatus();
+        if (!s) return { ok: true, detail: 'this connection cannot read status back (usblp without readsBack): not checked' };
+        const why = drv.refusal(s, false);
+        return why ? { ok: false, detail: why.why } : { ok: true, detail: 'online, paper ok, cover closed' };
+      } finally {
+        await h.close();
+      }
     },
-    async displayDraw(d, ctx) {
-      const r = openProbe(ctx.at(String(d.path)), fs.constants.O_WRONLY);
-      return r.ok ? { ok: true, detail: 'framebuffer opens for drawing' } : r;
+    async displayDraw(entry, ctx) {
+      if (entry.type === 'console') return { ok: true, detail: 'console display: not drawn here (it would mix with this output)' };
+      const drv = await drivers();
+      const h = await drv.createDisplay(rootedEntry(entry, ctx) as Parameters<DriverFactories['createDisplay']>[0]).open();
+      try {
+        await h.show({ kind: 'idle', title: 'Tessera check' });
+        return { ok: true, detail: 'drew "Tessera check"' };
+      } finally {
+        await h.close();
+      }
     },
     broker: (sync, ctx) => brokerProbe(sync, ctx),
     async diskFree(p) {
@@ -173,20 +236,26 @@ export function passwdUser(root: string, name = SERVICE_USER): { uid: number; gi
   return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
 }
 
+/** The daemon's own config check (its schema and the drivers' device schemas), loaded on first use. */
+export async function daemonConfigValidator(): Promise<(obj: unknown) => void> {
+  const validate = await (await import('#terminal')).loadConfigValidator();
+  return (obj) => void validate(obj);
+}
+
 /** Full deps from a partial set: anything not given is the real thing. */
-export function provisionDeps(d: Partial<ProvisionDeps> = {}): ProvisionDeps {
+export async function provisionDeps(d: Partial<ProvisionDeps> = {}): Promise<ProvisionDeps> {
   const root = d.root ?? '/';
-  const listDevices = d.listDevices ?? (async () => scanDevices(root));
   return {
     root,
     clock: d.clock ?? systemClock,
     io: d.io ?? processIO(),
-    validateConfig: d.validateConfig ?? minimalValidateConfig,
-    listDevices,
-    probes: d.probes ?? defaultProbes(listDevices),
+    validateConfig: d.validateConfig ?? (await daemonConfigValidator()),
+    listDevices: d.listDevices ?? (() => driverDevices(root)),
+    probes: d.probes ?? defaultProbes(),
     run: d.run ?? runProgram,
     serviceUser: d.serviceUser ?? (() => passwdUser(root)),
     chown: d.chown ?? ((p, uid, gid) => fs.chownSync(p, uid, gid)),
+    env: d.env ?? process.env,
     setExitCode: d.setExitCode ?? ((c) => void (process.exitCode = c)),
   };
 }

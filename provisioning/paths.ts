@@ -20,6 +20,16 @@ export const STATE_FILES = {
 
 export type StateFile = keyof typeof STATE_FILES;
 
+/** The state files the daemon reads, and their field under `identity` in the config (terminal/config.ts IdentitySchema). */
+export const IDENTITY_FIELDS = {
+  key: 'keyFile',
+  cert: 'certFile',
+  trustList: 'trustListFile',
+  rootPublicKey: 'rootKeyFile',
+  fleetConfig: 'fleetConfigFile',
+  denylist: 'denylistFile',
+} as const satisfies Partial<Record<StateFile, string>>;
+
 /** A system path as seen on the terminal ('/var/lib/tessera/terminal.key') mapped under `root`. */
 export function under(root: string, p: string): string {
   if (!path.isAbsolute(p)) throw new TypeError(`not an absolute path: ${p}`);

@@ -38,14 +38,17 @@ export interface DeviceList {
   usblp: UsblpDevice[];
 }
 
-/** Device choices as written under `devices` in the terminal config (unknown keys of an entry are kept on update). */
-export type ScannerConfig = { kind: 'serial'; path: string } | { kind: 'hid'; vendorId: string; productId: string; path?: string };
-export type PrinterConfig = { kind: 'serial'; path: string } | { kind: 'usblp'; path: string } | { kind: 'tcp'; host: string; port: number };
-export type DisplayConfig = { kind: 'framebuffer'; path: string } | { kind: 'none' };
+/**
+ * Device entries as written under `devices` in the terminal config: the drivers' own config shapes
+ * (drivers/config.ts ScannerConfigSchema/PrinterConfigSchema/DisplayConfigSchema); null = none on purpose.
+ * Extra keys of an entry (baud rate, profile…) are kept when the type stays the same.
+ */
+export type DeviceEntry = Record<string, unknown> & { type: string };
 export type DeviceRole = 'scanner' | 'printer' | 'display';
 
+/** The `sync` section as provisioning writes it (terminal/sync's syncConfigSchema owns the rest of the fields). */
 export interface SyncConfig {
-  url: string;
+  brokerUrl: string;
   tls?: { ca?: string; cert?: string; key?: string };
   username?: string;
   password?: string;
@@ -91,7 +94,7 @@ export interface ProvisionDeps {
   root: string;
   clock: Clock;
   io: ProvisionIO;
-  /** Throws TesseraError CONFIG_INVALID naming the field path; the terminal's zod schema in production. */
+  /** Throws TesseraError CONFIG_INVALID naming the field path. Default: the daemon's schema plus the drivers' device schemas (#terminal loadConfigValidator). */
   validateConfig(obj: unknown): void;
   listDevices(): Promise<DeviceList>;
   probes: CheckProbes;
@@ -100,6 +103,8 @@ export interface ProvisionDeps {
   /** The service user's ids, or undefined when it does not exist (then files keep the caller's ownership). */
   serviceUser(): { uid: number; gid: number } | undefined;
   chown(path: string, uid: number, gid: number): void;
+  /** Environment: TESSERA_CONFIG names the config when --config is not given (as for every tessera command). */
+  env: NodeJS.ProcessEnv;
   /** Sets the process exit code (commands never call process.exit). */
   setExitCode(code: number): void;
 }

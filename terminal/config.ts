@@ -5,17 +5,52 @@ import { TesseraError } from '#common';
 import { syncConfigSchema } from './sync/config.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tessera/terminal.json';
+/** The service's writable StateDirectory (the unit makes /etc read-only to the daemon). */
+export const DEFAULT_STATE_DIR = '/var/lib/tessera';
+
+const TERMINAL_ID = /^[A-Za-z0-9._-]{1,32}$/;
+
+/** A device entry: an object the drivers validate (lazily, so client commands never load them), or null for "none". */
+const deviceSection = (d: string) =>
+  z
+    .union([z.looseObject({ type: z.string().min(1) }), z.null()])
+    .optional()
+    .describe(d);
 
 const hours = (d: string) => z.number().min(0).describe(d);
 
 export const IdentitySchema = z
   .object({
-    keyFile: z.string().min(1).default('/etc/tessera/terminal.key').describe('Terminal private key (PKCS#8 PEM, mode 0600). Never copied into this file.'),
-    certFile: z.string().min(1).default('/etc/tessera/terminal.cert').describe('Terminal certificate as QR text (TC1:…), issued by the back office.'),
-    trustListFile: z.string().min(1).default('/etc/tessera/trust.list').describe('Root-signed trust list as QR text (TL1:…). A newer list received over sync replaces it.'),
-    rootKeyFile: z.string().min(1).default('/etc/tessera/root.pub').describe('Root public key: 33-byte compressed P-256, hex. The one trust anchor.'),
+    keyFile: z.string().min(1).default(`${DEFAULT_STATE_DIR}/terminal.key`).describe('Terminal private key (PKCS#8 PEM, mode 0600). Never copied into this file.'),
+    certFile: z.string().min(1).default(`${DEFAULT_STATE_DIR}/terminal.cert`).describe('Terminal certificate as QR text (TC1:…), issued by the back office.'),
+    trustListFile: z.string().min(1).default(`${DEFAULT_STATE_DIR}/trust.list`).describe('Root-signed trust list as QR text (TL1:…). A newer list received over sync replaces it.'),
+    rootKeyFile: z.string().min(1).default(`${DEFAULT_STATE_DIR}/root.pub`).describe('Root public key: 33-byte compressed P-256, hex. The one trust anchor.'),
+    fleetConfigFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Signed fare/terminal config fleet message (TF1:…) from the bundle; applied at start unless sync already applied a newer one.'),
+    denylistFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Signed deny list fleet message (TF1:…) from the bundle; applied at start unless sync already applied a newer one.'),
   })
-  .describe('Where the installed identity files are (written by `tessera provision install`).');
+  .strict()
+  .describe('Where the installed identity files are (written by `tessera provision init` and `install`, in the state dir).');
+
+export const TerminalSchema = z
+  .object({
+    id: z.string().regex(TERMINAL_ID, '1-32 of A-Z a-z 0-9 . _ -').describe('Terminal id; must equal the certificate\'s.'),
+    mode: z.enum(['merchant', 'transit']).describe('Terminal mode; must equal the certificate\'s.'),
+    merchantId: z.string().regex(TERMINAL_ID, '1-32 of A-Z a-z 0-9 . _ -').describe('Merchant id (operator id in transit mode); must equal the certificate\'s once installed.'),
+    displayName: z
+      .string()
+      .regex(/^[^\p{Cc}]{1,40}$/u, '1-40 printable characters')
+      .describe('Name shown to customers (the certificate\'s, once installed; the certificate wins).'),
+  })
+  .strict()
+  .describe('What `tessera provision init` set up. Optional: the daemon refuses to start when it contradicts the installed certificate.');
 
 export const ApiSchema = z
   .object({
@@ -102,10 +137,11 @@ export const ClockSchema = z
 
 export const ConfigSchema = z
   .object({
+    terminal: TerminalSchema.optional(),
     identity: IdentitySchema.default(IdentitySchema.parse({})),
     database: z
-      .object({ path: z.string().min(1).default('/var/lib/tessera/terminal.db').describe('The SQLite journal file (WAL, synchronous=FULL).') })
-      .default({ path: '/var/lib/tessera/terminal.db' })
+      .object({ path: z.string().min(1).default(`${DEFAULT_STATE_DIR}/terminal.db`).describe('The SQLite journal file (WAL, synchronous=FULL).') })
+      .default({ path: `${DEFAULT_STATE_DIR}/terminal.db` })
       .describe('The durable journal.'),
     api: ApiSchema.default(ApiSchema.parse({})),
     merchant: MerchantSchema.default(MerchantSchema.parse({})),
@@ -114,13 +150,18 @@ export const ConfigSchema = z
     clock: ClockSchema.default(ClockSchema.parse({})),
     devices: z
       .object({
-        scanner: z.unknown().optional().describe('Scanner settings, passed as-is to the drivers\' scanner factory.'),
-        display: z.unknown().optional().describe('Display settings, passed as-is to the drivers\' display factory.'),
-        printer: z.unknown().optional().describe('Printer settings, passed as-is to the drivers\' printer factory (merchant mode).'),
+        scanner: deviceSection('Scanner: the drivers\' ScannerConfig ({"type":"serial","path":"/dev/serial/by-id/…"}, hid, emulator).'),
+        display: deviceSection('Display: the drivers\' DisplayConfig ({"type":"framebuffer","device":"/dev/fb1"}, vfd, console, emulator).'),
+        printer: deviceSection('Printer: the drivers\' PrinterConfig ({"type":"serial","path":…}, usblp, tcp, emulator); merchant mode only.'),
       })
+      .strict()
       .default({})
-      .describe('Devices. Each section is validated by the drivers that own it; an absent section means no such device.'),
-    sync: syncConfigSchema.optional().describe('Sync over MQTT (terminal/sync). Absent: the terminal runs offline only and the journal waits.'),
+      .describe(
+        'Devices. Each entry is validated by the drivers\' schema (`tessera config check`, `tessera provision`); null means "none, on purpose"; an absent entry means not configured.',
+      ),
+    sync: syncConfigSchema
+      .optional()
+      .describe('Sync over MQTT (terminal/sync), written by `tessera provision broker`. Absent: the terminal runs offline only and the journal waits.'),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).') })
       .default({ level: 'info' })
@@ -149,7 +190,11 @@ export function configPath(flag?: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** Reads and validates the config file. A missing file is CONFIG_NOT_FOUND; a torn or invalid one CONFIG_INVALID. */
-export function loadConfig(path: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): TerminalConfig {
+export function loadConfig(
+  path: string,
+  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+  parse: (value: unknown, source: string) => TerminalConfig = parseConfig,
+): TerminalConfig {
   let text: string;
   try {
     text = read(path);
@@ -163,7 +208,7 @@ export function loadConfig(path: string, read: (p: string) => string = (p) => re
   } catch (e) {
     throw new TesseraError('CONFIG_INVALID', `${path}: not valid JSON (torn or hand-edited?): ${(e as Error).message}`, { cause: e, details: { path: '(root)' } });
   }
-  return parseConfig(json, path);
+  return parse(json, path);
 }
 
 interface JsonSchemaNode {

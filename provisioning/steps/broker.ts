@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { TesseraError } from '#common';
 import { writeFileAtomic } from '../atomic.js';
-import { type ConfigObject, brokerUrlProblem, isObject, mergeConfig } from '../config.js';
+import { type ConfigObject, brokerUrlProblem, isObject, mergeConfig, terminalSection } from '../config.js';
 import { type StepContext, type StepResult, readText, usage } from '../context.js';
 
 export interface BrokerOptions {
@@ -53,18 +53,18 @@ async function csrMatches(ctx: StepContext, csrReal: string, keyPem: string, cn:
 export async function runBroker(ctx: StepContext, o: BrokerOptions): Promise<StepResult> {
   const config = ctx.requireConfig();
   ctx.deps.validateConfig(config);
-  const terminalId = config.terminalId as string;
+  const terminalId = terminalSection(config).id;
   const sync = isObject(config.sync) ? config.sync : {};
   const tls = isObject(sync.tls) ? sync.tls : {};
   const flags = [o.url, o.ca, o.cert, o.key, o.username, o.password, o.passwordFile].some((v) => v !== undefined);
   const prompt = ctx.mayPrompt(flags);
 
-  let url = o.url ?? (typeof sync.url === 'string' ? sync.url : undefined);
+  let url = o.url ?? (typeof sync.brokerUrl === 'string' ? sync.brokerUrl : undefined);
   if (prompt) url = (await ctx.deps.io.ask('Broker URL', url)).trim() || url;
   if (url === undefined) throw usage('missing --url (e.g. mqtts://broker.example:8883)');
   const problem = brokerUrlProblem(url);
   if (problem) throw new TesseraError('CONFIG_INVALID', `bad broker URL: ${problem}`);
-  const secure = url.startsWith('mqtts:') || url.startsWith('wss:');
+  const secure = url.startsWith('mqtts:');
 
   const usePassword = o.username !== undefined || (o.cert === undefined && o.key === undefined && typeof sync.username === 'string');
   let username: string | undefined;
@@ -76,7 +76,7 @@ export async function runBroker(ctx: StepContext, o: BrokerOptions): Promise<Ste
     password ??= typeof sync.password === 'string' ? sync.password : undefined;
     if (password === undefined || password === '') throw usage('--username needs --password or --password-file');
   } else if (!secure) {
-    throw usage(`client certificates need mqtts:// or wss://, not ${url}; for a plain connection use --username/--password`);
+    throw usage(`client certificates need mqtts://, not ${url}; for a plain connection use --username/--password`);
   }
 
   // Read and check every given file before anything is written.
@@ -129,14 +129,15 @@ export async function runBroker(ctx: StepContext, o: BrokerOptions): Promise<Ste
       if (r.code !== 0) throw new TesseraError('INTERNAL', `openssl req failed: ${r.stderr.trim().split('\n')[0] ?? ''}`);
       put(sys.csr, r.stdout, 0o644);
     }
-    tlsPatch = { ...tlsPatch, key: sys.key, cert: haveCert ? sys.crt : undefined };
+    // terminal/sync takes tls.cert and tls.key together: the key is named once the certificate is there.
+    tlsPatch = { ...tlsPatch, key: haveCert ? sys.key : undefined, cert: haveCert ? sys.crt : undefined };
     if (!haveCert) lines.push(`! no client certificate yet: have the broker's CA sign ${sys.csr} (CN=${terminalId}), then run: tessera provision broker --cert FILE`);
   } else {
     tlsPatch = { ...tlsPatch, ...(certPem === undefined ? { key: undefined, cert: undefined } : {}) };
     if (!secure) lines.push(`! ${url} is not encrypted: the password and the journal travel in clear`);
   }
   const patch: ConfigObject = {
-    sync: { url, tls: tlsPatch, username: usePassword ? username : undefined, password: usePassword ? password : undefined },
+    sync: { brokerUrl: url, tls: tlsPatch, username: usePassword ? username : undefined, password: usePassword ? password : undefined },
   };
   const next = mergeConfig(config, patch);
   if (isObject(next.sync) && isObject(next.sync.tls) && Object.keys(next.sync.tls).length === 0) delete next.sync.tls;

@@ -119,7 +119,9 @@ export async function runCheck(ctx: StepContext): Promise<StepResult> {
     }
     const c = r.value.value;
     if (key && !equalBytes(key.publicKey, c.publicKey)) throw new Error(`${certPath} is for another key`);
-    if (config && c.terminalId !== config.terminalId) throw new Error(`${certPath} is for terminal ${c.terminalId}, config says ${String(config.terminalId)}`);
+    const term = config && isObject(config.terminal) ? config.terminal : undefined;
+    if (term && c.terminalId !== term.id) throw new Error(`${certPath} is for terminal ${c.terminalId}, config says ${String(term.id)}`);
+    if (term && c.mode !== term.mode) throw new Error(`${certPath} is for a ${c.mode} terminal, config says ${String(term.mode)}`);
     const left = c.notAfter - now;
     if (left < CERT_WARN_DAYS * DAY) add('certificate', 'warn', `expires in ${days(left)} (${new Date(c.notAfter * 1000).toISOString()})`, 'renew: tessera provision request, then install the new bundle');
     else add('certificate', 'ok', `${c.terminalId} valid for ${days(left)}`);
@@ -127,21 +129,27 @@ export async function runCheck(ctx: StepContext): Promise<StepResult> {
     add('certificate', 'fail', errorMessage(e), 'run: tessera provision request, have the back office issue a bundle, then tessera provision install BUNDLE');
   }
 
-  // Devices.
+  // Devices, through the drivers. The running daemon holds serial ports: say so in the fix.
   const devices = config && isObject(config.devices) ? config.devices : {};
+  const transit = config && isObject(config.terminal) && config.terminal.mode === 'transit';
   const probeCtx = { at: (p: string) => ctx.at(p) };
+  const busyHint = `; if ${SERVICE_UNIT} is running it holds the device: stop it for the check, or see tessera status`;
   for (const role of ['scanner', 'printer', 'display'] as const) {
     const d = devices[role];
-    if (!isObject(d)) {
-      add(role, 'fail', `no ${role} configured`, `run: tessera provision devices --${role} …`);
+    if (role === 'printer' && transit && !isObject(d)) {
+      add(role, 'ok', 'not used in transit mode');
       continue;
     }
-    if (d.kind === 'none') {
-      add(role, 'ok', 'none configured');
+    if (d === null) {
+      add(role, 'ok', 'none (configured so)');
+      continue;
+    }
+    if (!isObject(d)) {
+      add(role, 'fail', `no ${role} configured`, `run: tessera provision devices --${role} … (or --${role} none)`);
       continue;
     }
     const open = await bounded(`${role} open`, () => ctx.deps.probes.openDevice(role, d, probeCtx));
-    add(role, open.ok ? 'ok' : 'fail', `${describe(d)}: ${open.detail}`, `check the cable and permissions (group dialout/lp/video), or re-run: tessera provision devices --${role} …`);
+    add(role, open.ok ? 'ok' : 'fail', `${describe(d)}: ${open.detail}`, `check the cable and permissions (group dialout/lp/video), or re-run: tessera provision devices --${role} …${busyHint}`);
     if (!open.ok) continue;
     if (role === 'printer') {
       const s = await bounded('printer status', () => ctx.deps.probes.printerStatus(d, probeCtx));
@@ -154,10 +162,10 @@ export async function runCheck(ctx: StepContext): Promise<StepResult> {
 
   // Broker.
   const sync = config && isObject(config.sync) ? (config.sync as unknown as SyncConfig) : undefined;
-  if (!sync) add('broker', 'fail', 'no broker configured', 'run: tessera provision broker --url mqtts://… --ca FILE');
+  if (!sync || typeof sync.brokerUrl !== 'string') add('broker', 'fail', 'no broker configured', 'run: tessera provision broker --url mqtts://… --ca FILE');
   else {
     const r = await bounded('broker', () => ctx.deps.probes.broker(sync, probeCtx));
-    add('broker', r.ok ? 'ok' : 'fail', `${sync.url}: ${r.detail}`, 'check the URL, the network, the CA and client certificate (tessera provision broker)');
+    add('broker', r.ok ? 'ok' : 'fail', `${sync.brokerUrl}: ${r.detail}`, 'check the URL, the network, the CA and client certificate (tessera provision broker)');
   }
 
   // Disk.

@@ -1,7 +1,8 @@
 // `provision init`: terminal id, merchant/operator, mode; the terminal key (never overwritten); the base config.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { TesseraError } from '#common';
-import { createKeyFile, decodeObject, fromQrText, loadKeyFile, toHex, type KeySigner } from '#protocol';
+import { createKeyFile, decodeObject, fromQrText, loadKeyFile, toHex, type KeySigner, type TerminalCert } from '#protocol';
 import { type ConfigObject, isObject, mergeConfig } from '../config.js';
 import { type StepContext, type StepResult, readText, usage } from '../context.js';
 
@@ -26,44 +27,48 @@ async function value(ctx: StepContext, prompt: boolean, flag: string, label: str
   throw usage(`missing ${flag}${ctx.deps.io.interactive ? '' : ' (stdin is not a terminal, so nothing is asked)'}`);
 }
 
-/** The terminal id of an installed certificate, if one is installed and readable. */
-function installedCertTerminal(ctx: StepContext, certPath: string): string | undefined {
+/** The installed certificate, if one is installed and readable. */
+function installedCert(ctx: StepContext, certPath: string): TerminalCert | undefined {
   const text = readText(ctx.at(certPath))?.trim();
   if (!text) return undefined;
   const b = fromQrText('TERMINAL_CERT', text);
   if (!b.ok) return undefined;
   const d = decodeObject('TERMINAL_CERT', b.value);
-  return d.ok ? d.value.value.terminalId : undefined;
+  return d.ok ? d.value.value : undefined;
 }
 
 export async function runInit(ctx: StepContext, o: InitOptions): Promise<StepResult> {
   const existing = ctx.readConfig();
+  const cur = existing && isObject(existing.terminal) ? existing.terminal : {};
   const prompt = ctx.mayPrompt([o.terminalId, o.merchantId, o.displayName, o.mode].some((v) => v !== undefined));
-  const terminalId = await value(ctx, prompt, '--terminal-id', 'Terminal id', o.terminalId, str(existing?.terminalId));
-  const mode = await value(ctx, prompt, '--mode', 'Mode (merchant or transit)', o.mode, str(existing?.mode) ?? 'merchant');
+  const terminalId = await value(ctx, prompt, '--terminal-id', 'Terminal id', o.terminalId, str(cur.id));
+  const mode = await value(ctx, prompt, '--mode', 'Mode (merchant or transit)', o.mode, str(cur.mode) ?? 'merchant');
   if (mode !== 'merchant' && mode !== 'transit') throw usage(`--mode must be merchant or transit, got ${mode}`);
-  const merchantId = await value(ctx, prompt, '--merchant-id', mode === 'transit' ? 'Operator id' : 'Merchant id', o.merchantId, str(existing?.merchantId));
-  const displayName = await value(ctx, prompt, '--display-name', 'Display name', o.displayName, str(existing?.displayName) ?? merchantId);
+  const merchantId = await value(ctx, prompt, '--merchant-id', mode === 'transit' ? 'Operator id' : 'Merchant id', o.merchantId, str(cur.merchantId));
+  const displayName = await value(ctx, prompt, '--display-name', 'Display name', o.displayName, str(cur.displayName) ?? merchantId);
 
-  const paths: Record<string, string> = {};
-  for (const k of ['key', 'cert', 'trustList', 'rootPublicKey'] as const) paths[k] = ctx.filePath(existing, k);
+  // The daemon's layout (terminal/config.ts): identity files and the journal in the state dir.
+  const paths = { key: ctx.filePath(existing, 'key'), cert: ctx.filePath(existing, 'cert'), trustList: ctx.filePath(existing, 'trustList'), rootPublicKey: ctx.filePath(existing, 'rootPublicKey') };
   const base: ConfigObject = existing ?? {};
+  const db = isObject(base.database) && typeof base.database.path === 'string' ? {} : { database: { path: path.posix.join(ctx.stateDir(existing), 'terminal.db') } };
   const next = mergeConfig(base, {
-    terminalId,
-    mode,
-    merchantId,
-    displayName,
-    paths,
+    terminal: { id: terminalId, mode, merchantId, displayName },
+    identity: { keyFile: paths.key, certFile: paths.cert, trustListFile: paths.trustList, rootKeyFile: paths.rootPublicKey },
+    ...db,
     ...(isObject(base.devices) ? {} : { devices: {} }),
   });
   ctx.deps.validateConfig(next);
 
-  const certId = installedCertTerminal(ctx, paths.cert as string);
-  if (certId !== undefined && certId !== terminalId) {
-    throw usage(`the installed certificate is for terminal ${certId}, not ${terminalId}; remove ${paths.cert} to enrol under a new id`);
+  // The daemon refuses a config that contradicts its certificate: so does init.
+  const cert = installedCert(ctx, paths.cert);
+  if (cert && cert.terminalId !== terminalId) {
+    throw usage(`the installed certificate is for terminal ${cert.terminalId}, not ${terminalId}; remove ${paths.cert} to enrol under a new id`);
+  }
+  if (cert && (cert.mode !== mode || cert.merchantId !== merchantId)) {
+    throw usage(`the installed certificate is for ${cert.mode} terminal of ${cert.merchantId}, not ${mode} of ${merchantId}; request a new certificate and install it, or remove ${paths.cert}`);
   }
 
-  const keyPath = paths.key as string;
+  const keyPath = paths.key;
   const realKey = ctx.at(keyPath);
   const changed: string[] = [];
   let signer: KeySigner;

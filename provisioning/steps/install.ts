@@ -15,7 +15,7 @@ import {
   verifyTrustList,
 } from '#protocol';
 import { writeFileAtomic } from '../atomic.js';
-import { type ConfigObject, isObject, mergeConfig } from '../config.js';
+import { type ConfigObject, isObject, mergeConfig, terminalSection } from '../config.js';
 import { type StepContext, type StepResult, readText } from '../context.js';
 
 export const BUNDLE_FORMAT = 'tessera-bundle/1';
@@ -72,7 +72,8 @@ export async function runInstall(ctx: StepContext, bundleFile: string): Promise<
     throw new TesseraError('CONFIG_NOT_FOUND', `cannot read bundle ${bundleFile}: ${(e as Error).message}`, { cause: e });
   }
   const bundle = parseBundle(text);
-  const terminalId = config.terminalId as string;
+  const term = terminalSection(config);
+  const terminalId = term.id;
   if (bundle.terminalId !== terminalId) refuse(`it is for terminal ${bundle.terminalId}, this terminal is ${terminalId}`);
 
   const p = {
@@ -112,7 +113,7 @@ export async function runInstall(ctx: StepContext, bundleFile: string): Promise<
     refuse(`the certificate is for another key (${toHex(c.publicKey).slice(0, 16)}…), not this terminal's key ${toHex(key.publicKey).slice(0, 16)}… — was the request made on this terminal?`);
   }
   if (c.terminalId !== terminalId) refuse(`the certificate is for terminal ${c.terminalId}, this terminal is ${terminalId}`);
-  if (c.mode !== config.mode) refuse(`the certificate is for a ${c.mode} terminal, the config says ${String(config.mode)} (re-run init --mode ${c.mode})`);
+  if (c.mode !== term.mode) refuse(`the certificate is for a ${c.mode} terminal, the config says ${term.mode} (re-run init --mode ${c.mode})`);
 
   const fleet: { name: 'config' | 'denylist'; text: string; path: string }[] = [];
   for (const name of ['config', 'denylist'] as const) {
@@ -135,10 +136,15 @@ export async function runInstall(ctx: StepContext, bundleFile: string): Promise<
   put(p.trustList, `${bundle.trustList}\n`);
   for (const f of fleet) put(f.path, `${f.text}\n`);
   put(p.cert, `${bundle.terminalCert}\n`);
+  // The certificate is the authority for who the terminal belongs to; the daemon checks terminal.* against it.
   const patch: ConfigObject = {
-    merchantId: c.merchantId,
-    displayName: c.displayName,
-    paths: { cert: p.cert, trustList: p.trustList, rootPublicKey: p.rootPublicKey, ...Object.fromEntries(fleet.map((f) => [f.name === 'config' ? 'fleetConfig' : 'denylist', f.path])) },
+    terminal: { merchantId: c.merchantId, displayName: c.displayName },
+    identity: {
+      certFile: p.cert,
+      trustListFile: p.trustList,
+      rootKeyFile: p.rootPublicKey,
+      ...Object.fromEntries(fleet.map((f) => [f.name === 'config' ? 'fleetConfigFile' : 'denylistFile', f.path])),
+    },
   };
   if (ctx.writeConfig(mergeConfig(config, patch))) changed.push(ctx.configPath);
 

@@ -2,6 +2,7 @@
 import QRCode from 'qrcode';
 import { TesseraError } from '#common';
 import { loadKeyFile, signObject, toHex, toQrText } from '#protocol';
+import { terminalSection } from '../config.js';
 import { type StepContext, type StepResult, readText } from '../context.js';
 
 export interface RequestOptions {
@@ -21,7 +22,7 @@ export function hardwareId(ctx: StepContext): string {
 export async function runRequest(ctx: StepContext, o: RequestOptions): Promise<StepResult> {
   const config = ctx.requireConfig();
   ctx.deps.validateConfig(config);
-  const terminalId = config.terminalId as string;
+  const terminalId = terminalSection(config).id;
   const keyPath = ctx.filePath(config, 'key');
   const key = loadKeyFile(ctx.at(keyPath));
   const hw = hardwareId(ctx);

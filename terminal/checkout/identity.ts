@@ -21,6 +21,8 @@ export interface InstalledFiles {
   certBytes: Uint8Array;
   trustListBytes: Uint8Array;
   rootPublicKey: Uint8Array;
+  /** Fleet messages installed from the bundle (TF1: text), applied at start when newer than what sync applied. */
+  fleet?: { file: string; text: string }[];
 }
 
 function readText(path: string, what: string): string {
@@ -45,7 +47,21 @@ export function readInstalledFiles(identity: TerminalConfig['identity'], backend
     certBytes: qrBytes('TERMINAL_CERT', readText(certPath, 'terminal certificate'), certPath),
     trustListBytes: qrBytes('TRUST_LIST', readText(identity.trustListFile, 'trust list'), identity.trustListFile),
     rootPublicKey: parseRootKey(readText(identity.rootKeyFile, 'root public key')),
+    fleet: [
+      ...(identity.fleetConfigFile ? [{ file: identity.fleetConfigFile, text: readText(identity.fleetConfigFile, 'fleet config message') }] : []),
+      ...(identity.denylistFile ? [{ file: identity.denylistFile, text: readText(identity.denylistFile, 'deny list message') }] : []),
+    ],
   };
+}
+
+/** Refuses a config whose `terminal` section contradicts the installed certificate (a half-finished re-enrolment). */
+export function checkTerminalSection(section: TerminalConfig['terminal'], cert: TerminalCert): void {
+  if (!section) return;
+  const diff = (['id', 'mode', 'merchantId'] as const)
+    .map((k) => [k, section[k], k === 'id' ? cert.terminalId : cert[k]] as const)
+    .filter(([, a, b]) => a !== b)
+    .map(([k, a, b]) => `terminal.${k} is ${a}, the certificate says ${b}`);
+  if (diff.length) throw new TesseraError('CONFIG_INVALID', `config does not match the installed certificate: ${diff.join('; ')} (re-run tessera provision init/install)`);
 }
 
 /** The certificate without the key file (verify-journal needs only the public key). */

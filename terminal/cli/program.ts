@@ -263,11 +263,13 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
   const config = program.command('config').description('configuration');
   config
     .command('check')
-    .description('validate the config file and the installed identity files it names')
+    .description('validate the config file, its device entries (against the drivers) and the installed identity files it names')
     .option('--schema-only', 'check the file only, not the identity files')
     .action(async (o: { schemaOnly?: boolean }, cmd: Command) => {
       const path = configPath(g(cmd).config, env);
-      const cfg = loadConfig(path);
+      // The device entries are checked against the drivers' schemas too (that loads the drivers, so only here).
+      const validate = (await import('../daemon/driver-devices.js')).loadConfigValidator;
+      const cfg = loadConfig(path, undefined, o.schemaOnly ? undefined : await validate());
       if (!o.schemaOnly) (await import('../checkout/identity.js')).readInstalledFiles(cfg.identity);
       print(cmd, { ok: true, path, config: cfg }, `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}`);
     });

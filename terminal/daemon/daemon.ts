@@ -7,7 +7,7 @@ import type { TerminalConfig } from '../config.js';
 import { Checkout } from '../checkout/checkout.js';
 import { NullDisplay, type DeviceStatusLike, type DisplayLike, type PrinterLike, type ScannerLike } from '../checkout/devices.js';
 import { FleetState, type FleetApplyResult } from '../checkout/fleet.js';
-import { buildIdentity, readInstalledFiles, type InstalledFiles, type TerminalIdentity } from '../checkout/identity.js';
+import { buildIdentity, checkTerminalSection, readInstalledFiles, type InstalledFiles, type TerminalIdentity } from '../checkout/identity.js';
 import { ControlApi } from '../api/server.js';
 
 export const TESSERA_VERSION = '0.1.0';
@@ -128,6 +128,7 @@ export class Daemon {
       });
       this.fleet.start();
       const identity = buildIdentity(files.signer, files.certBytes, this.fleet.trust);
+      checkTerminalSection(cfg.terminal, identity.cert);
       this.identity = identity;
       this.trustedClock = new TrustedClock(this.clock, this.store, cfg.clock.slackSeconds * 1000);
       const now = this.trustedClock.now();
@@ -135,6 +136,7 @@ export class Daemon {
         this.trustedClock.checkpoint();
         if (this.store.getKv('offline_since_ms') === undefined) this.store.setKv('offline_since_ms', String(now.ms));
       } else this.log.warn({ wallMs: now.wallMs, hwmMs: now.hwmMs }, 'clock is behind the last trusted time: payments are refused until it is corrected');
+      this.applyInstalledFleet(files.fleet ?? [], now.seconds, now.ms ?? now.hwmMs);
 
       await this.openDevices(identity.mode);
       const store = this.store;
@@ -187,6 +189,16 @@ export class Daemon {
     }
   }
 
+  /** The bundle's fleet messages: applied unless sync already brought these or newer versions (ROLLBACK is then expected). */
+  private applyInstalledFleet(messages: { file: string; text: string }[], nowSeconds: number | null, nowMs: number): void {
+    for (const m of messages) {
+      const r = this.fleet!.apply(m.text, nowSeconds, nowMs);
+      if (r.ok) this.log.info({ file: m.file, kind: r.kind, version: r.version }, 'installed fleet message applied');
+      else if (r.reason === 'ROLLBACK') this.log.debug({ file: m.file }, 'installed fleet message already applied or superseded');
+      else this.log.warn({ file: m.file, reason: r.reason, detail: r.detail }, 'installed fleet message refused');
+    }
+  }
+
   private async openDevices(mode: 'merchant' | 'transit'): Promise<void> {
     const f = this.o.devices ?? {};
     const d = this.o.config.devices;
@@ -201,6 +213,7 @@ export class Daemon {
         return undefined;
       }
     };
+    // The factory decides what an absent or null entry means (the drivers' factory: no device).
     this.display = await open('display', f.display && (() => f.display!(d.display, ctx('display'))));
     this.scanner = await open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner'))));
     if (mode === 'merchant') this.printer = await open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer'))));

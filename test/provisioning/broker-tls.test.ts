@@ -34,6 +34,7 @@ t.test('broker: key + CSR, CA-signed certificate installed, TLS handshake with a
   t.same(first.json?.changed, ['/var/lib/tessera/ca.crt', '/var/lib/tessera/mqtt.key', '/var/lib/tessera/mqtt.csr', '/etc/tessera/terminal.json']);
   const sd = path.join(root, 'var/lib/tessera');
   t.equal(fs.statSync(path.join(sd, 'mqtt.key')).mode & 0o777, 0o600, 'MQTT key is private');
+  t.same(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')).sync, { brokerUrl: url, tls: { ca: '/var/lib/tessera/ca.crt' } }, 'tls.key is named only with its certificate (terminal/sync takes them together)');
   t.match(openssl(['req', '-in', path.join(sd, 'mqtt.csr'), '-noout', '-subject', '-verify'], pki), /CN\s*=\s*T-0042/);
 
   const snap = snapshot(root);
@@ -50,7 +51,7 @@ t.test('broker: key + CSR, CA-signed certificate installed, TLS handshake with a
   t.equal(withCert.code, 0, withCert.err);
   t.same(withCert.json?.changed, ['/var/lib/tessera/mqtt.crt', '/etc/tessera/terminal.json']);
   const sync = JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')).sync;
-  t.same(sync, { url, tls: { ca: '/var/lib/tessera/ca.crt', key: '/var/lib/tessera/mqtt.key', cert: '/var/lib/tessera/mqtt.crt' } });
+  t.same(sync, { brokerUrl: url, tls: { ca: '/var/lib/tessera/ca.crt', key: '/var/lib/tessera/mqtt.key', cert: '/var/lib/tessera/mqtt.crt' } });
 
   // mosquitto drops to its own user: it must be able to read the PKI files.
   fs.chmodSync(pki, 0o755);
@@ -63,9 +64,9 @@ t.test('broker: key + CSR, CA-signed certificate installed, TLS handshake with a
   const ok = await brokerProbe(sync, { at });
   t.ok(ok.ok, ok.detail);
   t.match(ok.detail, /TLS/);
-  const badCa = await brokerProbe({ url, tls: { ca: '/var/lib/tessera/mqtt.crt' } }, { at });
+  const badCa = await brokerProbe({ brokerUrl: url, tls: { ca: '/var/lib/tessera/mqtt.crt' } }, { at });
   t.notOk(badCa.ok, `a broker not signed by the configured CA is refused: ${badCa.detail}`);
-  const closed = await brokerProbe({ url: `mqtts://localhost:${await freePort()}`, tls: sync.tls }, { at });
+  const closed = await brokerProbe({ brokerUrl: `mqtts://localhost:${await freePort()}`, tls: sync.tls }, { at });
   t.notOk(closed.ok);
   t.match(closed.detail, /ECONNREFUSED/);
 });

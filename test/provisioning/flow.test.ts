@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { TrustStore, fromQrText, decodeObject, fromHex, loadKeyFile, verifyEnrolmentRequest, verifyTerminalCert, verifyTrustList } from '#protocol';
+import { parseConfig } from '#terminal';
 import { MACHINE_ID, getWorld, harness, issueBundle, makeRoot, snapshot, writeBundle } from './harness.js';
 
 const INIT = ['init', '--terminal-id', 'T-0042', '--merchant-id', 'M-CAFE', '--display-name', 'Café Tessera', '--mode', 'merchant'];
@@ -20,7 +21,13 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
   t.equal(fs.statSync(keyFile).mode & 0o777, 0o600, 'key is private');
   const key = loadKeyFile(keyFile);
   const config = JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8'));
-  t.match(config, { terminalId: 'T-0042', mode: 'merchant', merchantId: 'M-CAFE', displayName: 'Café Tessera', paths: { key: '/var/lib/tessera/terminal.key' }, devices: {} });
+  t.same(config, {
+    terminal: { id: 'T-0042', mode: 'merchant', merchantId: 'M-CAFE', displayName: 'Café Tessera' },
+    identity: { keyFile: '/var/lib/tessera/terminal.key', certFile: '/var/lib/tessera/terminal.cert', trustListFile: '/var/lib/tessera/trust.list', rootKeyFile: '/var/lib/tessera/root.pub' },
+    database: { path: '/var/lib/tessera/terminal.db' },
+    devices: {},
+  }, "the daemon's layout: terminal section, identity files and journal in the state dir");
+  t.doesNotThrow(() => parseConfig(config), "the daemon's schema accepts it");
 
   const req = await h.run('request', '--json');
   t.equal(req.code, 0, req.err);
@@ -48,7 +55,7 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
   const cert = verifyTerminalCert(fs.readFileSync(path.join(sd, 'terminal.cert'), 'utf8').trim(), { trust: new TrustStore(world.trustList), now: world.now });
   t.ok(cert.ok, 'installed certificate verifies');
   t.ok(fs.existsSync(path.join(sd, 'fleet-config.msg')) && fs.existsSync(path.join(sd, 'denylist.msg')), 'fleet messages installed');
-  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')).paths, { fleetConfig: '/var/lib/tessera/fleet-config.msg', denylist: '/var/lib/tessera/denylist.msg' });
+  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')).identity, { fleetConfigFile: '/var/lib/tessera/fleet-config.msg', denylistFile: '/var/lib/tessera/denylist.msg' });
 
   const pw = path.join(root, 'pw.txt');
   fs.writeFileSync(pw, 's3cret\n');
@@ -59,10 +66,14 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
   const dev = await h.run('devices', '--json');
   t.equal(dev.code, 0, dev.err);
   t.same(dev.json?.devices, {
-    scanner: { kind: 'serial', path: '/dev/serial/by-id/usb-Honeywell_Scanner_123-if00' },
-    printer: { kind: 'serial', path: '/dev/serial/by-id/usb-EPSON_TM-T20III_456-if00-port0' },
-    display: { kind: 'framebuffer', path: '/dev/fb1' },
-  });
+    scanner: { type: 'serial', path: '/dev/serial/by-id/usb-Honeywell_Scanner_123-if00' },
+    printer: { type: 'serial', path: '/dev/serial/by-id/usb-EPSON_TM-T20III_456-if00-port0' },
+    display: { type: 'framebuffer', device: '/dev/fb1' },
+  }, "entries in the drivers' own config shape");
+  const drivers = await import('#drivers');
+  const written = JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8'));
+  t.ok(drivers.ScannerConfigSchema.safeParse(written.devices.scanner).success && drivers.PrinterConfigSchema.safeParse(written.devices.printer).success && drivers.DisplayConfigSchema.safeParse(written.devices.display).success, "the drivers' schemas accept them");
+  t.same(written.sync, { brokerUrl: 'mqtt://127.0.0.1:1883', username: 'T-0042', password: 's3cret' });
 
   const check = await h.run('check', '--json');
   t.equal(check.code, 0, check.out);
@@ -86,17 +97,22 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
   t.notOk(fs.readdirSync(path.join(root, 'etc/tessera')).some((f) => f.includes('.tmp-')), 'no temp files left');
 });
 
-t.test('install keeps unknown config keys and the previous config as .prev', async (t) => {
+t.test("install keeps the technician's other settings and the previous config as .prev; unknown keys are refused", async (t) => {
   const world = await getWorld();
   const root = makeRoot();
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const h = harness(root, world.now);
   const cfgFile = path.join(root, 'etc/tessera/terminal.json');
   fs.mkdirSync(path.dirname(cfgFile), { recursive: true });
-  fs.writeFileSync(cfgFile, JSON.stringify({ logLevel: 'debug', checkout: { requestTtl: 90 }, devices: { printer: { kind: 'serial', path: '/dev/ttyUSB0', baudRate: 19200 } } }));
+  fs.writeFileSync(cfgFile, JSON.stringify({ logLevel: 'debug' }));
+  const unknown = await h.run(...INIT);
+  t.equal(unknown.code, 1);
+  t.match(unknown.err, /^tessera provision init: config: \(root\): Unrecognized key: "logLevel"\n$/, "the daemon's strict schema refuses an unknown key, naming it");
+  t.equal(fs.readFileSync(cfgFile, 'utf8'), JSON.stringify({ logLevel: 'debug' }), 'and nothing changed');
+  fs.writeFileSync(cfgFile, JSON.stringify({ log: { level: 'debug' }, merchant: { requestTimeoutSeconds: 90 }, devices: { printer: { type: 'serial', path: '/dev/ttyUSB0', baudRate: 19200 } } }));
   t.equal((await h.run(...INIT)).code, 0);
   const afterInit = fs.readFileSync(cfgFile, 'utf8');
-  t.match(JSON.parse(afterInit), { logLevel: 'debug', checkout: { requestTtl: 90 }, terminalId: 'T-0042' }, 'unknown keys survive init');
+  t.match(JSON.parse(afterInit), { log: { level: 'debug' }, merchant: { requestTimeoutSeconds: 90 }, terminal: { id: 'T-0042' } }, 'other settings survive init');
   t.ok(fs.existsSync(`${cfgFile}.prev`), 'previous version kept');
   const te1 = (await h.run('request', '--json')).json?.request as string;
   t.equal((await h.run('install', writeBundle(root, 'b.json', await issueBundle(world, te1)))).code, 0);
@@ -104,8 +120,12 @@ t.test('install keeps unknown config keys and the previous config as .prev', asy
   const dev = await h.run('devices', '--printer', '/dev/ttyUSB0');
   t.equal(dev.code, 0, dev.err);
   t.equal(fs.readFileSync(`${cfgFile}.prev`, 'utf8'), afterInit, '.prev is the version before the last change');
-  t.same(JSON.parse(fs.readFileSync(cfgFile, 'utf8')).devices.printer, { kind: 'serial', path: '/dev/serial/by-id/usb-EPSON_TM-T20III_456-if00-port0', baudRate: 19200 }, 'flag path becomes the by-id path; extra keys kept');
-  t.match(JSON.parse(fs.readFileSync(cfgFile, 'utf8')), { logLevel: 'debug', checkout: { requestTtl: 90 } });
+  t.same(JSON.parse(fs.readFileSync(cfgFile, 'utf8')).devices.printer, { type: 'serial', path: '/dev/serial/by-id/usb-EPSON_TM-T20III_456-if00-port0', baudRate: 19200 }, 'flag path becomes the by-id path; extra keys kept');
+  t.match(JSON.parse(fs.readFileSync(cfgFile, 'utf8')), { log: { level: 'debug' }, merchant: { requestTimeoutSeconds: 90 } });
+  t.equal((await h.run('devices', '--printer', 'tcp:10.0.0.5:9100')).code, 0);
+  t.same(JSON.parse(fs.readFileSync(cfgFile, 'utf8')).devices.printer, { type: 'tcp', host: '10.0.0.5', port: 9100 }, 'another type starts from a clean entry');
+  t.equal((await h.run('devices', '--printer', 'none')).code, 0);
+  t.equal(JSON.parse(fs.readFileSync(cfgFile, 'utf8')).devices.printer, null, 'none is written as null');
 });
 
 t.test('the key is handed to the service user when it exists', async (t) => {
@@ -147,9 +167,9 @@ t.test('on a TTY, init asks for what is missing, and never when flags are given'
   const r = await h.run('init');
   t.equal(r.code, 0);
   t.same(asked, ['Terminal id', 'Mode (merchant or transit)', 'Operator id', 'Display name']);
-  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')), { terminalId: 'T-0077', mode: 'transit', merchantId: 'OP-METRO', displayName: 'OP-METRO' });
+  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')).terminal, { id: 'T-0077', mode: 'transit', merchantId: 'OP-METRO', displayName: 'OP-METRO' });
   asked.length = 0;
   await h.run('init', '--display-name', 'Metro Line 4');
   t.same(asked, [], 'no prompt when a flag is given');
-  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')), { terminalId: 'T-0077', displayName: 'Metro Line 4' });
+  t.match(JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8')).terminal, { id: 'T-0077', displayName: 'Metro Line 4' });
 });

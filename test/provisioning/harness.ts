@@ -85,6 +85,7 @@ export function harness(root: string, nowSeconds: number, over: Partial<Provisio
         probes: okProbes(),
         run: fakeRun,
         setExitCode: (c) => void (code = c),
+        env: {},
         ...over,
         ...h.deps,
       });
