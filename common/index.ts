@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './bus.js';
 export * from './log.js';
 export * from './clock.js';
+export * from './cli.js';

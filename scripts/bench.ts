@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     console.log(['value', 'unit', 'floor', 'ratio', 'target', 'ok', 'name'].join('\t'));
     for (const r of rows) {
       if (r.pass === false) failed++;
-      console.log([fmt(r.value), r.unit, fmt(r.floor), r.ratio?.toFixed(2) ?? '', typeof r.target === 'number' ? r.target.toFixed(2) : String(r.target ?? ''), r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL', `${r.name}${r.floorName ? ` (floor: ${r.floorName})` : ''}`].join('\t'));
+      console.log([fmt(r.value), r.unit, fmt(r.floor), r.ratio?.toFixed(2) ?? '', r.target?.toFixed(2) ?? '', r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL', `${r.name}${r.floorName ? ` (floor: ${r.floorName})` : ''}`].join('\t'));
     }
   }
   const out = join(repoRoot, 'bench', 'last-run.json');

@@ -2,7 +2,7 @@
 // tessera-backoffice: issue terminals and purses, keep accounts, run clearing, report, and publish fleet messages.
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, createLogger, errorMessage, isTesseraError } from '#common';
+import { TesseraError, createLogger, runCli } from '#common';
 import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { defaultHome } from '../home.js';
@@ -340,22 +340,4 @@ function buildProgram(): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride();
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    const ce = e as { code?: string; exitCode?: number };
-    if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) {
-      process.exitCode = ce.exitCode ?? 1;
-      return;
-    }
-    const code = isTesseraError(e) ? e.code : 'INTERNAL';
-    if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ error: { code, message: errorMessage(e) } }) + '\n');
-    process.stderr.write(`tessera-backoffice: ${errorMessage(e)} [${code}]\n`);
-    process.exitCode = 1;
-  }
-}
-
-await main(process.argv);
+await runCli(buildProgram(), 'tessera-backoffice', process.argv);

@@ -2,7 +2,7 @@
 // tessera-wallet: the reference wallet — a key, purses from the back office, and signed payment QR codes.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, errorMessage, isTesseraError } from '#common';
+import { TesseraError, runCli } from '#common';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
 
 interface Globals {
@@ -135,22 +135,4 @@ function buildProgram(): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride();
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    const ce = e as { code?: string; exitCode?: number };
-    if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) {
-      process.exitCode = ce.exitCode ?? 1;
-      return;
-    }
-    const code = isTesseraError(e) ? e.code : 'INTERNAL';
-    if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ error: { code, message: errorMessage(e) } }) + '\n');
-    process.stderr.write(`tessera-wallet: ${errorMessage(e)} [${code}]\n`);
-    process.exitCode = 1;
-  }
-}
-
-await main(process.argv);
+await runCli(buildProgram(), 'tessera-wallet', process.argv);
