@@ -1,17 +1,10 @@
 // The device seams the checkout drives: shaped like drivers/ (scanner events, display screens, printer receipts).
 import type { ErrorCode } from '#common';
 
-/** What a display can show; the same union drivers/display draws. */
-export type Screen =
-  | { kind: 'idle'; title: string; subtitle?: string }
-  | { kind: 'request'; amount: number; currency: string; merchantName: string; qrText: string }
-  | { kind: 'processing' }
-  | { kind: 'approved'; amount: number; currency: string; remaining?: number; message?: string }
-  | { kind: 'declined'; reason: string; code: string }
-  | { kind: 'out-of-order'; why: string }
-  | { kind: 'transit-ok'; fare: number; currency: string; remaining?: number }
-  | { kind: 'transit-denied'; reason: string; code: string }
-  | { kind: 'already-validated' };
+/** What a display can show and what a printer prints: the drivers' own models (types only; nothing loads). */
+export type { Screen } from '#drivers';
+export type { Receipt as PrintedReceipt } from '#drivers';
+import type { Receipt as PrintedReceipt, Screen } from '#drivers';
 
 /** A live scanner: emits one `scan` per presented code (the exact text the scanner read). */
 export interface ScannerLike {
@@ -32,23 +25,6 @@ export interface DisplayLike {
   show(screen: Screen): unknown;
   status?(): DeviceStatusLike;
   close?(): Promise<void>;
-}
-
-/** The receipt model drivers/printer prints. */
-export interface PrintedReceipt {
-  header?: string[];
-  merchantName: string;
-  merchantLines?: string[];
-  /** ms since the epoch. */
-  at: number;
-  timeZone?: string;
-  amount: number;
-  currency: string;
-  transactionId: string;
-  remaining?: number;
-  /** The signed receipt as QR text (TR1:…). */
-  qrText: string;
-  footer?: string[];
 }
 
 export type PrintOutcomeLike = { ok: true; jobId?: string } | { ok: false; jobId?: string; code: ErrorCode | string; message: string };
