@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TesseraError, systemClock, silentLogger, type Clock, type Logger } from '#common';
 import {
+  BUNDLE_FORMAT,
   DAY,
   FLEET_KIND,
   ROLE,
@@ -24,6 +25,7 @@ import {
   type TerminalCert,
   type TerminalConfigBody,
   type TerminalMode,
+  type TrustBundle,
   type TrustList,
 } from '#protocol';
 import { ClearingEngine } from './clearing.js';
@@ -32,16 +34,7 @@ import { merchantAccount, type Account, type Ledger, type PurseRecord } from './
 import { SqliteLedger } from './sqlite-ledger.js';
 import { buildReport, type Report } from './report.js';
 
-/** Trust bundle a terminal installs (CONTRACTS.md §Files). */
-export interface TrustBundle {
-  format: 'tessera-bundle/1';
-  terminalId: string;
-  terminalCert: string;
-  trustList: string;
-  rootPublicKey: string;
-  config?: string;
-  denylist?: string;
-}
+export type { TrustBundle } from '#protocol';
 
 /** Purse file a wallet imports (CONTRACTS.md §Files). */
 export interface PurseFile {
@@ -210,7 +203,7 @@ export class BackOffice {
       now,
       o.replace,
     );
-    const bundle: TrustBundle = { format: 'tessera-bundle/1', terminalId: cert.terminalId, terminalCert: certText, trustList: this.trustText, rootPublicKey: this.rootPublicKey };
+    const bundle: TrustBundle = { format: BUNDLE_FORMAT, terminalId: cert.terminalId, terminalCert: certText, trustList: this.trustText, rootPublicKey: this.rootPublicKey };
     if (o.config) bundle.config = toQrText('FLEET_MESSAGE', (await this.signConfig(cert.terminalId, o.config)).bytes);
     const deny = await this.ledger.denyList();
     if (deny.version > 0) bundle.denylist = toQrText('FLEET_MESSAGE', (await this.signDenylist()).bytes);

@@ -15,3 +15,4 @@ export * from './sealed.js';
 export * from './verify.js';
 export * from './node/keyfile.js';
 export * from './testkit.js';
+export * from './bundle.js';

@@ -2,7 +2,9 @@
 import * as fs from 'node:fs';
 import { TesseraError } from '#common';
 import {
+  BUNDLE_FORMAT,
   type Decoded,
+  type TrustBundle,
   TrustStore,
   decodeObject,
   equalBytes,
@@ -18,17 +20,7 @@ import { writeFileAtomic } from '../atomic.js';
 import { type ConfigObject, isObject, mergeConfig, terminalSection } from '../config.js';
 import { type StepContext, type StepResult, readText } from '../context.js';
 
-export const BUNDLE_FORMAT = 'tessera-bundle/1';
-
-export interface TrustBundle {
-  format: string;
-  terminalId: string;
-  terminalCert: string;
-  trustList: string;
-  rootPublicKey: string;
-  config?: string;
-  denylist?: string;
-}
+export { BUNDLE_FORMAT, type TrustBundle };
 
 function refuse(message: string, code: 'CONFIG_INVALID' | 'KEY_INVALID' = 'CONFIG_INVALID'): never {
   throw new TesseraError(code, `bundle refused: ${message}`);
