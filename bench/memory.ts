@@ -1,33 +1,45 @@
-// Memory: RSS after 100,000 payments through the checkout on a real SQLite file, and its growth over the last half.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+// Memory: the daemon's RSS after 100,000 payments (spawned as deployed, fed over its control API), and its growth over the last half.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { KeySigner, NodeBackend, signObject, toQrText, transitFields, type PurseCert } from '#protocol';
-import { createTerminalWorld } from '#terminal';
+import { ApiClient, createTerminalWorld } from '#terminal';
 import type { BenchRow } from './types.js';
 
-const CHILD_FLAG = '--memory-child';
-/**
- * Node flags for the terminal process: by default the ones systemd/tessera.service gives the daemon
- * (NODE_OPTIONS), so the bench measures the process as deployed. Override with
- * TESSERA_BENCH_NODE_ARGS (e.g. '' for V8's defaults, '--max-semi-space-size=16').
- */
-const nodeArgs = (process.env.TESSERA_BENCH_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
 const PAYMENTS = Number(process.env.TESSERA_BENCH_PAYMENTS ?? 100_000);
 const PER_PURSE = 1_000;
 const SAMPLE_EVERY = 5_000;
 const TARGET_RSS_MB = 100;
 /** Growth allowed over the last 50,000 payments: 10 MB is 200 bytes a payment, less than one record. */
 const TARGET_GROWTH_MB = 10;
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const MAIN = resolve(here, '../terminal/cli/main.js');
+const UNIT = resolve(here, '../../systemd/tessera.service');
 
-// A full collection before each sample, so the heap figure is what is retained, not what awaits collection.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+/**
+ * The environment systemd gives the daemon (the unit's `Environment=` lines, NODE_OPTIONS among
+ * them), so the bench measures the process as deployed. TESSERA_BENCH_NODE_OPTIONS overrides
+ * NODE_OPTIONS (e.g. '' for V8's defaults).
+ */
+export function unitEnvironment(unitText: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of unitText.split('\n')) {
+    const m = /^Environment=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    for (const kv of (m[1] as string).split(/\s+/)) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+  }
+  return env;
+}
 
-const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
+
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+}
 
 /** Least-squares slope of y over x. */
 function slope(xs: number[], ys: number[]): number {
@@ -43,97 +55,98 @@ function slope(xs: number[], ys: number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** The payments run in a child process, so the RSS is the terminal's, not the bench runner's with every section loaded. */
-export async function run(): Promise<BenchRow[]> {
-  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(import.meta.url), CHILD_FLAG], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
-  const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`memory child exited with ${String(code)}`);
-  return JSON.parse(out.trim().split('\n').pop() as string) as BenchRow[];
+async function waitForApi(api: ApiClient, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode} at start`);
+    try {
+      await api.call('GET', '/v1/status');
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error('daemon control API not up within 10 s');
 }
 
-async function measure(): Promise<BenchRow[]> {
+export async function run(): Promise<BenchRow[]> {
   // The database is a real SQLite file (WAL, synchronous=FULL) on tmpfs when there is one: this section
   // measures memory, and 100,000 fsyncs on a shared disk would take minutes without changing it.
   const shm = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/tessera-mem-') : undefined;
   const tw = await createTerminalWorld({
     mode: 'transit',
     seed: 'memory',
+    now: Math.floor(Date.now() / 1000),
     config: {
       limits: { maxPerPurseOffline: 1e12, maxUnsyncedPayments: 1e9, maxUnsyncedAmount: 1e12 },
       transit: { resultDisplaySeconds: 3 },
+      api: { allowScanInjection: true },
+      log: { level: 'warn' },
       ...(shm ? { database: { path: join(shm, 'terminal.db') } } : {}),
     },
   });
+  let child: ChildProcess | undefined;
   try {
-    // No display double that keeps screens: the daemon's null display, as on a headless validator.
-    const d = tw.daemon({ api: false, devices: { scanner: async () => tw.scanner } });
-    await d.start();
-    try {
-      const co = d.checkout!;
-      const applied = await co.scan(await tw.fareConfig(1));
-      if (applied.outcome !== 'fleet-applied') throw new Error(`fare config not applied: ${applied.reason ?? ''}`);
-      const fast = new NodeBackend();
-      const now = tw.world.now;
-      const fields = transitFields(now, { max: 300 });
-      let purse: { key: KeySigner; bytes: Uint8Array; cert: PurseCert } | undefined;
-      const xs: number[] = [];
-      const rss: number[] = [];
-      const heap: number[] = [];
-      gc();
-      const atStart = process.memoryUsage();
-      const t0 = performance.now();
-      for (let i = 0; i < PAYMENTS; i++) {
-        const seq = (i % PER_PURSE) + 1;
-        if (seq === 1) {
-          const p = await tw.world.purse({ seed: `mem-${i / PER_PURSE}`, cap: 1e9, perPaymentLimit: 1e6 });
-          purse = { ...p, key: new KeySigner(p.key.secretKey(), fast) };
-        }
-        const bytes = await signObject('PAYMENT', { ...fields, purseCert: purse!.bytes, seq, cumulative: seq * 300, amount: 300, currency: 'EUR', payeeKind: 1, payee: 'OP-METRO', time: now } as never, purse!.key);
-        const dec = await co.scan(toQrText('PAYMENT', bytes));
-        if (dec.outcome !== 'approved') throw new Error(`payment ${i}: ${dec.outcome} ${dec.reason ?? ''} ${dec.detail ?? ''}`);
-        if ((i + 1) % SAMPLE_EVERY === 0) {
-          gc();
-          const m = process.memoryUsage();
-          xs.push(i + 1);
-          rss.push(m.rss);
-          heap.push(m.heapUsed);
-        }
+    // The fare configuration is installed first, as provisioning would; then the daemon runs headless
+    // (no devices configured: the null display, as on a validator whose panel is off) in its own process.
+    const setup = tw.daemon({ api: false });
+    await setup.start();
+    const applied = await setup.checkout!.scan(await tw.fareConfig(1));
+    await setup.stop();
+    if (applied.outcome !== 'fleet-applied') throw new Error(`fare config not applied: ${applied.reason ?? ''}`);
+    const cfg = JSON.parse(readFileSync(tw.configPath, 'utf8')) as Record<string, unknown>;
+    delete cfg.devices;
+    writeFileSync(tw.configPath, JSON.stringify(cfg, null, 2));
+
+    const unitEnv = unitEnvironment(readFileSync(UNIT, 'utf8'));
+    const nodeOptions = process.env.TESSERA_BENCH_NODE_OPTIONS ?? unitEnv.NODE_OPTIONS ?? '';
+    child = spawn(process.execPath, [MAIN, 'daemon', '--config', tw.configPath], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...unitEnv, NODE_OPTIONS: nodeOptions, TESSERA_CONFIG: tw.configPath },
+    });
+    const pid = child.pid!;
+    const api = new ApiClient({ socketPath: tw.config.api.socket });
+    await waitForApi(api, child);
+    const atStart = rssKb(pid);
+
+    // The riders' wallets live here, in the bench process: signing is not the terminal's memory.
+    const fast = new NodeBackend();
+    let purse: { key: KeySigner; bytes: Uint8Array; cert: PurseCert } | undefined;
+    const xs: number[] = [];
+    const rss: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < PAYMENTS; i++) {
+      const seq = (i % PER_PURSE) + 1;
+      if (seq === 1) {
+        const p = await tw.world.purse({ seed: `mem-${i / PER_PURSE}`, cap: 1e9, perPaymentLimit: 1e6 });
+        purse = { ...p, key: new KeySigner(p.key.secretKey(), fast) };
       }
-      const seconds = (performance.now() - t0) / 1000;
-      const half = xs.findIndex((x) => x >= PAYMENTS / 2);
-      const lastRss = rss[rss.length - 1]!;
-      const growth = lastRss - rss[half]!;
-      const per10k = (ys: number[]) => mb(slope(xs.slice(half), ys.slice(half)) * 10_000);
-      return [
-        { name: `RSS after ${PAYMENTS} payments (transit, ${PAYMENTS / PER_PURSE} purses, ${Math.round(seconds)} s)`, value: mb(lastRss), unit: 'MB', target: TARGET_RSS_MB, pass: mb(lastRss) <= TARGET_RSS_MB },
-        { name: `RSS growth over the last ${PAYMENTS / 2} payments`, value: mb(growth), unit: 'MB', target: TARGET_GROWTH_MB, pass: mb(growth) <= TARGET_GROWTH_MB },
-        { name: 'RSS after start, before the first payment (terminal + test world that signs the payments)', value: mb(atStart.rss), unit: 'MB' },
-        { name: 'RSS trend over the last half (least squares)', value: per10k(rss), unit: 'MB/10k payments' },
-        { name: 'V8 heap used trend over the last half, after full GC (least squares)', value: per10k(heap), unit: 'MB/10k payments' },
-        { name: `V8 heap used after ${PAYMENTS} payments, after full GC (start: ${mb(atStart.heapUsed)} MB)`, value: mb(heap[heap.length - 1]!), unit: 'MB' },
-      ];
-    } finally {
-      await d.stop();
+      // The daemon runs on the real clock: each code is signed now, as a rider's phone would.
+      const now = Math.floor(Date.now() / 1000);
+      const bytes = await signObject('PAYMENT', { ...transitFields(now, { max: 300 }), purseCert: purse!.bytes, seq, cumulative: seq * 300, amount: 300, currency: 'EUR', payeeKind: 1, payee: 'OP-METRO', time: now } as never, purse!.key);
+      const dec = await api.call<{ outcome: string; reason?: string }>('POST', '/v1/scan', { code: toQrText('PAYMENT', bytes) });
+      if (dec.outcome !== 'approved') throw new Error(`payment ${i}: ${dec.outcome} ${dec.reason ?? ''}`);
+      if ((i + 1) % SAMPLE_EVERY === 0) {
+        xs.push(i + 1);
+        rss.push(rssKb(pid));
+      }
     }
+    const seconds = (performance.now() - t0) / 1000;
+    const half = xs.findIndex((x) => x >= PAYMENTS / 2);
+    const last = rss[rss.length - 1]!;
+    const peak = Math.max(...rss);
+    return [
+      { name: `daemon RSS after ${PAYMENTS} payments (transit, ${PAYMENTS / PER_PURSE} purses over the control API, ${Math.round(seconds)} s; NODE_OPTIONS='${nodeOptions}')`, value: mb(last), unit: 'MB', target: TARGET_RSS_MB, pass: mb(last) <= TARGET_RSS_MB },
+      { name: 'daemon RSS peak over the samples (every 5,000 payments)', value: mb(peak), unit: 'MB', target: TARGET_RSS_MB, pass: mb(peak) <= TARGET_RSS_MB },
+      { name: `daemon RSS growth over the last ${PAYMENTS / 2} payments`, value: mb(last - rss[half]!), unit: 'MB', target: TARGET_GROWTH_MB, pass: mb(last - rss[half]!) <= TARGET_GROWTH_MB },
+      { name: 'daemon RSS after start, before the first payment', value: mb(atStart), unit: 'MB' },
+      { name: 'daemon RSS trend over the last half (least squares)', value: mb(slope(xs.slice(half), rss.slice(half)) * 10_000), unit: 'MB/10k payments' },
+    ];
   } finally {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
     tw.cleanup();
     if (shm) rmSync(shm, { recursive: true, force: true });
   }
-}
-
-if (process.argv[2] === CHILD_FLAG) {
-  measure().then(
-    (rows) => {
-      if (process.env.TESSERA_BENCH_SMAPS) console.error(readFileSync('/proc/self/smaps_rollup', 'utf8'), process.memoryUsage());
-      console.log(JSON.stringify(rows));
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
 }

@@ -145,6 +145,8 @@ async function main(): Promise<void> {
       } catch (e) {
         failed++;
         firstError ||= `iteration ${i}: ${(e as Error).message}`;
+        // Each failure is printed when it happens: an hour-long run must be diagnosable from its log.
+        if (failed <= 20) console.log(`[${loop.part}] failure at iteration ${i}: ${(e as Error).message.slice(0, 2000)}`);
       }
       if (every ? (i + 1) % every === 0 : Date.now() - lastReport > 60_000) {
         lastReport = Date.now();

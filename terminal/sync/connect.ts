@@ -1,6 +1,17 @@
 // mqtt.js connect with Nagle's algorithm disabled on every socket it opens (first connect and reconnects).
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { createRequire } from 'node:module';
+import type * as Mqtt from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
+
+/**
+ * mqtt.js (CommonJS) is loaded with require, not import. The daemon imports this module lazily while
+ * it already takes payments, and Node 20's ESM wrapper for a CommonJS package can snapshot its
+ * exports while the package is still half-loaded (nodejs/node#55782): the fault soak saw
+ * "mqtt.connect is not a function" in ~2% of daemon starts. require() loads the whole package
+ * synchronously, so nothing can interleave with it.
+ */
+const mqtt = createRequire(import.meta.url)('mqtt') as typeof Mqtt;
 
 export type ConnectFn = (url: string, opts: IClientOptions) => MqttClient;
 
