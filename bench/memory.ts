@@ -131,6 +131,8 @@ export async function run(): Promise<BenchRow[]> {
       }
     }
     const seconds = (performance.now() - t0) / 1000;
+    // Where the resident memory is (anonymous vs file-backed), for the next engineer chasing it.
+    if (process.env.TESSERA_BENCH_SMAPS) writeFileSync(process.env.TESSERA_BENCH_SMAPS, readFileSync(`/proc/${pid}/smaps`, "utf8"));
     const half = xs.findIndex((x) => x >= PAYMENTS / 2);
     const last = rss[rss.length - 1]!;
     const peak = Math.max(...rss);
