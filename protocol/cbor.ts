@@ -62,6 +62,8 @@ class Reader {
   constructor(
     readonly buf: Uint8Array,
     readonly maxItems: number,
+    /** Byte strings as views into `buf` instead of copies (see decodeCborViews). */
+    readonly views: boolean,
   ) {}
 
   byte(): number {
@@ -71,11 +73,22 @@ class Reader {
     return b;
   }
 
+  /** The next `n` bytes as a view into the input. */
   take(n: number): Uint8Array {
     if (n > this.buf.length - this.pos) throw new CborError('truncated');
-    const out = this.buf.subarray(this.pos, this.pos + n);
+    const start = this.pos;
     this.pos += n;
-    return out;
+    // The constructor is cheaper than subarray(), which looks up a species constructor each call.
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, n);
+  }
+
+  /** A byte string's content: a view in views mode, else an independent copy. */
+  bytes(n: number): Uint8Array {
+    if (this.views) return this.take(n);
+    if (n > this.buf.length - this.pos) throw new CborError('truncated');
+    const start = this.pos;
+    this.pos += n;
+    return this.buf.slice(start, this.pos);
   }
 }
 
@@ -136,7 +149,7 @@ function readItem(r: Reader, depth: number): CborValue {
       if (n >= Number.MAX_SAFE_INTEGER) throw new CborError('negative integer beyond 2^53');
       return -1 - n;
     case 2:
-      return new Uint8Array(r.take(n));
+      return r.bytes(n);
     case 3:
       try {
         return decodeText(r.take(n));
@@ -153,18 +166,20 @@ function readItem(r: Reader, depth: number): CborValue {
     case 5: {
       if (n > r.maxItems) throw new CborError('too many items');
       const m: CborMap = new Map();
-      let prevKey: Uint8Array | undefined;
+      // Keys are integers in shortest form, so RFC 8949's bytewise order of their encodings is the
+      // order of (major type, argument): compared as numbers, without slicing the key bytes.
+      let prevMajor = -1;
+      let prevArg = 0;
       for (let i = 0; i < n; i++) {
         const start = r.pos;
         const k = readItem(r, depth + 1);
         if (typeof k !== 'number') throw new CborError('map key is not an integer');
-        const keyBytes = r.buf.subarray(start, r.pos);
-        if (prevKey !== undefined) {
-          const c = compareBytes(prevKey, keyBytes);
-          if (c === 0) throw new CborError(`duplicate map key ${k}`);
-          if (c > 0) throw new CborError('map keys not in canonical order');
-        }
-        prevKey = keyBytes;
+        const kMajor = (r.buf[start] as number) >> 5;
+        const kArg = kMajor === 0 ? k : -1 - k;
+        if (kMajor === prevMajor && kArg === prevArg) throw new CborError(`duplicate map key ${k}`);
+        if (kMajor < prevMajor || (kMajor === prevMajor && kArg < prevArg)) throw new CborError('map keys not in canonical order');
+        prevMajor = kMajor;
+        prevArg = kArg;
         m.set(k, readItem(r, depth + 1));
       }
       return m;
@@ -175,12 +190,24 @@ function readItem(r: Reader, depth: number): CborValue {
   }
 }
 
+function decodeWith(r: Reader): CborValue {
+  const v = readItem(r, 0);
+  if (r.pos !== r.buf.length) throw new CborError('trailing bytes');
+  return v;
+}
+
 /** Decodes exactly one item that spans all of `buf`; throws CborError on anything non-canonical. */
 export function decodeCbor(buf: Uint8Array, maxItems: number = CBOR_LIMITS.maxItems): CborValue {
-  const r = new Reader(buf, maxItems);
-  const v = readItem(r, 0);
-  if (r.pos !== buf.length) throw new CborError('trailing bytes');
-  return v;
+  return decodeWith(new Reader(buf, maxItems, false));
+}
+
+/**
+ * decodeCbor, but every byte string is a view into `buf` rather than a copy: for callers that keep
+ * `buf` alive with the result anyway (a decoded object carries its own bytes). Saves an allocation
+ * per byte string on the payment path; the caller must not modify `buf` afterwards.
+ */
+export function decodeCborViews(buf: Uint8Array, maxItems: number = CBOR_LIMITS.maxItems): CborValue {
+  return decodeWith(new Reader(buf, maxItems, true));
 }
 
 export function isMap(v: CborValue): v is CborMap {

@@ -1,6 +1,6 @@
 // Object codec: typed object ⇄ signed COSE bytes ⇄ QR text, with every structural check a verifier needs.
 import { base45Decode, base45Encode } from './base45.js';
-import { CborError, decodeCbor, encodeCbor } from './cbor.js';
+import { CborError, decodeCbor, decodeCborViews, encodeCbor } from './cbor.js';
 import { CoseError, type Sign1, decodeSign1, signSign1 } from './cose.js';
 import { sha256 } from './crypto/index.js';
 import {
@@ -68,7 +68,8 @@ export function peekKind(bytes: Uint8Array): ObjectKind | undefined {
 
 /**
  * Structural decoding: size bound first, then strict COSE, strict CBOR, type, version and fields.
- * Signatures are NOT checked here (see verify.ts). Never throws.
+ * Signatures are NOT checked here (see verify.ts). Never throws. The result's byte fields are views
+ * into `bytes` (no copies on the payment path): do not modify `bytes` while the result is in use.
  */
 export function decodeObject<K extends ObjectKind>(kind: K, bytes: Uint8Array): Verified<Decoded<K>> {
   if (bytes.length > MAX_BYTES[kind]) return reject('TOO_LARGE', `${bytes.length} bytes > ${MAX_BYTES[kind]}`);
@@ -81,7 +82,8 @@ export function decodeObject<K extends ObjectKind>(kind: K, bytes: Uint8Array): 
   }
   let m;
   try {
-    m = decodeCbor(sign1.payload, MAX_ITEMS[kind]);
+    // Byte-string fields are views into `bytes`, which the Decoded object keeps anyway.
+    m = decodeCborViews(sign1.payload, MAX_ITEMS[kind]);
   } catch (e) {
     return reject('MALFORMED', `payload: ${(e as CborError).message}`);
   }
