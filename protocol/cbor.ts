@@ -59,6 +59,11 @@ export function encodeCbor(v: CborValue): Uint8Array {
 class Reader {
   pos = 0;
   items = 0;
+  /** Major type of the last head read (readHead). */
+  major = 0;
+  /** Order position (major type, argument) of the last map key read (readKey). */
+  keyMajor = -1;
+  keyArg = 0;
   constructor(
     readonly buf: Uint8Array,
     readonly maxItems: number,
@@ -134,15 +139,39 @@ function decodeText(b: Uint8Array): string {
   return fromUtf8(b);
 }
 
-function readItem(r: Reader, depth: number): CborValue {
+/** An item's head: depth and item-count bounds, then the argument; the major type is left in r.major. */
+function readHead(r: Reader, depth: number): number {
   if (depth > CBOR_LIMITS.maxDepth) throw new CborError('nesting too deep');
   if (++r.items > r.maxItems) throw new CborError('too many items');
   const ib = r.byte();
   const major = ib >> 5;
-  const info = ib & 0x1f;
   if (major === 7) throw new CborError('floats and simple values are not allowed');
-  const n = readArg(r, info);
-  switch (major) {
+  r.major = major;
+  return readArg(r, ib & 0x1f);
+}
+
+/**
+ * A map key, which must be an integer sorting after the previous key (prevMajor, prevArg) of its map.
+ * Keys are integers in shortest form, so RFC 8949's bytewise order of their encodings is the order
+ * of (major type, argument): compared as numbers, without slicing the key bytes. The key's own
+ * position is left in r.keyMajor and r.keyArg.
+ */
+function readKey(r: Reader, depth: number, prevMajor: number, prevArg: number): number {
+  const start = r.pos;
+  const k = readItem(r, depth);
+  if (typeof k !== 'number') throw new CborError('map key is not an integer');
+  const kMajor = (r.buf[start] as number) >> 5;
+  const kArg = kMajor === 0 ? k : -1 - k;
+  if (kMajor === prevMajor && kArg === prevArg) throw new CborError(`duplicate map key ${k}`);
+  if (kMajor < prevMajor || (kMajor === prevMajor && kArg < prevArg)) throw new CborError('map keys not in canonical order');
+  r.keyMajor = kMajor;
+  r.keyArg = kArg;
+  return k;
+}
+
+function readItem(r: Reader, depth: number): CborValue {
+  const n = readHead(r, depth);
+  switch (r.major) {
     case 0:
       return n;
     case 1:
@@ -166,20 +195,12 @@ function readItem(r: Reader, depth: number): CborValue {
     case 5: {
       if (n > r.maxItems) throw new CborError('too many items');
       const m: CborMap = new Map();
-      // Keys are integers in shortest form, so RFC 8949's bytewise order of their encodings is the
-      // order of (major type, argument): compared as numbers, without slicing the key bytes.
       let prevMajor = -1;
       let prevArg = 0;
       for (let i = 0; i < n; i++) {
-        const start = r.pos;
-        const k = readItem(r, depth + 1);
-        if (typeof k !== 'number') throw new CborError('map key is not an integer');
-        const kMajor = (r.buf[start] as number) >> 5;
-        const kArg = kMajor === 0 ? k : -1 - k;
-        if (kMajor === prevMajor && kArg === prevArg) throw new CborError(`duplicate map key ${k}`);
-        if (kMajor < prevMajor || (kMajor === prevMajor && kArg < prevArg)) throw new CborError('map keys not in canonical order');
-        prevMajor = kMajor;
-        prevArg = kArg;
+        const k = readKey(r, depth + 1, prevMajor, prevArg);
+        prevMajor = r.keyMajor;
+        prevArg = r.keyArg;
         m.set(k, readItem(r, depth + 1));
       }
       return m;
@@ -187,6 +208,41 @@ function readItem(r: Reader, depth: number): CborValue {
     default: // 6: tag
       if (n !== 18) throw new CborError(`unsupported tag ${n}`);
       return { tag: n, value: readItem(r, depth + 1) };
+  }
+}
+
+/**
+ * A map spanning all of `buf`, read entry by entry with every check decodeCborViews makes (byte
+ * strings are views): for a decoder that fills its own structure instead of building a Map.
+ * Call key() then value() `size` times, then end(). Throws CborError like decodeCbor.
+ */
+export class CborMapReader {
+  readonly size: number;
+  private readonly r: Reader;
+  private prevMajor = -1;
+  private prevArg = 0;
+
+  constructor(buf: Uint8Array, maxItems: number) {
+    this.r = new Reader(buf, maxItems, true);
+    const n = readHead(this.r, 0);
+    if (this.r.major !== 5) throw new CborError('not a map');
+    if (n > maxItems) throw new CborError('too many items');
+    this.size = n;
+  }
+
+  key(): number {
+    const k = readKey(this.r, 1, this.prevMajor, this.prevArg);
+    this.prevMajor = this.r.keyMajor;
+    this.prevArg = this.r.keyArg;
+    return k;
+  }
+
+  value(): CborValue {
+    return readItem(this.r, 1);
+  }
+
+  end(): void {
+    if (this.r.pos !== this.r.buf.length) throw new CborError('trailing bytes');
   }
 }
 
