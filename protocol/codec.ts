@@ -126,13 +126,12 @@ export function maxQrText(kind: ObjectKind): number {
 /** QR text → COSE bytes of the expected kind, bounded before decoding. */
 export function fromQrText(kind: ObjectKind, text: string): Verified<Uint8Array> {
   if (text.length > maxQrText(kind)) return reject('TOO_LARGE', `${text.length} characters > ${maxQrText(kind)}`);
-  const prefix = text.slice(0, 4);
-  if (prefix !== PREFIX[kind]) {
-    const other = KIND_BY_PREFIX.get(prefix);
+  if (!text.startsWith(PREFIX[kind])) {
+    const other = KIND_BY_PREFIX.get(text.slice(0, 4));
     return reject(other ? 'WRONG_TYPE' : 'MALFORMED', other ? `a ${other} code, not a ${kind}` : 'unknown prefix');
   }
   try {
-    return { ok: true, value: base45Decode(text.slice(4)) };
+    return { ok: true, value: base45Decode(text, PREFIX[kind].length) };
   } catch (e) {
     return reject('MALFORMED', `Base45: ${(e as Error).message}`);
   }

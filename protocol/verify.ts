@@ -37,7 +37,13 @@ function verifyIssuedKey<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust
   if (!d.ok) return d;
   const keys = trust.keysFor(d.value.sign1.kid, role);
   if (keys.length === 0) return reject('UNKNOWN_KEY', `no ${role} key with kid ${toHex(d.value.sign1.kid)}`);
-  const key = keys.find((k) => verifySign1(d.value.sign1, k.publicKey, trust.backend));
+  let key: TrustedKey | undefined;
+  for (const k of keys) {
+    if (verifySign1(d.value.sign1, k.publicKey, trust.backend)) {
+      key = k;
+      break;
+    }
+  }
   if (!key) return reject('BAD_SIGNATURE', `${kind} issuer signature`);
   trust.rememberIssued(role, bytes, { kind, d: d.value, key } satisfies Hit);
   return { ok: true, value: { d: d.value, key } };
