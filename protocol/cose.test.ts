@@ -47,7 +47,21 @@ t.test('the Sig_structure is the RFC 9052 array', async (t) => {
   t.same(sigStructure(prot, payload), encodeCbor(['Signature1', prot, new Uint8Array(0), payload]));
   const big = new Uint8Array(300);
   t.same(sigStructure(prot, big), encodeCbor(['Signature1', prot, new Uint8Array(0), big]));
+  const huge = new Uint8Array(70_000).fill(9); // a four-byte length head
+  t.same(sigStructure(prot, huge), encodeCbor(['Signature1', prot, new Uint8Array(0), huge]));
   t.equal(toHex(prot), 'a20126' + '0448' + toHex(signer.kid), 'protected header {1: -7, 4: kid}');
+});
+
+t.test('verifySign1 checks objects of every size, one after another (its Sig_structure buffer is reused)', async (t) => {
+  for (const n of [0, 30, 5000, 300, 70_000, 10]) {
+    const bytes = await signSign1(new Uint8Array(n).fill(n & 0xff), signer);
+    const s = decodeSign1(bytes);
+    t.ok(verifySign1(s, signer.publicKey, node), `${n}-byte payload verifies (node)`);
+    t.ok(verifySign1(s, signer.publicKey, noble), `${n}-byte payload verifies (noble)`);
+    const tampered = Uint8Array.from(s.payload);
+    tampered[0] = (tampered[0] ?? 0) ^ 1;
+    if (n > 0) t.notOk(verifySign1({ ...s, payload: tampered }, signer.publicKey, node), `${n}-byte payload altered`);
+  }
 });
 
 t.test('the high-S twin of a valid signature is valid ECDSA but refused', async (t) => {
