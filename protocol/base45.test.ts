@@ -20,6 +20,13 @@ t.test('round-trips every byte value and odd lengths', async (t) => {
   t.equal(base45Encode(Uint8Array.of(0xff, 0xff)), 'FGW', 'the largest group');
 });
 
+t.test('decodes after a prefix without slicing, with positions counted from the start', async (t) => {
+  t.same(base45Decode('TP1:QED8WEX0', 4), utf8('ietf!'));
+  t.same(base45Decode('TP1:', 4), new Uint8Array(0));
+  t.throws(() => base45Decode('TP1:QED8Wa', 4), /character at 5/, 'the bad character is the sixth after the prefix');
+  t.throws(() => base45Decode('TP1:A', 4), /length/, 'a dangling character after the prefix');
+});
+
 t.test('refuses invalid input', async (t) => {
   t.throws(() => base45Decode('A'), /length/, 'a dangling single character');
   t.throws(() => base45Decode('GGW'), /out of range/, 'a triple above 65535');

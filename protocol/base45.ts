@@ -21,29 +21,46 @@ export function base45Encode(b: Uint8Array): string {
   return out;
 }
 
-function val(s: string, i: number): number {
+/** Value of the character at s[i], or −1 outside the alphabet. */
+function digit(s: string, i: number): number {
   const code = s.charCodeAt(i);
-  const v = code < 128 ? (INDEX[code] as number) : -1;
-  if (v < 0) throw new RangeError(`invalid Base45 character at ${i}`);
-  return v;
+  return code < 128 ? (INDEX[code] as number) : -1;
 }
 
-/** Decodes strictly: rejects foreign characters, a dangling single character and out-of-range groups. */
-export function base45Decode(s: string): Uint8Array {
-  if (s.length % 3 === 1) throw new RangeError('invalid Base45 length');
-  const out = new Uint8Array(Math.floor(s.length / 3) * 2 + (s.length % 3 === 2 ? 1 : 0));
+function badCharacter(s: string, from: number, to: number, start: number): RangeError {
+  let i = from;
+  while (i < to && digit(s, i) >= 0) i++;
+  return new RangeError(`invalid Base45 character at ${i - start}`);
+}
+
+/**
+ * Decodes strictly: rejects foreign characters, a dangling single character and out-of-range groups.
+ * `start` skips a prefix (a QR code's "TP1:") without slicing the string.
+ */
+export function base45Decode(s: string, start = 0): Uint8Array {
+  const len = s.length - start;
+  if (len % 3 === 1) throw new RangeError('invalid Base45 length');
+  const out = new Uint8Array(Math.floor(len / 3) * 2 + (len % 3 === 2 ? 1 : 0));
+  const end3 = s.length - (len % 3);
   let o = 0;
-  for (let i = 0; i < s.length; i += 3) {
-    if (i + 2 < s.length) {
-      const n = val(s, i) + val(s, i + 1) * 45 + val(s, i + 2) * 2025;
-      if (n > 0xffff) throw new RangeError(`Base45 group out of range at ${i}`);
-      out[o++] = n >> 8;
-      out[o++] = n & 0xff;
-    } else {
-      const n = val(s, i) + val(s, i + 1) * 45;
-      if (n > 0xff) throw new RangeError(`Base45 group out of range at ${i}`);
-      out[o++] = n;
-    }
+  let i = start;
+  for (; i < end3; i += 3) {
+    const a = digit(s, i);
+    const b = digit(s, i + 1);
+    const c = digit(s, i + 2);
+    if ((a | b | c) < 0) throw badCharacter(s, i, i + 3, start);
+    const n = a + b * 45 + c * 2025;
+    if (n > 0xffff) throw new RangeError(`Base45 group out of range at ${i - start}`);
+    out[o++] = n >> 8;
+    out[o++] = n & 0xff;
+  }
+  if (i < s.length) {
+    const a = digit(s, i);
+    const b = digit(s, i + 1);
+    if ((a | b) < 0) throw badCharacter(s, i, i + 2, start);
+    const n = a + b * 45;
+    if (n > 0xff) throw new RangeError(`Base45 group out of range at ${i - start}`);
+    out[o] = n;
   }
   return out;
 }

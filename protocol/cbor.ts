@@ -59,9 +59,16 @@ export function encodeCbor(v: CborValue): Uint8Array {
 class Reader {
   pos = 0;
   items = 0;
+  /** Major type of the last head read (readHead). */
+  major = 0;
+  /** Order position (major type, argument) of the last map key read (readKey). */
+  keyMajor = -1;
+  keyArg = 0;
   constructor(
     readonly buf: Uint8Array,
     readonly maxItems: number,
+    /** Byte strings as views into `buf` instead of copies (see decodeCborViews). */
+    readonly views: boolean,
   ) {}
 
   byte(): number {
@@ -71,11 +78,22 @@ class Reader {
     return b;
   }
 
+  /** The next `n` bytes as a view into the input. */
   take(n: number): Uint8Array {
     if (n > this.buf.length - this.pos) throw new CborError('truncated');
-    const out = this.buf.subarray(this.pos, this.pos + n);
+    const start = this.pos;
     this.pos += n;
-    return out;
+    // The constructor is cheaper than subarray(), which looks up a species constructor each call.
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, n);
+  }
+
+  /** A byte string's content: a view in views mode, else an independent copy. */
+  bytes(n: number): Uint8Array {
+    if (this.views) return this.take(n);
+    if (n > this.buf.length - this.pos) throw new CborError('truncated');
+    const start = this.pos;
+    this.pos += n;
+    return this.buf.slice(start, this.pos);
   }
 }
 
@@ -121,22 +139,46 @@ function decodeText(b: Uint8Array): string {
   return fromUtf8(b);
 }
 
-function readItem(r: Reader, depth: number): CborValue {
+/** An item's head: depth and item-count bounds, then the argument; the major type is left in r.major. */
+function readHead(r: Reader, depth: number): number {
   if (depth > CBOR_LIMITS.maxDepth) throw new CborError('nesting too deep');
   if (++r.items > r.maxItems) throw new CborError('too many items');
   const ib = r.byte();
   const major = ib >> 5;
-  const info = ib & 0x1f;
   if (major === 7) throw new CborError('floats and simple values are not allowed');
-  const n = readArg(r, info);
-  switch (major) {
+  r.major = major;
+  return readArg(r, ib & 0x1f);
+}
+
+/**
+ * A map key, which must be an integer sorting after the previous key (prevMajor, prevArg) of its map.
+ * Keys are integers in shortest form, so RFC 8949's bytewise order of their encodings is the order
+ * of (major type, argument): compared as numbers, without slicing the key bytes. The key's own
+ * position is left in r.keyMajor and r.keyArg.
+ */
+function readKey(r: Reader, depth: number, prevMajor: number, prevArg: number): number {
+  const start = r.pos;
+  const k = readItem(r, depth);
+  if (typeof k !== 'number') throw new CborError('map key is not an integer');
+  const kMajor = (r.buf[start] as number) >> 5;
+  const kArg = kMajor === 0 ? k : -1 - k;
+  if (kMajor === prevMajor && kArg === prevArg) throw new CborError(`duplicate map key ${k}`);
+  if (kMajor < prevMajor || (kMajor === prevMajor && kArg < prevArg)) throw new CborError('map keys not in canonical order');
+  r.keyMajor = kMajor;
+  r.keyArg = kArg;
+  return k;
+}
+
+function readItem(r: Reader, depth: number): CborValue {
+  const n = readHead(r, depth);
+  switch (r.major) {
     case 0:
       return n;
     case 1:
       if (n >= Number.MAX_SAFE_INTEGER) throw new CborError('negative integer beyond 2^53');
       return -1 - n;
     case 2:
-      return new Uint8Array(r.take(n));
+      return r.bytes(n);
     case 3:
       try {
         return decodeText(r.take(n));
@@ -153,18 +195,12 @@ function readItem(r: Reader, depth: number): CborValue {
     case 5: {
       if (n > r.maxItems) throw new CborError('too many items');
       const m: CborMap = new Map();
-      let prevKey: Uint8Array | undefined;
+      let prevMajor = -1;
+      let prevArg = 0;
       for (let i = 0; i < n; i++) {
-        const start = r.pos;
-        const k = readItem(r, depth + 1);
-        if (typeof k !== 'number') throw new CborError('map key is not an integer');
-        const keyBytes = r.buf.subarray(start, r.pos);
-        if (prevKey !== undefined) {
-          const c = compareBytes(prevKey, keyBytes);
-          if (c === 0) throw new CborError(`duplicate map key ${k}`);
-          if (c > 0) throw new CborError('map keys not in canonical order');
-        }
-        prevKey = keyBytes;
+        const k = readKey(r, depth + 1, prevMajor, prevArg);
+        prevMajor = r.keyMajor;
+        prevArg = r.keyArg;
         m.set(k, readItem(r, depth + 1));
       }
       return m;
@@ -175,12 +211,59 @@ function readItem(r: Reader, depth: number): CborValue {
   }
 }
 
+/**
+ * A map spanning all of `buf`, read entry by entry with every check decodeCborViews makes (byte
+ * strings are views): for a decoder that fills its own structure instead of building a Map.
+ * Call key() then value() `size` times, then end(). Throws CborError like decodeCbor.
+ */
+export class CborMapReader {
+  readonly size: number;
+  private readonly r: Reader;
+  private prevMajor = -1;
+  private prevArg = 0;
+
+  constructor(buf: Uint8Array, maxItems: number) {
+    this.r = new Reader(buf, maxItems, true);
+    const n = readHead(this.r, 0);
+    if (this.r.major !== 5) throw new CborError('not a map');
+    if (n > maxItems) throw new CborError('too many items');
+    this.size = n;
+  }
+
+  key(): number {
+    const k = readKey(this.r, 1, this.prevMajor, this.prevArg);
+    this.prevMajor = this.r.keyMajor;
+    this.prevArg = this.r.keyArg;
+    return k;
+  }
+
+  value(): CborValue {
+    return readItem(this.r, 1);
+  }
+
+  end(): void {
+    if (this.r.pos !== this.r.buf.length) throw new CborError('trailing bytes');
+  }
+}
+
+function decodeWith(r: Reader): CborValue {
+  const v = readItem(r, 0);
+  if (r.pos !== r.buf.length) throw new CborError('trailing bytes');
+  return v;
+}
+
 /** Decodes exactly one item that spans all of `buf`; throws CborError on anything non-canonical. */
 export function decodeCbor(buf: Uint8Array, maxItems: number = CBOR_LIMITS.maxItems): CborValue {
-  const r = new Reader(buf, maxItems);
-  const v = readItem(r, 0);
-  if (r.pos !== buf.length) throw new CborError('trailing bytes');
-  return v;
+  return decodeWith(new Reader(buf, maxItems, false));
+}
+
+/**
+ * decodeCbor, but every byte string is a view into `buf` rather than a copy: for callers that keep
+ * `buf` alive with the result anyway (a decoded object carries its own bytes). Saves an allocation
+ * per byte string on the payment path; the caller must not modify `buf` afterwards.
+ */
+export function decodeCborViews(buf: Uint8Array, maxItems: number = CBOR_LIMITS.maxItems): CborValue {
+  return decodeWith(new Reader(buf, maxItems, true));
 }
 
 export function isMap(v: CborValue): v is CborMap {

@@ -1,6 +1,6 @@
 // Object codec: typed object ⇄ signed COSE bytes ⇄ QR text, with every structural check a verifier needs.
 import { base45Decode, base45Encode } from './base45.js';
-import { CborError, decodeCbor, encodeCbor } from './cbor.js';
+import { CborError, decodeCbor, decodeCborViews, encodeCbor } from './cbor.js';
 import { CoseError, type Sign1, decodeSign1, signSign1 } from './cose.js';
 import { sha256 } from './crypto/index.js';
 import {
@@ -15,7 +15,7 @@ import {
   type ObjectOf,
 } from './objects.js';
 import { type Verified, reject } from './reasons.js';
-import { SchemaError, decodeFields, encodeFields } from './schema.js';
+import { type FieldSpec, SchemaError, decodeFields, decodeFieldsDirect, encodeFields } from './schema.js';
 import type { Signer } from './signer.js';
 
 export interface Decoded<K extends ObjectKind> {
@@ -37,12 +37,20 @@ function toWire(kind: ObjectKind, obj: object): Record<string, unknown> {
   return { type: TYPE[kind], v: VERSION, ...o };
 }
 
+function wireModes(kind: ObjectKind, o: Record<string, unknown>): Record<string, unknown> {
+  if (kind === 'TERMINAL_CERT') o.mode = MODE_BY_NUMBER[o.mode as 0 | 1];
+  return o;
+}
+
 function fromWire(kind: ObjectKind, o: Record<string, unknown>): unknown {
   // Rest instead of `delete`, which would turn every decoded object into a slow dictionary.
   const { type: _type, v: _v, ...rest } = o;
-  if (kind === 'TERMINAL_CERT') rest.mode = MODE_BY_NUMBER[rest.mode as 0 | 1];
-  return rest;
+  return wireModes(kind, rest);
 }
+
+// For decodeFieldsDirect: per kind, the values of keys 0 and 1 (type, version) and the other fields.
+const HEAD_VALUES = Object.fromEntries(Object.entries(TYPE).map(([k, t]) => [k, [t, VERSION]])) as Record<ObjectKind, number[]>;
+const BODY_FIELDS = Object.fromEntries(Object.entries(FIELDS).map(([k, f]) => [k, f.filter((x) => x.key > 1)])) as Record<ObjectKind, FieldSpec[]>;
 
 /** The signed payload bytes of an object (deterministic CBOR). Throws SchemaError on an invalid object. */
 export function encodePayload<K extends ObjectKind>(kind: K, obj: ObjectOf[K]): Uint8Array {
@@ -68,7 +76,8 @@ export function peekKind(bytes: Uint8Array): ObjectKind | undefined {
 
 /**
  * Structural decoding: size bound first, then strict COSE, strict CBOR, type, version and fields.
- * Signatures are NOT checked here (see verify.ts). Never throws.
+ * Signatures are NOT checked here (see verify.ts). Never throws. The result's byte fields are views
+ * into `bytes` (no copies on the payment path): do not modify `bytes` while the result is in use.
  */
 export function decodeObject<K extends ObjectKind>(kind: K, bytes: Uint8Array): Verified<Decoded<K>> {
   if (bytes.length > MAX_BYTES[kind]) return reject('TOO_LARGE', `${bytes.length} bytes > ${MAX_BYTES[kind]}`);
@@ -79,9 +88,13 @@ export function decodeObject<K extends ObjectKind>(kind: K, bytes: Uint8Array): 
     if (e instanceof CoseError && e.unsupported) return reject('UNSUPPORTED_VERSION', e.message);
     return reject('MALFORMED', `COSE: ${(e as Error).message}`);
   }
+  // Byte-string fields are views into `bytes`, which the Decoded object keeps anyway. The direct
+  // decoder handles every well-formed object; anything it declines goes the generic way below.
+  const direct = decodeFieldsDirect(sign1.payload, MAX_ITEMS[kind], HEAD_VALUES[kind], BODY_FIELDS[kind]);
+  if (direct !== undefined) return { ok: true, value: { kind, bytes, sign1, value: wireModes(kind, direct) as unknown as ObjectOf[K] } };
   let m;
   try {
-    m = decodeCbor(sign1.payload, MAX_ITEMS[kind]);
+    m = decodeCborViews(sign1.payload, MAX_ITEMS[kind]);
   } catch (e) {
     return reject('MALFORMED', `payload: ${(e as CborError).message}`);
   }
@@ -113,13 +126,12 @@ export function maxQrText(kind: ObjectKind): number {
 /** QR text → COSE bytes of the expected kind, bounded before decoding. */
 export function fromQrText(kind: ObjectKind, text: string): Verified<Uint8Array> {
   if (text.length > maxQrText(kind)) return reject('TOO_LARGE', `${text.length} characters > ${maxQrText(kind)}`);
-  const prefix = text.slice(0, 4);
-  if (prefix !== PREFIX[kind]) {
-    const other = KIND_BY_PREFIX.get(prefix);
+  if (!text.startsWith(PREFIX[kind])) {
+    const other = KIND_BY_PREFIX.get(text.slice(0, 4));
     return reject(other ? 'WRONG_TYPE' : 'MALFORMED', other ? `a ${other} code, not a ${kind}` : 'unknown prefix');
   }
   try {
-    return { ok: true, value: base45Decode(text.slice(4)) };
+    return { ok: true, value: base45Decode(text, PREFIX[kind].length) };
   } catch (e) {
     return reject('MALFORMED', `Base45: ${(e as Error).message}`);
   }

@@ -47,7 +47,21 @@ t.test('the Sig_structure is the RFC 9052 array', async (t) => {
   t.same(sigStructure(prot, payload), encodeCbor(['Signature1', prot, new Uint8Array(0), payload]));
   const big = new Uint8Array(300);
   t.same(sigStructure(prot, big), encodeCbor(['Signature1', prot, new Uint8Array(0), big]));
+  const huge = new Uint8Array(70_000).fill(9); // a four-byte length head
+  t.same(sigStructure(prot, huge), encodeCbor(['Signature1', prot, new Uint8Array(0), huge]));
   t.equal(toHex(prot), 'a20126' + '0448' + toHex(signer.kid), 'protected header {1: -7, 4: kid}');
+});
+
+t.test('verifySign1 checks objects of every size, one after another (its Sig_structure buffer is reused)', async (t) => {
+  for (const n of [0, 30, 5000, 300, 70_000, 10]) {
+    const bytes = await signSign1(new Uint8Array(n).fill(n & 0xff), signer);
+    const s = decodeSign1(bytes);
+    t.ok(verifySign1(s, signer.publicKey, node), `${n}-byte payload verifies (node)`);
+    t.ok(verifySign1(s, signer.publicKey, noble), `${n}-byte payload verifies (noble)`);
+    const tampered = Uint8Array.from(s.payload);
+    tampered[0] = (tampered[0] ?? 0) ^ 1;
+    if (n > 0) t.notOk(verifySign1({ ...s, payload: tampered }, signer.publicKey, node), `${n}-byte payload altered`);
+  }
 });
 
 t.test('the high-S twin of a valid signature is valid ECDSA but refused', async (t) => {
@@ -89,4 +103,44 @@ t.test('decodeSign1 refuses foreign algorithms and malformed structures', async 
   t.equal(r.ok ? 'ok' : r.reason, 'UNSUPPORTED_VERSION');
   const m = decodeObject('PAYMENT', cose(hdr([[4, signer.kid]])));
   t.equal(m.ok ? 'ok' : m.reason, 'MALFORMED');
+});
+
+t.test('decodeSign1 accepts exactly the canonical encoding: what it returns re-encodes to the input', async (t) => {
+  const sig = new Uint8Array(64).fill(7);
+  const reencode = (s: ReturnType<typeof decodeSign1>) => encodeCbor({ tag: COSE_SIGN1_TAG, value: [s.protectedBytes, new Map(), s.payload, s.signature] });
+  // Payload lengths on both sides of every byte-string head size.
+  for (const n of [0, 1, 23, 24, 255, 256, 1000, 70_000]) {
+    const pl = new Uint8Array(n).fill(n & 0xff);
+    const bytes = encodeCbor({ tag: COSE_SIGN1_TAG, value: [protectedHeader(signer.kid), new Map(), pl, sig] });
+    const s = decodeSign1(bytes);
+    t.equal(toHex(s.payload), toHex(pl), `payload of ${n} bytes`);
+    t.equal(toHex(s.kid), toHex(signer.kid));
+    t.equal(toHex(s.signature), toHex(sig));
+    let accepted = 0;
+    if (n <= 256) {
+      for (let i = 0; i < bytes.length; i++) {
+        for (const x of [0x00, 0x01, 0x17, 0x18, 0x40, 0x58, 0x59, 0xa0, 0xff, bytes[i]! ^ 0x01]) {
+          const m = Uint8Array.from(bytes);
+          m[i] = x;
+          let s2;
+          try {
+            s2 = decodeSign1(m);
+          } catch {
+            continue;
+          }
+          accepted++;
+          if (toHex(reencode(s2)) !== toHex(m)) t.fail(`mutation at ${i} to ${x} decoded non-canonically`);
+        }
+      }
+      t.ok(accepted > 0, `${accepted} accepted mutations (kid, payload and signature bytes) all canonical`);
+    }
+  }
+  // The same payload behind a longer-than-needed length head is refused.
+  const pl = new Uint8Array(5);
+  const good = encodeCbor({ tag: COSE_SIGN1_TAG, value: [protectedHeader(signer.kid), new Map(), pl, sig] });
+  const at = 3 + 13 + 1; // after tag, array head, protected header and the empty map
+  const long = Uint8Array.from([...good.subarray(0, at), 0x58, 5, ...good.subarray(at + 1)]);
+  t.throws(() => decodeSign1(long), /non-shortest/, 'payload length 5 in a two-byte head');
+  const trailing = Uint8Array.from([...good, 0]);
+  t.throws(() => decodeSign1(trailing), /trailing/, 'a byte after the signature');
 });

@@ -32,33 +32,61 @@ export class CoseError extends Error {
 
 /** The exact bytes that are signed: Sig_structure = ["Signature1", protected, external_aad = h'', payload]. */
 export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
-  // Byte-for-byte encodeCbor(['Signature1', protectedBytes, h'', payload]), built in one allocation
-  // because it is computed for every signature checked.
-  const ph = bstrHead(protectedBytes.length);
-  const pl = bstrHead(payload.length);
-  const out = new Uint8Array(SIG1_PREFIX.length + ph.length + protectedBytes.length + 1 + pl.length + payload.length);
-  let o = 0;
-  out.set(SIG1_PREFIX, o);
-  o += SIG1_PREFIX.length;
-  out.set(ph, o);
-  o += ph.length;
-  out.set(protectedBytes, o);
-  o += protectedBytes.length;
-  out[o++] = 0x40; // external_aad: empty byte string
-  out.set(pl, o);
-  o += pl.length;
-  out.set(payload, o);
+  const out = new Uint8Array(sigStructureLength(protectedBytes, payload));
+  writeSigStructure(out, protectedBytes, payload);
   return out;
 }
+
 // 0x84 (array of 4), then the text string "Signature1".
 const SIG1_PREFIX = Uint8Array.of(0x84, 0x6a, ...new TextEncoder().encode('Signature1'));
 
-function bstrHead(n: number): Uint8Array {
-  if (n < 24) return Uint8Array.of(0x40 | n);
-  if (n < 0x100) return Uint8Array.of(0x58, n);
-  if (n < 0x10000) return Uint8Array.of(0x59, n >> 8, n & 0xff);
-  return encodeCbor(new Uint8Array(n)).subarray(0, 5);
+function bstrHeadLength(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
 }
+
+function sigStructureLength(protectedBytes: Uint8Array, payload: Uint8Array): number {
+  return SIG1_PREFIX.length + bstrHeadLength(protectedBytes.length) + protectedBytes.length + 1 + bstrHeadLength(payload.length) + payload.length;
+}
+
+/** Shortest byte-string head for length n at out[o]; returns the offset after it. */
+function writeBstrHead(out: Uint8Array, o: number, n: number): number {
+  if (n < 24) {
+    out[o] = 0x40 | n;
+    return o + 1;
+  }
+  if (n < 0x100) {
+    out[o] = 0x58;
+    out[o + 1] = n;
+    return o + 2;
+  }
+  if (n < 0x10000) {
+    out[o] = 0x59;
+    out[o + 1] = n >> 8;
+    out[o + 2] = n & 0xff;
+    return o + 3;
+  }
+  out[o] = 0x5a;
+  out[o + 1] = n >>> 24;
+  out[o + 2] = (n >>> 16) & 0xff;
+  out[o + 3] = (n >>> 8) & 0xff;
+  out[o + 4] = n & 0xff;
+  return o + 5;
+}
+
+/** Byte-for-byte encodeCbor(['Signature1', protectedBytes, h'', payload]) into `out` (exactly sigStructureLength bytes). */
+function writeSigStructure(out: Uint8Array, protectedBytes: Uint8Array, payload: Uint8Array): void {
+  out.set(SIG1_PREFIX, 0);
+  let o = writeBstrHead(out, SIG1_PREFIX.length, protectedBytes.length);
+  out.set(protectedBytes, o);
+  o += protectedBytes.length;
+  out[o++] = 0x40; // external_aad: empty byte string
+  o = writeBstrHead(out, o, payload.length);
+  out.set(payload, o);
+}
+
+// verifySign1 builds every Sig_structure in this one buffer instead of allocating one per signature:
+// backends verify synchronously and keep nothing of the message (CryptoBackend.verify).
+let scratch = new Uint8Array(2048);
 
 export function protectedHeader(kid: Uint8Array): Uint8Array {
   const m: CborMap = new Map<number, CborValue>([
@@ -74,8 +102,43 @@ export async function signSign1(payload: Uint8Array, signer: Signer): Promise<Ui
   return encodeCbor({ tag: COSE_SIGN1_TAG, value: [protectedBytes, new Map(), payload, signature] });
 }
 
-/** Parses tagged COSE_Sign1 strictly. Throws CborError (bad CBOR) or CoseError (bad structure). */
+/**
+ * Parses tagged COSE_Sign1 strictly. Throws CborError (bad CBOR) or CoseError (bad structure).
+ * The fields are views into `bytes` (which the caller keeps as the object's bytes anyway).
+ */
 export function decodeSign1(bytes: Uint8Array): Sign1 {
+  return exactSign1(bytes) ?? decodeSign1Generic(bytes);
+}
+
+// Everything decodeSign1 accepts with a payload under 64 KiB is exactly these bytes (one canonical
+// encoding per value): d2 tag 18 | 84 array(4) | 4d bstr(13): a2 01 26 04 48 <kid 8> = {1: -7, 4: kid}
+// | a0 {} | payload bstr with its shortest head | 58 40 <signature 64>. Matched without building any
+// CBOR value; anything else goes through the generic decoder, which accepts or names the fault.
+const EXACT_PREFIX = Uint8Array.of(0xd2, 0x84, 0x4d, 0xa2, 0x01, 0x26, 0x04, 0x48);
+const KID_AT = EXACT_PREFIX.length;
+const UNPROTECTED_AT = KID_AT + 8;
+
+function exactSign1(b: Uint8Array): Sign1 | undefined {
+  if (b.length < UNPROTECTED_AT + 2 + 66) return undefined;
+  for (let i = 0; i < KID_AT; i++) if (b[i] !== EXACT_PREFIX[i]) return undefined;
+  if (b[UNPROTECTED_AT] !== 0xa0) return undefined;
+  const h = b[UNPROTECTED_AT + 1] as number;
+  let at = UNPROTECTED_AT + 2;
+  let len: number;
+  if (h >= 0x40 && h < 0x58) len = h - 0x40;
+  else if (h === 0x58) len = b[at++] as number;
+  else if (h === 0x59) {
+    len = ((b[at] as number) << 8) | (b[at + 1] as number);
+    at += 2;
+  } else return undefined;
+  if ((h === 0x58 && len < 24) || (h === 0x59 && len < 0x100)) return undefined; // non-shortest head
+  const sigAt = at + len + 2;
+  if (sigAt + 64 !== b.length || b[sigAt - 2] !== 0x58 || b[sigAt - 1] !== 0x40) return undefined;
+  const view = (off: number, n: number) => new Uint8Array(b.buffer, b.byteOffset + off, n);
+  return { protectedBytes: view(3, 13), kid: view(KID_AT, 8), payload: view(at, len), signature: view(sigAt, 64) };
+}
+
+function decodeSign1Generic(bytes: Uint8Array): Sign1 {
   const top = decodeCbor(bytes, 16);
   if (typeof top !== 'object' || top instanceof Uint8Array || Array.isArray(top) || top instanceof Map || top.tag !== COSE_SIGN1_TAG) {
     throw new CoseError('not a tagged COSE_Sign1');
@@ -106,5 +169,8 @@ export function decodeSign1(bytes: Uint8Array): Sign1 {
 /** Low-S and range first (so one payment has one signature), then the backend's verification. */
 export function verifySign1(s: Sign1, publicKey: Uint8Array, backend: CryptoBackend): boolean {
   if (!isCanonicalSignature(s.signature)) return false;
-  return backend.verify(publicKey, sigStructure(s.protectedBytes, s.payload), s.signature);
+  const n = sigStructureLength(s.protectedBytes, s.payload);
+  if (n > scratch.length) scratch = new Uint8Array(n);
+  writeSigStructure(scratch, s.protectedBytes, s.payload);
+  return backend.verify(publicKey, new Uint8Array(scratch.buffer, 0, n), s.signature);
 }

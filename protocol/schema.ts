@@ -1,5 +1,5 @@
 // A tiny field-schema layer: integer-keyed CBOR maps ↔ typed objects, strictly (types, bounds, unknown keys).
-import type { CborMap, CborValue } from './cbor.js';
+import { type CborMap, type CborValue, CborMapReader } from './cbor.js';
 
 export type FieldType =
   | { t: 'uint'; max: number; min?: number }
@@ -79,6 +79,44 @@ export function decodeFields(m: CborMap, fields: readonly FieldSpec[], path = ''
     if (!known.has(k) && k < FIRST_EXTENSION_KEY) throw new SchemaError(`${path || 'object'}: unknown critical key ${k}`);
   }
   return out;
+}
+
+/**
+ * The hot-path twin of decodeFields(decodeCborViews(buf, maxItems), fields) for a top-level object:
+ * reads the entries straight into the result, without a Map. Keys 0 … head.length − 1 must carry
+ * exactly the values in `head` (type and version) and are left out of the result; `fields` are the
+ * remaining fields, sorted by key. Returns undefined on anything else — an error, an unknown critical
+ * key, a missing field — and the caller then takes the generic path, which finds and names the fault.
+ */
+export function decodeFieldsDirect(buf: Uint8Array, maxItems: number, head: readonly number[], fields: readonly FieldSpec[]): Record<string, unknown> | undefined {
+  try {
+    const r = new CborMapReader(buf, maxItems);
+    const out: Record<string, unknown> = {};
+    let heads = 0; // head keys seen, in order
+    let next = 0; // index in `fields` of the first field not yet seen
+    for (let i = 0; i < r.size; i++) {
+      const k = r.key();
+      const v = r.value();
+      if (heads < head.length) {
+        if (k !== heads || v !== head[k]) return undefined;
+        heads++;
+        continue;
+      }
+      // Keys arrive in ascending order: every field skipped over is missing and must be optional.
+      while (next < fields.length && (fields[next] as FieldSpec).key < k) if (!(fields[next++] as FieldSpec).optional) return undefined;
+      const f = fields[next];
+      if (f !== undefined && f.key === k) {
+        out[f.name] = decodeValue(v, f.type, f.name);
+        next++;
+      } else if (k < FIRST_EXTENSION_KEY) return undefined; // unknown critical key (extensions are signed, carried, ignored)
+    }
+    if (heads < head.length) return undefined;
+    while (next < fields.length) if (!(fields[next++] as FieldSpec).optional) return undefined;
+    r.end();
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 function encodeValue(v: unknown, type: FieldType, path: string): CborValue {

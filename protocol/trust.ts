@@ -5,7 +5,7 @@ import type { CryptoBackend } from './crypto/index.js';
 import { NobleBackend, equalKid, getDefaultBackend, keyId } from './crypto/index.js';
 import { ROLE, type Role, type TrustList, type TrustedKey } from './objects.js';
 import { type Verified, reject } from './reasons.js';
-import { toHex } from './bytes.js';
+import { BytesMap } from './bytes-map.js';
 
 /** Remembered issuer-signature successes per trust store. */
 export const ISSUED_CACHE_LIMIT = 4096;
@@ -19,7 +19,7 @@ const NONE: readonly TrustedKey[] = [];
 export class TrustStore {
   readonly list: TrustList;
   readonly backend: CryptoBackend;
-  private readonly byKid = new Map<string, TrustedKey[]>();
+  private readonly byKid = new BytesMap<TrustedKey[]>();
   // Issuer signatures that verified under this list, by role and exact object bytes (see cachedIssued).
   private readonly issued = new Map<string, unknown>();
 
@@ -31,10 +31,9 @@ export class TrustStore {
     this.backend = backend;
     this.issuedLimit = opts.issuedCacheSize ?? ISSUED_CACHE_LIMIT;
     for (const k of list.keys) {
-      const hex = toHex(k.kid);
-      const arr = this.byKid.get(hex) ?? [];
+      const arr = this.byKid.get(k.kid) ?? [];
       arr.push(k);
-      this.byKid.set(hex, arr);
+      this.byKid.set(k.kid, arr);
       // Issuer keys verify every payment: give noble its tables (node:crypto caches KeyObjects itself).
       if (backend instanceof NobleBackend) backend.precompute(k.publicKey);
     }
@@ -48,7 +47,7 @@ export class TrustStore {
   keysFor(kid: Uint8Array, role: Role): TrustedKey[] {
     const bit = ROLE[role];
     const out: TrustedKey[] = [];
-    for (const k of this.byKid.get(toHex(kid)) ?? NONE) if ((k.roles & bit) !== 0) out.push(k);
+    for (const k of this.byKid.get(kid) ?? NONE) if ((k.roles & bit) !== 0) out.push(k);
     return out;
   }
 

@@ -2,7 +2,7 @@
 import { type Decoded, decodeObject, fromQrText, transactionId } from './codec.js';
 import { verifySign1 } from './cose.js';
 import { equalBytes, toHex } from './bytes.js';
-import { equalKid, keyId } from './crypto/index.js';
+import { equalKid, isKidOf, keyId } from './crypto/index.js';
 import { fareFor } from './fares.js';
 import { FLEET_KIND, PAYEE, type ObjectKind, type Payment, type PurseCert, type Role, type TerminalConfigBody, type TerminalMode, type TrustedKey } from './objects.js';
 import { type ReasonCode, type Verified, reject } from './reasons.js';
@@ -37,7 +37,13 @@ function verifyIssuedKey<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust
   if (!d.ok) return d;
   const keys = trust.keysFor(d.value.sign1.kid, role);
   if (keys.length === 0) return reject('UNKNOWN_KEY', `no ${role} key with kid ${toHex(d.value.sign1.kid)}`);
-  const key = keys.find((k) => verifySign1(d.value.sign1, k.publicKey, trust.backend));
+  let key: TrustedKey | undefined;
+  for (const k of keys) {
+    if (verifySign1(d.value.sign1, k.publicKey, trust.backend)) {
+      key = k;
+      break;
+    }
+  }
   if (!key) return reject('BAD_SIGNATURE', `${kind} issuer signature`);
   trust.rememberIssued(role, bytes, { kind, d: d.value, key } satisfies Hit);
   return { ok: true, value: { d: d.value, key } };
@@ -163,7 +169,7 @@ export function verifyPayment(input: Input, ctx: PaymentContext): PaymentResult 
   if (!pc.ok) return fail(pc.reason, `purse certificate: ${pc.detail}`);
   const purse = pc.value.d.value;
   if (!verifySign1(d.value.sign1, purse.walletKey, ctx.trust.backend)) return fail('BAD_SIGNATURE', 'payment signature', purse);
-  if (!equalKid(d.value.sign1.kid, keyId(purse.walletKey))) return fail('BAD_SIGNATURE', 'payment kid is not the wallet key', purse);
+  if (!isKidOf(d.value.sign1.kid, purse.walletKey)) return fail('BAD_SIGNATURE', 'payment kid is not the wallet key', purse);
 
   // Time: every validity check below needs a trusted clock.
   const now = ctx.now;

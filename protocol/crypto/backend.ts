@@ -1,6 +1,7 @@
 // The crypto seam: ES256 sign/verify behind one interface, so node:crypto and @noble/curves are interchangeable.
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { p256 } from '@noble/curves/nist.js';
+import { BytesMap } from '../bytes-map.js';
 
 /** P-256 group order n and n/2, for the low-S rule. */
 export const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -11,7 +12,8 @@ export interface CryptoBackend {
   /**
    * True when `signature` (64-byte r||s, already checked low-S by the caller) is a valid ECDSA
    * P-256/SHA-256 signature of `message` under `publicKey` (33-byte compressed SEC1). Never throws:
-   * a malformed key or signature is simply invalid.
+   * a malformed key or signature is simply invalid. Synchronous, and keeps no reference to
+   * `message`: callers may reuse its buffer as soon as this returns.
    */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** Signs with a 32-byte secret scalar; always returns a low-S 64-byte r||s signature. */
@@ -129,4 +131,18 @@ export function equalKid(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+// Kids of keys seen recently: a purse pays many times with one wallet key, and hashing the key again
+// for every payment costs more than this lookup. Bounded like the backends' key-object caches.
+const kidMemo = new BytesMap<Uint8Array>(4096);
+
+/** equalKid(kid, keyId(publicKey)), with the key's kid remembered across calls. */
+export function isKidOf(kid: Uint8Array, publicKey: Uint8Array): boolean {
+  let k = kidMemo.get(publicKey);
+  if (k === undefined) {
+    k = keyId(publicKey);
+    kidMemo.set(publicKey, k);
+  }
+  return equalKid(kid, k);
 }

@@ -1,5 +1,6 @@
 // The fast backend: Node's built-in OpenSSL (node:crypto), ~40x faster than pure JS on this machine.
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { BytesMap } from '../bytes-map.js';
 import type { CryptoBackend } from './backend.js';
 import { normalizeLowS, publicKeyOf } from './backend.js';
 
@@ -20,20 +21,18 @@ export class NodeBackend implements CryptoBackend {
   readonly name = 'node' as const;
   // KeyObject creation costs about as much as a verification; issuers and wallets repeat. The cache
   // holds the ready verify options so a hit allocates nothing.
-  private readonly pubCache = new Map<string, VerifyKey | null>();
+  private readonly pubCache = new BytesMap<VerifyKey | null>(CACHE_LIMIT);
   private readonly privCache = new Map<string, KeyObject>();
 
   private publicKeyObject(pub: Uint8Array): VerifyKey | null {
-    const id = Buffer.from(pub.buffer, pub.byteOffset, pub.byteLength).toString('latin1');
-    let k = this.pubCache.get(id);
+    let k = this.pubCache.get(pub);
     if (k !== undefined) return k;
     try {
       k = pub.length === 33 ? { key: createPublicKey({ key: Buffer.concat([SPKI_COMPRESSED_PREFIX, pub]), format: 'der', type: 'spki' }), dsaEncoding: 'ieee-p1363' } : null;
     } catch {
       k = null;
     }
-    if (this.pubCache.size >= CACHE_LIMIT) this.pubCache.clear();
-    this.pubCache.set(id, k);
+    this.pubCache.set(pub, k);
     return k;
   }
 
