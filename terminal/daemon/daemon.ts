@@ -14,7 +14,8 @@ export const TESSERA_VERSION = '0.1.0';
 
 /** The systemd notifier seam (terminal/daemon/sd-notify.ts `Notifier` fits it). */
 export interface NotifierLike {
-  ready(): unknown;
+  /** READY=1, with the status line in the same message when given. */
+  ready(status?: string): unknown;
   stopping(): unknown;
   status(text: string): unknown;
   startWatchdog(): unknown;
@@ -178,9 +179,10 @@ export class Daemon {
       this.checkpointTimer = setInterval(() => this.checkpoint(), cfg.clock.checkpointSeconds * 1000);
       this.checkpointTimer.unref();
       this.running = true;
-      await this.notifier.ready();
+      // One message, so one helper process at start (docs/decisions.md D-notify): the status
+      // line does not cost a second spawn while the first scan may already be arriving.
+      await this.notifier.ready(`${identity.mode} terminal ${identity.terminalId} ready`);
       this.notifier.startWatchdog();
-      await this.notifier.status(`${identity.mode} terminal ${identity.terminalId} ready`);
       this.log.info({ terminalId: identity.terminalId, mode: identity.mode, journalHead: this.store.journalHead }, 'daemon started');
     } catch (e) {
       this.log.error({ err: e }, 'daemon failed to start');
