@@ -13,6 +13,9 @@ const plain = plainDaemonArgs(args);
 if (plain) {
   // What systemd runs at every boot: straight to the daemon, without commander and the client commands
   // (cold start). Any other spelling of the command line goes through the full parser below.
+  // The drivers start loading now, alongside the store and checkout modules (the real import, and
+  // any error, comes when the devices open).
+  import('#drivers').catch(() => undefined);
   process.exitCode = await runDaemon(plain.config, deps).then(
     () => 0,
     (e: unknown) => reportFailure(e, false, (s) => void process.stdout.write(s), (s) => void process.stderr.write(s)),

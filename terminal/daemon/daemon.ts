@@ -216,9 +216,12 @@ export class Daemon {
       }
     };
     // The factory decides what an absent or null entry means (the drivers' factory: no device).
-    this.display = await open('display', f.display && (() => f.display!(d.display, ctx('display'))));
-    this.scanner = await open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner'))));
-    if (mode === 'merchant') this.printer = await open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer'))));
+    // Opened together: one device's I/O (a serial port, a framebuffer write) overlaps another's setup.
+    [this.display, this.scanner, this.printer] = await Promise.all([
+      open('display', f.display && (() => f.display!(d.display, ctx('display')))),
+      open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner')))),
+      mode === 'merchant' ? open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer')))) : undefined,
+    ]);
   }
 
   private checkpoint(): void {
