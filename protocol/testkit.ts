@@ -1,9 +1,8 @@
 // A reproducible little world of keys and signed objects from fixed seeds, for tests, vectors and the demo.
-import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8 } from './bytes.js';
 import { signObject, toQrText } from './codec.js';
 import type { CryptoBackend } from './crypto/index.js';
-import { NobleBackend, P256_N, bigintTo32 } from './crypto/index.js';
+import { NobleBackend, P256_N, bigintTo32, sha256 } from './crypto/index.js';
 import { FLEET_KIND, PAYEE, ROLE, type Payment, type PurseCert, type TerminalCert, type TerminalConfigBody, type TrustList } from './objects.js';
 import { KeySigner } from './signer.js';
 import { TrustStore } from './trust.js';

@@ -1,7 +1,6 @@
 // The crypto seam: ES256 sign/verify behind one interface, so node:crypto and @noble/curves are interchangeable.
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { p256 } from '@noble/curves/nist.js';
 import { BytesMap } from '../bytes-map.js';
+import { noble } from './noble-lib.js';
 
 /** P-256 group order n and n/2, for the low-S rule. */
 export const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -34,7 +33,7 @@ const nodeCreateHash = nodeCrypto?.createHash;
 
 export function sha256(b: Uint8Array): Uint8Array {
   const d = nodeHash ? nodeHash('sha256', b, 'buffer') : nodeCreateHash ? nodeCreateHash('sha256').update(b).digest() : undefined;
-  return d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : nobleSha256(b);
+  return d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : noble().sha256(b);
 }
 
 function bytesToBigint(b: Uint8Array): bigint {
@@ -88,9 +87,9 @@ export function normalizeLowS(sig: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Key pair helpers shared by both backends (key generation and parsing are noble's in either case). */
+/** Key pair helpers shared by both backends (key generation and parsing are noble's in either case, loaded on first use). */
 export function generateSecretKey(): Uint8Array {
-  return p256.utils.randomSecretKey();
+  return noble().p256.utils.randomSecretKey();
 }
 
 /**
@@ -105,17 +104,17 @@ export function publicKeyOf(secretKey: Uint8Array, compressed = true): Uint8Arra
     const pub = ecdh.getPublicKey(null, compressed ? 'compressed' : 'uncompressed');
     return new Uint8Array(pub.buffer, pub.byteOffset, pub.byteLength);
   }
-  return p256.getPublicKey(secretKey, compressed);
+  return noble().p256.getPublicKey(secretKey, compressed);
 }
 
 /** Accepts compressed (33) or uncompressed (65) SEC1 and returns compressed; throws on a point not on the curve. */
 export function compressPublicKey(pub: Uint8Array): Uint8Array {
-  return p256.Point.fromBytes(pub).toBytes(true);
+  return noble().p256.Point.fromBytes(pub).toBytes(true);
 }
 
 export function isValidPublicKey(pub: Uint8Array): boolean {
   try {
-    p256.Point.fromBytes(pub);
+    noble().p256.Point.fromBytes(pub);
     return pub.length === 33;
   } catch {
     return false;

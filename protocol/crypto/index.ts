@@ -6,6 +6,7 @@ import type { CryptoBackend } from './backend.js';
 export * from './backend.js';
 export { NodeBackend } from './node.js';
 export { NobleBackend } from './noble.js';
+export { loadNoble } from './noble-lib.js';
 
 let defaultBackend: CryptoBackend | undefined;
 

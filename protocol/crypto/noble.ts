@@ -1,10 +1,10 @@
 // The portable backend: pure-JS @noble/curves, with precomputed tables for keys that are used often.
-import { p256 } from '@noble/curves/nist.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import type { p256 as P256 } from '@noble/curves/nist.js';
+import { noble } from './noble-lib.js';
 import type { CryptoBackend } from './backend.js';
 import { P256_N } from './backend.js';
 
-type Point = ReturnType<typeof p256.Point.fromBytes>;
+type Point = ReturnType<typeof P256.Point.fromBytes>;
 
 function toBig(b: Uint8Array): bigint {
   let n = 0n;
@@ -35,12 +35,13 @@ export class NobleBackend implements CryptoBackend {
   precompute(publicKey: Uint8Array): void {
     const hex = Buffer.from(publicKey).toString('hex');
     if (this.tables.has(hex)) return;
-    const P = p256.Point.fromBytes(publicKey);
+    const P = noble().p256.Point.fromBytes(publicKey);
     P.precompute(8, false);
     this.tables.set(hex, P);
   }
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    const { p256, sha256 } = noble();
     try {
       const P = this.tables.get(Buffer.from(publicKey).toString('hex'));
       if (!P) return p256.verify(signature, message, publicKey);
@@ -62,6 +63,6 @@ export class NobleBackend implements CryptoBackend {
   }
 
   sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-    return p256.sign(message, secretKey, { lowS: true });
+    return noble().p256.sign(message, secretKey, { lowS: true });
   }
 }

@@ -2,10 +2,10 @@
 import { createPrivateKey } from 'node:crypto';
 import * as fsDefault from 'node:fs';
 import { TesseraError } from '#common';
-import { p256 } from '@noble/curves/nist.js';
 import { KeySigner } from '../signer.js';
 import type { CryptoBackend } from '../crypto/index.js';
 import { generateSecretKey } from '../crypto/index.js';
+import { noble } from '../crypto/noble-lib.js';
 
 export interface KeyFs {
   statSync(path: string): { mode: number };
@@ -15,6 +15,7 @@ export interface KeyFs {
 }
 
 export function secretToPem(secret: Uint8Array): string {
+  const { p256 } = noble();
   const P = p256.Point.fromBytes(p256.getPublicKey(secret, false)).toAffine();
   const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
   const coord = (n: bigint) => b64(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'));

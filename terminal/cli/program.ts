@@ -1,15 +1,17 @@
 // The `tessera` command: daemon, status, charge, tx, reprint, verify-journal, config, devices — every one with --json.
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { TesseraError, createLogger, errorMessage, isTesseraError } from '#common';
+import { TesseraError, isTesseraError } from '#common';
 import { configDocs, configPath, loadConfig, type TerminalConfig } from '../config.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';
 import type { TransactionJson } from '../api/transactions.js';
 // The daemon, store and protocol load only in the commands that need them: client commands start fast.
-import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike, DaemonStatus } from '../daemon/daemon.js';
+import type { DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
 import { money, parseAmount, paymentLine, statusText, txTable, txText } from './format.js';
 import { writeDrainProgress } from '../sync/cli-progress.js';
+import { runDaemon, type DaemonDeps } from './daemon-command.js';
+import { reportFailure } from './failure.js';
 
 /** What the lead wires at merge: drivers, sync and systemd notification. */
 interface SyncStatusLike {
@@ -18,10 +20,7 @@ interface SyncStatusLike {
   lastSyncMs: number | null;
 }
 
-export interface CliDeps {
-  devices?: DeviceFactory;
-  components?: (ctx: DaemonContext) => ExtraComponent[];
-  notifier?: () => NotifierLike;
+export interface CliDeps extends DaemonDeps {
   /** `tessera devices`: the drivers' device listing. */
   listDevices?: () => Promise<unknown>;
   stdout?: (text: string) => void;
@@ -79,37 +78,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
   program
     .command('daemon')
     .description('run the terminal daemon in the foreground (systemd runs this); stops cleanly on SIGTERM/SIGINT')
-    .action(async (_o, cmd: Command) => {
-      const config = cfgOf(cmd);
-      const { Daemon } = await import('../daemon/daemon.js');
-      const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level });
-      const daemon = new Daemon({
-        config,
-        log,
-        ...(deps.devices ? { devices: deps.devices } : {}),
-        ...(deps.components ? { components: deps.components } : {}),
-        ...(deps.notifier ? { notifier: deps.notifier() } : {}),
-      });
-      // Handlers go in before start: systemd may send SIGTERM as soon as READY=1 is out, while start() still finishes.
-      let signal: string | undefined;
-      let wake = (): void => {};
-      const onTerm = (): void => void ((signal ??= 'SIGTERM'), wake());
-      const onInt = (): void => void ((signal ??= 'SIGINT'), wake());
-      process.on('SIGTERM', onTerm);
-      process.on('SIGINT', onInt);
-      try {
-        await daemon.start();
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          if (signal) resolve();
-        });
-        log.info({ signal }, 'stopping');
-        await daemon.stop().catch((e: unknown) => log.error({ err: e }, 'stop failed'));
-      } finally {
-        process.off('SIGTERM', onTerm);
-        process.off('SIGINT', onInt);
-      }
-    });
+    .action((_o, cmd: Command) => runDaemon(g(cmd).config, deps, env));
 
   program
     .command('status')
@@ -299,10 +268,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
         if (json) out(`${JSON.stringify({ error: { code: 'USAGE', message: e.message.replace(/^error: /, '') } })}\n`);
         return 2;
       }
-      const te = isTesseraError(e) ? e : new TesseraError('INTERNAL', errorMessage(e));
-      if (json) out(`${JSON.stringify({ error: { code: te.code, message: te.message } })}\n`);
-      err(`tessera: ${te.code}: ${te.message.split('\n')[0]}\n`);
-      return 1;
+      return reportFailure(e, json, out, err);
     }
   };
   return { program, run };

@@ -160,7 +160,7 @@ t.test('extra components and the notifier follow the daemon lifecycle', async (t
   const calls: string[] = [];
   const sync: ExtraComponent = { name: 'sync', start: () => calls.push('sync.start'), stop: () => calls.push('sync.stop'), status: () => ({ state: 'online' }) };
   const notifier: NotifierLike = {
-    ready: () => calls.push('ready'),
+    ready: (s) => calls.push(`ready:${s ?? ''}`),
     stopping: () => calls.push('stopping'),
     status: (s) => calls.push(`status:${s}`),
     startWatchdog: () => calls.push('watchdog'),
@@ -170,7 +170,7 @@ t.test('extra components and the notifier follow the daemon lifecycle', async (t
   t.match(d.status().components, { sync: { state: 'online' } });
   t.match(d.status().devices, { scanner: { state: 'connected' }, display: { state: 'connected' }, printer: { state: 'connected' } });
   await d.stop();
-  t.same(calls, ['sync.start', 'ready', 'watchdog', 'status:merchant terminal T-0001 ready', 'stopping', 'sync.stop']);
+  t.same(calls, ['sync.start', 'ready:merchant terminal T-0001 ready', 'watchdog', 'stopping', 'sync.stop']);
 });
 
 t.test('a key that does not match the certificate, or a broken trust list, stops the start with a clear error', async (t) => {

@@ -14,7 +14,8 @@ export const TESSERA_VERSION = '0.1.0';
 
 /** The systemd notifier seam (terminal/daemon/sd-notify.ts `Notifier` fits it). */
 export interface NotifierLike {
-  ready(): unknown;
+  /** READY=1, with the status line in the same message when given. */
+  ready(status?: string): unknown;
   stopping(): unknown;
   status(text: string): unknown;
   startWatchdog(): unknown;
@@ -178,9 +179,10 @@ export class Daemon {
       this.checkpointTimer = setInterval(() => this.checkpoint(), cfg.clock.checkpointSeconds * 1000);
       this.checkpointTimer.unref();
       this.running = true;
-      await this.notifier.ready();
+      // One message, so one helper process at start (docs/decisions.md D-notify): the status
+      // line does not cost a second spawn while the first scan may already be arriving.
+      await this.notifier.ready(`${identity.mode} terminal ${identity.terminalId} ready`);
       this.notifier.startWatchdog();
-      await this.notifier.status(`${identity.mode} terminal ${identity.terminalId} ready`);
       this.log.info({ terminalId: identity.terminalId, mode: identity.mode, journalHead: this.store.journalHead }, 'daemon started');
     } catch (e) {
       this.log.error({ err: e }, 'daemon failed to start');
@@ -214,9 +216,12 @@ export class Daemon {
       }
     };
     // The factory decides what an absent or null entry means (the drivers' factory: no device).
-    this.display = await open('display', f.display && (() => f.display!(d.display, ctx('display'))));
-    this.scanner = await open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner'))));
-    if (mode === 'merchant') this.printer = await open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer'))));
+    // Opened together: one device's I/O (a serial port, a framebuffer write) overlaps another's setup.
+    [this.display, this.scanner, this.printer] = await Promise.all([
+      open('display', f.display && (() => f.display!(d.display, ctx('display')))),
+      open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner')))),
+      mode === 'merchant' ? open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer')))) : undefined,
+    ]);
   }
 
   private checkpoint(): void {

@@ -90,10 +90,10 @@ t.test('messages arrive on a real NOTIFY_SOCKET, in call order', async (t) => {
   const l = await startListener(t);
   const n = new Notifier({ env: { ...process.env, NOTIFY_SOCKET: l.socketPath }, pid: 4242 });
   t.equal(n.enabled, true);
-  const sent = await Promise.all([n.ready(), n.status('3 payments\nqueued'), n.watchdog(), n.stopping()]);
-  t.same(sent, [true, true, true, true], 'systemd-notify reported every message delivered');
-  const got = await l.until((m) => m.length >= 4);
-  t.same(got, ['MAINPID=4242\nREADY=1', 'STATUS=3 payments queued', 'WATCHDOG=1', 'STOPPING=1']);
+  const sent = await Promise.all([n.ready(), n.status('3 payments\nqueued'), n.watchdog(), n.ready('up\nagain'), n.stopping()]);
+  t.same(sent, [true, true, true, true, true], 'systemd-notify reported every message delivered');
+  const got = await l.until((m) => m.length >= 5);
+  t.same(got, ['MAINPID=4242\nREADY=1', 'STATUS=3 payments queued', 'WATCHDOG=1', 'MAINPID=4242\nREADY=1\nSTATUS=up again', 'STOPPING=1']);
 });
 
 t.test('startWatchdog pings the real socket repeatedly at half of WATCHDOG_USEC', async (t) => {

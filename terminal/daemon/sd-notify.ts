@@ -24,6 +24,8 @@ export interface NotifierOptions {
   logger?: Logger;
 }
 
+const statusField = (text: string): string => `STATUS=${text.replace(/[\r\n]+/g, ' ')}`;
+
 const defaultTimers: TimerSeam = {
   setInterval: (fn, ms) => {
     const handle = setInterval(fn, ms);
@@ -82,9 +84,9 @@ export class Notifier {
     return Math.max(1, Math.floor(usec / 2000));
   }
 
-  /** READY=1 with our MAINPID: call once the store is open and the daemon takes payments. */
-  ready(): Promise<boolean> {
-    return this.send(['READY=1'], true);
+  /** READY=1 with our MAINPID (and STATUS= in the same message): call once the daemon takes payments. */
+  ready(status?: string): Promise<boolean> {
+    return this.send(status === undefined ? ['READY=1'] : ['READY=1', statusField(status)], true);
   }
 
   watchdog(): Promise<boolean> {
@@ -98,7 +100,7 @@ export class Notifier {
 
   /** A one-line status shown by `systemctl status tessera`. */
   status(text: string): Promise<boolean> {
-    return this.send([`STATUS=${text.replace(/[\r\n]+/g, ' ')}`]);
+    return this.send([statusField(text)]);
   }
 
   /** Starts pinging at half of WATCHDOG_USEC; a no-op without a watchdog. Returns the interval. */

@@ -1,11 +1,16 @@
 // Opens the terminal database safely: WAL + FULL sync, integrity check, migrations, and refusals that touch nothing.
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { TesseraError } from '#common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
-export type Db = Database.Database;
-export type DbFactory = (path: string, options: Database.Options) => Db;
+// A CommonJS package: require() loads it in about half the CPU time of import (no ESM translation
+// of CommonJS), which the daemon pays at every boot (docs/performance.md §coldstart).
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+
+export type Db = BetterSqlite3.Database;
+export type DbFactory = (path: string, options: BetterSqlite3.Options) => Db;
 
 export const defaultFactory: DbFactory = (path, options) => new Database(path, options);
 
