@@ -1,4 +1,4 @@
-// An RGB raster with text, rectangles and QR codes: what the framebuffer and receipt renderers draw on.
+// Rasters with text, rectangles and QR codes: what the framebuffer and receipt renderers draw on.
 import { createRequire } from 'node:module';
 import type QRCodeModule from 'qrcode';
 import type { PNG as PngClass } from 'pngjs';
@@ -26,48 +26,27 @@ export function qrMatrix(text: string, ecc: 'L' | 'M' | 'Q' | 'H' = 'M'): { size
 /** Quiet zone in modules on each side; 4 is the ISO/IEC 18004 minimum. */
 export const QR_QUIET_MODULES = 4;
 
-export class Canvas {
-  readonly data: Uint8Array;
-
+/**
+ * Text, rectangles and QR codes over any pixel store: subclasses say how one rectangle is filled
+ * (an RGB raster for receipts and PNGs, the panel's own pixel format for the framebuffer).
+ */
+export abstract class Raster {
   constructor(
     readonly width: number,
     readonly height: number,
-    background: Rgb = WHITE,
-  ) {
-    this.data = new Uint8Array(width * height * 3);
-    this.fillRect(0, 0, width, height, background);
-  }
+  ) {}
 
-  setPixel(x: number, y: number, c: Rgb): void {
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
-    const i = (y * this.width + x) * 3;
-    this.data[i] = c[0];
-    this.data[i + 1] = c[1];
-    this.data[i + 2] = c[2];
-  }
-
-  pixel(x: number, y: number): Rgb {
-    const i = (y * this.width + x) * 3;
-    return [this.data[i] ?? 0, this.data[i + 1] ?? 0, this.data[i + 2] ?? 0];
-  }
-
+  /** Fills the rectangle, clipped to the raster. */
   fillRect(x0: number, y0: number, w: number, h: number, c: Rgb): void {
     const x1 = Math.min(this.width, x0 + w);
     const y1 = Math.min(this.height, y0 + h);
     const xs = Math.max(0, x0);
     const ys = Math.max(0, y0);
-    if (xs >= x1 || ys >= y1) return;
-    // Fill the first row pixel by pixel, then copy it down: a whole-screen background is one per frame.
-    const first = (ys * this.width + xs) * 3;
-    const rowEnd = (ys * this.width + x1) * 3;
-    for (let i = first; i < rowEnd; i += 3) {
-      this.data[i] = c[0];
-      this.data[i + 1] = c[1];
-      this.data[i + 2] = c[2];
-    }
-    const stride = this.width * 3;
-    for (let y = ys + 1; y < y1; y++) this.data.copyWithin(first + (y - ys) * stride, first, rowEnd);
+    if (xs < x1 && ys < y1) this.fillClipped(xs, ys, x1, y1, c);
   }
+
+  /** Fills [xs, x1) × [ys, y1), already inside the raster and not empty. */
+  protected abstract fillClipped(xs: number, ys: number, x1: number, y1: number, c: Rgb): void;
 
   /** Width in pixels of `text` at integer `scale`. */
   static textWidth(text: string, scale: number): number {
@@ -93,13 +72,13 @@ export class Canvas {
     }
   }
 
-  /** Centers `text` horizontally in the canvas, shrinking the scale until it fits. */
+  /** Centers `text` horizontally in the raster, shrinking the scale until it fits. */
   centeredText(y: number, text: string, maxScale: number, c: Rgb): number {
     let scale = maxScale;
-    while (scale > 1 && Canvas.textWidth(text, scale) > this.width) scale--;
-    const w = Canvas.textWidth(text, scale);
+    while (scale > 1 && Raster.textWidth(text, scale) > this.width) scale--;
+    const w = Raster.textWidth(text, scale);
     this.text(Math.max(0, Math.floor((this.width - w) / 2)), y, text, scale, c);
-    return Canvas.textHeight(scale);
+    return Raster.textHeight(scale);
   }
 
   /** Draws a QR symbol with integer `module` size; (x, y) is the outer corner of the quiet zone. */
@@ -113,6 +92,43 @@ export class Canvas {
       }
     }
     return total;
+  }
+}
+
+/** An RGB raster (3 bytes a pixel): receipts, PNGs, and the framebuffer emulator's view. */
+export class Canvas extends Raster {
+  readonly data: Uint8Array;
+
+  constructor(width: number, height: number, background: Rgb = WHITE) {
+    super(width, height);
+    this.data = new Uint8Array(width * height * 3);
+    this.fillRect(0, 0, width, height, background);
+  }
+
+  setPixel(x: number, y: number, c: Rgb): void {
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
+    const i = (y * this.width + x) * 3;
+    this.data[i] = c[0];
+    this.data[i + 1] = c[1];
+    this.data[i + 2] = c[2];
+  }
+
+  pixel(x: number, y: number): Rgb {
+    const i = (y * this.width + x) * 3;
+    return [this.data[i] ?? 0, this.data[i + 1] ?? 0, this.data[i + 2] ?? 0];
+  }
+
+  protected fillClipped(xs: number, ys: number, x1: number, y1: number, c: Rgb): void {
+    // Fill the first row pixel by pixel, then copy it down: a whole-screen background is one per frame.
+    const first = (ys * this.width + xs) * 3;
+    const rowEnd = (ys * this.width + x1) * 3;
+    for (let i = first; i < rowEnd; i += 3) {
+      this.data[i] = c[0];
+      this.data[i + 1] = c[1];
+      this.data[i + 2] = c[2];
+    }
+    const stride = this.width * 3;
+    for (let y = ys + 1; y < y1; y++) this.data.copyWithin(first + (y - ys) * stride, first, rowEnd);
   }
 
   toPng(): Buffer {
