@@ -21,6 +21,8 @@ export class PanelRaster extends Raster {
   /** Pixels per line, stride included. */
   private readonly pitch: number;
   private readonly colours = new Map<number, number>();
+  private lastRgb: Rgb | undefined;
+  private lastPacked = 0;
 
   constructor(readonly geometry: FbGeometry) {
     super(geometry.width, geometry.height);
@@ -33,29 +35,44 @@ export class PanelRaster extends Raster {
   }
 
   private packed(c: Rgb): number {
+    if (c === this.lastRgb) return this.lastPacked;
     const key = (c[0] << 16) | (c[1] << 8) | c[2];
     let v = this.colours.get(key);
     if (v === undefined) {
       v = packedElement(c, this.geometry.bitsPerPixel);
       this.colours.set(key, v);
     }
+    this.lastRgb = c;
+    this.lastPacked = v;
     return v;
   }
 
   protected fillClipped(xs: number, ys: number, x1: number, y1: number, c: Rgb): void {
     const v = this.packed(c);
-    for (let y = ys; y < y1; y++) this.px.fill(v, y * this.pitch + xs, y * this.pitch + x1);
+    const px = this.px;
+    if (x1 - xs > 16) {
+      for (let y = ys; y < y1; y++) px.fill(v, y * this.pitch + xs, y * this.pitch + x1);
+      return;
+    }
+    // Glyph strokes and QR modules are a few pixels wide: a plain loop beats a fill() call per line.
+    for (let y = ys, row = ys * this.pitch; y < y1; y++, row += this.pitch) for (let i = row + xs; i < row + x1; i++) px[i] = v;
   }
 
   /** The first and last+1 line where this frame differs from `other` (same geometry), or undefined when equal. */
   changedLines(other: Buffer): { from: number; to: number } | undefined {
+    // Bands of lines first, then lines inside the first and last changed band: ~50 memcmp calls, not one a line.
     const s = this.geometry.stride;
-    const line = (y: number) => this.bytes.compare(other, y * s, (y + 1) * s, y * s, (y + 1) * s) !== 0;
+    const differs = (y0: number, y1: number) => this.bytes.compare(other, y0 * s, y1 * s, y0 * s, y1 * s) !== 0;
+    const band = 16;
+    const h = this.height;
     let from = 0;
-    while (from < this.height && !line(from)) from++;
-    if (from === this.height) return undefined;
-    let to = this.height;
-    while (to > from && !line(to - 1)) to--;
+    while (from < h && !differs(from, Math.min(h, from + band))) from += band;
+    if (from >= h) return undefined;
+    while (!differs(from, from + 1)) from++;
+    let to = Math.ceil(h / band) * band;
+    while (!differs(Math.max(from, to - band), Math.min(h, to))) to -= band;
+    to = Math.min(h, to);
+    while (!differs(to - 1, to)) to--;
     return { from, to };
   }
 }
