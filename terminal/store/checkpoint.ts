@@ -17,7 +17,10 @@ export interface CheckpointOptions {
   timers?: CheckpointTimers;
 }
 
-export const DEFAULT_CHECKPOINT = { idleMs: 200, maxCommits: 1000 } as const;
+// 400 decisions of ~27 KB keep the WAL near 11 MB. The bound also decides how long the WAL file
+// keeps growing after a start: commits that extend the file cost ~0.2 ms more each (the file size
+// is flushed with every fsync) than commits that reuse it after a checkpoint.
+export const DEFAULT_CHECKPOINT = { idleMs: 200, maxCommits: 400 } as const;
 
 const realTimers: CheckpointTimers = {
   setTimeout: (fn, ms) => {
@@ -63,11 +66,19 @@ export class WalCheckpointer {
     }, this.idleMs);
     if (this.commits >= this.maxCommits && !this.forced) {
       this.forced = true;
-      this.timers.defer(() => {
-        this.forced = false;
-        if (this.commits >= this.maxCommits) this.run('bound');
-      });
+      this.timers.defer(() => this.due());
     }
+  }
+
+  /**
+   * Runs the bounded checkpoint if one is due. Deferred after the commit so the decision's frame
+   * goes first; the store also calls this before its next write, because a stream of decisions
+   * that never yields to the event loop (promise chains only) would otherwise never run it.
+   */
+  due(): void {
+    if (!this.forced) return;
+    this.forced = false;
+    if (this.commits >= this.maxCommits) this.run('bound');
   }
 
   stop(): void {

@@ -276,10 +276,12 @@ t.test('the WAL is checkpointed when the store goes idle, not by the commit that
 
 t.test('under a stream with no pause, the WAL is checkpointed every maxCommits and stays bounded', async (t) => {
   const dir = tempDir(t);
-  const run = async (name: string, maxCommits: number): Promise<number> => {
+  const run = async (name: string, maxCommits: number, deferred = true): Promise<number> => {
     const path = join(dir, name);
     const m = manualTimers();
-    const s = new Store({ path, terminalId: 'T-1', signer, checkpoint: { timers: m.timers, maxCommits } });
+    // Not deferred: a stream that never yields to the event loop; the next append runs the checkpoint.
+    const timers = deferred ? m.timers : { ...m.timers, defer: () => {} };
+    const s = new Store({ path, terminalId: 'T-1', signer, checkpoint: { timers, maxCommits } });
     s.start();
     t.teardown(() => s.stop());
     let largest = 0;
@@ -292,4 +294,6 @@ t.test('under a stream with no pause, the WAL is checkpointed every maxCommits a
   const unbounded = await run('unbounded.db', 1e9);
   const bounded = await run('bounded.db', 40);
   t.ok(bounded * 4 < unbounded, `WAL at most ${bounded} bytes with a bound of 40 commits, ${unbounded} without`);
+  const starved = await run('starved.db', 40, false);
+  t.ok(starved * 4 < unbounded, `WAL at most ${starved} bytes when the deferred checkpoint never gets to run`);
 });

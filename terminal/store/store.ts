@@ -202,6 +202,7 @@ export class Store {
 
   private async doAppend(d: DecisionInput): Promise<JournalRow> {
     const db = this.handle;
+    this.checkpointer.due();
     const idx = this.head.idx + 1;
     const record = await signObject(
       'JOURNAL_RECORD',
