@@ -33,7 +33,7 @@ const realTimers: CheckpointTimers = {
 };
 
 /**
- * SQLite's auto-checkpoint runs inside the commit that crosses 1000 WAL pages, so every ~170th
+ * SQLite's auto-checkpoint runs inside the commit that crosses 1000 WAL pages, so every ~150th
  * decision paid for copying pages into the database file and two more fsyncs. With it off, the
  * copy happens when no one is waiting. Durability is unchanged: each commit is still fsync'd in the
  * WAL (synchronous=FULL), and a checkpoint only moves committed pages.
