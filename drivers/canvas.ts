@@ -1,8 +1,8 @@
-// An RGB raster with text, rectangles and QR codes: what the framebuffer and receipt renderers draw on.
+// Rasters with text, rectangles and QR codes: what the framebuffer and receipt renderers draw on.
 import { createRequire } from 'node:module';
 import type QRCodeModule from 'qrcode';
 import type { PNG as PngClass } from 'pngjs';
-import { CELL_WIDTH, GLYPH_HEIGHT, GLYPH_WIDTH, glyphPixel } from './font.js';
+import { CELL_WIDTH, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumn } from './font.js';
 
 // qrcode and pngjs (both CommonJS) load on first use: a transit validator draws no QR and writes no PNG,
 // and every module loaded is paid at each daemon start.
@@ -26,14 +26,86 @@ export function qrMatrix(text: string, ecc: 'L' | 'M' | 'Q' | 'H' = 'M'): { size
 /** Quiet zone in modules on each side; 4 is the ISO/IEC 18004 minimum. */
 export const QR_QUIET_MODULES = 4;
 
-export class Canvas {
-  readonly data: Uint8Array;
-
+/**
+ * Text, rectangles and QR codes over any pixel store: subclasses say how one rectangle is filled
+ * (an RGB raster for receipts and PNGs, the panel's own pixel format for the framebuffer).
+ */
+export abstract class Raster {
   constructor(
     readonly width: number,
     readonly height: number,
-    background: Rgb = WHITE,
-  ) {
+  ) {}
+
+  /** Fills the rectangle, clipped to the raster. */
+  fillRect(x0: number, y0: number, w: number, h: number, c: Rgb): void {
+    const x1 = Math.min(this.width, x0 + w);
+    const y1 = Math.min(this.height, y0 + h);
+    const xs = Math.max(0, x0);
+    const ys = Math.max(0, y0);
+    if (xs < x1 && ys < y1) this.fillClipped(xs, ys, x1, y1, c);
+  }
+
+  /** Fills [xs, x1) × [ys, y1), already inside the raster and not empty. */
+  protected abstract fillClipped(xs: number, ys: number, x1: number, y1: number, c: Rgb): void;
+
+  /** Width in pixels of `text` at integer `scale`. */
+  static textWidth(text: string, scale: number): number {
+    return text.length * CELL_WIDTH * scale;
+  }
+
+  static textHeight(scale: number): number {
+    return GLYPH_HEIGHT * scale;
+  }
+
+  /** Draws `text` with its top-left at (x, y); `scaleY` defaults to `scale`; `bold` doubles strokes. */
+  text(x: number, y: number, text: string, scale: number, c: Rgb, opts: { scaleY?: number; bold?: boolean } = {}): void {
+    const sy = opts.scaleY ?? scale;
+    let cx = x;
+    for (const ch of text) {
+      for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
+        // One rectangle per vertical run of set pixels: a frame's text is a few hundred fills, not a thousand.
+        const bits = glyphColumn(ch, gx);
+        for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
+          if (((bits >> gy) & 1) === 0) continue;
+          let run = 1;
+          while (gy + run < GLYPH_HEIGHT && ((bits >> (gy + run)) & 1) === 1) run++;
+          this.fillRect(cx + gx * scale, y + gy * sy, scale + (opts.bold ? 1 : 0), run * sy, c);
+          gy += run;
+        }
+      }
+      cx += CELL_WIDTH * scale;
+    }
+  }
+
+  /** Centers `text` horizontally in the raster, shrinking the scale until it fits. */
+  centeredText(y: number, text: string, maxScale: number, c: Rgb): number {
+    let scale = maxScale;
+    while (scale > 1 && Raster.textWidth(text, scale) > this.width) scale--;
+    const w = Raster.textWidth(text, scale);
+    this.text(Math.max(0, Math.floor((this.width - w) / 2)), y, text, scale, c);
+    return Raster.textHeight(scale);
+  }
+
+  /** Draws a QR symbol with integer `module` size; (x, y) is the outer corner of the quiet zone. */
+  qr(x: number, y: number, matrix: ReturnType<typeof qrMatrix>, module: number, dark: Rgb = BLACK, light: Rgb = WHITE): number {
+    const total = (matrix.size + 2 * QR_QUIET_MODULES) * module;
+    this.fillRect(x, y, total, total, light);
+    const origin = QR_QUIET_MODULES * module;
+    for (let my = 0; my < matrix.size; my++) {
+      for (let mx = 0; mx < matrix.size; mx++) {
+        if (matrix.dark(mx, my)) this.fillRect(x + origin + mx * module, y + origin + my * module, module, module, dark);
+      }
+    }
+    return total;
+  }
+}
+
+/** An RGB raster (3 bytes a pixel): receipts, PNGs, and the framebuffer emulator's view. */
+export class Canvas extends Raster {
+  readonly data: Uint8Array;
+
+  constructor(width: number, height: number, background: Rgb = WHITE) {
+    super(width, height);
     this.data = new Uint8Array(width * height * 3);
     this.fillRect(0, 0, width, height, background);
   }
@@ -51,12 +123,7 @@ export class Canvas {
     return [this.data[i] ?? 0, this.data[i + 1] ?? 0, this.data[i + 2] ?? 0];
   }
 
-  fillRect(x0: number, y0: number, w: number, h: number, c: Rgb): void {
-    const x1 = Math.min(this.width, x0 + w);
-    const y1 = Math.min(this.height, y0 + h);
-    const xs = Math.max(0, x0);
-    const ys = Math.max(0, y0);
-    if (xs >= x1 || ys >= y1) return;
+  protected fillClipped(xs: number, ys: number, x1: number, y1: number, c: Rgb): void {
     // Fill the first row pixel by pixel, then copy it down: a whole-screen background is one per frame.
     const first = (ys * this.width + xs) * 3;
     const rowEnd = (ys * this.width + x1) * 3;
@@ -67,52 +134,6 @@ export class Canvas {
     }
     const stride = this.width * 3;
     for (let y = ys + 1; y < y1; y++) this.data.copyWithin(first + (y - ys) * stride, first, rowEnd);
-  }
-
-  /** Width in pixels of `text` at integer `scale`. */
-  static textWidth(text: string, scale: number): number {
-    return text.length * CELL_WIDTH * scale;
-  }
-
-  static textHeight(scale: number): number {
-    return GLYPH_HEIGHT * scale;
-  }
-
-  /** Draws `text` with its top-left at (x, y); `scaleY` defaults to `scale`; `bold` doubles strokes. */
-  text(x: number, y: number, text: string, scale: number, c: Rgb, opts: { scaleY?: number; bold?: boolean } = {}): void {
-    const sy = opts.scaleY ?? scale;
-    let cx = x;
-    for (const ch of text) {
-      for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
-        for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
-          if (!glyphPixel(ch, gx, gy)) continue;
-          this.fillRect(cx + gx * scale, y + gy * sy, scale + (opts.bold ? 1 : 0), sy, c);
-        }
-      }
-      cx += CELL_WIDTH * scale;
-    }
-  }
-
-  /** Centers `text` horizontally in the canvas, shrinking the scale until it fits. */
-  centeredText(y: number, text: string, maxScale: number, c: Rgb): number {
-    let scale = maxScale;
-    while (scale > 1 && Canvas.textWidth(text, scale) > this.width) scale--;
-    const w = Canvas.textWidth(text, scale);
-    this.text(Math.max(0, Math.floor((this.width - w) / 2)), y, text, scale, c);
-    return Canvas.textHeight(scale);
-  }
-
-  /** Draws a QR symbol with integer `module` size; (x, y) is the outer corner of the quiet zone. */
-  qr(x: number, y: number, matrix: ReturnType<typeof qrMatrix>, module: number, dark: Rgb = BLACK, light: Rgb = WHITE): number {
-    const total = (matrix.size + 2 * QR_QUIET_MODULES) * module;
-    this.fillRect(x, y, total, total, light);
-    const origin = QR_QUIET_MODULES * module;
-    for (let my = 0; my < matrix.size; my++) {
-      for (let mx = 0; mx < matrix.size; mx++) {
-        if (matrix.dark(mx, my)) this.fillRect(x + origin + mx * module, y + origin + my * module, module, module, dark);
-      }
-    }
-    return total;
   }
 
   toPng(): Buffer {

@@ -51,6 +51,11 @@ export function glyphCode(ch: string): number {
   return folded;
 }
 
+/** Column `x` of the glyph for `ch` as bits, bit 0 the top row. */
+export function glyphColumn(ch: string, x: number): number {
+  return GLYPHS[(glyphCode(ch) - 0x20) * GLYPH_WIDTH + x] ?? 0;
+}
+
 /** True when pixel (x, y) of the glyph for `ch` is set (see glyphCode for characters outside ASCII). */
 export function glyphPixel(ch: string, x: number, y: number): boolean {
   const code = glyphCode(ch);

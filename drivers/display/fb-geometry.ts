@@ -32,6 +32,10 @@ export function readFbGeometry(fb: string, sysfsRoot = '/sys'): FbGeometry {
     });
   }
   if (lineBytes < (w * depth) / 8) throw new TesseraError('DISPLAY_OPEN_FAILED', `${fb} stride ${lineBytes} is shorter than a line`);
+  // Frames are drawn a whole pixel at a time (fb-panel.ts); every 16/32 bpp driver pads lines by whole pixels.
+  if (lineBytes % (depth / 8) !== 0) {
+    throw new TesseraError('DISPLAY_UNSUPPORTED', `${fb} stride ${lineBytes} is not a whole number of ${depth}-bit pixels`, { details: { fb, bitsPerPixel: depth } });
+  }
   return { width: w, height: h, bitsPerPixel: depth, stride: lineBytes };
 }
 

@@ -1,9 +1,11 @@
-// Linux framebuffer display (/dev/fbN): geometry from sysfs, RGB565 or 32-bit pixels, whole-frame writes.
+// Linux framebuffer display (/dev/fbN): geometry from sysfs, frames drawn in the panel's RGB565 or 32-bit format, only changed lines written.
+import { writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TesseraError, errorMessage, silentLogger, type Logger } from '#common';
 import type { DeviceBus } from '../events.js';
-import { packPixels, readFbGeometry, type FbGeometry } from './fb-geometry.js';
-import { layoutScreen } from './layout.js';
+import { readFbGeometry, type FbGeometry } from './fb-geometry.js';
+import { PanelRaster } from './fb-panel.js';
+import { drawScreen } from './layout.js';
 import type { DisplayDriver, DisplayHandle, Screen } from './screens.js';
 
 export interface FramebufferOptions {
@@ -44,20 +46,39 @@ export class FramebufferDisplay implements DisplayDriver {
 class FramebufferHandle implements DisplayHandle {
   private last: Screen | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** What the device holds (valid when `onDevice` names its screen kind), and the frame being drawn; swapped after each write. */
+  private front: PanelRaster;
+  private back: PanelRaster;
+  private onDevice: Screen['kind'] | undefined;
 
   constructor(
     private readonly fh: FileHandle,
     readonly geometry: FbGeometry,
     private readonly log: Logger,
     private readonly bus?: DeviceBus,
-  ) {}
+  ) {
+    this.front = new PanelRaster(geometry);
+    this.back = new PanelRaster(geometry);
+  }
 
   show(screen: Screen): Promise<void> {
     this.last = screen;
-    const run = async (): Promise<void> => {
+    const run = (): void => {
       try {
-        const canvas = layoutScreen(screen, this.geometry.width, this.geometry.height);
-        await this.fh.write(packPixels(canvas.data, this.geometry), 0, undefined, 0);
+        const frame = this.back;
+        drawScreen(frame, screen);
+        // Only the lines that differ from the frame on the device are written (a new fare line, not 300 KB).
+        // A change of screen kind, the first frame and any frame after a failed write go out whole, so
+        // whatever else drew on the panel (a console, a failed write) is painted over at every change.
+        const s = this.geometry.stride;
+        const lines = this.onDevice === screen.kind ? frame.changedLines(this.front.bytes) : { from: 0, to: this.geometry.height };
+        this.onDevice = undefined;
+        // Synchronous: a framebuffer write is a copy into panel memory (fbtft panels flush later from
+        // their own buffer), ~10 µs for a few lines, where a thread-pool round trip costs ~150 µs.
+        if (lines) writeSync(this.fh.fd, frame.bytes, lines.from * s, (lines.to - lines.from) * s, lines.from * s);
+        this.back = this.front;
+        this.front = frame;
+        this.onDevice = screen.kind;
       } catch (e) {
         this.log.error({ err: errorMessage(e), screen: screen.kind }, 'framebuffer write failed');
         this.bus?.emit('device:status', { device: 'display', state: 'error', code: 'DISPLAY_OPEN_FAILED', detail: errorMessage(e) });

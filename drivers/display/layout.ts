@@ -1,5 +1,5 @@
 // Lays a screen out on a raster: colours by tone, large headline, detail lines, and the QR at the largest integer module size.
-import { Canvas, moduleSizeFor, qrMatrix, QR_QUIET_MODULES, type Rgb } from '../canvas.js';
+import { Canvas, Raster, moduleSizeFor, qrMatrix, QR_QUIET_MODULES, type Rgb } from '../canvas.js';
 import { screenText, type Screen, type Tone } from './screens.js';
 
 const TONES: Record<Tone, { bg: Rgb; fg: Rgb }> = {
@@ -11,31 +11,32 @@ const TONES: Record<Tone, { bg: Rgb; fg: Rgb }> = {
 };
 
 /** Centers `text` in the column [x, x+w), shrinking from `maxScale`; returns the height used. */
-function centered(c: Canvas, x: number, w: number, y: number, text: string, maxScale: number, fg: Rgb): number {
+function centered(c: Raster, x: number, w: number, y: number, text: string, maxScale: number, fg: Rgb): number {
   let scale = maxScale;
-  while (scale > 1 && Canvas.textWidth(text, scale) > w) scale--;
-  const tw = Canvas.textWidth(text, scale);
+  while (scale > 1 && Raster.textWidth(text, scale) > w) scale--;
+  const tw = Raster.textWidth(text, scale);
   c.text(x + Math.max(0, Math.floor((w - tw) / 2)), y, text, scale, fg);
-  return Canvas.textHeight(scale);
+  return Raster.textHeight(scale);
 }
 
-function textBlock(c: Canvas, x: number, w: number, y0: number, h: number, headline: string, lines: string[], fg: Rgb): void {
+function textBlock(c: Raster, x: number, w: number, y0: number, h: number, headline: string, lines: string[], fg: Rgb): void {
   const big = Math.max(2, Math.floor(h / 48));
   const small = Math.max(1, Math.floor(big / 2));
-  const total = Canvas.textHeight(big) + lines.length * (Canvas.textHeight(small) + small * 4) + small * 4;
+  const total = Raster.textHeight(big) + lines.length * (Raster.textHeight(small) + small * 4) + small * 4;
   let y = y0 + Math.max(0, Math.floor((h - total) / 2));
   y += centered(c, x, w, y, headline, big, fg) + small * 8;
   for (const l of lines) y += centered(c, x, w, y, l, small, fg) + small * 4;
 }
 
-/** Draws `screen` on a new canvas of the display's size. */
-export function layoutScreen(screen: Screen, width: number, height: number): Canvas {
+/** Draws `screen` over the whole of `c`, background included. */
+export function drawScreen(c: Raster, screen: Screen): void {
+  const { width, height } = c;
   const t = screenText(screen);
   const { bg, fg } = TONES[t.tone];
-  const c = new Canvas(width, height, bg);
+  c.fillRect(0, 0, width, height, bg);
   if (!t.qrText) {
     textBlock(c, 0, width, 0, height, t.headline, t.lines, fg);
-    return c;
+    return;
   }
   const m = qrMatrix(t.qrText, 'M');
   const landscape = width >= height;
@@ -52,5 +53,11 @@ export function layoutScreen(screen: Screen, width: number, height: number): Can
     textBlock(c, 0, width, 0, textH, t.headline, t.lines, fg);
     c.qr(Math.floor((width - side) / 2), textH, m, module);
   }
+}
+
+/** Draws `screen` on a new RGB canvas of the display's size (PNGs and the recording display). */
+export function layoutScreen(screen: Screen, width: number, height: number): Canvas {
+  const c = new Canvas(width, height);
+  drawScreen(c, screen);
   return c;
 }

@@ -3,3 +3,4 @@ export * from './open.js';
 export * from './store.js';
 export * from './verify-journal.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { DEFAULT_CHECKPOINT, type CheckpointOptions, type CheckpointTimers } from './checkpoint.js';

@@ -1,12 +1,12 @@
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTesseraError, ManualClock } from '#common';
 import { KeySigner, seededBytes, seededSecret } from '#protocol';
-import { Store, verifyJournal, openDatabase, SCHEMA_VERSION } from './index.js';
+import { Store, verifyJournal, openDatabase, SCHEMA_VERSION, type CheckpointTimers } from './index.js';
 import { TrustedClock } from '../time.js';
 
 const signer = new KeySigner(seededSecret('store-test/terminal'));
@@ -230,4 +230,70 @@ t.test('unsynced totals kept in step with appends, declines, acks, a replay and 
   same(s2, 'after a full ack');
   t.same(s2.unsyncedApproved(), { count: 0, amount: 0 });
   t.equal(s2.unsyncedForPurse(purseA), 0);
+});
+
+/** Timers the test fires by hand: the idle checkpoint runs when the test says the terminal is idle. */
+function manualTimers(): { timers: CheckpointTimers; fireIdle(): void; armed(): boolean } {
+  let pending: (() => void) | undefined;
+  return {
+    timers: { setTimeout: (fn) => (pending = fn), clearTimeout: () => (pending = undefined), defer: (fn) => fn() },
+    fireIdle: () => {
+      const f = pending;
+      pending = undefined;
+      f?.();
+    },
+    armed: () => pending !== undefined,
+  };
+}
+
+const walSize = (path: string): number => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+
+t.test('the WAL is checkpointed when the store goes idle, not by the commit that crosses a size', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const m = manualTimers();
+  const s = new Store({ path, terminalId: 'T-1', signer, checkpoint: { timers: m.timers } });
+  s.start();
+  t.teardown(() => s.stop());
+  t.equal(Number(s.handle.pragma('wal_autocheckpoint', { simple: true })), 0, 'SQLite auto-checkpoint is off');
+  t.equal(s.handle.pragma('synchronous', { simple: true }), 2, 'commits are still FULL (fsync each)');
+  const dbBefore = statSync(path).size;
+  for (let i = 1; i <= 300; i++) await s.appendDecision(approved(i));
+  t.ok(m.armed(), 'an idle checkpoint is pending after a commit');
+  t.equal(statSync(path).size, dbBefore, 'no checkpoint ran during 300 commits (the database file did not change)');
+  const walBusy = walSize(path);
+  m.fireIdle();
+  t.ok(statSync(path).size > dbBefore, 'the idle checkpoint copied the journal into the database file');
+  const after = s.handle.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+  t.equal(after[0]?.checkpointed, after[0]?.log, 'nothing left to copy');
+  // With every frame copied, the next commits start the WAL over instead of growing it.
+  for (let i = 301; i <= 600; i++) await s.appendDecision(approved(i));
+  m.fireIdle();
+  const walAgain = walSize(path);
+  // Without the restart it would be about twice the size.
+  t.ok(walAgain < walBusy * 1.5, `the WAL file was reused after the checkpoint (${walAgain} bytes, ${walBusy} before)`);
+  t.equal(s.journalHead, 600);
+});
+
+t.test('under a stream with no pause, the WAL is checkpointed every maxCommits and stays bounded', async (t) => {
+  const dir = tempDir(t);
+  const run = async (name: string, maxCommits: number, deferred = true): Promise<number> => {
+    const path = join(dir, name);
+    const m = manualTimers();
+    // Not deferred: a stream that never yields to the event loop; the next append runs the checkpoint.
+    const timers = deferred ? m.timers : { ...m.timers, defer: () => {} };
+    const s = new Store({ path, terminalId: 'T-1', signer, checkpoint: { timers, maxCommits } });
+    s.start();
+    t.teardown(() => s.stop());
+    let largest = 0;
+    for (let i = 1; i <= 400; i++) {
+      await s.appendDecision(approved(i));
+      largest = Math.max(largest, walSize(path));
+    }
+    return largest;
+  };
+  const unbounded = await run('unbounded.db', 1e9);
+  const bounded = await run('bounded.db', 40);
+  t.ok(bounded * 4 < unbounded, `WAL at most ${bounded} bytes with a bound of 40 commits, ${unbounded} without`);
+  const starved = await run('starved.db', 40, false);
+  t.ok(starved * 4 < unbounded, `WAL at most ${starved} bytes when the deferred checkpoint never gets to run`);
 });

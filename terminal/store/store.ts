@@ -5,6 +5,7 @@ import { DECISION, recordHash, signObject, type Signer } from '#protocol';
 import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
 import { UnsyncedTotals } from './unsynced.js';
+import { WalCheckpointer, type CheckpointOptions } from './checkpoint.js';
 
 export const ZERO_HASH = new Uint8Array(32);
 
@@ -104,6 +105,8 @@ export interface StoreOptions {
   signer: Signer;
   log?: Logger;
   factory?: DbFactory;
+  /** When WAL checkpoints run (off the decision path); tests inject the timers. */
+  checkpoint?: CheckpointOptions;
 }
 
 type Statement = Database.Statement<unknown[]>;
@@ -122,13 +125,17 @@ export class Store {
   private appendTx: ((row: RawJournalRow, d: DecisionInput, withPurse: boolean) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
+  private readonly checkpointer: WalCheckpointer;
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? silentLogger();
+    this.checkpointer = new WalCheckpointer(() => this.db, this.log, opts.checkpoint);
   }
 
   start(): void {
     this.db = openDatabase(this.opts.path, this.opts.factory ? { factory: this.opts.factory } : {});
+    // Checkpoints are this store's job (checkpoint.ts), not the commit's that crosses 1000 pages.
+    this.db.pragma('wal_autocheckpoint = 0');
     this.statements = new Map();
     this.appendTx = undefined;
     this.fleetCache = new Map();
@@ -143,6 +150,7 @@ export class Store {
   }
 
   stop(): void {
+    this.checkpointer.stop();
     this.statements.clear();
     this.appendTx = undefined;
     this.db?.close();
@@ -194,6 +202,7 @@ export class Store {
 
   private async doAppend(d: DecisionInput): Promise<JournalRow> {
     const db = this.handle;
+    this.checkpointer.due();
     const idx = this.head.idx + 1;
     const record = await signObject(
       'JOURNAL_RECORD',
@@ -240,6 +249,7 @@ export class Store {
       throw e;
     }
     this.head = { idx, hash };
+    this.checkpointer.committed();
     // Every approved row counts toward the terminal totals; rows without a purse only there.
     if (d.approved) this.unsynced.add(row.purse_id, row.amount);
     return toRow(row);
@@ -343,7 +353,9 @@ export class Store {
       return true;
     });
     try {
-      return apply();
+      const applied = apply();
+      this.checkpointer.committed();
+      return applied;
     } catch (e) {
       this.loadKv();
       throw e;
@@ -387,6 +399,7 @@ export class Store {
         this.setKv('acked_upto', String(next));
         this.setKv('last_sync_ms', String(nowMs));
       })();
+      this.checkpointer.committed();
     } catch (e) {
       this.loadKv();
       throw e;
@@ -432,5 +445,6 @@ export class Store {
   setKv(key: string, value: string): void {
     this.st('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
     this.kv.set(key, value);
+    if (!this.handle.inTransaction) this.checkpointer.committed();
   }
 }

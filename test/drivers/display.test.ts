@@ -1,5 +1,6 @@
 // Display conformance: framebuffer over a file + fake sysfs (16/32 bpp, padded stride, portrait), VFD over a pty, console; faults.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EventBus } from '#common';
@@ -10,10 +11,14 @@ import {
   RecordingDisplay,
   VfdDisplay,
   createFramebufferEmulator,
+  layoutScreen,
+  packPixels,
+  readFbGeometry,
   renderFramebufferPng,
+  type Screen,
   type DeviceEvents,
 } from '#drivers';
-import { displayConformance } from './display-conformance.js';
+import { ALL_SCREENS, displayConformance } from './display-conformance.js';
 import { decodeQrPng, decodeHalfBlockQr, tempDir, until } from './helpers.js';
 
 for (const g of [
@@ -28,6 +33,39 @@ for (const g of [
     return { handle, showsQr: true, observe: async (wantQr) => (wantQr ? { qr: decodeQrPng(renderFramebufferPng(emu)) } : {}) };
   });
 }
+
+t.test('the framebuffer holds exactly the reference frame after every screen, partial writes included', async (t) => {
+  // The reference is the RGB layout packed pixel by pixel; the driver draws in the panel format and
+  // writes only changed lines, so this proves both give the same bytes, screen after screen.
+  const sameKind: Screen[] = [
+    { kind: 'transit-ok', fare: 250, currency: 'KES', remaining: 1000 },
+    { kind: 'transit-ok', fare: 250, currency: 'KES', remaining: 750 },
+    { kind: 'transit-ok', fare: 250, currency: 'KES', remaining: 750 },
+    { kind: 'transit-ok', fare: 300, currency: 'EUR' },
+    { kind: 'request', amount: 990, currency: 'EUR', merchantName: 'Cafe Mondial', qrText: 'HC1:ABC' },
+    { kind: 'request', amount: 990, currency: 'EUR', merchantName: 'Cafe Mondial', qrText: 'HC1:ABD' },
+  ];
+  for (const g of [
+    { width: 480, height: 320, bitsPerPixel: 16 },
+    { width: 800, height: 480, bitsPerPixel: 32, stride: 3328 },
+    { width: 240, height: 320, bitsPerPixel: 16, stride: 496 },
+  ]) {
+    const emu = createFramebufferEmulator(tempDir(t), g);
+    const geometry = readFbGeometry(emu.fb, emu.sysfsRoot);
+    const handle = await new FramebufferDisplay({ device: emu.device, sysfsRoot: emu.sysfsRoot }).open();
+    for (const s of [...ALL_SCREENS, ...sameKind, ...ALL_SCREENS.slice(0, 2)]) {
+      await handle.show(s);
+      const want = packPixels(layoutScreen(s, g.width, g.height).data, geometry);
+      t.ok(readFileSync(emu.device).equals(want), `${g.width}x${g.height}@${g.bitsPerPixel}: ${JSON.stringify(s).slice(0, 60)}`);
+    }
+    await handle.close();
+  }
+});
+
+t.test('a framebuffer whose stride is not whole pixels is refused at open', async (t) => {
+  const emu = createFramebufferEmulator(tempDir(t), { width: 100, height: 10, bitsPerPixel: 32, stride: 402 });
+  await t.rejects(new FramebufferDisplay({ device: emu.device, sysfsRoot: emu.sysfsRoot }).open(), { code: 'DISPLAY_UNSUPPORTED' });
+});
 
 displayConformance(t, 'vfd 2x20 over pty', async (t) => {
   const dir = tempDir(t);
