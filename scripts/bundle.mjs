@@ -5,6 +5,7 @@
 // ~290 files; one file is most of that cold start back (docs/decisions.md D-bundle,
 // docs/performance.md §coldstart). The input is tsc's output, not the TypeScript, so the bundle and
 // the per-file build are the same compiled code; tsc's source maps are chained into the bundle's map.
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
 // Native addons (and the packages that load them) must stay files in node_modules: their .node
@@ -24,6 +25,21 @@ const banner = [
   'const __dirname = __tesseraDirname(__filename);',
 ].join('\n');
 
+// zod's namespace object (`import { z } from 'zod'`) re-exports all ~50 message locales, ~400 of
+// the bundle's ~1,200 KB, so esbuild cannot drop them; V8 compiles the whole file at load (~36 ms CPU
+// for 1.2 MB here). The daemon uses zod's default English messages only (zod sets them from
+// locales/en.js directly, not through this index), so the index keeps just `en`.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: ['dist/terminal/cli/daemon-main.js'],
   outfile: 'dist/tessera-daemon.mjs',
@@ -33,6 +49,7 @@ const result = await build({
   format: 'esm',
   external,
   banner: { js: banner },
+  plugins: [zodEnglishOnly],
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',

@@ -1,7 +1,7 @@
 // Which build `tessera daemon` runs: the single-file bundle after `make build`, the per-file tsc output when the bundle is absent.
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,12 +40,25 @@ async function runDaemon(t: Test, main: string): Promise<{ status: DaemonStatus;
   return { status, started, code };
 }
 
+/** What `<main> daemon` says about a config zod refuses (the bundle keeps only zod's English messages: scripts/bundle.mjs). */
+function refusedConfig(t: Test, main: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-badcfg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'bad.json');
+  writeFileSync(path, JSON.stringify({ limits: { maxOfflineHours: -1 } }));
+  const r = spawnSync(process.execPath, [main, 'daemon', '--config', path], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  t.equal(r.status, 1, 'a refused config exits 1');
+  return r.stderr.replace(path, 'CONFIG');
+}
+const REFUSED = 'tessera: CONFIG_INVALID: CONFIG: limits.maxOfflineHours: Too small: expected number to be >=0\n';
+
 t.test('tessera daemon runs the single-file bundle that make build made', { timeout: 60_000 }, async (t) => {
   t.ok(existsSync(join(REPO, 'dist/tessera-daemon.mjs')), 'make build wrote dist/tessera-daemon.mjs');
   const r = await runDaemon(t, join(REPO, 'dist/terminal/cli/main.js'));
   t.match(r.status, { build: 'bundle', ready: true, terminalId: 'T-0001' });
   t.match(r.started, { build: 'bundle' }, 'the start log says which build runs');
   t.equal(r.code, 0, 'SIGTERM stops it cleanly');
+  t.equal(refusedConfig(t, join(REPO, 'dist/terminal/cli/main.js')), REFUSED, "zod's messages in the bundle");
 });
 
 t.test('without the bundle (a tsc-only build), tessera daemon runs the same code from its modules', { timeout: 60_000 }, async (t) => {
@@ -62,4 +75,5 @@ t.test('without the bundle (a tsc-only build), tessera daemon runs the same code
   t.match(r.status, { build: 'modules', ready: true, terminalId: 'T-0001' });
   t.match(r.started, { build: 'modules' });
   t.equal(r.code, 0);
+  t.equal(refusedConfig(t, join(root, 'dist/terminal/cli/main.js')), REFUSED, 'the same message as the bundle');
 });
