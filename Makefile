@@ -22,9 +22,10 @@ help: ## list targets
 deps: ## install npm dependencies (npm ci) if node_modules is absent
 	@test -d node_modules/.bin || npm ci
 
-build: deps ## compile TypeScript to dist/
+build: deps ## compile TypeScript to dist/, then bundle the daemon into dist/tessera-daemon.mjs
 	rm -rf dist
 	npx tsc -p tsconfig.json
+	$(NODE) scripts/bundle.mjs
 
 lint: deps ## eslint over every source
 	npx eslint --max-warnings 0 .

@@ -76,6 +76,15 @@ function postScan(socketPath: string, code: string): Promise<{ outcome: string; 
   });
 }
 
+/** CPU time (user + system) a process has used so far, from /proc/PID/stat: less sensitive to neighbours than wall time. */
+function cpuMs(pid: number, readFileSync: (p: string, enc: 'utf8') => string): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+  return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND;
+}
+// USER_HZ: 100 on every Linux build Node supports (the kernel ABI fixes it for /proc), so 10 ms resolution.
+const TICKS_PER_SECOND = 100;
+
 async function nodeBaseline(): Promise<number> {
   const t0 = performance.now();
   const c = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
@@ -113,6 +122,7 @@ export async function run(): Promise<BenchRow[]> {
     const scanned: number[] = [];
     const base: number[] = [];
     const rss: number[] = [];
+    const cpu: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       base.push(await nodeBaseline());
       const code = await tw.transitPayment(purses[r]!);
@@ -121,6 +131,7 @@ export async function run(): Promise<BenchRow[]> {
       const child = spawn(process.execPath, [...nodeArgs, MAIN, 'daemon', '--config', tw.configPath], { stdio: ['ignore', process.env.TESSERA_BENCH_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'], env: { ...process.env, NOTIFY_SOCKET: notifyPath } });
       kids.push(child);
       const tReady = await readyAt;
+      cpu.push(cpuMs(child.pid!, readFileSync));
       const d = await bounded(postScan(tw.config.api.socket, code), 20_000, 'no answer to the first scan');
       const tScan = performance.now();
       if (d.outcome !== 'approved') throw new Error(`first scan after start: ${d.outcome} ${d.reason ?? ''}`);
@@ -137,6 +148,7 @@ export async function run(): Promise<BenchRow[]> {
     return [
       row(`cold start: spawn → READY=1 (median of ${ROUNDS}; transit, serial scanner on a pty, framebuffer)`, med(ready)),
       row(`cold start: spawn → first scan approved (POST /v1/scan), median of ${ROUNDS}`, med(scanned)),
+      { name: 'daemon CPU time (utime+stime) when READY=1 arrived (median)', value: Math.round(med(cpu)), unit: 'ms' },
       { name: 'daemon RSS after start and its first scan (median)', value: Math.round(med(rss) * 10) / 10, unit: 'MB' },
     ];
   } finally {

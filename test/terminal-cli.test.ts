@@ -44,7 +44,7 @@ t.test('the compiled tessera CLI drives a real daemon child process', { timeout:
   }
   const status = await cli(['status', '--json', ...cfg]);
   t.equal(status.code, 0, `daemon answers (${daemonErr})`);
-  t.match(json(status), { terminalId: 'T-0001', mode: 'merchant', ready: true, journal: { head: 0 } });
+  t.match(json(status), { terminalId: 'T-0001', mode: 'merchant', ready: true, journal: { head: 0 }, build: 'bundle' });
   const human = await cli(['status', ...cfg]);
   t.match(human.stdout, /^Terminal\s+T-0001 \(merchant, Café Tessera\) READY/m);
   t.match(human.stdout, /^Latency\s+no decisions since start/m);

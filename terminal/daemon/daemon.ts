@@ -12,6 +12,13 @@ import { ControlApi } from '../api/server.js';
 
 export const TESSERA_VERSION = '0.1.0';
 
+/**
+ * Which build of the daemon runs: 'bundle' from the single file dist/tessera-daemon.mjs that
+ * scripts/bundle.mjs makes (what `tessera daemon` runs after `make build`), 'modules' from tsc's
+ * per-file output. tsc emits .js only, so this module runs from a .mjs only inside the bundle.
+ */
+export const DAEMON_BUILD: 'bundle' | 'modules' = import.meta.url.endsWith('.mjs') ? 'bundle' : 'modules';
+
 /** The systemd notifier seam (terminal/daemon/sd-notify.ts `Notifier` fits it). */
 export interface NotifierLike {
   /** READY=1, with the status line in the same message when given. */
@@ -183,7 +190,7 @@ export class Daemon {
       // line does not cost a second spawn while the first scan may already be arriving.
       await this.notifier.ready(`${identity.mode} terminal ${identity.terminalId} ready`);
       this.notifier.startWatchdog();
-      this.log.info({ terminalId: identity.terminalId, mode: identity.mode, journalHead: this.store.journalHead }, 'daemon started');
+      this.log.info({ terminalId: identity.terminalId, mode: identity.mode, journalHead: this.store.journalHead, build: DAEMON_BUILD }, 'daemon started');
     } catch (e) {
       this.log.error({ err: e }, 'daemon failed to start');
       await this.stop();
@@ -294,6 +301,7 @@ export class Daemon {
     const why = co.notReadyReason();
     return {
       version: TESSERA_VERSION,
+      build: DAEMON_BUILD,
       terminalId: this.identity!.terminalId,
       merchantId: this.identity!.merchantId,
       displayName: this.identity!.displayName,
@@ -317,6 +325,7 @@ export class Daemon {
 
 export interface DaemonStatus {
   version: string;
+  build: 'bundle' | 'modules';
   terminalId: string;
   merchantId: string;
   displayName: string;

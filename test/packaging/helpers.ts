@@ -52,6 +52,7 @@ export const INSTALLED = [
   'usr/bin/tessera-wallet',
   'usr/lib/tessera/package.json',
   'usr/lib/tessera/dist/common/index.js',
+  'usr/lib/tessera/dist/tessera-daemon.mjs',
   'usr/lib/tessera/dist/terminal/daemon/sd-notify.js',
   'usr/lib/tessera/node_modules/better-sqlite3/package.json',
   'usr/lib/tessera/node_modules/mqtt/package.json',

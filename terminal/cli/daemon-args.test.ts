@@ -1,5 +1,5 @@
 import t from 'tap';
-import { plainDaemonArgs } from './daemon-command.js';
+import { plainDaemonArgs } from './daemon-args.js';
 
 t.test('only a plain `daemon [-c|--config PATH]` skips the full command parser', async (t) => {
   t.same(plainDaemonArgs(['daemon']), {});
