@@ -196,6 +196,25 @@ t.test('trusted time: a clock set back by a day is untrusted; a clock ahead move
   t.equal(fresh.now().ms, null, 'a clock reset to 1970 is never trusted');
 });
 
+t.test('decisions move the time mark through the journal head, with no key/value write, and it survives a reopen', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const s = new Store({ path, terminalId: 'T-1', signer });
+  s.start();
+  s.advanceTimeHwm(1_700_000_000_000);
+  await s.appendDecision(approved(1));
+  await s.appendDecision(approved(2));
+  t.equal(s.timeHighWaterMark(), approved(2).timeMs, 'the latest decision is the mark');
+  const kv = s.handle.prepare("SELECT value FROM kv WHERE key = 'time_hwm'").get() as { value: string };
+  t.equal(kv.value, '1700000000000', 'no time_hwm row written per decision');
+  s.stop();
+  const again = newStore(t, path);
+  t.equal(again.timeHighWaterMark(), approved(2).timeMs, 'after a reopen, from the journal head');
+  again.advanceTimeHwm(approved(2).timeMs + 60_000);
+  t.equal(again.timeHighWaterMark(), approved(2).timeMs + 60_000, 'a checkpoint ahead of the head still moves it');
+  const clock = new ManualClock(approved(2).timeMs - 86_400_000);
+  t.equal(new TrustedClock(clock, again).now().ms, null, 'a clock a day behind the last decision is untrusted after a restart');
+});
+
 t.test('unsynced totals kept in step with appends, declines, acks, a replay and a reopen match a journal scan', async (t) => {
   const path = join(tempDir(t), 'terminal.db');
   const purseB = seededBytes('purse-b', 16);

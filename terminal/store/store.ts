@@ -113,7 +113,12 @@ type Statement = Database.Statement<unknown[]>;
 
 export class Store {
   private db: Db | undefined;
-  private head: { idx: number; hash: Uint8Array } = { idx: 0, hash: ZERO_HASH };
+  /**
+   * The journal head. `timeMs` is its decision time: decisions are stamped with trusted time, which
+   * never goes below the high-water mark, so the head's time is the latest in the journal and is
+   * part of the mark (no extra row to write per decision).
+   */
+  private head: { idx: number; hash: Uint8Array; timeMs: number } = { idx: 0, hash: ZERO_HASH, timeMs: 0 };
   /** Prepared once per SQL text: a decision runs a handful of statements, and preparing costs as much as running. */
   private statements = new Map<string, Statement>();
   /** The kv table, read once at start: this store is its only writer (reloaded after a failed transaction). */
@@ -140,8 +145,8 @@ export class Store {
     this.appendTx = undefined;
     this.fleetCache = new Map();
     this.denyCount = undefined;
-    const last = this.db.prepare('SELECT idx, hash FROM journal ORDER BY idx DESC LIMIT 1').get() as { idx: number; hash: Buffer } | undefined;
-    if (last) this.head = { idx: last.idx, hash: u8(last.hash) };
+    const last = this.db.prepare('SELECT idx, hash, time_ms FROM journal ORDER BY idx DESC LIMIT 1').get() as { idx: number; hash: Buffer; time_ms: number } | undefined;
+    this.head = last ? { idx: last.idx, hash: u8(last.hash), timeMs: last.time_ms } : { idx: 0, hash: ZERO_HASH, timeMs: 0 };
     this.loadKv();
     // One scan of the backlog at start; from here on appends and acks keep the totals in step.
     this.unsynced = new UnsyncedTotals();
@@ -248,7 +253,7 @@ export class Store {
       }
       throw e;
     }
-    this.head = { idx, hash };
+    this.head = { idx, hash, timeMs: Math.max(this.head.timeMs, d.timeMs) };
     this.checkpointer.committed();
     // Every approved row counts toward the terminal totals; rows without a purse only there.
     if (d.approved) this.unsynced.add(row.purse_id, row.amount);
@@ -269,7 +274,6 @@ export class Store {
            total_charged = total_charged + excluded.total_charged, payments = payments + 1`,
       ).run(row.purse_id, d.seq, d.cumulative, d.amountCharged);
     }
-    this.advanceTimeHwmIn(d.timeMs);
   }
 
   findByTxId(txId: Uint8Array): JournalRow | undefined {
@@ -374,8 +378,9 @@ export class Store {
     this.setKv('time_hwm', String(next));
   }
 
+  /** The latest of the stored mark (checkpoints, fleet messages) and the journal head's decision time. */
   timeHighWaterMark(): number {
-    return Number(this.getKv('time_hwm') ?? 0);
+    return Math.max(Number(this.getKv('time_hwm') ?? 0), this.head.timeMs);
   }
 
   /** Moves the high-water mark forward only. */
