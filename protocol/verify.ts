@@ -141,13 +141,24 @@ export type PaymentResult =
   | { ok: false; reason: ReasonCode; detail: string; txId?: Uint8Array; purseId?: Uint8Array; seq?: number };
 
 /** The payment verification algorithm, in the order documented in docs/protocol.md §Verifying a payment. */
-export function verifyPayment(input: Input, ctx: PaymentContext): PaymentResult {
-  const b = bytesOf('PAYMENT', input);
-  if (!b.ok) return b;
-  const d = decodeObject('PAYMENT', b.value);
-  if (!d.ok) return d;
+export function verifyPayment(input: Input, ctx: PaymentContext): PaymentResult;
+/**
+ * The same, for a caller that already decoded these exact bytes (`decodeObject('PAYMENT', bytes)`)
+ * and took their transaction id: a terminal decodes a scan once to recognise re-reads before it
+ * verifies, and need not pay for decoding and hashing twice on every decision.
+ */
+export function verifyPayment(input: Uint8Array, ctx: PaymentContext, decoded: { decoded: Decoded<'PAYMENT'>; txId: Uint8Array }): PaymentResult;
+export function verifyPayment(input: Input, ctx: PaymentContext, pre?: { decoded: Decoded<'PAYMENT'>; txId: Uint8Array }): PaymentResult {
+  let d: Verified<Decoded<'PAYMENT'>>;
+  if (pre) d = { ok: true, value: pre.decoded };
+  else {
+    const b = bytesOf('PAYMENT', input);
+    if (!b.ok) return b;
+    d = decodeObject('PAYMENT', b.value);
+    if (!d.ok) return d;
+  }
   const p = d.value.value;
-  const txId = transactionId(d.value.sign1);
+  const txId = pre?.txId ?? transactionId(d.value.sign1);
   const fail = (reason: ReasonCode, detail: string, purse?: PurseCert): PaymentResult => ({
     ok: false,
     reason,

@@ -292,7 +292,7 @@ export class Checkout {
     };
     const ps = purseId ? this.o.store.purseState(purseId) : undefined;
     if (ps) ctx.purse = ps;
-    const v = verifyPayment(b.value, ctx);
+    const v = verifyPayment(b.value, ctx, { decoded: d.value, txId });
     if (!v.ok) return this.decline(v.reason, v.detail, facts, t0);
     const vp = v.value;
     const trustedMs = now.ms as number; // verifyPayment refuses an untrusted clock

@@ -16,11 +16,13 @@ import {
   TYPE,
   TrustStore,
   createTestWorld,
+  decodeObject,
   decodeSign1,
   encodeCbor,
   encodeFields,
   encodePayload,
   fromHex,
+  fromQrText,
   P256_N,
   bigintTo32,
   protectedHeader,
@@ -364,7 +366,16 @@ export function runVector(v: Vector, trust: TrustStore): VectorOutcome {
         ...(c.purse ? { purse: c.purse } : {}),
       };
       const r = verifyPayment(input, ctx);
-      return r.ok ? { ok: true, txId: toHex(r.value.txId), charge: r.value.charge } : { ok: false, reason: r.reason };
+      const result: VectorOutcome = r.ok ? { ok: true, txId: toHex(r.value.txId), charge: r.value.charge } : { ok: false, reason: r.reason };
+      // The pre-decoded form (what the terminal's checkout calls) must give the same answer on every vector.
+      const bytes = typeof input === 'string' ? fromQrText('PAYMENT', input) : { ok: true as const, value: input };
+      const d = bytes.ok ? decodeObject('PAYMENT', bytes.value) : undefined;
+      if (bytes.ok && d?.ok) {
+        const r2 = verifyPayment(bytes.value, ctx, { decoded: d.value, txId: transactionId(d.value.sign1) });
+        const again: VectorOutcome = r2.ok ? { ok: true, txId: toHex(r2.value.txId), charge: r2.value.charge } : { ok: false, reason: r2.reason };
+        if (JSON.stringify(again) !== JSON.stringify(result)) return { ok: false, reason: `pre-decoded verifyPayment disagrees: ${JSON.stringify(again)}` };
+      }
+      return result;
     }
     case 'verifyPaymentRequest':
       return out(verifyPaymentRequest(input, { trust, now: now as number, ...(c.maxAgeSeconds !== undefined ? { maxAgeSeconds: c.maxAgeSeconds } : {}) }));
