@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { isTesseraError, ManualClock } from '#common';
 import { KeySigner, seededBytes, seededSecret } from '#protocol';
 import { Store, verifyJournal, openDatabase, SCHEMA_VERSION, type CheckpointTimers } from './index.js';
+import { MIGRATIONS } from './migrations.js';
 import { TrustedClock } from '../time.js';
 
 const signer = new KeySigner(seededSecret('store-test/terminal'));
@@ -53,7 +54,9 @@ t.test('appends a signed hash chain that verifies, across a reopen', async (t) =
   t.equal(row.idx, 3);
   const check = verifyJournal(s2.handle, signer.publicKey, { terminalId: 'T-1' });
   t.same({ ok: check.ok, records: check.records }, { ok: true, records: 3 });
-  t.same(s2.purseState(purseA), { lastSeq: 3, lastCumulative: 300, totalCharged: 200, payments: 2 }, 'declines do not move purse state');
+  t.same(s2.purseState(purseA), { lastSeq: 3, lastCumulative: 300 }, 'declines do not move purse state');
+  t.same(s2.purseTotals(purseA), { totalCharged: 200, payments: 2 });
+  t.same(s2.purseTotals(seededBytes('purse-never-seen', 16)), { totalCharged: 0, payments: 0 });
   t.equal(s2.findApproved(approved(1).txId)?.idx, 1);
   t.equal(s2.findApproved(approved(2).txId), undefined, 'a declined payment is not an approval');
 });
@@ -68,6 +71,57 @@ t.test('the replay guard refuses the same purse sequence twice; the journal refu
   const next = await s.appendDecision(approved(2));
   t.equal(next.idx, 2);
   t.ok(verifyJournal(s.handle, signer.publicKey).ok);
+});
+
+t.test('a schema 1 database (separate replay guard and purse tables) migrates to the journal guard with nothing lost', async (t) => {
+  const dir = tempDir(t);
+  // Real signed records, written by this version, copied into a schema 1 file the way schema 1 stored them.
+  const src = newStore(t, join(dir, 'src.db'));
+  await src.appendDecision(approved(1));
+  await src.appendDecision({ ...approved(2), approved: false, reason: 13 });
+  await src.appendDecision(approved(3));
+  const rows = src.handle.prepare('SELECT * FROM journal ORDER BY idx').all() as Record<string, unknown>[];
+  const path = join(dir, 'v1.db');
+  const v1 = new Database(path);
+  v1.exec(MIGRATIONS[0] as string);
+  v1.pragma('user_version = 1');
+  const cols = 'idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference';
+  const ins = v1.prepare(`INSERT INTO journal (${cols}) VALUES (${cols.replace(/(\w+)/g, '@$1')})`);
+  for (const r of rows) {
+    ins.run(r);
+    if (r.decision !== 0) continue;
+    v1.prepare('INSERT INTO payments (purse_id, seq, tx_id, journal_idx, amount, cumulative) VALUES (?, ?, ?, ?, ?, ?)').run(r.purse_id, r.seq, r.tx_id, r.idx, r.amount, r.cumulative);
+    v1.prepare(
+      `INSERT INTO purses (purse_id, last_seq, last_cumulative, total_charged, payments) VALUES (?, ?, ?, ?, 1)
+       ON CONFLICT(purse_id) DO UPDATE SET last_seq = excluded.last_seq, last_cumulative = excluded.last_cumulative, total_charged = total_charged + excluded.total_charged, payments = payments + 1`,
+    ).run(r.purse_id, r.seq, r.cumulative, r.amount);
+  }
+  v1.close();
+
+  const s = newStore(t, path);
+  t.equal(Number(s.handle.pragma('user_version', { simple: true })), SCHEMA_VERSION);
+  t.same(
+    (s.handle.prepare("SELECT name FROM sqlite_master WHERE name IN ('payments', 'purses')").all() as unknown[]).length,
+    0,
+    'the old guard tables are gone',
+  );
+  t.same(
+    s.handle.prepare('SELECT idx, cumulative FROM journal ORDER BY idx').all(),
+    [
+      { idx: 1, cumulative: 100 },
+      { idx: 2, cumulative: null },
+      { idx: 3, cumulative: 300 },
+    ],
+    'approved rows carry their cumulative amount, declines none',
+  );
+  t.match(verifyJournal(s.handle, signer.publicKey, { terminalId: 'T-1' }), { ok: true, records: 3 }, 'every record and the chain are untouched');
+  t.same(s.purseState(purseA), { lastSeq: 3, lastCumulative: 300 });
+  t.same(s.purseTotals(purseA), { totalCharged: 200, payments: 2 });
+  t.equal(s.findApproved(approved(3).txId)?.idx, 3);
+  t.equal(s.findApproved(approved(2).txId), undefined, 'the decline is not an approval');
+  await t.rejects(s.appendDecision({ ...approved(3), txId: seededBytes('other', 32) }), { code: 'DB_WRITE_FAILED', details: { replay: true } }, 'the guard holds for migrated approvals');
+  t.throws(() => s.handle.prepare('UPDATE journal SET cumulative = 1').run(), /append-only/, 'the journal is append-only again');
+  t.equal((await s.appendDecision(approved(4))).idx, 4, 'the chain goes on');
 });
 
 t.test('storage full: the append fails with DB_WRITE_FAILED and nothing recorded is lost', async (t) => {

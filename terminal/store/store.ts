@@ -42,9 +42,14 @@ export interface JournalRow {
   reference: string | null;
 }
 
+/** What this terminal last approved from a purse: what the next payment's sequence and cumulative are checked against. */
 export interface PurseState {
   lastSeq: number;
   lastCumulative: number;
+}
+
+/** A purse's approvals at this terminal (for operators; not read on the decision path). */
+export interface PurseTotals {
   totalCharged: number;
   payments: number;
 }
@@ -72,6 +77,8 @@ interface RawJournalRow {
   time_ms: number;
   latency_us: number | null;
   reference: string | null;
+  /** The payment's cumulative amount, on approved rows only (it feeds the purse state). */
+  cumulative?: number | null;
 }
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -127,7 +134,7 @@ export class Store {
   private unsynced = new UnsyncedTotals();
   private fleetCache = new Map<FleetKind, FleetRow | null>();
   private denyCount: number | undefined;
-  private appendTx: ((row: RawJournalRow, d: DecisionInput, withPurse: boolean) => void) | undefined;
+  private appendTx: ((row: RawJournalRow) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly checkpointer: WalCheckpointer;
@@ -195,8 +202,8 @@ export class Store {
   }
 
   /**
-   * Signs the next journal record and commits it, with the replay guard and purse state for an
-   * approval, in one fsync'd transaction. Appends are serialised (one writer, one chain). Throws
+   * Signs the next journal record and commits it in one fsync'd transaction; the row is also the
+   * replay guard and the purse state for an approval. Appends are serialised (one writer, one chain). Throws
    * TesseraError DB_WRITE_FAILED when the commit fails (disk full, I/O): the caller must decline.
    */
   appendDecision(d: DecisionInput): Promise<JournalRow> {
@@ -239,11 +246,11 @@ export class Store {
       time_ms: d.timeMs,
       latency_us: d.latencyUs ?? null,
       reference: d.reference ?? null,
+      cumulative: d.approved ? (d.cumulative ?? null) : null,
     };
-    const withPurse = d.approved && d.purseId !== undefined && d.seq !== undefined && d.cumulative !== undefined;
     try {
-      this.appendTx ??= db.transaction((r: RawJournalRow, x: DecisionInput, purse: boolean) => this.writeDecision(r, x, purse));
-      this.appendTx(row, d, withPurse);
+      this.appendTx ??= db.transaction((r: RawJournalRow) => this.writeDecision(r));
+      this.appendTx(row);
     } catch (e) {
       this.loadKv();
       if (isStorageFailure(e)) {
@@ -260,20 +267,16 @@ export class Store {
     return toRow(row);
   }
 
-  /** The rows of one decision; runs inside the append transaction. */
-  private writeDecision(row: RawJournalRow, d: DecisionInput, withPurse: boolean): void {
+  /**
+   * The one row of a decision; runs inside the append transaction. For an approval the unique index
+   * journal_guard (purse, seq) is the replay guard: a second approval of a purse sequence fails the
+   * insert with SQLITE_CONSTRAINT_UNIQUE and nothing of it is written.
+   */
+  private writeDecision(row: RawJournalRow): void {
     this.st(
-      `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference)
-       VALUES (@idx, @tx_id, @record, @hash, @decision, @reason, @amount, @currency, @purse_id, @seq, @time_ms, @latency_us, @reference)`,
+      `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference, cumulative)
+       VALUES (@idx, @tx_id, @record, @hash, @decision, @reason, @amount, @currency, @purse_id, @seq, @time_ms, @latency_us, @reference, @cumulative)`,
     ).run(row);
-    if (withPurse) {
-      this.st('INSERT INTO payments (purse_id, seq, tx_id, journal_idx, amount, cumulative) VALUES (?, ?, ?, ?, ?, ?)').run(row.purse_id, d.seq, row.tx_id, row.idx, d.amountCharged, d.cumulative);
-      this.st(
-        `INSERT INTO purses (purse_id, last_seq, last_cumulative, total_charged, payments) VALUES (?, ?, ?, ?, 1)
-         ON CONFLICT(purse_id) DO UPDATE SET last_seq = excluded.last_seq, last_cumulative = excluded.last_cumulative,
-           total_charged = total_charged + excluded.total_charged, payments = payments + 1`,
-      ).run(row.purse_id, d.seq, d.cumulative, d.amountCharged);
-    }
   }
 
   findByTxId(txId: Uint8Array): JournalRow | undefined {
@@ -283,8 +286,7 @@ export class Store {
 
   /** The approved journal row for a transaction id, if any (re-reads of an approved code). */
   findApproved(txId: Uint8Array): JournalRow | undefined {
-    const r = this.st('SELECT j.* FROM payments p JOIN journal j ON j.idx = p.journal_idx WHERE p.tx_id = ?')
-      .get(Buffer.from(txId)) as RawJournalRow | undefined;
+    const r = this.st('SELECT * FROM journal WHERE tx_id = ? AND decision = 0 LIMIT 1').get(Buffer.from(txId)) as RawJournalRow | undefined;
     return r ? toRow(r) : undefined;
   }
 
@@ -303,11 +305,18 @@ export class Store {
     for (const r of this.st('SELECT * FROM journal ORDER BY idx').iterate() as Iterable<RawJournalRow>) yield toRow(r);
   }
 
+  /** The purse's highest approved sequence: one seek at the end of its range in journal_guard. */
   purseState(purseId: Uint8Array): PurseState | undefined {
-    const r = this.st('SELECT last_seq, last_cumulative, total_charged, payments FROM purses WHERE purse_id = ?').get(Buffer.from(purseId)) as
-      | { last_seq: number; last_cumulative: number; total_charged: number; payments: number }
+    const r = this.st('SELECT seq, cumulative FROM journal WHERE purse_id = ? AND decision = 0 ORDER BY seq DESC LIMIT 1').get(Buffer.from(purseId)) as
+      | { seq: number; cumulative: number }
       | undefined;
-    return r ? { lastSeq: r.last_seq, lastCumulative: r.last_cumulative, totalCharged: r.total_charged, payments: r.payments } : undefined;
+    return r ? { lastSeq: r.seq, lastCumulative: r.cumulative } : undefined;
+  }
+
+  /** What the purse was charged here over all its approvals (walks its approvals: not for the decision path). */
+  purseTotals(purseId: Uint8Array): PurseTotals {
+    const r = this.st('SELECT count(*) AS n, coalesce(sum(amount), 0) AS a FROM journal WHERE purse_id = ? AND decision = 0').get(Buffer.from(purseId)) as { n: number; a: number };
+    return { totalCharged: r.a, payments: r.n };
   }
 
   isDenied(purseId: Uint8Array): boolean {
