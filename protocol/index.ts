@@ -1,4 +1,5 @@
 // Public surface of protocol/: wire formats, signing and offline verification, shared by every part.
+export * from './bytes-map.js';
 export * from './bytes.js';
 export * from './base45.js';
 export * from './cbor.js';

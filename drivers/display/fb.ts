@@ -43,9 +43,10 @@ export class FramebufferDisplay implements DisplayDriver {
   }
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 class FramebufferHandle implements DisplayHandle {
   private last: Screen | undefined;
-  private chain: Promise<void> = Promise.resolve();
   /** What the device holds (valid when `onDevice` names its screen kind), and the frame being drawn; swapped after each write. */
   private front: PanelRaster;
   private back: PanelRaster;
@@ -61,31 +62,33 @@ class FramebufferHandle implements DisplayHandle {
     this.back = new PanelRaster(geometry);
   }
 
+  /**
+   * Draws and writes at once, inside the call: the write is a synchronous copy into panel memory, so
+   * a queue would only delay the frame behind the caller's bookkeeping (a rider's result would wait
+   * for the checkout's logging and events).
+   */
   show(screen: Screen): Promise<void> {
     this.last = screen;
-    const run = (): void => {
-      try {
-        const frame = this.back;
-        drawScreen(frame, screen);
-        // Only the lines that differ from the frame on the device are written (a new fare line, not 300 KB).
-        // A change of screen kind, the first frame and any frame after a failed write go out whole, so
-        // whatever else drew on the panel (a console, a failed write) is painted over at every change.
-        const s = this.geometry.stride;
-        const lines = this.onDevice === screen.kind ? frame.changedLines(this.front.bytes) : { from: 0, to: this.geometry.height };
-        this.onDevice = undefined;
-        // Synchronous: a framebuffer write is a copy into panel memory (fbtft panels flush later from
-        // their own buffer), ~10 µs for a few lines, where a thread-pool round trip costs ~150 µs.
-        if (lines) writeSync(this.fh.fd, frame.bytes, lines.from * s, (lines.to - lines.from) * s, lines.from * s);
-        this.back = this.front;
-        this.front = frame;
-        this.onDevice = screen.kind;
-      } catch (e) {
-        this.log.error({ err: errorMessage(e), screen: screen.kind }, 'framebuffer write failed');
-        this.bus?.emit('device:status', { device: 'display', state: 'error', code: 'DISPLAY_OPEN_FAILED', detail: errorMessage(e) });
-      }
-    };
-    this.chain = this.chain.then(run);
-    return this.chain;
+    try {
+      const frame = this.back;
+      drawScreen(frame, screen);
+      // Only the lines that differ from the frame on the device are written (a new fare line, not 300 KB).
+      // A change of screen kind, the first frame and any frame after a failed write go out whole, so
+      // whatever else drew on the panel (a console, a failed write) is painted over at every change.
+      const s = this.geometry.stride;
+      const lines = this.onDevice === screen.kind ? frame.changedLines(this.front) : { from: 0, to: this.geometry.height };
+      this.onDevice = undefined;
+      // Synchronous: a framebuffer write is a copy into panel memory (fbtft panels flush later from
+      // their own buffer), ~10 µs for a few lines, where a thread-pool round trip costs ~150 µs.
+      if (lines) writeSync(this.fh.fd, frame.bytes, lines.from * s, (lines.to - lines.from) * s, lines.from * s);
+      this.back = this.front;
+      this.front = frame;
+      this.onDevice = screen.kind;
+    } catch (e) {
+      this.log.error({ err: errorMessage(e), screen: screen.kind }, 'framebuffer write failed');
+      this.bus?.emit('device:status', { device: 'display', state: 'error', code: 'DISPLAY_OPEN_FAILED', detail: errorMessage(e) });
+    }
+    return DONE;
   }
 
   current(): Screen | undefined {
@@ -93,7 +96,6 @@ class FramebufferHandle implements DisplayHandle {
   }
 
   async close(): Promise<void> {
-    await this.chain;
     await this.fh.close();
   }
 }

@@ -261,9 +261,13 @@ export class Checkout {
     const pc = decodeObject('PURSE_CERT', p.purseCert);
     const purseId = pc.ok ? pc.value.value.purseId : undefined;
     const facts: PaymentFacts = { txId, bytes: b.value, purseId, seq: p.seq, timeMs: nowMs };
+    const ps = purseId ? this.o.store.purseState(purseId) : undefined;
 
-    // A scanner re-reads the code still on the phone: recognise it, never charge it twice.
-    const prior = this.o.store.findApproved(txId);
+    // A scanner re-reads the code still on the phone: recognise it, never charge it twice. An approved
+    // code's sequence is at or below its purse's last approved one (the transaction id covers the purse
+    // certificate and the sequence), so a fresh sequence needs no look-up: most scans skip it.
+    const fresh = purseId !== undefined && (ps === undefined || p.seq > ps.lastSeq);
+    const prior = fresh ? undefined : this.o.store.findApproved(txId);
     if (prior) {
       if (this.mode === 'merchant') return this.reread(prior, t0);
       if (nowMs - prior.timeMs <= this.o.config.transit.alreadyValidatedSeconds * 1000) return this.alreadyValidated(prior, t0);
@@ -290,7 +294,6 @@ export class Checkout {
       ...(fares ? { fares: fares.body } : {}),
       isDenied: (id) => this.o.store.isDenied(id),
     };
-    const ps = purseId ? this.o.store.purseState(purseId) : undefined;
     if (ps) ctx.purse = ps;
     const v = verifyPayment(b.value, ctx, { decoded: d.value, txId });
     if (!v.ok) return this.decline(v.reason, v.detail, facts, t0);

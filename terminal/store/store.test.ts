@@ -73,6 +73,42 @@ t.test('the replay guard refuses the same purse sequence twice; the journal refu
   t.ok(verifyJournal(s.handle, signer.publicKey).ok);
 });
 
+t.test('the purse state kept in memory always equals the journal query, through replays, declines, lower sequences and a reopen', async (t) => {
+  const path = join(tempDir(t), 'terminal.db');
+  const purses = [purseA, seededBytes('purse-b', 16), seededBytes('purse-c', 16)];
+  const fromJournal = (s: Store, p: Uint8Array) => {
+    const r = s.handle.prepare('SELECT seq, cumulative FROM journal WHERE purse_id = ? AND decision = 0 ORDER BY seq DESC LIMIT 1').get(Buffer.from(p)) as
+      | { seq: number; cumulative: number }
+      | undefined;
+    return r ? { lastSeq: r.seq, lastCumulative: r.cumulative } : undefined;
+  };
+  let s = new Store({ path, terminalId: 'T-1', signer });
+  s.start();
+  let rnd = 7;
+  const next = (n: number) => ((rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0) >>> 16) % n;
+  let refused = 0;
+  for (let i = 0; i < 120; i++) {
+    const purseId = purses[next(3)] as Uint8Array;
+    if (i % 3 === 0) s.purseState(purseId); // some purses cached before their append, some not
+    const seq = 1 + next(12); // repeats (refused as replays) and sequences below the last one
+    const d = { ...approved(seq, 10 + next(5)), txId: seededBytes(`tx-${i}`, 32), purseId, approved: next(4) !== 0 };
+    try {
+      await s.appendDecision(d.approved ? d : { ...d, reason: 13 });
+    } catch {
+      refused++;
+    }
+    for (const p of purses) if (JSON.stringify(s.purseState(p)) !== JSON.stringify(fromJournal(s, p))) t.fail(`after append ${i}: purse state differs from the journal`);
+    if (i === 60) {
+      s.stop();
+      s = new Store({ path, terminalId: 'T-1', signer });
+      s.start();
+    }
+  }
+  t.ok(refused > 0, 'some appends were refused as replays');
+  for (const p of purses) t.same(s.purseState(p), fromJournal(s, p));
+  s.stop();
+});
+
 t.test('a schema 1 database (separate replay guard and purse tables) migrates to the journal guard with nothing lost', async (t) => {
   const dir = tempDir(t);
   // Real signed records, written by this version, copied into a schema 1 file the way schema 1 stored them.

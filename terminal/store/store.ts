@@ -1,7 +1,7 @@
 // The terminal's one writer to SQLite: signed hash-chained journal, replay guard, fleet state, time and outbox.
 import type { Logger } from '#common';
 import { TesseraError, silentLogger } from '#common';
-import { DECISION, recordHash, signObject, type Signer } from '#protocol';
+import { BytesMap, DECISION, recordHash, signObject, type Signer } from '#protocol';
 import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
 import { UnsyncedTotals } from './unsynced.js';
@@ -118,6 +118,8 @@ export interface StoreOptions {
 
 type Statement = Database.Statement<unknown[]>;
 
+const PURSE_CACHE_LIMIT = 4096;
+
 export class Store {
   private db: Db | undefined;
   /**
@@ -133,6 +135,11 @@ export class Store {
   /** Approved, unacknowledged totals kept in step with appends and acks, so limit checks are O(1). */
   private unsynced = new UnsyncedTotals();
   private fleetCache = new Map<FleetKind, FleetRow | null>();
+  /**
+   * purseState by purse (null: no approval yet), read on every decision. This store is the only
+   * writer, so appends keep it exact; riders come back, so most look-ups hit.
+   */
+  private purseCache = new BytesMap<PurseState | null>(PURSE_CACHE_LIMIT);
   private denyCount: number | undefined;
   private appendTx: ((row: RawJournalRow) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -151,6 +158,7 @@ export class Store {
     this.statements = new Map();
     this.appendTx = undefined;
     this.fleetCache = new Map();
+    this.purseCache = new BytesMap(PURSE_CACHE_LIMIT);
     this.denyCount = undefined;
     const last = this.db.prepare('SELECT idx, hash, time_ms FROM journal ORDER BY idx DESC LIMIT 1').get() as { idx: number; hash: Buffer; time_ms: number } | undefined;
     this.head = last ? { idx: last.idx, hash: u8(last.hash), timeMs: last.time_ms } : { idx: 0, hash: ZERO_HASH, timeMs: 0 };
@@ -264,6 +272,7 @@ export class Store {
     this.checkpointer.committed();
     // Every approved row counts toward the terminal totals; rows without a purse only there.
     if (d.approved) this.unsynced.add(row.purse_id, row.amount);
+    if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, d.cumulative ?? null);
     return toRow(row);
   }
 
@@ -305,12 +314,23 @@ export class Store {
     for (const r of this.st('SELECT * FROM journal ORDER BY idx').iterate() as Iterable<RawJournalRow>) yield toRow(r);
   }
 
-  /** The purse's highest approved sequence: one seek at the end of its range in journal_guard. */
+  /** The purse's highest approved sequence: from memory, else one seek at the end of its range in journal_guard. */
   purseState(purseId: Uint8Array): PurseState | undefined {
+    const cached = this.purseCache.get(purseId);
+    if (cached !== undefined) return cached ?? undefined;
     const r = this.st('SELECT seq, cumulative FROM journal WHERE purse_id = ? AND decision = 0 ORDER BY seq DESC LIMIT 1').get(Buffer.from(purseId)) as
       | { seq: number; cumulative: number }
       | undefined;
-    return r ? { lastSeq: r.seq, lastCumulative: r.cumulative } : undefined;
+    const state = r ? { lastSeq: r.seq, lastCumulative: r.cumulative } : null;
+    this.purseCache.set(purseId, state);
+    return state ?? undefined;
+  }
+
+  /** An approval just committed: the cached state moves only to a higher sequence, as the query's would. */
+  private notePurse(purseId: Uint8Array, seq: number, cumulative: number | null): void {
+    const cached = this.purseCache.get(purseId);
+    if (cached === undefined) return; // not cached: the next read queries
+    if (cached === null || seq > cached.lastSeq) this.purseCache.set(purseId, { lastSeq: seq, lastCumulative: cumulative as number });
   }
 
   /** What the purse was charged here over all its approvals (walks its approvals: not for the decision path). */
