@@ -1,5 +1,6 @@
 // Strict deterministic CBOR: canonical encoding, and every non-canonical or foreign form refused.
 import t, { type Test } from 'tap';
+import fc from 'fast-check';
 import { CBOR_LIMITS, CborError, type CborValue, decodeCbor, encodeCbor } from './cbor.js';
 import { fromHex, toHex } from './bytes.js';
 
@@ -81,4 +82,65 @@ t.test('bounds nesting depth and item count', async (t) => {
   t.throws(() => decodeCbor(encodeCbor(new Array(20).fill(0)), 10), /too many items/, 'more items than allowed');
   t.throws(() => decodeCbor(fromHex('9a7fffffff'), 10), /too many items/, 'a huge declared length is refused before reading');
   t.throws(() => decodeCbor(fromHex('5a7fffffff00')), /truncated/, 'a huge byte string length is refused without allocating');
+});
+
+// The encoder before it wrote into one buffer (one array per item, concatenated level by level):
+// simple enough to trust, so the single-buffer encoder must give exactly its bytes.
+function referenceEncode(v: CborValue): Uint8Array {
+  const head = (major: number, n: number): number[] => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new CborError(`length/value out of range: ${n}`);
+    const m = major << 5;
+    if (n < 24) return [m | n];
+    if (n < 0x100) return [m | 24, n];
+    if (n < 0x10000) return [m | 25, n >> 8, n & 0xff];
+    const be = (x: number, k: number) => Array.from({ length: k }, (_, i) => Math.floor(x / 256 ** (k - 1 - i)) % 256);
+    return n < 0x100000000 ? [m | 26, ...be(n, 4)] : [m | 27, ...be(n, 8)];
+  };
+  const cat = (...parts: (Uint8Array | number[])[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new CborError(`not a safe integer: ${v}`);
+    return Uint8Array.from(v >= 0 ? head(0, v) : head(1, -1 - v));
+  }
+  if (v instanceof Uint8Array) return cat(head(2, v.length), v);
+  if (typeof v === 'string') {
+    const b = new TextEncoder().encode(v);
+    return cat(head(3, b.length), b);
+  }
+  if (Array.isArray(v)) return cat(head(4, v.length), ...v.map(referenceEncode));
+  if (v instanceof Map) {
+    const entries = [...v.entries()].map(([k, val]) => [referenceEncode(k), referenceEncode(val)] as const);
+    entries.sort((a, b) => {
+      for (let i = 0; i < Math.min(a[0].length, b[0].length); i++) if (a[0][i] !== b[0][i]) return (a[0][i] as number) - (b[0][i] as number);
+      return a[0].length - b[0].length;
+    });
+    return cat(head(5, entries.length), ...entries.flat());
+  }
+  return cat(head(6, v.tag), referenceEncode(v.value));
+}
+
+t.test('the single-buffer encoder gives exactly the reference bytes for any value, and the same errors', async (t) => {
+  const int = fc.oneof(fc.integer({ min: -30, max: 300 }), fc.maxSafeInteger(), fc.integer({ min: -(2 ** 32) - 5, max: 2 ** 32 + 5 }));
+  const key = fc.oneof(fc.integer({ min: -300, max: 70_000 }), fc.maxSafeInteger());
+  const value: fc.Arbitrary<CborValue> = fc.letrec<{ v: CborValue }>((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      int,
+      fc.uint8Array({ maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.array(tie('v'), { maxLength: 5 }),
+      fc.array(fc.tuple(key, tie('v')), { maxLength: 6 }).map((kv) => new Map(kv)),
+      fc.record({ tag: fc.integer({ min: 0, max: 70_000 }), value: tie('v') }),
+    ),
+  })).v;
+  fc.assert(
+    fc.property(value, (v) => toHex(encodeCbor(v)) === toHex(referenceEncode(v))),
+    { numRuns: 2000, seed: 1201 },
+  );
+  // A payload large enough to grow the buffer several times.
+  const big: CborValue = [new Uint8Array(5000).fill(7), 'x'.repeat(3000), new Map([[1, new Uint8Array(70_000)]])];
+  t.equal(toHex(encodeCbor(big)), toHex(referenceEncode(big)));
+  for (const v of [2 ** 53, -(2 ** 53), 1.5, Number.NaN, { tag: -1, value: 0 }] as CborValue[]) {
+    t.throws(() => encodeCbor(v), { name: 'CborError' }, `refuses ${JSON.stringify(v)}`);
+    t.throws(() => referenceEncode(v), { name: 'CborError' });
+  }
 });

@@ -1,5 +1,5 @@
 // Strict deterministic CBOR (RFC 8949 §4.2.1) for the subset Tessera uses: ints, bytes, text, arrays, maps, tag 18.
-import { compareBytes, concat, fromUtf8, utf8 } from './bytes.js';
+import { compareBytes, fromUtf8 } from './bytes.js';
 
 /**
  * The CBOR data model we accept. Integers are JS numbers within ±(2^53−1); maps have integer keys
@@ -22,38 +22,114 @@ export class CborError extends Error {
 
 export const CBOR_LIMITS = { maxDepth: 8, maxItems: 256 } as const;
 
-function head(major: number, n: number): Uint8Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new CborError(`length/value out of range: ${n}`);
-  const m = major << 5;
-  if (n < 24) return Uint8Array.of(m | n);
-  if (n < 0x100) return Uint8Array.of(m | 24, n);
-  if (n < 0x10000) return Uint8Array.of(m | 25, n >> 8, n & 0xff);
-  if (n < 0x100000000) return Uint8Array.of(m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-  const hi = Math.floor(n / 0x100000000);
-  const lo = n >>> 0;
-  return Uint8Array.of(m | 27, 0, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
+/** A growing output buffer: one allocation per encoding instead of one per item and per level. */
+class Writer {
+  buf = new Uint8Array(512);
+  n = 0;
+
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.n + k) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.n));
+    this.buf = next;
+  }
+
+  head(major: number, n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new CborError(`length/value out of range: ${n}`);
+    this.room(9);
+    const b = this.buf;
+    const m = major << 5;
+    if (n < 24) b[this.n++] = m | n;
+    else if (n < 0x100) {
+      b[this.n++] = m | 24;
+      b[this.n++] = n;
+    } else if (n < 0x10000) {
+      b[this.n++] = m | 25;
+      b[this.n++] = n >> 8;
+      b[this.n++] = n & 0xff;
+    } else if (n < 0x100000000) {
+      b[this.n++] = m | 26;
+      this.u32(n);
+    } else {
+      b[this.n++] = m | 27;
+      this.u32(Math.floor(n / 0x100000000));
+      this.u32(n >>> 0);
+    }
+  }
+
+  private u32(n: number): void {
+    const b = this.buf;
+    b[this.n++] = n >>> 24;
+    b[this.n++] = (n >>> 16) & 0xff;
+    b[this.n++] = (n >>> 8) & 0xff;
+    b[this.n++] = n & 0xff;
+  }
+
+  bytes(v: Uint8Array): void {
+    this.room(v.length);
+    this.buf.set(v, this.n);
+    this.n += v.length;
+  }
+
+  result(): Uint8Array {
+    return this.buf.slice(0, this.n);
+  }
+}
+
+const textEncoder = new TextEncoder();
+
+/** Integer keys in the order of their shortest encodings: non-negative ascending, then negative by magnitude. */
+function compareIntKeys(a: number, b: number): number {
+  if (a >= 0) return b >= 0 ? a - b : -1;
+  return b >= 0 ? 1 : b - a;
+}
+
+function write(w: Writer, v: CborValue): void {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) throw new CborError(`not a safe integer: ${v}`);
+    if (v >= 0) w.head(0, v);
+    else w.head(1, -1 - v);
+  } else if (v instanceof Uint8Array) {
+    w.head(2, v.length);
+    w.bytes(v);
+  } else if (typeof v === 'string') {
+    const b = textEncoder.encode(v);
+    w.head(3, b.length);
+    w.bytes(b);
+  } else if (Array.isArray(v)) {
+    w.head(4, v.length);
+    for (const x of v) write(w, x);
+  } else if (v instanceof Map) {
+    w.head(5, v.size);
+    const keys = [...v.keys()];
+    if (keys.every((k) => Number.isSafeInteger(k))) {
+      keys.sort(compareIntKeys);
+      for (const k of keys) {
+        write(w, k);
+        write(w, v.get(k) as CborValue);
+      }
+    } else {
+      // Not the CBOR data model we use (integer keys), but encoded as before: sorted by encoded key.
+      const entries = [...v.entries()].map(([k, val]) => [encodeCbor(k), val] as const);
+      entries.sort((a, b) => compareBytes(a[0], b[0]));
+      for (const [k, val] of entries) {
+        w.bytes(k);
+        write(w, val);
+      }
+    }
+  } else {
+    w.head(6, v.tag);
+    write(w, v.value);
+  }
 }
 
 /** Encodes deterministically: shortest heads, definite lengths, map keys sorted by their encoding. */
 export function encodeCbor(v: CborValue): Uint8Array {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new CborError(`not a safe integer: ${v}`);
-    return v >= 0 ? head(0, v) : head(1, -1 - v);
-  }
-  if (v instanceof Uint8Array) return concat(head(2, v.length), v);
-  if (typeof v === 'string') {
-    const b = utf8(v);
-    return concat(head(3, b.length), b);
-  }
-  if (Array.isArray(v)) return concat(head(4, v.length), ...v.map(encodeCbor));
-  if (v instanceof Map) {
-    const entries = [...v.entries()].map(([k, val]) => [encodeCbor(k), encodeCbor(val)] as const);
-    entries.sort((a, b) => compareBytes(a[0], b[0]));
-    const parts: Uint8Array[] = [head(5, entries.length)];
-    for (const [k, val] of entries) parts.push(k, val);
-    return concat(...parts);
-  }
-  return concat(head(6, v.tag), encodeCbor(v.value));
+  const w = new Writer();
+  write(w, v);
+  return w.result();
 }
 
 class Reader {
