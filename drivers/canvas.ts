@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import type QRCodeModule from 'qrcode';
 import type { PNG as PngClass } from 'pngjs';
-import { CELL_WIDTH, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumn } from './font.js';
+import { CELL_WIDTH, GLYPH_HEIGHT, glyphRuns } from './font.js';
 
 // qrcode and pngjs (both CommonJS) load on first use: a transit validator draws no QR and writes no PNG,
 // and every module loaded is paid at each daemon start.
@@ -61,18 +61,11 @@ export abstract class Raster {
   text(x: number, y: number, text: string, scale: number, c: Rgb, opts: { scaleY?: number; bold?: boolean } = {}): void {
     const sy = opts.scaleY ?? scale;
     let cx = x;
+    const w = scale + (opts.bold ? 1 : 0);
     for (const ch of text) {
-      for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
-        // One rectangle per vertical run of set pixels: a frame's text is a few hundred fills, not a thousand.
-        const bits = glyphColumn(ch, gx);
-        for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
-          if (((bits >> gy) & 1) === 0) continue;
-          let run = 1;
-          while (gy + run < GLYPH_HEIGHT && ((bits >> (gy + run)) & 1) === 1) run++;
-          this.fillRect(cx + gx * scale, y + gy * sy, scale + (opts.bold ? 1 : 0), run * sy, c);
-          gy += run;
-        }
-      }
+      // One rectangle per vertical run of set pixels: a frame's text is a few hundred fills, not a thousand.
+      const runs = glyphRuns(ch);
+      for (let i = 0; i < runs.length; i += 3) this.fillRect(cx + (runs[i] as number) * scale, y + (runs[i + 1] as number) * sy, w, (runs[i + 2] as number) * sy, c);
       cx += CELL_WIDTH * scale;
     }
   }

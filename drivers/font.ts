@@ -62,3 +62,30 @@ export function glyphPixel(ch: string, x: number, y: number): boolean {
   const column = GLYPHS[(code - 0x20) * GLYPH_WIDTH + x] ?? 0;
   return ((column >> y) & 1) === 1;
 }
+
+const RUNS = new Map<number, readonly number[]>();
+
+/**
+ * The glyph for `ch` as vertical runs of set pixels, flat [x, y, length, …] in column order: text
+ * draws one rectangle per run, and the runs of a glyph are worked out once, not at every frame.
+ */
+export function glyphRuns(ch: string): readonly number[] {
+  const code = glyphCode(ch);
+  let runs = RUNS.get(code);
+  if (runs === undefined) {
+    const out: number[] = [];
+    for (let x = 0; x < GLYPH_WIDTH; x++) {
+      const bits = GLYPHS[(code - 0x20) * GLYPH_WIDTH + x] ?? 0;
+      for (let y = 0; y < GLYPH_HEIGHT; y++) {
+        if (((bits >> y) & 1) === 0) continue;
+        let n = 1;
+        while (y + n < GLYPH_HEIGHT && ((bits >> (y + n)) & 1) === 1) n++;
+        out.push(x, y, n);
+        y += n;
+      }
+    }
+    runs = out;
+    RUNS.set(code, runs);
+  }
+  return runs;
+}
