@@ -27,7 +27,9 @@ export function unitEnvironment(unitText: string): Record<string, string> {
   for (const line of unitText.split('\n')) {
     const m = /^Environment=(.*)$/.exec(line.trim());
     if (!m) continue;
-    for (const kv of (m[1] as string).split(/\s+/)) {
+    // As systemd splits them: whitespace-separated assignments, each optionally in double or single quotes.
+    for (const w of (m[1] as string).matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
+      const kv = w[1] ?? w[2] ?? w[3] ?? '';
       const eq = kv.indexOf('=');
       if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }

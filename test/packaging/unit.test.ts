@@ -3,6 +3,7 @@ import t from 'tap';
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, run, scratch } from './helpers.js';
+import { unitEnvironment } from '../../bench/memory.js';
 
 const UNIT = join(REPO, 'systemd', 'tessera.service');
 
@@ -119,4 +120,11 @@ t.test('udev rules: every device rule grants one of the service groups, VID:PIDs
   }
   const names = lines.flatMap((l) => [...l.matchAll(/SYMLINK\+="([^"]+)"/g)].map((m) => m[1]));
   t.same([...new Set(names)].sort(), ['tessera-printer', 'tessera-scanner', 'tessera-scanner-hid']);
+});
+
+t.test("the daemon's environment, read from the unit as systemd splits it (the memory bench runs the daemon with it)", async (t) => {
+  const env = unitEnvironment(readFileSync(UNIT, 'utf8'));
+  t.equal(env.NODE_OPTIONS, '--max-semi-space-size=2 --max-old-space-size=64', 'one quoted assignment keeps its spaces');
+  t.match(env, { NODE_ENV: 'production', TESSERA_CONFIG: '/etc/tessera/terminal.json', MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072' });
+  t.same(unitEnvironment(`[Service]\nEnvironment=A=1 'B=two words' "C=x=y"\nEnvironment=D=\n`), { A: '1', B: 'two words', C: 'x=y', D: '' });
 });
