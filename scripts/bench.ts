@@ -13,19 +13,38 @@ function fmt(n: number | undefined, digits = 0): string {
   return n >= 100 ? n.toFixed(digits) : n.toPrecision(3);
 }
 
-function parseArgs(argv: string[]): { only?: string } {
-  const i = argv.indexOf('--only');
-  return i >= 0 && argv[i + 1] ? { only: argv[i + 1] } : {};
+const sections = (): string[] =>
+  readdirSync(benchDir)
+    .filter((f) => f.endsWith('.js') && f !== 'types.js' && !f.endsWith('.test.js'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+
+function usage(): string {
+  return [
+    'usage: node dist/scripts/bench.js [--only SECTION]   (after make build; `make bench` builds and runs all)',
+    '',
+    'Runs each bench section against its floor measured in the same run, prints one table and writes',
+    'bench/last-run.json. Figures, methods and how to read them: docs/performance.md.',
+    '',
+    `sections: ${sections().join(', ')}`,
+  ].join('\n');
+}
+
+function parseArgs(argv: string[]): { only?: string; help?: true } {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+  if (argv.length === 0) return {};
+  if (argv[0] === '--only' && argv.length === 2) return { only: argv[1] as string };
+  throw new Error(`unknown arguments: ${argv.join(' ')}\n\n${usage()}`);
 }
 
 async function main(): Promise<void> {
-  const { only } = parseArgs(process.argv.slice(2));
-  const names = readdirSync(benchDir)
-    .filter((f) => f.endsWith('.js') && f !== 'types.js' && !f.endsWith('.test.js'))
-    .map((f) => f.slice(0, -3))
-    .filter((n) => only === undefined || n === only)
-    .sort();
-  if (names.length === 0) throw new Error(`no bench section${only ? ` named ${only}` : ''}`);
+  const { only, help } = parseArgs(process.argv.slice(2));
+  if (help) {
+    console.log(usage());
+    return;
+  }
+  const names = sections().filter((n) => only === undefined || n === only);
+  if (names.length === 0) throw new Error(`no bench section${only ? ` named ${only}` : ''}; sections: ${sections().join(', ')}`);
   const results: Record<string, BenchRow[]> = {};
   let failed = 0;
   for (const name of names) {

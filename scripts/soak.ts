@@ -14,6 +14,8 @@ type Step = (i: number) => void | Promise<void>;
 export interface SoakLoop {
   part: string;
   name: string;
+  /** How long the loop runs without --iterations/--minutes: a count, or minutes for loops too slow to count. */
+  run: { iterations: number } | { minutes: number };
   setup(): Promise<Step | { step: Step; finish(): Promise<string> }>;
 }
 
@@ -24,6 +26,7 @@ const loops: SoakLoop[] = [
   {
     part: 'protocol',
     name: 'verifiers vs random and mutated payments',
+    run: { iterations: 1_000_000 },
     async setup() {
       const w = await createFuzzWorld();
       // A fixed pool of deterministic mutations, then fresh random inputs in seeded chunks.
@@ -49,6 +52,7 @@ const loops: SoakLoop[] = [
   {
     part: 'scanner',
     name: 'scanner path (checkout.scan) vs mutated and random codes',
+    run: { iterations: 1_000_000 },
     async setup() {
       const seed = seedArg();
       console.log(`[scanner] seed ${seed}`);
@@ -77,6 +81,8 @@ const loops: SoakLoop[] = [
   {
     part: 'faults',
     name: 'daemon SIGKILL cycle (pty scans + MQTT sync + clearing)',
+    // ~0.8 kills a second: a count of a million would run for weeks.
+    run: { minutes: 60 },
     async setup() {
       const seed = seedArg();
       console.log(`[faults] seed ${seed}`);
@@ -117,18 +123,50 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+const FLAGS = ['--only', '--iterations', '--minutes', '--seed'];
+
+function usage(): string {
+  const parts = loops.map((l) => `  ${l.part.padEnd(9)} ${l.name} (default: ${'iterations' in l.run ? `${l.run.iterations.toLocaleString('en')} iterations` : `${l.run.minutes} minutes`})`);
+  return [
+    'usage: node dist/scripts/soak.js [--only PART] [--iterations N] [--minutes M] [--seed S]',
+    '',
+    'Long fuzz and fault loops, outside `make test` (`make soak` runs them all with their defaults).',
+    'Each failure is printed when it happens; the exit status is 1 if any loop failed.',
+    '',
+    'parts:',
+    ...parts,
+    '',
+    '  --only PART     run one part',
+    '  --iterations N  run each selected loop N times (with --minutes: at most N)',
+    '  --minutes M     run each selected loop until M minutes are up',
+    '  --seed S        replay a run (scanner and faults; default random, printed at the start)',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
+    return;
+  }
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!FLAGS.includes(argv[i] as string)) throw new Error(`unknown argument ${argv[i]}\n\n${usage()}`);
+    if (argv[i + 1] === undefined) throw new Error(`${argv[i]} needs a value`);
+  }
   const only = arg('--only');
-  const minutes = arg('--minutes') === undefined ? undefined : Number(arg('--minutes'));
-  if (minutes !== undefined && !(minutes > 0)) throw new Error('--minutes must be positive');
-  // With --minutes the loop runs until the time is up (iterations only caps it).
-  const iterations = Number(arg('--iterations') ?? (minutes !== undefined ? Number.MAX_SAFE_INTEGER : 1_000_000));
-  if (!Number.isSafeInteger(iterations) || iterations <= 0) throw new Error('--iterations must be a positive integer');
+  const minutesArg = arg('--minutes') === undefined ? undefined : Number(arg('--minutes'));
+  if (minutesArg !== undefined && !(minutesArg > 0)) throw new Error('--minutes must be positive');
+  const iterationsArg = arg('--iterations') === undefined ? undefined : Number(arg('--iterations'));
+  if (iterationsArg !== undefined && (!Number.isSafeInteger(iterationsArg) || iterationsArg <= 0)) throw new Error('--iterations must be a positive integer');
   const selected = loops.filter((l) => only === undefined || l.part === only);
-  if (selected.length === 0) throw new Error(`no soak loop for part ${only}`);
+  if (selected.length === 0) throw new Error(`no soak loop for part ${only}; parts: ${loops.map((l) => l.part).join(', ')}`);
   const summary: string[] = [];
   let failures = 0;
   for (const loop of selected) {
+    // Flags apply to every selected loop; without them each loop runs its own default.
+    const minutes = minutesArg ?? (iterationsArg === undefined && 'minutes' in loop.run ? loop.run.minutes : undefined);
+    // With minutes the loop runs until the time is up (iterations only caps it).
+    const iterations = iterationsArg ?? (minutes !== undefined ? Number.MAX_SAFE_INTEGER : 'iterations' in loop.run ? loop.run.iterations : 1_000_000);
     const setup = await loop.setup();
     const { step, finish } = typeof setup === 'function' ? { step: setup, finish: undefined } : setup;
     const started = Date.now();
