@@ -1,5 +1,6 @@
 // tessera.service passes systemd-analyze verify and rates OK or better; udev rules parse.
 import t from 'tap';
+import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, run, scratch } from './helpers.js';
@@ -124,7 +125,24 @@ t.test('udev rules: every device rule grants one of the service groups, VID:PIDs
 
 t.test("the daemon's environment, read from the unit as systemd splits it (the memory bench runs the daemon with it)", async (t) => {
   const env = unitEnvironment(readFileSync(UNIT, 'utf8'));
-  t.equal(env.NODE_OPTIONS, '--max-semi-space-size=2 --max-old-space-size=64', 'one quoted assignment keeps its spaces');
+  t.equal(env.NODE_OPTIONS, '--max-semi-space-size=2 --max-old-space-size=128', 'one quoted assignment keeps its spaces');
   t.match(env, { NODE_ENV: 'production', TESSERA_CONFIG: '/etc/tessera/terminal.json', MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072' });
   t.same(unitEnvironment(`[Service]\nEnvironment=A=1 'B=two words' "C=x=y"\nEnvironment=D=\n`), { A: '1', B: 'two words', C: 'x=y', D: '' });
+});
+
+t.test("under the unit's heap cap a daemon applies the largest deny list the protocol allows", { timeout: 120_000 }, async (t) => {
+  // The cap (docs/decisions.md D10) must leave room for the daemon's largest transient: a full deny
+  // list. This child also holds the issuer's test world and the list it signs, so it is the harder case.
+  const env = unitEnvironment(readFileSync(UNIT, 'utf8'));
+  const child = join(REPO, 'dist/test/support/max-denylist.js');
+  const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    execFile(process.execPath, [child], { env: { ...process.env, NODE_OPTIONS: env.NODE_OPTIONS ?? '' }, timeout: 110_000 }, (e, out, err) =>
+      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
+    );
+  });
+  t.equal(r.code, 0, r.err.slice(-2000));
+  const result = JSON.parse(r.out.trim().split('\n').at(-1) ?? '{}') as { applied: boolean; denied: boolean; bytes: number; heapMb: number };
+  t.match(result, { applied: true, denied: true });
+  t.ok(result.bytes > 1_500_000, `a ${result.bytes}-byte fleet message`);
+  t.comment(`heap in use after applying it: ${result.heapMb} MB (cap: ${env.NODE_OPTIONS})`);
 });
