@@ -50,6 +50,7 @@ export function statusText(s: DaemonStatus): string {
     ['Decisions', `${s.counters.approved} approved, ${s.counters.declined} declined (${s.counters.unreadable} unreadable), ${s.counters.rereads} re-reads`],
     ['Trust', `trust list v${s.fleet.trust.version} issued ${isoTime(s.fleet.trust.issuedAt * 1000)}, ${dl}, ${cur}`],
     ['Devices', devices],
+    ['Memory', `RSS ${s.memory.rssMb} MB · heap ${s.memory.heapUsedMb} MB of ${s.memory.heapLimitMb} MB`],
     ...Object.entries(s.components).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), typeof v === 'string' ? v : JSON.stringify(v)]),
     ['Payment', s.payment ? paymentLine(s.payment) : 'none open'],
   ];

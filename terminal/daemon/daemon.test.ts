@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fromHex } from '#protocol';
 import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from './testing.js';
-import type { Daemon, ExtraComponent, NotifierLike } from './daemon.js';
+import { processMemory, type Daemon, type ExtraComponent, type NotifierLike } from './daemon.js';
+import { statusText } from '../cli/format.js';
 import { verifyJournal } from '../store/index.js';
 
 const DAY_MS = 86_400_000;
@@ -181,4 +182,15 @@ t.test('a key that does not match the certificate, or a broken trust list, stops
   const tw2 = await world(t, { seed: 'other' });
   writeFileSync(tw2.config.identity.certFile, readFileSync(tw.config.identity.certFile));
   await t.rejects(tw2.daemon({ api: false }).start(), { code: 'KEY_INVALID' });
+});
+
+t.test("status reports the daemon's memory: injected figures as given, else this process's own", async (t) => {
+  const tw = await world(t);
+  const figures = { rssMb: 78.4, heapUsedMb: 15.2, heapLimitMb: 132 };
+  const d = await start(t, tw, { memory: () => figures });
+  t.same(d.status().memory, figures);
+  t.match(statusText(d.status()), /^Memory +RSS 78\.4 MB · heap 15\.2 MB of 132 MB$/m, 'tessera status shows it');
+  const own = processMemory();
+  t.ok(own.rssMb > own.heapUsedMb && own.heapUsedMb > 0, `RSS ${own.rssMb} MB holds the heap in use, ${own.heapUsedMb} MB`);
+  t.ok(own.heapLimitMb >= own.heapUsedMb, `heap limit ${own.heapLimitMb} MB`);
 });

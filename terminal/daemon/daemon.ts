@@ -1,4 +1,5 @@
 // The tessera daemon: wires config, store, trusted time, devices, checkout, control API and extra components.
+import { getHeapStatistics } from 'node:v8';
 import { TesseraError, silentLogger, systemClock, componentLogger, errorMessage, type Clock, type Logger } from '#common';
 import { decodeObject, toHex, type CryptoBackend } from '#protocol';
 import { Store, type DbFactory } from '../store/index.js';
@@ -78,6 +79,23 @@ export interface DaemonOptions {
   random?: (n: number) => Uint8Array;
   /** Serves the control API (default true). */
   api?: boolean;
+  /** The process's memory for `status` (default: this process's; tests inject figures). */
+  memory?: () => MemoryFigures;
+}
+
+/** What a technician checks against the 100 MB budget and the unit's heap cap (docs/decisions.md D10). */
+export interface MemoryFigures {
+  rssMb: number;
+  heapUsedMb: number;
+  /** V8's heap limit: the unit's --max-old-space-size plus the young generation. */
+  heapLimitMb: number;
+}
+
+const mb1 = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+export function processMemory(): MemoryFigures {
+  const m = process.memoryUsage();
+  return { rssMb: mb1(m.rss), heapUsedMb: mb1(m.heapUsed), heapLimitMb: mb1(getHeapStatistics().heap_size_limit) };
 }
 
 export class Daemon {
@@ -319,6 +337,7 @@ export class Daemon {
       terminalCert: { notBefore: this.identity!.cert.notBefore, notAfter: this.identity!.cert.notAfter, publicKey: toHex(this.identity!.signer.publicKey) },
       devices: { scanner: dev(this.scanner), display: dev(this.display), printer: co.mode === 'merchant' ? dev(this.printer) : { state: 'not-used' } },
       components,
+      memory: (this.o.memory ?? processMemory)(),
     };
   }
 }
@@ -338,6 +357,7 @@ export interface DaemonStatus {
   unsynced: { count: number; amount: number };
   latency: ReturnType<Checkout['latency']>;
   counters: Checkout['counters'];
+  memory: MemoryFigures;
   payment: ReturnType<Checkout['current']> | null;
   fleet: ReturnType<FleetState['summary']>;
   terminalCert: { notBefore: number; notAfter: number; publicKey: string };
