@@ -51,16 +51,14 @@ export function glyphCode(ch: string): number {
   return folded;
 }
 
-/** Column `x` of the glyph for `ch` as bits, bit 0 the top row. */
-export function glyphColumn(ch: string, x: number): number {
-  return GLYPHS[(glyphCode(ch) - 0x20) * GLYPH_WIDTH + x] ?? 0;
+/** Column `x` of the glyph with ASCII `code` as bits, bit 0 the top row. */
+function column(code: number, x: number): number {
+  return GLYPHS[(code - 0x20) * GLYPH_WIDTH + x] ?? 0;
 }
 
 /** True when pixel (x, y) of the glyph for `ch` is set (see glyphCode for characters outside ASCII). */
 export function glyphPixel(ch: string, x: number, y: number): boolean {
-  const code = glyphCode(ch);
-  const column = GLYPHS[(code - 0x20) * GLYPH_WIDTH + x] ?? 0;
-  return ((column >> y) & 1) === 1;
+  return ((column(glyphCode(ch), x) >> y) & 1) === 1;
 }
 
 const RUNS = new Map<number, readonly number[]>();
@@ -75,7 +73,7 @@ export function glyphRuns(ch: string): readonly number[] {
   if (runs === undefined) {
     const out: number[] = [];
     for (let x = 0; x < GLYPH_WIDTH; x++) {
-      const bits = GLYPHS[(code - 0x20) * GLYPH_WIDTH + x] ?? 0;
+      const bits = column(code, x);
       for (let y = 0; y < GLYPH_HEIGHT; y++) {
         if (((bits >> y) & 1) === 0) continue;
         let n = 1;
