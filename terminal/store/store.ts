@@ -78,7 +78,7 @@ interface RawJournalRow {
   latency_us: number | null;
   reference: string | null;
   /** The payment's cumulative amount, on approved rows only (it feeds the purse state). */
-  cumulative?: number | null;
+  cumulative: number | null;
 }
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -272,7 +272,7 @@ export class Store {
     this.checkpointer.committed();
     // Every approved row counts toward the terminal totals; rows without a purse only there.
     if (d.approved) this.unsynced.add(row.purse_id, row.amount);
-    if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, d.cumulative ?? null);
+    if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, row.cumulative);
     return toRow(row);
   }
 
@@ -286,7 +286,7 @@ export class Store {
     this.st(
       `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference, cumulative)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(row.idx, row.tx_id, row.record, row.hash, row.decision, row.reason, row.amount, row.currency, row.purse_id, row.seq, row.time_ms, row.latency_us, row.reference, row.cumulative ?? null);
+    ).run(row.idx, row.tx_id, row.record, row.hash, row.decision, row.reason, row.amount, row.currency, row.purse_id, row.seq, row.time_ms, row.latency_us, row.reference, row.cumulative);
   }
 
   findByTxId(txId: Uint8Array): JournalRow | undefined {
