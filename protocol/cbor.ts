@@ -22,6 +22,47 @@ export class CborError extends Error {
 
 export const CBOR_LIMITS = { maxDepth: 8, maxItems: 256 } as const;
 
+/** Bytes of the shortest head for `n` (a safe non-negative integer): 1, 2, 3, 5 or 9. */
+export function headLength(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9;
+}
+
+/** Writes the shortest head of major type `major` for `n` (a safe non-negative integer) at out[o]; returns the offset after it. */
+export function writeHead(out: Uint8Array, o: number, major: number, n: number): number {
+  const m = major << 5;
+  if (n < 24) {
+    out[o] = m | n;
+    return o + 1;
+  }
+  if (n < 0x100) {
+    out[o] = m | 24;
+    out[o + 1] = n;
+    return o + 2;
+  }
+  if (n < 0x10000) {
+    out[o] = m | 25;
+    out[o + 1] = n >> 8;
+    out[o + 2] = n & 0xff;
+    return o + 3;
+  }
+  if (n < 0x100000000) {
+    out[o] = m | 26;
+    writeU32(out, o + 1, n);
+    return o + 5;
+  }
+  out[o] = m | 27;
+  writeU32(out, o + 1, Math.floor(n / 0x100000000));
+  writeU32(out, o + 5, n >>> 0);
+  return o + 9;
+}
+
+function writeU32(out: Uint8Array, o: number, n: number): void {
+  out[o] = n >>> 24;
+  out[o + 1] = (n >>> 16) & 0xff;
+  out[o + 2] = (n >>> 8) & 0xff;
+  out[o + 3] = n & 0xff;
+}
+
 /** A growing output buffer: one allocation per encoding instead of one per item and per level. */
 class Writer {
   buf = new Uint8Array(512);
@@ -39,32 +80,7 @@ class Writer {
   head(major: number, n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new CborError(`length/value out of range: ${n}`);
     this.room(9);
-    const b = this.buf;
-    const m = major << 5;
-    if (n < 24) b[this.n++] = m | n;
-    else if (n < 0x100) {
-      b[this.n++] = m | 24;
-      b[this.n++] = n;
-    } else if (n < 0x10000) {
-      b[this.n++] = m | 25;
-      b[this.n++] = n >> 8;
-      b[this.n++] = n & 0xff;
-    } else if (n < 0x100000000) {
-      b[this.n++] = m | 26;
-      this.u32(n);
-    } else {
-      b[this.n++] = m | 27;
-      this.u32(Math.floor(n / 0x100000000));
-      this.u32(n >>> 0);
-    }
-  }
-
-  private u32(n: number): void {
-    const b = this.buf;
-    b[this.n++] = n >>> 24;
-    b[this.n++] = (n >>> 16) & 0xff;
-    b[this.n++] = (n >>> 8) & 0xff;
-    b[this.n++] = n & 0xff;
+    this.n = writeHead(this.buf, this.n, major, n);
   }
 
   bytes(v: Uint8Array): void {

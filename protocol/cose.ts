@@ -1,6 +1,6 @@
 // COSE_Sign1 (RFC 9052) with ES256 only: protected {alg:-7, kid}, empty unprotected, embedded payload.
 import type { CborError} from './cbor.js';
-import { type CborMap, type CborValue, decodeCbor, encodeCbor } from './cbor.js';
+import { type CborMap, type CborValue, decodeCbor, encodeCbor, headLength, writeHead } from './cbor.js';
 import type { CryptoBackend } from './crypto/index.js';
 import { isCanonicalSignature } from './crypto/index.js';
 import type { Signer } from './signer.js';
@@ -37,50 +37,23 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): U
   return out;
 }
 
+const MAJOR_BSTR = 2;
+
 // 0x84 (array of 4), then the text string "Signature1".
 const SIG1_PREFIX = Uint8Array.of(0x84, 0x6a, ...new TextEncoder().encode('Signature1'));
 
-function bstrHeadLength(n: number): number {
-  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
-}
-
 function sigStructureLength(protectedBytes: Uint8Array, payload: Uint8Array): number {
-  return SIG1_PREFIX.length + bstrHeadLength(protectedBytes.length) + protectedBytes.length + 1 + bstrHeadLength(payload.length) + payload.length;
-}
-
-/** Shortest byte-string head for length n at out[o]; returns the offset after it. */
-function writeBstrHead(out: Uint8Array, o: number, n: number): number {
-  if (n < 24) {
-    out[o] = 0x40 | n;
-    return o + 1;
-  }
-  if (n < 0x100) {
-    out[o] = 0x58;
-    out[o + 1] = n;
-    return o + 2;
-  }
-  if (n < 0x10000) {
-    out[o] = 0x59;
-    out[o + 1] = n >> 8;
-    out[o + 2] = n & 0xff;
-    return o + 3;
-  }
-  out[o] = 0x5a;
-  out[o + 1] = n >>> 24;
-  out[o + 2] = (n >>> 16) & 0xff;
-  out[o + 3] = (n >>> 8) & 0xff;
-  out[o + 4] = n & 0xff;
-  return o + 5;
+  return SIG1_PREFIX.length + headLength(protectedBytes.length) + protectedBytes.length + 1 + headLength(payload.length) + payload.length;
 }
 
 /** Byte-for-byte encodeCbor(['Signature1', protectedBytes, h'', payload]) into `out` (exactly sigStructureLength bytes). */
 function writeSigStructure(out: Uint8Array, protectedBytes: Uint8Array, payload: Uint8Array): void {
   out.set(SIG1_PREFIX, 0);
-  let o = writeBstrHead(out, SIG1_PREFIX.length, protectedBytes.length);
+  let o = writeHead(out, SIG1_PREFIX.length, MAJOR_BSTR, protectedBytes.length);
   out.set(protectedBytes, o);
   o += protectedBytes.length;
   out[o++] = 0x40; // external_aad: empty byte string
-  o = writeBstrHead(out, o, payload.length);
+  o = writeHead(out, o, MAJOR_BSTR, payload.length);
   out.set(payload, o);
 }
 
