@@ -28,6 +28,7 @@ import {
   type TrustBundle,
   type TrustList,
 } from '#protocol';
+import { auditTerminal, type ChainAudit } from './chains.js';
 import { ClearingEngine } from './clearing.js';
 import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
 import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
@@ -315,6 +316,13 @@ export class BackOffice {
   static writeJson(path: string, value: unknown, overwrite = false): void {
     if (overwrite) writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
     else writeNewFile(path, JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Re-verifies the stored journal of a terminal, chain by chain (old chains under their retired keys). */
+  async auditJournal(terminalId: string, chain?: number): Promise<ChainAudit[]> {
+    const audits = await auditTerminal(this.ledger, this.trust, terminalId, chain);
+    if (audits.length === 0) throw new TesseraError('NOT_FOUND', chain === undefined ? `no terminal ${terminalId}` : `terminal ${terminalId} has no chain ${chain}`);
+    return audits;
   }
 
   /** Reads a terminal certificate from the ledger (for a bundle re-issue or display). */

@@ -14,7 +14,8 @@ import {
   type PaymentContext,
   type TrustStore,
 } from '#protocol';
-import type { EntryVerdict, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
+import { IncidentTally } from './incidents.js';
+import type { ChainRecord, EntryVerdict, IncidentReport, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
 import type { Ack, AckResult } from './topics.js';
 
 /** Most records accepted in one batch message (a terminal sends a few hundred at most). */
@@ -25,6 +26,17 @@ export interface BatchResult {
   denylistChanged: boolean;
   /** False when the terminal is unknown (no ack is owed to it). */
   known: boolean;
+  /**
+   * True when every record came from a retired chain (a key replaced by re-enrolment): they are
+   * recorded as history, but no ack is owed, because the terminal's ack topic now serves its new chain.
+   */
+  retiredOnly?: boolean;
+}
+
+/** A record verified under one of the terminal's keys, with the chain that key signs. */
+interface Signed {
+  chain: ChainRecord;
+  rec: JournalRecord;
 }
 
 export class ClearingEngine {
@@ -50,35 +62,46 @@ export class ClearingEngine {
     }
   }
 
+  private async incident(i: Omit<IncidentReport, 'lastIndex' | 'count'>): Promise<void> {
+    await this.ledger.recordIncident({ ...i, lastIndex: i.index, count: 1 });
+  }
+
   async processBatch(terminalId: string, payload: Uint8Array): Promise<BatchResult> {
     const now = this.nowSeconds();
     const terminal = await this.ledger.getTerminal(terminalId);
     if (!terminal) {
-      await this.ledger.recordIncident({ terminalId, index: null, kind: 'unknown-terminal', detail: 'journal from a terminal this back office never enrolled', at: now });
+      await this.incident({ terminalId, index: null, kind: 'unknown-terminal', detail: 'journal from a terminal this back office never enrolled', at: now });
       this.log.warn({ terminalId }, 'journal from an unknown terminal refused');
       return { ack: { upTo: 0, results: [] }, denylistChanged: false, known: false };
     }
     const records = ClearingEngine.decodeBatch(payload);
     if (!records) {
-      await this.ledger.recordIncident({ terminalId, index: null, kind: 'bad-record', detail: 'batch is not a CBOR array of byte strings', at: now });
+      await this.incident({ terminalId, index: null, kind: 'bad-record', detail: 'batch is not a CBOR array of byte strings', at: now });
       return { ack: { upTo: terminal.lastIndex, results: [] }, denylistChanged: false, known: true };
     }
+    // One incident row per kind for the whole batch: a flood of garbage costs one row, not one per record.
+    const incidents = new IncidentTally(terminalId, now);
     const refused: AckResult[] = [];
-    const entries: JournalEntry[] = [];
+    const byChain = new Map<number, { chain: ChainRecord; entries: JournalEntry[] }>();
+    let chains: ChainRecord[] | undefined;
     for (const bytes of records) {
-      const v = verifyJournalRecord(bytes, { terminalPublicKey: terminal.publicKey, terminalId, trust: this.trust });
-      if (!v.ok) {
+      const current = this.verifyUnder(bytes, terminal, [{ ...terminal, retiredAt: null }]);
+      // Only a record the current key refuses is tried against the keys of retired chains.
+      const s = current.ok ? current : this.verifyUnder(bytes, terminal, (chains ??= (await this.ledger.chains(terminalId)).filter((c) => c.retiredAt !== null)), current);
+      if (!s.ok) {
         // Report what the record claims to be, if it parses at all; it is never recorded.
         const d = decodeObject('JOURNAL_RECORD', bytes);
         const index = d.ok ? d.value.value.index : 0;
-        const txId = d.ok ? toHex(d.value.value.txId) : '';
-        await this.ledger.recordIncident({ terminalId, index: d.ok ? index : null, kind: 'bad-record', detail: `${v.reason}: ${v.detail}`, at: now });
-        refused.push({ index, txId, status: 'rejected', reason: `${v.reason}: ${v.detail}` });
+        incidents.add('bad-record', d.ok ? index : null, s.reason);
+        refused.push({ index, txId: d.ok ? toHex(d.value.value.txId) : '', status: 'rejected', reason: s.reason });
         continue;
       }
-      const rec = v.value.value;
-      entries.push({
+      const { chain, rec } = s.value;
+      const group = byChain.get(chain.chain) ?? { chain, entries: [] };
+      byChain.set(chain.chain, group);
+      group.entries.push({
         terminalId,
+        chain: chain.chain,
         index: rec.index,
         prevHash: rec.prevHash,
         hash: recordHash(bytes),
@@ -86,13 +109,53 @@ export class ClearingEngine {
         record: bytes,
         payment: rec.payment,
         time: rec.time,
-        verdict: this.verdict(terminal, rec, now),
+        verdict: this.chainVerdict(terminal, chain, rec, now),
       });
     }
-    const out = entries.length > 0 ? await this.ledger.applyJournal(terminalId, entries, now) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
+    for (const i of incidents.reports) await this.ledger.recordIncident(i);
+    let denylistChanged = false;
+    for (const { chain, entries } of byChain.values()) {
+      if (chain.chain === terminal.chain) continue;
+      const o = await this.ledger.applyJournal(terminalId, entries, now, chain.chain);
+      denylistChanged ||= o.denylistChanged;
+      const indexes = entries.map((e) => e.index);
+      await this.ledger.recordIncident({
+        terminalId,
+        kind: 'retired-chain',
+        index: Math.min(...indexes),
+        lastIndex: Math.max(...indexes),
+        count: entries.length,
+        detail: `records signed by the key of retired chain ${chain.chain}: recorded as that chain's history (up to ${o.upTo}); no ack, the ack topic serves chain ${terminal.chain}`,
+        at: now,
+      });
+      this.log.warn({ terminalId, chain: chain.chain, records: entries.length, upTo: o.upTo }, 'journal from a retired terminal key recorded as history');
+    }
+    const current = byChain.get(terminal.chain)?.entries ?? [];
+    const out = current.length > 0 ? await this.ledger.applyJournal(terminalId, current, now) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
     const results: AckResult[] = [...refused, ...out.outcomes].sort((a, b) => a.index - b.index);
     this.log.info({ terminalId, records: records.length, upTo: out.upTo, held: out.held.length }, 'journal batch cleared');
-    return { ack: { upTo: out.upTo, results }, denylistChanged: out.denylistChanged, known: true };
+    const retiredOnly = current.length === 0 && byChain.size > 0;
+    return { ack: { upTo: out.upTo, results }, denylistChanged: denylistChanged || out.denylistChanged, known: true, ...(retiredOnly ? { retiredOnly } : {}) };
+  }
+
+  /** The first chain whose key signed the record; else the first refusal (as `reason: detail`). */
+  private verifyUnder(bytes: Uint8Array, t: TerminalRecord, chains: ChainRecord[], first?: { ok: false; reason: string }): { ok: true; value: Signed } | { ok: false; reason: string } {
+    let refusal = first;
+    for (const chain of chains) {
+      const v = verifyJournalRecord(bytes, { terminalPublicKey: chain.publicKey, terminalId: t.terminalId, trust: this.trust });
+      if (v.ok) return { ok: true, value: { chain, rec: v.value.value } };
+      refusal ??= { ok: false, reason: `${v.reason}: ${v.detail}` };
+    }
+    return refusal ?? { ok: false, reason: 'no key to verify the record with' };
+  }
+
+  /** A retired chain's records are judged as its certificate's merchant's, and only up to the retirement. */
+  private chainVerdict(t: TerminalRecord, chain: ChainRecord, rec: JournalRecord, now: number): EntryVerdict {
+    if (chain.retiredAt === null) return this.verdict(t, rec, now);
+    if (rec.time > chain.retiredAt + DEFAULT_SKEW) {
+      return { kind: 'rejected', reason: `record time ${rec.time} is after its key was retired at ${chain.retiredAt} (terminal re-enrolled)` };
+    }
+    return this.verdict({ ...t, merchantId: chain.merchantId, mode: chain.mode }, rec, now);
   }
 
   /**

@@ -29,9 +29,36 @@ export interface TerminalRecord {
   notAfter: number;
   operatorId: string | null;
   line: string | null;
-  /** Highest contiguous journal index recorded (0 before the first record). */
+  /** The terminal's current journal chain: 1 at enrolment, one more at each re-enrolment with a new key. */
+  chain: number;
+  /** Highest contiguous journal index recorded in the current chain (0 before the first record). */
   lastIndex: number;
   lastHash: Uint8Array;
+}
+
+/** A journal chain of a terminal: one per key the terminal was enrolled with. */
+export interface ChainRecord {
+  terminalId: string;
+  chain: number;
+  /** Who the chain's certificate named (a re-enrolment may move the terminal id elsewhere). */
+  merchantId: string;
+  mode: 'merchant' | 'transit';
+  publicKey: Uint8Array;
+  /** TC1 text of the certificate the chain's key held. */
+  cert: string;
+  lastIndex: number;
+  lastHash: Uint8Array;
+  /** When a re-enrolment with another key retired it; null for the current chain. */
+  retiredAt: number | null;
+}
+
+/** One recorded journal record as stored (evidence for chain verification). */
+export interface StoredRecord {
+  index: number;
+  hash: Uint8Array;
+  status: AckStatus;
+  /** The record's COSE bytes. */
+  record: Uint8Array;
 }
 
 export interface PurseRecord {
@@ -70,6 +97,8 @@ export type EntryVerdict =
 /** One signature-verified journal record, ready to be chained and cleared. */
 export interface JournalEntry {
   terminalId: string;
+  /** The chain the record belongs to (the chain of the key that signed it). */
+  chain: number;
   index: number;
   prevHash: Uint8Array;
   /** recordHash of the record's COSE bytes. */
@@ -121,16 +150,30 @@ export interface FraudCase {
   openedAt: number;
 }
 
-export type IncidentKind = 'unknown-terminal' | 'bad-record' | 'gap' | 'fork' | 'chain-break' | 'invalid-payment';
+export type IncidentKind = 'unknown-terminal' | 'bad-record' | 'gap' | 'fork' | 'chain-break' | 'invalid-payment' | 'retired-chain';
 
+/**
+ * One incident row stands for `count` occurrences of one kind at one terminal: one batch's worth,
+ * or, past the per-terminal cap, everything of that kind until the window ends (see incidents.ts).
+ */
 export interface Incident {
   id: number;
   terminalId: string;
+  /** First journal index concerned (null when no record index applies). */
   index: number | null;
+  /** Last journal index concerned (equal to index for one record). */
+  lastIndex: number | null;
+  count: number;
   kind: IncidentKind;
+  /** The first occurrence's detail. */
   detail: string;
+  /** First and last occurrence (seconds). */
   at: number;
+  lastAt: number;
 }
+
+/** What clearing reports; the ledger merges it into a row (see Incident). */
+export type IncidentReport = Omit<Incident, 'id' | 'lastAt'>;
 
 export interface Settlement {
   txId: string;
@@ -164,8 +207,13 @@ export interface Ledger {
   /** Moves `amount` from the external account into a customer account. */
   fund(account: string, amount: number, memo: string, now: number): Promise<Account>;
 
-  registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash'>, now: number, replace?: boolean): Promise<void>;
+  /** Enrols a terminal; with `replace`, a new key retires the current chain and opens the next one. */
+  registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash' | 'chain'>, now: number, replace?: boolean): Promise<void>;
   getTerminal(id: string): Promise<TerminalRecord | undefined>;
+  /** Every chain of a terminal, oldest first (the last one is current). */
+  chains(terminalId: string): Promise<ChainRecord[]>;
+  /** The records of one chain in index order. */
+  chainRecords(terminalId: string, chain: number): Promise<StoredRecord[]>;
   listTerminals(): Promise<TerminalRecord[]>;
   setTerminalRoute(id: string, operatorId: string | null, line: string | null): Promise<void>;
 
@@ -176,9 +224,13 @@ export interface Ledger {
   /** Closes purses past notAfter + grace and returns what they did not spend to their account. */
   expirePurses(now: number, graceSeconds: number): Promise<{ purseId: string; returned: number }[]>;
 
-  /** Chains, de-duplicates, settles and detects double spending, atomically, for one terminal's batch. */
-  applyJournal(terminalId: string, entries: JournalEntry[], now: number): Promise<BatchOutcome>;
-  recordIncident(i: Omit<Incident, 'id'>): Promise<void>;
+  /**
+   * Chains, de-duplicates, settles and detects double spending, atomically, for one terminal's batch
+   * of one chain (the current one unless `chain` names a retired one).
+   */
+  applyJournal(terminalId: string, entries: JournalEntry[], now: number, chain?: number): Promise<BatchOutcome>;
+  /** Records an incident, merged into an existing row once the terminal is over its cap. */
+  recordIncident(i: IncidentReport): Promise<void>;
 
   /** Adds a purse to the deny list; a new version only if it was not there. */
   deny(purseId: string, reason: string, now: number): Promise<DenyList & { added: boolean }>;

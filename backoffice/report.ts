@@ -1,4 +1,5 @@
 // The back office report: balances, settlements per merchant, purses, fraud cases and incidents, as data or a table.
+import { indexRange } from './incidents.js';
 import type { Account, DenyList, FraudCase, Incident, Ledger, MerchantTotal, PurseRecord } from './ledger.js';
 
 export interface Report {
@@ -46,7 +47,12 @@ export function formatReport(r: Report): string {
     r.fraudCases.length ? table(['case', 'purse', 'kind', 'terminal', 'amount', 'detail'], r.fraudCases.map((f) => [f.id, f.purseId, f.kind, `${f.terminalId}#${f.index}`, f.amount, f.detail])) : '(none)',
     '',
   );
-  out.push('INCIDENTS', r.incidents.length ? table(['id', 'terminal', 'index', 'kind', 'detail'], r.incidents.map((i) => [i.id, i.terminalId, i.index ?? '-', i.kind, i.detail])) : '(none)', '');
+  // One row may stand for many occurrences (a batch's worth, or a flood merged past the cap): show how many.
+  out.push(
+    'INCIDENTS',
+    r.incidents.length ? table(['id', 'terminal', 'indexes', 'count', 'kind', 'detail'], r.incidents.map((i) => [i.id, i.terminalId, indexRange(i), i.count, i.kind, i.detail])) : '(none)',
+    '',
+  );
   out.push(`deny list version ${r.denylist.version}: ${r.denylist.purseIds.length} purse(s); ${r.settlementCount} settlement(s); trial balance ${r.trialBalance}`);
   return out.join('\n');
 }

@@ -113,7 +113,7 @@ export class ClearingService {
     const client = this.client;
     if (!terminalId || !client) return;
     const r = await this.bo.clearing.processBatch(terminalId, new Uint8Array(payload));
-    if (r.known) await client.publishAsync(ackTopic(terminalId), JSON.stringify(r.ack), { qos: 1 });
+    if (r.known && !r.retiredOnly) await client.publishAsync(ackTopic(terminalId), JSON.stringify(r.ack), { qos: 1 });
     if (r.denylistChanged) {
       const version = await publishDenylist(this.bo, client);
       this.log.warn({ version }, 'fraud detected: deny list published');

@@ -8,21 +8,27 @@ import {
   purseAccount,
   type Account,
   type AccountKind,
+  type AckStatus,
   type BatchOutcome,
+  type ChainRecord,
   type DenyList,
   type EntryOutcome,
   type FraudCase,
   type FraudKind,
   type Incident,
+  type IncidentReport,
   type JournalEntry,
   type Ledger,
   type MerchantTotal,
   type PurseRecord,
   type Settlement,
+  type StoredRecord,
   type TerminalRecord,
 } from './ledger.js';
+import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
+import { migrate } from './sqlite-migrate.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,29 +45,33 @@ CREATE INDEX IF NOT EXISTS postings_account ON postings(account);
 CREATE TABLE IF NOT EXISTS terminals (
   terminal_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, display_name TEXT NOT NULL, mode TEXT NOT NULL,
   public_key BLOB NOT NULL, cert TEXT NOT NULL, not_after INTEGER NOT NULL, operator_id TEXT, line TEXT,
-  last_index INTEGER NOT NULL DEFAULT 0, last_hash BLOB NOT NULL, created_at INTEGER NOT NULL);
+  last_index INTEGER NOT NULL DEFAULT 0, last_hash BLOB NOT NULL, created_at INTEGER NOT NULL, chain INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS retired_chains (
+  terminal_id TEXT NOT NULL, chain INTEGER NOT NULL, merchant_id TEXT NOT NULL, mode TEXT NOT NULL, public_key BLOB NOT NULL, cert TEXT NOT NULL,
+  last_index INTEGER NOT NULL, last_hash BLOB NOT NULL, retired_at INTEGER NOT NULL, PRIMARY KEY (terminal_id, chain));
 CREATE TABLE IF NOT EXISTS purses (
   purse_id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id), currency TEXT NOT NULL,
   cap INTEGER NOT NULL, per_payment_limit INTEGER NOT NULL, wallet_key TEXT NOT NULL,
   not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, cert TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'active', spent INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
-  terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, tx_id TEXT NOT NULL,
+  terminal_id TEXT NOT NULL, chain INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, tx_id TEXT NOT NULL,
   status TEXT NOT NULL, reason TEXT, record BLOB NOT NULL, time INTEGER NOT NULL, processed_at INTEGER NOT NULL,
-  PRIMARY KEY (terminal_id, idx));
+  PRIMARY KEY (terminal_id, chain, idx));
 CREATE TABLE IF NOT EXISTS held (
-  terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (terminal_id, idx));
+  terminal_id TEXT NOT NULL, chain INTEGER NOT NULL, idx INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (terminal_id, chain, idx));
 CREATE TABLE IF NOT EXISTS settlements (
   tx_id TEXT PRIMARY KEY, purse_id TEXT NOT NULL, seq INTEGER NOT NULL, cumulative INTEGER NOT NULL,
   authorised INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id TEXT NOT NULL, merchant_id TEXT NOT NULL,
   idx INTEGER NOT NULL, payment BLOB NOT NULL, transfer_id INTEGER NOT NULL REFERENCES transfers(id),
-  settled_at INTEGER NOT NULL, UNIQUE (purse_id, seq));
+  settled_at INTEGER NOT NULL, chain INTEGER NOT NULL DEFAULT 1, UNIQUE (purse_id, seq));
 CREATE TABLE IF NOT EXISTS fraud_cases (
   id INTEGER PRIMARY KEY, purse_id TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,
   first_tx TEXT, second_tx TEXT NOT NULL UNIQUE, first_payment BLOB, second_payment BLOB NOT NULL,
   terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, amount INTEGER NOT NULL, opened_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS incidents (
-  id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, idx INTEGER, kind TEXT NOT NULL, detail TEXT NOT NULL, at INTEGER NOT NULL);
+  id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, idx INTEGER, kind TEXT NOT NULL, detail TEXT NOT NULL, at INTEGER NOT NULL,
+  last_idx INTEGER, count INTEGER NOT NULL DEFAULT 1, last_at INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS denylist (
   purse_id TEXT PRIMARY KEY, reason TEXT NOT NULL, version INTEGER NOT NULL, added_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS versions (series TEXT PRIMARY KEY, version INTEGER NOT NULL);
@@ -83,21 +93,31 @@ function accountOf(r: Row): Account {
   };
 }
 
-function terminalOf(r: Row): TerminalRecord {
+/** The columns a terminals row and a retired_chains row share: whose chain, its key, its head. */
+function chainFields(r: Row): Omit<ChainRecord, 'retiredAt'> {
   return {
     terminalId: r.terminal_id as string,
+    chain: r.chain as number,
     merchantId: r.merchant_id as string,
-    displayName: r.display_name as string,
     mode: r.mode as 'merchant' | 'transit',
     publicKey: u8(r.public_key),
     cert: r.cert as string,
-    notAfter: r.not_after as number,
-    operatorId: (r.operator_id as string | null) ?? null,
-    line: (r.line as string | null) ?? null,
     lastIndex: r.last_index as number,
     lastHash: u8(r.last_hash),
   };
 }
+
+function terminalOf(r: Row): TerminalRecord {
+  return {
+    ...chainFields(r),
+    displayName: r.display_name as string,
+    notAfter: r.not_after as number,
+    operatorId: (r.operator_id as string | null) ?? null,
+    line: (r.line as string | null) ?? null,
+  };
+}
+
+const chainOf = (r: Row, retiredAt: number | null): ChainRecord => ({ ...chainFields(r), retiredAt });
 
 function purseOf(r: Row): PurseRecord {
   return {
@@ -149,8 +169,10 @@ export class SqliteLedger implements Ledger {
     this.tx(() => {
       this.db.exec(SCHEMA);
       const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as Row | undefined;
-      if (!v) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-      else if (Number(v.value) > SCHEMA_VERSION) throw new TesseraError('DB_TOO_NEW', `ledger schema ${String(v.value)} is newer than ${SCHEMA_VERSION}`);
+      const from = v ? Number(v.value) : SCHEMA_VERSION;
+      if (from > SCHEMA_VERSION) throw new TesseraError('DB_TOO_NEW', `ledger schema ${String(from)} is newer than ${SCHEMA_VERSION}`);
+      migrate(this.db, from);
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
     });
   }
 
@@ -217,30 +239,38 @@ export class SqliteLedger implements Ledger {
 
   // ---- terminals ----
 
-  async registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash'>, now: number, replace = false): Promise<void> {
+  async registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash' | 'chain'>, now: number, replace = false): Promise<void> {
     this.tx(() => {
-      const old = this.db.prepare('SELECT public_key FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
-      if (old && !replace && !equalBytes(u8(old.public_key), t.publicKey)) {
-        throw new TesseraError('ALREADY_EXISTS', `terminal ${t.terminalId} is enrolled with another key (re-enrol with --replace)`);
-      }
-      if (old) {
-        // A re-issued certificate for the same key keeps the chain; a new key starts a new chain.
-        const sameKey = equalBytes(u8(old.public_key), t.publicKey);
+      const old = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
+      if (!old) {
         this.db
           .prepare(
-            `UPDATE terminals SET merchant_id = ?, display_name = ?, mode = ?, public_key = ?, cert = ?, not_after = ?, operator_id = ?, line = ?
-             ${sameKey ? '' : ', last_index = 0, last_hash = ?'} WHERE terminal_id = ?`,
-          )
-          .run(t.merchantId, t.displayName, t.mode, t.publicKey, t.cert, t.notAfter, t.operatorId, t.line, ...(sameKey ? [] : [ZERO_HASH]), t.terminalId);
-      } else {
-        this.db
-          .prepare(
-            `INSERT INTO terminals (terminal_id, merchant_id, display_name, mode, public_key, cert, not_after, operator_id, line, last_index, last_hash, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+            `INSERT INTO terminals (terminal_id, merchant_id, display_name, mode, public_key, cert, not_after, operator_id, line, last_index, last_hash, created_at, chain)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 1)`,
           )
           .run(t.terminalId, t.merchantId, t.displayName, t.mode, t.publicKey, t.cert, t.notAfter, t.operatorId, t.line, ZERO_HASH, now);
+        return;
       }
+      // A re-issued certificate for the same key keeps the chain; a new key starts a new chain.
+      const sameKey = equalBytes(u8(old.public_key), t.publicKey);
+      if (!sameKey && !replace) throw new TesseraError('ALREADY_EXISTS', `terminal ${t.terminalId} is enrolled with another key (re-enrol with --replace)`);
+      if (!sameKey) this.retireChain(terminalOf(old), now, t.publicKey);
+      this.db
+        .prepare(
+          `UPDATE terminals SET merchant_id = ?, display_name = ?, mode = ?, public_key = ?, cert = ?, not_after = ?, operator_id = ?, line = ?
+           ${sameKey ? '' : ', last_index = 0, last_hash = ?, chain = chain + 1'} WHERE terminal_id = ?`,
+        )
+        .run(t.merchantId, t.displayName, t.mode, t.publicKey, t.cert, t.notAfter, t.operatorId, t.line, ...(sameKey ? [] : [ZERO_HASH]), t.terminalId);
     });
+  }
+
+  /** Keeps the current chain's key and head, so its records stay verifiable and late ones still clear. */
+  private retireChain(cur: TerminalRecord, now: number, newKey: Uint8Array): void {
+    const reused = this.db.prepare('SELECT chain FROM retired_chains WHERE terminal_id = ? AND public_key = ?').get(cur.terminalId, newKey) as Row | undefined;
+    if (reused) throw new TesseraError('ALREADY_EXISTS', `terminal ${cur.terminalId} already used this key for chain ${String(reused.chain)}; enrol a fresh key`);
+    this.db
+      .prepare('INSERT INTO retired_chains (terminal_id, chain, merchant_id, mode, public_key, cert, last_index, last_hash, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(cur.terminalId, cur.chain, cur.merchantId, cur.mode, cur.publicKey, cur.cert, cur.lastIndex, cur.lastHash, now);
   }
 
   async getTerminal(id: string): Promise<TerminalRecord | undefined> {
@@ -250,6 +280,21 @@ export class SqliteLedger implements Ledger {
 
   async listTerminals(): Promise<TerminalRecord[]> {
     return (this.db.prepare('SELECT * FROM terminals ORDER BY terminal_id').all() as Row[]).map(terminalOf);
+  }
+
+  async chains(terminalId: string): Promise<ChainRecord[]> {
+    const retired = (this.db.prepare('SELECT * FROM retired_chains WHERE terminal_id = ? ORDER BY chain').all(terminalId) as Row[]).map((r) => chainOf(r, r.retired_at as number));
+    const cur = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
+    return cur ? [...retired, chainOf(cur, null)] : retired;
+  }
+
+  async chainRecords(terminalId: string, chain: number): Promise<StoredRecord[]> {
+    return (this.db.prepare('SELECT idx, hash, status, record FROM records WHERE terminal_id = ? AND chain = ? ORDER BY idx').all(terminalId, chain) as Row[]).map((r) => ({
+      index: r.idx as number,
+      hash: u8(r.hash),
+      status: r.status as AckStatus,
+      record: u8(r.record),
+    }));
   }
 
   async setTerminalRoute(id: string, operatorId: string | null, line: string | null): Promise<void> {
@@ -308,8 +353,8 @@ export class SqliteLedger implements Ledger {
 
   // ---- clearing ----
 
-  async recordIncident(i: Omit<Incident, 'id'>): Promise<void> {
-    this.db.prepare('INSERT INTO incidents (terminal_id, idx, kind, detail, at) VALUES (?, ?, ?, ?, ?)').run(i.terminalId, i.index, i.kind, i.detail, i.at);
+  async recordIncident(i: IncidentReport): Promise<void> {
+    this.tx(() => storeIncident(this.db, i));
   }
 
   private denyInTx(purseId: string, reason: string, now: number): boolean {
@@ -336,12 +381,12 @@ export class SqliteLedger implements Ledger {
   }
 
   /** Clears one chained record: the money rules live here, inside the batch transaction. */
-  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }): EntryOutcome {
+  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
     const base = { index: e.index, txId: e.txId };
     const v = e.verdict;
     if (v.kind === 'declined') return { ...base, status: 'declined-recorded' };
     const rejected = (reason: string): EntryOutcome => {
-      this.db.prepare('INSERT INTO incidents (terminal_id, idx, kind, detail, at) VALUES (?, ?, ?, ?, ?)').run(e.terminalId, e.index, 'invalid-payment', reason, now);
+      incidents.add('invalid-payment', e.index, reason);
       return { ...base, status: 'rejected', reason };
     };
     if (v.kind === 'rejected') return rejected(v.reason);
@@ -352,7 +397,7 @@ export class SqliteLedger implements Ledger {
     };
     const same = this.db.prepare('SELECT * FROM settlements WHERE tx_id = ?').get(e.txId) as Row | undefined;
     if (same) {
-      if (same.terminal_id === e.terminalId && same.idx === e.index) return { ...base, status: 'duplicate' };
+      if (same.terminal_id === e.terminalId && same.chain === e.chain && same.idx === e.index) return { ...base, status: 'duplicate' };
       return fraud('replay', `payment already settled at ${String(same.terminal_id)}#${String(same.idx)}`, same);
     }
     const purse = this.purse(v.purseId);
@@ -372,37 +417,47 @@ export class SqliteLedger implements Ledger {
     const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
     this.db
       .prepare(
-        `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, idx, payment, transfer_id, settled_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, chain, idx, payment, transfer_id, settled_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.index, e.payment, transferId, now);
+      .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, e.payment, transferId, now);
     this.db.prepare('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
     return { ...base, status: 'settled' };
   }
 
-  async applyJournal(terminalId: string, entries: JournalEntry[], now: number): Promise<BatchOutcome> {
+  /** The head of one chain of a terminal: the current one (terminals row) or a retired one. */
+  private chainHead(terminalId: string, chain: number | undefined): { merchantId: string; chain: number; retired: boolean; lastIndex: number; lastHash: Uint8Array } {
+    const row = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
+    if (!row) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
+    const t = terminalOf(row);
+    if (chain === undefined || chain === t.chain) return { merchantId: t.merchantId, chain: t.chain, retired: false, lastIndex: t.lastIndex, lastHash: t.lastHash };
+    const r = this.db.prepare('SELECT * FROM retired_chains WHERE terminal_id = ? AND chain = ?').get(terminalId, chain) as Row | undefined;
+    if (!r) throw new TesseraError('NOT_FOUND', `terminal ${terminalId} has no chain ${chain}`);
+    // A retired chain's payments belong to the merchant its certificate named.
+    return { merchantId: r.merchant_id as string, chain, retired: true, lastIndex: r.last_index as number, lastHash: u8(r.last_hash) };
+  }
+
+  async applyJournal(terminalId: string, entries: JournalEntry[], now: number, chain?: number): Promise<BatchOutcome> {
     return this.tx(() => {
-      const row = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
-      if (!row) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
-      const t = terminalOf(row);
-      let last = t.lastIndex;
-      let lastHash = t.lastHash;
+      const head = this.chainHead(terminalId, chain);
+      const c = head.chain;
+      let last = head.lastIndex;
+      let lastHash = head.lastHash;
       const outcomes: EntryOutcome[] = [];
       const held: number[] = [];
       const flags = { denied: false };
-      const incident = (index: number, kind: string, detail: string) =>
-        this.db.prepare('INSERT INTO incidents (terminal_id, idx, kind, detail, at) VALUES (?, ?, ?, ?, ?)').run(terminalId, index, kind, detail, now);
+      const incidents = new IncidentTally(terminalId, now);
 
       const append = (e: JournalEntry): boolean => {
         if (!equalBytes(e.prevHash, lastHash)) {
-          incident(e.index, 'chain-break', `record ${e.index} does not chain to record ${last}`);
+          incidents.add('chain-break', e.index, `record ${e.index} does not chain to record ${last} (chain ${c})`);
           outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'chain break: previous hash does not match' });
           return false;
         }
-        const o = this.clear(e, t.merchantId, now, flags);
+        const o = this.clear({ ...e, chain: c }, head.merchantId, now, flags, incidents);
         this.db
-          .prepare('INSERT INTO records (terminal_id, idx, hash, tx_id, status, reason, record, time, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(terminalId, e.index, e.hash, e.txId, o.status, o.reason ?? null, e.record, e.time, now);
+          .prepare('INSERT INTO records (terminal_id, chain, idx, hash, tx_id, status, reason, record, time, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(terminalId, c, e.index, e.hash, e.txId, o.status, o.reason ?? null, e.record, e.time, now);
         outcomes.push(o);
         last = e.index;
         lastHash = e.hash;
@@ -411,32 +466,34 @@ export class SqliteLedger implements Ledger {
 
       for (const e of [...entries].sort((a, b) => a.index - b.index)) {
         if (e.index <= last) {
-          const old = this.db.prepare('SELECT hash FROM records WHERE terminal_id = ? AND idx = ?').get(terminalId, e.index) as Row | undefined;
+          const old = this.db.prepare('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(terminalId, c, e.index) as Row | undefined;
           if (old && equalBytes(u8(old.hash), e.hash)) {
             outcomes.push({ index: e.index, txId: e.txId, status: 'duplicate' });
           } else {
-            incident(e.index, 'fork', `a different record ${e.index} was already recorded`);
+            incidents.add('fork', e.index, `a different record ${e.index} was already recorded (chain ${c})`);
             outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'fork: another record holds this index' });
           }
           continue;
         }
         if (e.index > last + 1) {
-          const r = this.db.prepare('INSERT OR IGNORE INTO held (terminal_id, idx, entry) VALUES (?, ?, ?)').run(terminalId, e.index, entryToJson(e));
-          if (r.changes > 0) incident(e.index, 'gap', `record ${e.index} held: records ${last + 1}..${e.index - 1} are missing`);
+          const r = this.db.prepare('INSERT OR IGNORE INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(terminalId, c, e.index, entryToJson({ ...e, chain: c }));
+          if (r.changes > 0) incidents.add('gap', e.index, `record ${e.index} held: records ${last + 1}..${e.index - 1} are missing (chain ${c})`);
           held.push(e.index);
           continue;
         }
         if (!append(e)) continue;
         // Records held behind a gap may now be contiguous.
         for (;;) {
-          const h = this.db.prepare('SELECT entry FROM held WHERE terminal_id = ? AND idx = ?').get(terminalId, last + 1) as Row | undefined;
+          const h = this.db.prepare('SELECT entry FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').get(terminalId, c, last + 1) as Row | undefined;
           if (!h) break;
-          this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND idx = ?').run(terminalId, last + 1);
+          this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(terminalId, c, last + 1);
           if (!append(entryFromJson(h.entry as string))) break;
         }
       }
-      this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND idx <= ?').run(terminalId, last);
-      this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(last, lastHash, terminalId);
+      this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(terminalId, c, last);
+      if (head.retired) this.db.prepare('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(last, lastHash, terminalId, c);
+      else this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(last, lastHash, terminalId);
+      for (const i of incidents.reports) storeIncident(this.db, i);
       return { upTo: last, outcomes, held: held.filter((i) => i > last), denylistChanged: flags.denied };
     });
   }
@@ -504,14 +561,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async incidents(): Promise<Incident[]> {
-    return (this.db.prepare('SELECT * FROM incidents ORDER BY id').all() as Row[]).map((r) => ({
-      id: r.id as number,
-      terminalId: r.terminal_id as string,
-      index: (r.idx as number | null) ?? null,
-      kind: r.kind as Incident['kind'],
-      detail: r.detail as string,
-      at: r.at as number,
-    }));
+    return (this.db.prepare('SELECT * FROM incidents ORDER BY id').all() as Row[]).map(incidentOf);
   }
 
   async trialBalance(): Promise<number> {

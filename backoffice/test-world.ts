@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { systemClock, type Clock } from '#common';
 import type { TerminalConfigBody } from '#protocol';
 import { Wallet } from '#wallet';
 import { startMosquitto, type Mosquitto } from '../test/support/mosquitto.js';
@@ -31,9 +32,12 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(): Promise<World> {
+/** `clock` drives the back office, the wallets and the simulated terminals alike (tests that move time). */
+export async function createWorld(opts: { clock?: Clock } = {}): Promise<World> {
+  const clock = opts.clock ?? systemClock;
+  const seconds = () => Math.floor(clock.now() / 1000);
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bo-'));
-  const bo = await BackOffice.init(join(dir, 'bo'));
+  const bo = await BackOffice.init(join(dir, 'bo'), { clock });
   const broker = await startMosquitto({ persistence: false });
   const closers: (() => Promise<void>)[] = [];
   const world: World = {
@@ -41,7 +45,7 @@ export async function createWorld(): Promise<World> {
     bo,
     broker,
     async wallet(name, cap = 10_000, limit = 2_500) {
-      const wallet = Wallet.create(join(dir, `wallet-${name}`));
+      const wallet = Wallet.create(join(dir, `wallet-${name}`), { clock });
       const account = `acct-${name}`;
       await bo.createAccount(account, name);
       await bo.fund(account, cap + 5_000);
@@ -50,13 +54,13 @@ export async function createWorld(): Promise<World> {
       return { wallet, purseId: issued.purse.purseId, account };
     },
     async merchant(id, merchantId = 'M-CAFE', displayName = 'Café Tessera') {
-      const t = new SimulatedTerminal(id, bo.trust);
+      const t = new SimulatedTerminal(id, bo.trust, seconds);
       const r = await bo.issueTerminal(await t.enrolmentRequest(), { mode: 'merchant', merchantId, displayName });
       t.install(r.bundle.terminalCert);
       return t;
     },
     async validator(id, config = METRO) {
-      const t = new SimulatedTerminal(id, bo.trust);
+      const t = new SimulatedTerminal(id, bo.trust, seconds);
       const r = await bo.issueTerminal(await t.enrolmentRequest(), { mode: 'transit', merchantId: config.operatorId, displayName: 'Metro', config });
       t.install(r.bundle.terminalCert, config);
       return t;

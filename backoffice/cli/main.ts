@@ -244,6 +244,26 @@ function buildProgram(): Command {
     });
 
   program
+    .command('verify-journal')
+    .description(
+      "Re-verify a terminal's stored journal chain by chain (a re-enrolled terminal's old chains under their retired keys): signatures, indexes 1..n, hash links. Exits 1 when a chain does not verify.",
+    )
+    .argument('<terminal>', 'terminal id')
+    .option('--chain <n>', 'only this chain (1 = the first key)', int('--chain'))
+    .action(async (terminal: string, o: { chain?: number }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const audits = await bo.auditJournal(terminal, o.chain);
+        const lines = audits.map(
+          (a) => `chain ${a.chain} (${a.retiredAt === null ? 'current' : 'retired'}): ${a.records} record(s) up to ${a.lastIndex}: ${a.ok ? 'verified' : `NOT VERIFIED\n  ${a.problems.join('\n  ')}`}`,
+        );
+        print(g, { terminalId: terminal, ok: audits.every((a) => a.ok), chains: audits }, lines.join('\n'));
+        // The audit is printed either way; the exit status says whether every chain held.
+        if (!audits.every((a) => a.ok)) process.exitCode = 1;
+      });
+    });
+
+  program
     .command('deny')
     .description('Put a purse on the deny list (new signed version); with --broker, publish it retained to the fleet at once.')
     .argument('<purse>', 'purse id (32 hex characters)')
