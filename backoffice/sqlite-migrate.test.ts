@@ -1,0 +1,55 @@
+// A schema-1 ledger file opens as schema 2: its records become chain 1, its incidents count 1, nothing is lost.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { SqliteLedger } from './sqlite-ledger.js';
+
+// The tables schema 2 changed, as schema 1 created them.
+const V1 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema', '1');
+CREATE TABLE terminals (
+  terminal_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, display_name TEXT NOT NULL, mode TEXT NOT NULL,
+  public_key BLOB NOT NULL, cert TEXT NOT NULL, not_after INTEGER NOT NULL, operator_id TEXT, line TEXT,
+  last_index INTEGER NOT NULL DEFAULT 0, last_hash BLOB NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE records (
+  terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, tx_id TEXT NOT NULL,
+  status TEXT NOT NULL, reason TEXT, record BLOB NOT NULL, time INTEGER NOT NULL, processed_at INTEGER NOT NULL,
+  PRIMARY KEY (terminal_id, idx));
+CREATE TABLE held (terminal_id TEXT NOT NULL, idx INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (terminal_id, idx));
+CREATE TABLE settlements (
+  tx_id TEXT PRIMARY KEY, purse_id TEXT NOT NULL, seq INTEGER NOT NULL, cumulative INTEGER NOT NULL,
+  authorised INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id TEXT NOT NULL, merchant_id TEXT NOT NULL,
+  idx INTEGER NOT NULL, payment BLOB NOT NULL, transfer_id INTEGER NOT NULL,
+  settled_at INTEGER NOT NULL, UNIQUE (purse_id, seq));
+CREATE TABLE incidents (
+  id INTEGER PRIMARY KEY, terminal_id TEXT NOT NULL, idx INTEGER, kind TEXT NOT NULL, detail TEXT NOT NULL, at INTEGER NOT NULL);
+INSERT INTO terminals VALUES ('T-1', 'M-1', 'Shop', 'merchant', x'02', 'TC1:x', 9, NULL, NULL, 2, x'aa', 1);
+INSERT INTO records VALUES ('T-1', 1, x'01', 'tx1', 'settled', NULL, x'a0', 5, 6), ('T-1', 2, x'aa', 'tx2', 'declined-recorded', NULL, x'a1', 7, 8);
+INSERT INTO held VALUES ('T-1', 4, '{"terminalId":"T-1","index":4}');
+INSERT INTO incidents VALUES (1, 'T-1', 4, 'gap', 'record 4 held', 9);
+`;
+
+t.test('a schema-1 ledger is upgraded in place', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-migrate-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'ledger.db');
+  const old = new Database(path);
+  old.exec(V1);
+  old.close();
+
+  const ledger = new SqliteLedger(path);
+  t.equal((ledger.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '2');
+  t.match(await ledger.getTerminal('T-1'), { chain: 1, lastIndex: 2 });
+  t.same((await ledger.chainRecords('T-1', 1)).map((r) => [r.index, r.status]), [[1, 'settled'], [2, 'declined-recorded']]);
+  t.same(ledger.db.prepare('SELECT chain, idx, json_extract(entry, \'$.chain\') AS c FROM held').all(), [{ chain: 1, idx: 4, c: 1 }]);
+  t.match(await ledger.incidents(), [{ terminalId: 'T-1', kind: 'gap', index: 4, lastIndex: 4, count: 1, at: 9, lastAt: 9 }]);
+  t.same((await ledger.chains('T-1')).map((c) => [c.chain, c.retiredAt]), [[1, null]]);
+  // Opening again is a no-op.
+  await ledger.close();
+  const again = new SqliteLedger(path);
+  t.equal((await again.chainRecords('T-1', 1)).length, 2);
+  await again.close();
+});
