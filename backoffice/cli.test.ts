@@ -115,6 +115,20 @@ t.test('the main flow through both CLIs', async (t) => {
   t.match(denied, { added: true, version: 1, published: true });
   t.match(await bo('report'), { denylist: { version: 1, purseIds: [purseId] } });
 
+  // The journal re-verifies from the ledger; a re-enrolment with a new key (--replace) opens chain 2.
+  t.match(await bo('verify-journal', 'T-CLI-1'), { ok: true, chains: [{ chain: 1, records: 2, lastIndex: 2, retiredAt: null, ok: true }] });
+  const swapped = new SimulatedTerminal('T-CLI-1', trust);
+  writeFileSync(join(dir, 'request2.txt'), (await swapped.enrolmentRequest()) + '\n');
+  const noReplace = await run(BO, ['issue-terminal', join(dir, 'request2.txt'), '--merchant', 'M-BAKERY', '--name', 'The Bakery'], env);
+  t.not(noReplace.code, 0, 'a new key for an enrolled id needs --replace');
+  t.match(noReplace.stderr, /--replace.*\[ALREADY_EXISTS\]/);
+  await bo('issue-terminal', join(dir, 'request2.txt'), '--merchant', 'M-BAKERY', '--name', 'The Bakery', '--replace', '--out', join(dir, 'bundle2.json'));
+  const chains = (await bo('verify-journal', 'T-CLI-1')).chains as { chain: number; records: number; retiredAt: number | null; ok: boolean }[];
+  t.same(chains.map((c) => [c.chain, c.records, c.retiredAt === null, c.ok]), [[1, 2, false, true], [2, 0, true, true]]);
+  const unknown = await run(BO, ['verify-journal', 'T-NOBODY'], env);
+  t.not(unknown.code, 0);
+  t.match(unknown.stderr, /\[NOT_FOUND\]/);
+
 
   svc.kill('SIGTERM');
   await new Promise((resolve) => svc.once('exit', resolve));
