@@ -16,7 +16,7 @@ export class EmulatedScannerHandle extends BaseScannerHandle {
 
   constructor(o: EmulatedScannerOptions) {
     super(o.logger ?? silentLogger(), o.bus);
-    this.assembler = new CodeAssembler({ ...DEFAULT_SCAN_FILTER, ...o }, o.clock ?? systemClock, (c) => this.deliver(c), this.log, o.bus);
+    this.assembler = new CodeAssembler({ ...DEFAULT_SCAN_FILTER, ...o }, o.clock ?? systemClock, this.sink(), this.log, o.bus);
   }
 
   connect(): void {

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '#common';
 import type { DeviceBus } from '../events.js';
-import type { ScannerHandle, ScannerHandleEvents, ScannerStatus } from './types.js';
+import type { ScanRefusal, ScanSink, ScannerHandle, ScannerHandleEvents, ScannerStatus } from './types.js';
 
 export abstract class BaseScannerHandle extends EventEmitter<ScannerHandleEvents> implements ScannerHandle {
   protected current: ScannerStatus = { state: 'disconnected' };
@@ -34,6 +34,16 @@ export abstract class BaseScannerHandle extends EventEmitter<ScannerHandleEvents
     if (this.closed) return;
     this.bus?.emit('scanner:scan', { code });
     this.emit('scan', code);
+  }
+
+  protected refuse(refusal: ScanRefusal): void {
+    if (this.closed) return;
+    this.emit('refused', { ...refusal });
+  }
+
+  /** The sink a handle's CodeAssembler feeds. */
+  protected sink(): ScanSink {
+    return { code: (c) => this.deliver(c), refused: (r) => this.refuse(r) };
   }
 
   abstract close(): Promise<void>;

@@ -48,7 +48,7 @@ class HidScannerHandle extends BaseScannerHandle {
 
   constructor(private readonly o: HidScannerOptions) {
     super(o.logger ?? silentLogger(), o.bus);
-    this.assembler = new CodeAssembler({ ...DEFAULT_SCAN_FILTER, ...o }, o.clock ?? systemClock, (c) => this.deliver(c), this.log, o.bus);
+    this.assembler = new CodeAssembler({ ...DEFAULT_SCAN_FILTER, ...o }, o.clock ?? systemClock, this.sink(), this.log, o.bus);
     this.reconnector = new Reconnector(() => this.connect(), o.backoff ?? DEFAULT_BACKOFF);
     if ((o.mode ?? 'keyboard') === 'keyboard') {
       const layout = LAYOUTS[o.layout ?? 'us'] ?? new Map();

@@ -91,7 +91,8 @@ t.test('a vanished port discards the partial code and reports why on the bus', a
 t.test('re-reads extend the presentation window', async (t) => {
   const clock = new ManualClock(0);
   const out: string[] = [];
-  const a = new CodeAssembler({ maxLength: 10, rereadWindowMs: 100 }, clock, (c) => out.push(c), silentLogger());
+  const refused: string[] = [];
+  const a = new CodeAssembler({ maxLength: 10, rereadWindowMs: 100 }, clock, { code: (c) => out.push(c), refused: (r) => refused.push(`${r.reason}:${r.length}/${r.maxLength}`) }, silentLogger());
   const scan = (s: string) => (a.push(s), a.end());
   scan('A');
   for (let i = 0; i < 5; i++) {
@@ -105,6 +106,25 @@ t.test('re-reads extend the presentation window', async (t) => {
   scan('TOO-LONG-CODE');
   scan('');
   t.same(out, ['A', 'A', 'B', 'A']);
+  t.same(refused, ['too-long:13/10'], 'the over-long line is refused, not dropped silently');
+  scan('TOO-LONG-CODE');
+  t.same(refused, ['too-long:13/10'], 'held in front of the reader, it is refused once per presentation');
+  scan('A');
+  t.same(out, ['A', 'A', 'B', 'A'], 'a refused line in between does not split the presentation of a held code');
+});
+
+t.test('a 5,004-character line is refused with its length, then the next code arrives', async (t) => {
+  const s = await serialWith({ kind: 'terminator', terminator: 'crlf' });
+  const refusals: unknown[] = [];
+  s.handle.on('refused', (r) => refusals.push(r));
+  const line = 'TP1:' + 'A'.repeat(5_000);
+  for (let i = 0; i < line.length; i += 512) s.port.emit('data', Buffer.from(line.slice(i, i + 512)));
+  s.port.emit('data', Buffer.from('\r\nTP1:OK\r\n'));
+  t.same(refusals, [{ reason: 'too-long', length: 5_004, maxLength: 2_048 }]);
+  t.same(s.scans, ['TP1:OK']);
+  s.port.emit('data', Buffer.from('TP1:\u0007BEL\r\n'));
+  t.same(refusals.at(-1), { reason: 'non-printable', length: 8, maxLength: 2_048 });
+  await s.handle.close();
 });
 
 t.test('US layout types and decodes the whole Base45 alphabet with shift', async (t) => {

@@ -67,7 +67,7 @@ class SerialScannerHandle extends BaseScannerHandle {
     super(o.logger ?? silentLogger(), o.bus);
     this.framing = o.framing ?? { kind: 'terminator', terminator: 'any' };
     const filter = { ...DEFAULT_SCAN_FILTER, ...o };
-    this.assembler = new CodeAssembler(filter, o.clock ?? systemClock, (c) => this.deliver(c), this.log, o.bus);
+    this.assembler = new CodeAssembler(filter, o.clock ?? systemClock, this.sink(), this.log, o.bus);
     this.reconnector = new Reconnector(() => this.connect(), o.backoff ?? DEFAULT_BACKOFF);
   }
 

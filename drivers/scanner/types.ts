@@ -10,9 +10,28 @@ export interface ScannerStatus {
   detail?: string;
 }
 
+/**
+ * A line the scanner read in full but will not deliver as a code: longer than `maxLength`, or with
+ * characters no code contains. The checkout refuses it with a reason, as it does an unreadable code.
+ */
+export interface ScanRefusal {
+  reason: 'too-long' | 'non-printable';
+  /** Characters in the line (all of them, for an over-long one). */
+  length: number;
+  maxLength: number;
+}
+
 export interface ScannerHandleEvents {
   scan: [code: string];
+  /** Once per presentation of a refused line (re-reads within the window are folded, as for codes). */
+  refused: [refusal: ScanRefusal];
   status: [status: ScannerStatus];
+}
+
+/** Where a CodeAssembler sends what it assembled. */
+export interface ScanSink {
+  code(code: string): void;
+  refused(refusal: ScanRefusal): void;
 }
 
 /** A live scanner. Emits `scan` once per presentation and `status` on every state change. */
@@ -32,7 +51,7 @@ export interface ScannerDriver {
 
 /** Options shared by every scanner implementation. */
 export interface ScanFilterOptions {
-  /** Longest code accepted; longer input is dropped whole (it is garbage or two codes run together). */
+  /** Longest code accepted; a longer line is refused whole (it is garbage or two codes run together). */
   maxLength: number;
   /** A code equal to the last one seen within this many ms is a re-read of the same presentation. */
   rereadWindowMs: number;

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import { KeySigner, REASON_CODES, encodeCbor, fromHex, seededSecret, signObject, signSign1, toQrText, verifyPaymentRequest, verifyReceipt, type ReasonCode } from '#protocol';
+import { EmulatedScanner, type EmulatedScannerHandle } from '#drivers';
 import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from '../daemon/testing.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { verifyJournal } from '../store/index.js';
@@ -167,4 +168,26 @@ t.test('every payment reason code is reachable through the checkout', async (t) 
   );
   const check = verifyJournal(m.d.store!.handle, m.d.identity!.signer.publicKey, { terminalId: 'T-0001' });
   t.ok(check.ok, 'declines are journaled in a valid chain');
+});
+
+t.test('a scanner line longer than maxLength is refused with TOO_LARGE, shown and counted, never dropped silently', async (t) => {
+  const tw = await createTerminalWorld();
+  t.teardown(() => tw.cleanup());
+  // The drivers' emulated scanner: the same line filter as the serial and HID scanners.
+  const scanner = await new EmulatedScanner({ clock: tw.clock }).open();
+  const d = tw.daemon({ api: false, devices: { scanner: async () => scanner, display: async () => tw.display, printer: async () => tw.printer } });
+  await d.start();
+  t.teardown(() => d.stop());
+  const co = d.checkout!;
+  const present = async (line: string) => {
+    const next = co.bus.next('decision');
+    (scanner as EmulatedScannerHandle).present(line);
+    return next;
+  };
+  t.match(await present(`TP1:${'A'.repeat(5_000)}`), { outcome: 'declined', reason: 'TOO_LARGE', journaled: false, detail: /5004 characters .* maxLength 2048/ });
+  t.match(tw.display.screens.find((s) => s.kind === 'declined'), { kind: 'declined', reason: 'Unreadable code', code: 'TOO_LARGE' }, 'the customer is told');
+  t.match(co.counters, { scans: 1, unreadable: 1, declined: 1 });
+  tw.clock.advance(2_000); // past the re-read window: a new presentation
+  t.match(await present('TP1:\u0007'), { outcome: 'declined', reason: 'MALFORMED', journaled: false });
+  t.equal(d.store!.journalHead, 0, 'nothing to journal: there is no payment in an unreadable line');
 });

@@ -19,7 +19,7 @@ import {
 import type { JournalRow, Store } from '../store/index.js';
 import type { TrustedClock } from '../time.js';
 import type { TerminalConfig } from '../config.js';
-import type { DisplayLike, PrintedReceipt, PrinterLike, ScannerLike, Screen } from './devices.js';
+import type { DisplayLike, PrintedReceipt, PrinterLike, ScanRefusalLike, ScannerLike, Screen } from './devices.js';
 import type { FleetState } from './fleet.js';
 import type { TerminalIdentity } from './identity.js';
 import { LatencyStats, type LatencySummary } from './latency.js';
@@ -113,14 +113,38 @@ export class Checkout {
     const onScan = (code: string): void => {
       this.scan(code).catch((e: unknown) => this.log.error({ err: e }, 'scan handling failed'));
     };
+    const onRefused = (r: ScanRefusalLike): void => {
+      this.refuseScan(r).catch((e: unknown) => this.log.error({ err: e }, 'scan handling failed'));
+    };
     scanner.on('scan', onScan);
-    return () => scanner.off?.('scan', onScan);
+    scanner.on('refused', onRefused);
+    return () => {
+      scanner.off?.('scan', onScan);
+      scanner.off?.('refused', onRefused);
+    };
   }
 
   /** One presented code → one decision. Decisions run one at a time, in arrival order. */
   scan(text: string): Promise<Decision> {
+    return this.enqueue((t0) => this.decide(text, t0));
+  }
+
+  /**
+   * A line the scanner refused to deliver (longer than its maxLength, or not printable) is an
+   * unreadable code to the customer: declined with TOO_LARGE or MALFORMED, shown, counted and logged,
+   * like a code that does not decode. Nothing is journaled: there is no payment to record.
+   */
+  refuseScan(r: ScanRefusalLike): Promise<Decision> {
+    return this.enqueue((t0) => {
+      this.counters.scans++;
+      if (r.reason === 'too-long') return this.unreadable('TOO_LARGE', `scanned line of ${r.length} characters is longer than the scanner's maxLength ${r.maxLength}`, t0);
+      return this.unreadable('MALFORMED', `scanned line of ${r.length} characters holds characters outside printable ASCII`, t0);
+    });
+  }
+
+  private enqueue(fn: (t0: number) => Promise<Decision> | Decision): Promise<Decision> {
     const t0 = this.hrtime();
-    const run = this.chain.then(() => this.decide(text, t0));
+    const run = this.chain.then(() => fn(t0));
     this.chain = run.catch(() => undefined);
     return run;
   }

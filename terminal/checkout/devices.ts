@@ -6,10 +6,19 @@ export type { Screen } from '#drivers';
 export type { Receipt as PrintedReceipt } from '#drivers';
 import type { Receipt as PrintedReceipt, Screen } from '#drivers';
 
-/** A live scanner: emits one `scan` per presented code (the exact text the scanner read). */
+/** A line the scanner read but would not deliver as a code (the drivers' ScanRefusal). */
+export interface ScanRefusalLike {
+  reason: 'too-long' | 'non-printable';
+  length: number;
+  maxLength: number;
+}
+
+/** A live scanner: emits one `scan` per presented code (the exact text the scanner read), one `refused` per refused line. */
 export interface ScannerLike {
   on(event: 'scan', listener: (code: string) => void): unknown;
   off?(event: 'scan', listener: (code: string) => void): unknown;
+  on(event: 'refused', listener: (refusal: ScanRefusalLike) => void): unknown;
+  off?(event: 'refused', listener: (refusal: ScanRefusalLike) => void): unknown;
   on(event: 'status', listener: (status: DeviceStatusLike) => void): unknown;
   status?(): DeviceStatusLike;
   close?(): Promise<void>;

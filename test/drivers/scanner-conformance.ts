@@ -1,7 +1,7 @@
 // The scanner conformance suite: every scanner implementation must pass it over its device boundary.
 import type { Test } from 'tap';
 import { ManualClock } from '#common';
-import type { ScannerHandle, ScannerStatus } from '#drivers';
+import type { ScanRefusal, ScannerHandle, ScannerStatus } from '#drivers';
 import { base45Code, waitFor } from './helpers.js';
 
 export interface ScannerRig {
@@ -58,15 +58,23 @@ export function scannerConformance(t: Test, name: string, makeRig: RigFactory): 
     t.same(scans, [a, 'TP1:SENTINEL', a], 'presented again after the window');
   });
 
-  t.test(`${name}: over-long lines and garbage are dropped, the next code still arrives`, async (t) => {
+  t.test(`${name}: over-long lines and garbage are refused with a reason, the next code still arrives`, async (t) => {
     const { rig, scans } = await setup(t);
+    const refused: ScanRefusal[] = [];
+    rig.handle.on('refused', (r) => refused.push(r));
+    const tooLong = waitFor(rig.handle, 'refused');
     await rig.present(base45Code(700, 3));
+    await tooLong;
+    const garbage = waitFor(rig.handle, 'refused');
     await rig.garbage();
+    await garbage;
     const good = base45Code(120, 4);
     const got = waitFor(rig.handle, 'scan');
     await rig.present(good);
     await got;
     t.same(scans, [good]);
+    t.same(refused.map((r) => [r.reason, r.maxLength]), [['too-long', 600], ['non-printable', 600]]);
+    t.equal(refused[0]?.length, 700, 'the whole over-long line is counted');
   });
 
   t.test(`${name}: vanishing mid-code discards the partial code and reconnects`, async (t) => {
