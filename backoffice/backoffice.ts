@@ -37,7 +37,7 @@ import { buildReport, type Report } from './report.js';
 
 export type { TrustBundle } from '#protocol';
 
-/** Purse file a wallet imports (CONTRACTS.md §Files). */
+/** Purse file a wallet imports (docs/protocol.md §10.1). */
 export interface PurseFile {
   format: 'tessera-purse/1';
   purseCert: string;

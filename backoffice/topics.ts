@@ -1,4 +1,4 @@
-// MQTT topics and payload shapes shared with terminals (CONTRACTS.md §MQTT topics).
+// MQTT topics and payload shapes shared with terminals (docs/mqtt.md).
 
 export const JOURNAL_SUBSCRIPTION = 'tessera/v1/terminals/+/journal';
 export const SHARED_JOURNAL_SUBSCRIPTION = `$share/clearing/${JOURNAL_SUBSCRIPTION}`;

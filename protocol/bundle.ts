@@ -1,4 +1,4 @@
-// The trust bundle file: what the back office hands a technician and `tessera provision install` takes.
+// The trust bundle file (docs/protocol.md §10.2): what the back office hands a technician and `tessera provision install` takes.
 
 export const BUNDLE_FORMAT = 'tessera-bundle/1';
 

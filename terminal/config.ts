@@ -150,7 +150,9 @@ export const ConfigSchema = z
     clock: ClockSchema.default(ClockSchema.parse({})),
     devices: z
       .object({
-        scanner: deviceSection('Scanner: the drivers\' ScannerConfig ({"type":"serial","path":"/dev/serial/by-id/…"}, hid, emulator).'),
+        scanner: deviceSection(
+          'Scanner: the drivers\' ScannerConfig ({"type":"serial","path":"/dev/serial/by-id/…"}, hid, emulator). Line endings (serial framing.terminator cr|lf|crlf|any, default any, or framing.interByteTimeoutMs), maxLength (default 2048 characters; a longer line is refused as TOO_LARGE) and rereadWindowMs (default 1500): docs/protocol.md §11.',
+        ),
         display: deviceSection('Display: the drivers\' DisplayConfig ({"type":"framebuffer","device":"/dev/fb1"}, vfd, console, emulator).'),
         printer: deviceSection('Printer: the drivers\' PrinterConfig ({"type":"serial","path":…}, usblp, tcp, emulator); merchant mode only.'),
       })

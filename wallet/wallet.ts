@@ -95,7 +95,7 @@ export interface WalletOptions {
   backend?: CryptoBackend;
 }
 
-/** What a purse file holds (CONTRACTS.md §Files). */
+/** What a purse file holds (docs/protocol.md §10.1). */
 interface PurseFileJson {
   format: string;
   purseCert: string;

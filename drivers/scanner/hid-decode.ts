@@ -31,7 +31,7 @@ export class KeyboardReportDecoder {
         continue;
       }
       const entry = this.layout.get(usage);
-      // Unknown keys become a non-printable placeholder so the code is dropped, not silently altered.
+      // Unknown keys become a non-printable placeholder so the line is refused, not silently altered.
       const ch = entry ? (shift ? entry[1] : entry[0]) : '\u0000';
       out.push({ kind: 'text', text: ch === '' ? '\u0000' : ch });
     }

@@ -1,4 +1,4 @@
-// The MQTT topic names of CONTRACTS.md, in one place.
+// The MQTT topic names of docs/mqtt.md, in one place.
 
 export const TOPIC_ROOT = 'tessera/v1';
 
