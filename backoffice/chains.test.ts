@@ -4,6 +4,7 @@ import type { Clock } from '#common';
 import { decodeObject, type JournalRecord } from '#protocol';
 import type { Ack } from './topics.js';
 import { ackTopic, journalTopic } from './topics.js';
+import { ClearingEngine } from './clearing.js';
 import { SimulatedTerminal } from './sim-terminal.js';
 import { createWorld, type World } from './test-world.js';
 import { merchantAccount } from './ledger.js';
@@ -115,4 +116,25 @@ t.test('a chain audit finds a tampered stored record', async (t) => {
   t.equal(audit?.ok, false);
   t.match(audit?.problems.join('\n'), /record 1/);
   await t.rejects(w.bo.auditJournal('T-NOBODY'), { code: 'NOT_FOUND' });
+});
+
+t.test('a re-enrolment racing a batch of the old key cannot put its records on the new chain', async (t) => {
+  const w = await createWorld();
+  t.teardown(() => w.close());
+  const { wallet } = await w.wallet('fay');
+  const old = await w.merchant('T-RACE');
+  await pay(old, wallet, 100);
+  // Clearing looked the terminal up (chain 1, old key) just before an operator ran --replace.
+  const stale = await w.bo.ledger.getTerminal('T-RACE');
+  const fresh = new SimulatedTerminal('T-RACE', w.bo.trust);
+  fresh.install((await w.bo.issueTerminal(await fresh.enrolmentRequest(), { mode: 'merchant', merchantId: 'M-CAFE', displayName: 'Café Tessera', replace: true })).bundle.terminalCert);
+  const ledger = new Proxy(w.bo.ledger, {
+    get: (target, prop, receiver) => (prop === 'getTerminal' ? async () => stale : (Reflect.get(target, prop, receiver) as unknown)),
+  });
+  const engine = new ClearingEngine(ledger, w.bo.trust);
+  const r = await engine.processBatch('T-RACE', old.batch());
+  t.equal(r.retiredOnly, true, 'no ack: the chain it landed on is retired');
+  t.same((await w.bo.ledger.chains('T-RACE')).map((c) => [c.chain, c.lastIndex]), [[1, 1], [2, 0]], 'the record went to chain 1; chain 2 is untouched');
+  await pay(fresh, wallet, 50);
+  t.same((await w.bo.clearing.processBatch('T-RACE', fresh.batch())).ack.results.map((x) => [x.index, x.status]), [[1, 'settled']]);
 });

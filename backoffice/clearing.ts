@@ -15,7 +15,7 @@ import {
   type TrustStore,
 } from '#protocol';
 import { IncidentTally } from './incidents.js';
-import type { ChainRecord, EntryVerdict, IncidentReport, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
+import type { BatchOutcome, ChainRecord, EntryVerdict, IncidentReport, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
 import type { Ack, AckResult } from './topics.js';
 
 /** Most records accepted in one batch message (a terminal sends a few hundred at most). */
@@ -131,10 +131,12 @@ export class ClearingEngine {
       this.log.warn({ terminalId, chain: chain.chain, records: entries.length, upTo: o.upTo }, 'journal from a retired terminal key recorded as history');
     }
     const current = byChain.get(terminal.chain)?.entries ?? [];
-    const out = current.length > 0 ? await this.ledger.applyJournal(terminalId, current, now) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
+    // The chain is named, not implied: a re-enrolment between the look-up above and this write must
+    // not put records signed by the old key on the new chain.
+    const out: BatchOutcome = current.length > 0 ? await this.ledger.applyJournal(terminalId, current, now, terminal.chain) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
     const results: AckResult[] = [...refused, ...out.outcomes].sort((a, b) => a.index - b.index);
     this.log.info({ terminalId, records: records.length, upTo: out.upTo, held: out.held.length }, 'journal batch cleared');
-    const retiredOnly = current.length === 0 && byChain.size > 0;
+    const retiredOnly = (current.length === 0 && byChain.size > 0) || out.retired === true;
     return { ack: { upTo: out.upTo, results }, denylistChanged: denylistChanged || out.denylistChanged, known: true, ...(retiredOnly ? { retiredOnly } : {}) };
   }
 

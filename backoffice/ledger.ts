@@ -130,6 +130,8 @@ export interface BatchOutcome {
   held: number[];
   /** True when the batch put a purse on the deny list (a new list must be published). */
   denylistChanged: boolean;
+  /** Set when the chain applied to was (or, by a concurrent re-enrolment, had just become) a retired one. */
+  retired?: true;
 }
 
 export type FraudKind = 'double-spend' | 'over-cap' | 'inconsistent-cumulative' | 'replay';

@@ -494,7 +494,7 @@ export class SqliteLedger implements Ledger {
       if (head.retired) this.db.prepare('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(last, lastHash, terminalId, c);
       else this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(last, lastHash, terminalId);
       for (const i of incidents.reports) storeIncident(this.db, i);
-      return { upTo: last, outcomes, held: held.filter((i) => i > last), denylistChanged: flags.denied };
+      return { upTo: last, outcomes, held: held.filter((i) => i > last), denylistChanged: flags.denied, ...(head.retired ? { retired: true as const } : {}) };
     });
   }
 
