@@ -6,7 +6,7 @@ import type { Ack } from './topics.js';
 import { ackTopic, journalTopic } from './topics.js';
 import { ClearingEngine } from './clearing.js';
 import { SimulatedTerminal } from './sim-terminal.js';
-import { createWorld, type World } from './test-world.js';
+import { createWorld, waitFor, type World } from './test-world.js';
 import { merchantAccount } from './ledger.js';
 
 type Wallet = Awaited<ReturnType<World['wallet']>>['wallet'];
@@ -16,13 +16,6 @@ async function pay(term: SimulatedTerminal, wallet: Wallet, amount: number): Pro
   if (!d.approved) throw new Error(`not approved: ${d.reason}`);
 }
 
-async function waitFor(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const indexOf = (bytes: Uint8Array): number => (decodeObject('JOURNAL_RECORD', bytes) as { ok: true; value: { value: JournalRecord } }).value.value.index;
 

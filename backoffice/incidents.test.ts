@@ -6,15 +6,8 @@ import { KeySigner, decodeObject, encodeCbor, signObject, type JournalRecord } f
 import { INCIDENT_CAP, INCIDENT_WINDOW } from './incidents.js';
 import { formatReport } from './report.js';
 import { journalTopic } from './topics.js';
-import { createWorld } from './test-world.js';
+import { createWorld, waitFor } from './test-world.js';
 
-async function waitFor(cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 t.test('one message of 5,000 garbage records writes one incident row that counts them', async (t) => {
   const w = await createWorld();

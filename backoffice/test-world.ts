@@ -85,3 +85,12 @@ export async function createWorld(opts: { clock?: Clock } = {}): Promise<World> 
   };
   return world;
 }
+
+/** Polls `cond` until it holds; fails after `ms` (every wait in a test is bounded). */
+export async function waitFor(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
