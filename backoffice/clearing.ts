@@ -115,20 +115,7 @@ export class ClearingEngine {
     for (const i of incidents.reports) await this.ledger.recordIncident(i);
     let denylistChanged = false;
     for (const { chain, entries } of byChain.values()) {
-      if (chain.chain === terminal.chain) continue;
-      const o = await this.ledger.applyJournal(terminalId, entries, now, chain.chain);
-      denylistChanged ||= o.denylistChanged;
-      const indexes = entries.map((e) => e.index);
-      await this.ledger.recordIncident({
-        terminalId,
-        kind: 'retired-chain',
-        index: Math.min(...indexes),
-        lastIndex: Math.max(...indexes),
-        count: entries.length,
-        detail: `records signed by the key of retired chain ${chain.chain}: recorded as that chain's history (up to ${o.upTo}); no ack, the ack topic serves chain ${terminal.chain}`,
-        at: now,
-      });
-      this.log.warn({ terminalId, chain: chain.chain, records: entries.length, upTo: o.upTo }, 'journal from a retired terminal key recorded as history');
+      if (chain.chain !== terminal.chain && (await this.clearRetired(terminal, chain.chain, entries, now))) denylistChanged = true;
     }
     const current = byChain.get(terminal.chain)?.entries ?? [];
     // The chain is named, not implied: a re-enrolment between the look-up above and this write must
@@ -138,6 +125,23 @@ export class ClearingEngine {
     this.log.info({ terminalId, records: records.length, upTo: out.upTo, held: out.held.length }, 'journal batch cleared');
     const retiredOnly = (current.length === 0 && byChain.size > 0) || out.retired === true;
     return { ack: { upTo: out.upTo, results }, denylistChanged: denylistChanged || out.denylistChanged, known: true, ...(retiredOnly ? { retiredOnly } : {}) };
+  }
+
+  /** Late records of a retired chain: cleared onto it as history, reported once per batch; true when the deny list changed. */
+  private async clearRetired(terminal: TerminalRecord, chain: number, entries: JournalEntry[], now: number): Promise<boolean> {
+    const o = await this.ledger.applyJournal(terminal.terminalId, entries, now, chain);
+    const indexes = entries.map((e) => e.index);
+    await this.ledger.recordIncident({
+      terminalId: terminal.terminalId,
+      kind: 'retired-chain',
+      index: Math.min(...indexes),
+      lastIndex: Math.max(...indexes),
+      count: entries.length,
+      detail: `records signed by the key of retired chain ${chain}: recorded as that chain's history (up to ${o.upTo}); no ack, the ack topic serves chain ${terminal.chain}`,
+      at: now,
+    });
+    this.log.warn({ terminalId: terminal.terminalId, chain, records: entries.length, upTo: o.upTo }, 'journal from a retired terminal key recorded as history');
+    return o.denylistChanged;
   }
 
   /** The first chain whose key signed the record; else the first refusal (as `reason: detail`). */
