@@ -111,10 +111,6 @@ t.test('the main flow through both CLIs', async (t) => {
   t.match((report.purses as { purseId: string; spent: number }[])[0], { purseId, spent: 650, reserved: 2_350 });
   t.match((report.accounts as { id: string; balance: number }[]).find((a) => a.id === 'carol'), { balance: 2_000 });
 
-  const denied = await bo('deny', purseId, '--broker', broker.url);
-  t.match(denied, { added: true, version: 1, published: true });
-  t.match(await bo('report'), { denylist: { version: 1, purseIds: [purseId] } });
-
   // The journal re-verifies from the ledger; a re-enrolment with a new key (--replace) opens chain 2.
   t.match(await bo('verify-journal', 'T-CLI-1'), { ok: true, chains: [{ chain: 1, records: 2, lastIndex: 2, retiredAt: null, ok: true }] });
   const swapped = new SimulatedTerminal('T-CLI-1', trust);
@@ -123,11 +119,20 @@ t.test('the main flow through both CLIs', async (t) => {
   t.not(noReplace.code, 0, 'a new key for an enrolled id needs --replace');
   t.match(noReplace.stderr, /--replace.*\[ALREADY_EXISTS\]/);
   await bo('issue-terminal', join(dir, 'request2.txt'), '--merchant', 'M-BAKERY', '--name', 'The Bakery', '--replace', '--out', join(dir, 'bundle2.json'));
+  swapped.install((JSON.parse(readFileSync(join(dir, 'bundle2.json'), 'utf8')) as { terminalCert: string }).terminalCert);
+  // The running clearing process settles the new chain from index 1.
+  t.match(await swapped.accept((await wallet('pay', '--request', await swapped.requestPayment(100, 'EUR'))).text as string), { approved: true, index: 1 });
+  t.same((await swapped.sync(client)).results.map((r) => [r.index, r.status]), [[1, 'settled']]);
   const chains = (await bo('verify-journal', 'T-CLI-1')).chains as { chain: number; records: number; retiredAt: number | null; ok: boolean }[];
-  t.same(chains.map((c) => [c.chain, c.records, c.retiredAt === null, c.ok]), [[1, 2, false, true], [2, 0, true, true]]);
+  t.same(chains.map((c) => [c.chain, c.records, c.retiredAt === null, c.ok]), [[1, 2, false, true], [2, 1, true, true]]);
   const unknown = await run(BO, ['verify-journal', 'T-NOBODY'], env);
   t.not(unknown.code, 0);
   t.match(unknown.stderr, /\[NOT_FOUND\]/);
+
+  const denied = await bo('deny', purseId, '--broker', broker.url);
+  t.match(denied, { added: true, version: 1, published: true });
+  t.match(await bo('report'), { denylist: { version: 1, purseIds: [purseId] } });
+
 
 
   svc.kill('SIGTERM');
