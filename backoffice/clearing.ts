@@ -3,25 +3,33 @@ import { systemClock, silentLogger, type Clock, type Logger } from '#common';
 import {
   DECISION,
   DEFAULT_SKEW,
-  decodeCbor,
+  decodeBatch,
   decodeObject,
   equalBytes,
   recordHash,
   toHex,
   verifyJournalRecord,
   verifyPayment,
+  type AckResult,
   type JournalRecord,
   type PaymentContext,
   type TrustStore,
 } from '#protocol';
 import type { EntryVerdict, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
-import type { Ack, AckResult } from './topics.js';
 
-/** Most records accepted in one batch message (a terminal sends a few hundred at most). */
-export const MAX_BATCH = 5_000;
+/** What clearing owes a terminal after a batch: the ack's content (signed by the service) and, after a gap, where to re-send from. */
+export interface ClearingAck {
+  /** Highest contiguous index recorded. */
+  upTo: number;
+  /** Hash of the recorded record at upTo (32 zero bytes at 0). */
+  hash: Uint8Array;
+  results: AckResult[];
+}
 
 export interface BatchResult {
-  ack: Ack;
+  ack: ClearingAck;
+  /** Set when records are held behind a gap: the terminal should re-send from this index. */
+  resyncFrom?: number;
   denylistChanged: boolean;
   /** False when the terminal is unknown (no ack is owed to it). */
   known: boolean;
@@ -39,30 +47,20 @@ export class ClearingEngine {
     return Math.floor(this.clock.now() / 1000);
   }
 
-  /** Splits a batch payload (deterministic CBOR array of COSE byte strings); undefined when malformed. */
-  static decodeBatch(payload: Uint8Array): Uint8Array[] | undefined {
-    try {
-      const v = decodeCbor(payload, MAX_BATCH + 1);
-      if (!Array.isArray(v) || v.length > MAX_BATCH || !v.every((x) => x instanceof Uint8Array)) return undefined;
-      return v as Uint8Array[];
-    } catch {
-      return undefined;
-    }
-  }
-
   async processBatch(terminalId: string, payload: Uint8Array): Promise<BatchResult> {
     const now = this.nowSeconds();
     const terminal = await this.ledger.getTerminal(terminalId);
     if (!terminal) {
       await this.ledger.recordIncident({ terminalId, index: null, kind: 'unknown-terminal', detail: 'journal from a terminal this back office never enrolled', at: now });
       this.log.warn({ terminalId }, 'journal from an unknown terminal refused');
-      return { ack: { upTo: 0, results: [] }, denylistChanged: false, known: false };
+      return { ack: { upTo: 0, hash: new Uint8Array(32), results: [] }, denylistChanged: false, known: false };
     }
-    const records = ClearingEngine.decodeBatch(payload);
-    if (!records) {
-      await this.ledger.recordIncident({ terminalId, index: null, kind: 'bad-record', detail: 'batch is not a CBOR array of byte strings', at: now });
-      return { ack: { upTo: terminal.lastIndex, results: [] }, denylistChanged: false, known: true };
+    const batch = decodeBatch(payload);
+    if (!batch.ok) {
+      await this.ledger.recordIncident({ terminalId, index: null, kind: 'bad-record', detail: `batch refused: ${batch.reason} ${batch.detail}`, at: now });
+      return { ack: { upTo: terminal.lastIndex, hash: terminal.lastHash, results: [] }, denylistChanged: false, known: true };
     }
+    const records = batch.value;
     const refused: AckResult[] = [];
     const entries: JournalEntry[] = [];
     for (const bytes of records) {
@@ -71,9 +69,8 @@ export class ClearingEngine {
         // Report what the record claims to be, if it parses at all; it is never recorded.
         const d = decodeObject('JOURNAL_RECORD', bytes);
         const index = d.ok ? d.value.value.index : 0;
-        const txId = d.ok ? toHex(d.value.value.txId) : '';
         await this.ledger.recordIncident({ terminalId, index: d.ok ? index : null, kind: 'bad-record', detail: `${v.reason}: ${v.detail}`, at: now });
-        refused.push({ index, txId, status: 'rejected', reason: `${v.reason}: ${v.detail}` });
+        refused.push({ index, status: 'rejected', reason: `${v.reason}: ${v.detail}` });
         continue;
       }
       const rec = v.value.value;
@@ -90,9 +87,18 @@ export class ClearingEngine {
       });
     }
     const out = entries.length > 0 ? await this.ledger.applyJournal(terminalId, entries, now) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
-    const results: AckResult[] = [...refused, ...out.outcomes].sort((a, b) => a.index - b.index);
-    this.log.info({ terminalId, records: records.length, upTo: out.upTo, held: out.held.length }, 'journal batch cleared');
-    return { ack: { upTo: out.upTo, results }, denylistChanged: out.denylistChanged, known: true };
+    const outcomes = out.outcomes.map(({ index, status, reason }): AckResult => ({ index, status, ...(reason !== undefined ? { reason } : {}) }));
+    const results = [...refused, ...outcomes].sort((a, b) => a.index - b.index);
+    // The ack names the recorded chain's head by its hash, read back after the write (another
+    // clearing instance may have moved it further meanwhile: the later head is as true).
+    const head = entries.length > 0 ? ((await this.ledger.getTerminal(terminalId)) ?? terminal) : terminal;
+    this.log.info({ terminalId, records: records.length, upTo: head.lastIndex, held: out.held.length }, 'journal batch cleared');
+    return {
+      ack: { upTo: head.lastIndex, hash: head.lastHash, results },
+      ...(out.held.length > 0 ? { resyncFrom: head.lastIndex + 1 } : {}),
+      denylistChanged: out.denylistChanged,
+      known: true,
+    };
   }
 
   /**
