@@ -86,7 +86,7 @@ export class ClearingService {
     const subscription = this.opts.shared === false ? topics.allJournals : topics.clearingShare;
     const subscriptions = { [subscription]: { qos: 1 as const }, [topics.allStatus]: { qos: 1 as const } };
     this.client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload) => this.receive(topic, payload));
     client.on('connect', () => {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
       void client.subscribeAsync(subscriptions).catch(() => {});
@@ -119,8 +119,8 @@ export class ClearingService {
     this.events.emit('ignored', { topic, reason, detail });
   }
 
-  /** Whatever the broker delivers, nothing thrown here can stop clearing. */
-  private onMessage(topic: string, payload: Buffer): void {
+  /** One inbound MQTT message (public for fuzzing). Whatever the broker delivers, nothing thrown here can stop clearing. */
+  receive(topic: string, payload: Buffer): void {
     const t = parseTerminalTopic(topic);
     if (t?.leaf === 'status') {
       const s = parseStatus(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));

@@ -261,7 +261,7 @@ export class SyncService {
       if (this.client === client) this.onConnect(client);
     });
     client.on('message', (topic, payload) => {
-      if (this.client === client) this.onMessage(topic, payload);
+      if (this.client === client) this.receive(topic, payload);
     });
     client.on('error', (e) => {
       if (this.client !== client) return;
@@ -446,8 +446,11 @@ export class SyncService {
 
   // ---- inbound ----
 
-  /** Every inbound payload comes from a broker we do not fully trust: nothing it sends may throw out of here. */
-  private onMessage(topic: string, payload: Buffer): void {
+  /**
+   * One inbound MQTT message (public so the inbound path can be fuzzed without a broker). Every
+   * payload comes from a broker we do not fully trust: nothing it sends may throw out of here.
+   */
+  receive(topic: string, payload: Buffer): void {
     try {
       this.route(topic, payload);
     } catch (e) {
