@@ -14,6 +14,7 @@ const bus = new EventBus<SyncEvents>();
 const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 bus.on('sync.progress', (p) => out({ event: 'progress', ...p }));
 bus.on('sync.connection', (c) => out({ event: 'connection', ...c }));
+bus.on('sync.ignored', (e) => out({ event: 'ignored', channel: e.channel, reason: e.reason }));
 const sync = new SyncService({ store, terminalId, rootPublicKey: SYNC_ROOT.publicKey, config: fastConfig(url), bus });
 sync.start();
 out({ event: 'started', backlog: store.backlog(), ackedUpTo: store.ackedUpTo() });
