@@ -8,6 +8,7 @@ import {
   FLEET_KIND,
   ROLE,
   TrustStore,
+  buildAck,
   createKeyFile,
   decodeObject,
   fromHex,
@@ -19,6 +20,7 @@ import {
   toQrText,
   verifyEnrolmentRequest,
   verifyTrustList,
+  type AckResult,
   type CryptoBackend,
   type KeySigner,
   type PurseCert,
@@ -30,6 +32,7 @@ import {
 } from '#protocol';
 import { auditTerminal, type ChainAudit } from './chains.js';
 import { ClearingEngine } from './clearing.js';
+import { loadClearingKey } from './clearing-key.js';
 import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
 import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
 import { SqliteLedger } from './sqlite-ledger.js';
@@ -94,6 +97,8 @@ export class BackOffice {
     readonly settings: BackOfficeSettings,
     readonly issuer: KeySigner,
     readonly sealedKey: KeySigner,
+    /** Signs acks and resync requests; listed in the trust list with role CLEARING. */
+    readonly clearingKey: KeySigner,
     readonly trustList: TrustList,
     readonly trustBytes: Uint8Array,
     readonly ledger: Ledger,
@@ -105,7 +110,7 @@ export class BackOffice {
     this.clearing = new ClearingEngine(ledger, this.trust, clock, log);
   }
 
-  /** Creates the root, issuer and sealed keys (0600), the root-signed trust list and an empty ledger. */
+  /** Creates the root, issuer, sealed and clearing keys (0600), the root-signed trust list and an empty ledger. */
   static async init(home: string, opts: InitOptions = {}): Promise<BackOffice> {
     const paths = backOfficePaths(home);
     if (existsSync(paths.settings)) throw new TesseraError('ALREADY_EXISTS', `a back office already exists in ${home}`);
@@ -116,6 +121,7 @@ export class BackOffice {
     const root = createKeyFile(paths.rootKey, opts.backend);
     const issuer = createKeyFile(paths.issuerKey, opts.backend);
     const sealed = createKeyFile(paths.sealedKey, opts.backend);
+    const clearing = createKeyFile(paths.clearingKey, opts.backend);
     const notAfter = now + (opts.keyDays ?? 3 * 365) * DAY;
     const list: TrustList = {
       version: 1,
@@ -123,6 +129,7 @@ export class BackOffice {
       keys: [
         { kid: issuer.kid, publicKey: issuer.publicKey, roles: ROLE.TERMINALS | ROLE.PURSES | ROLE.FLEET, notBefore: now - CLOCK_SKEW_ALLOWANCE, notAfter, name: 'issuer' },
         { kid: sealed.kid, publicKey: sealed.publicKey, roles: ROLE.SEALED, notBefore: now - CLOCK_SKEW_ALLOWANCE, notAfter, name: 'sealed' },
+        { kid: clearing.kid, publicKey: clearing.publicKey, roles: ROLE.CLEARING, notBefore: now - CLOCK_SKEW_ALLOWANCE, notAfter, name: 'clearing' },
       ],
     };
     writeNewFile(paths.trustList, toQrText('TRUST_LIST', await signObject('TRUST_LIST', list, root)) + '\n');
@@ -141,8 +148,9 @@ export class BackOffice {
     if (!tl.ok) throw new TesseraError('CONFIG_INVALID', `${paths.trustList}: ${tl.reason} ${tl.detail}`);
     const issuer = loadKeyFile(paths.issuerKey, opts.backend);
     const sealed = loadKeyFile(paths.sealedKey, opts.backend);
+    const clearing = loadClearingKey(paths, tl.value.value, opts.backend);
     const ledger = opts.ledger ?? new SqliteLedger(paths.ledger);
-    return new BackOffice(paths, settings, issuer, sealed, tl.value.value, bytes.value, ledger, opts.clock, opts.logger, opts.backend);
+    return new BackOffice(paths, settings, issuer, sealed, clearing, tl.value.value, bytes.value, ledger, opts.clock, opts.logger, opts.backend);
   }
 
   async close(): Promise<void> {
@@ -298,6 +306,16 @@ export class BackOffice {
     if (!/^[0-9a-f]{32}$/.test(purseId)) throw new TesseraError('USAGE', 'purse id must be 32 lowercase hex characters');
     const r = await this.ledger.deny(purseId, reason, this.now());
     return { version: r.version, added: r.added };
+  }
+
+  /** The signed ack for a terminal: every record 1..upTo recorded, `hash` its record at upTo, with bounded per-record results. */
+  async signAck(terminalId: string, a: { upTo: number; hash: Uint8Array; results: readonly AckResult[] }): Promise<Uint8Array> {
+    return signObject('ACK', buildAck(terminalId, a.upTo, a.hash, this.now(), a.results), this.clearingKey);
+  }
+
+  /** A signed request that `terminalId` re-send its journal from index `from`. */
+  async signResync(terminalId: string, from: number): Promise<Uint8Array> {
+    return signObject('RESYNC', { terminalId, from, time: this.now() }, this.clearingKey);
   }
 
   /** The whole current deny list, signed (role FLEET) at its ledger version. */

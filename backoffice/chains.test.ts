@@ -1,9 +1,7 @@
 // Re-enrolment with a new key (`issue-terminal --replace`): a new chain settles from index 1; the old one stays verifiable history.
 import t from 'tap';
 import type { Clock } from '#common';
-import { decodeObject, type JournalRecord } from '#protocol';
-import type { Ack } from './topics.js';
-import { ackTopic, journalTopic } from './topics.js';
+import { decodeObject, topics, type Ack, type JournalRecord } from '#protocol';
 import { ClearingEngine } from './clearing.js';
 import { SimulatedTerminal } from './sim-terminal.js';
 import { createWorld, waitFor, type World } from './test-world.js';
@@ -50,8 +48,11 @@ t.test('issue-terminal --replace starts a new chain that settles; the old chain 
   // Every ack on the terminal's topic from now on must belong to the new chain.
   const spy = await w.client('ack-spy');
   const acks: Ack[] = [];
-  spy.on('message', (_topic, p) => acks.push(JSON.parse(p.toString()) as Ack));
-  await spy.subscribeAsync(ackTopic('T-SWAP'), { qos: 1 });
+  spy.on('message', (_topic, p) => {
+    const d = decodeObject('ACK', new Uint8Array(p));
+    if (d.ok) acks.push(d.value.value);
+  });
+  await spy.subscribeAsync(topics.ack('T-SWAP'), { qos: 1 });
 
   // The new chain starts at index 1 with the genesis prevHash, as a fresh terminal does, and settles.
   await pay(fresh, wallet, 50);
@@ -63,13 +64,13 @@ t.test('issue-terminal --replace starts a new chain that settles; the old chain 
   t.equal(await balance(), 710);
 
   // A late batch from the old key: the record made before the retirement settles as chain 1 history.
-  await client.publishAsync(journalTopic('T-SWAP'), Buffer.from(old.batch([lateBeforeRetirement])), { qos: 1 });
+  await client.publishAsync(topics.journal('T-SWAP'), Buffer.from(old.batch([lateBeforeRetirement])), { qos: 1 });
   await waitFor(async () => (await w.bo.ledger.incidents()).some((i) => i.kind === 'retired-chain'));
   t.equal(await balance(), 1_110, 'the late record of the old chain settled');
   // One the old key signs after its retirement is recorded as evidence but settles nothing.
   offsetMs = 3_600_000;
   await pay(old, wallet, 500);
-  await client.publishAsync(journalTopic('T-SWAP'), Buffer.from(old.batch([old.journal[4] as Uint8Array])), { qos: 1 });
+  await client.publishAsync(topics.journal('T-SWAP'), Buffer.from(old.batch([old.journal[4] as Uint8Array])), { qos: 1 });
   await waitFor(async () => (await w.bo.ledger.chains('T-SWAP'))[0]?.lastIndex === 5);
   t.equal(await balance(), 1_110, 'a record signed with the retired key after its retirement is not paid');
   const chain1 = await w.bo.ledger.chainRecords('T-SWAP', 1);

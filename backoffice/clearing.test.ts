@@ -25,9 +25,9 @@ t.test('offline payments at a merchant terminal and a validator settle exactly o
   await w.clearing();
   const term = await w.client('term');
   const ackCafe = await cafe.sync(term);
-  t.same(ackCafe, { upTo: 1, results: [{ index: 1, txId: pay1.txId, status: 'settled' }] });
+  t.same(ackCafe, { upTo: 1, results: [{ index: 1, status: 'settled' }], omitted: 0 });
   const ackGate = await gate.sync(term);
-  t.same(ackGate, { upTo: 1, results: [{ index: 1, txId: pay2.txId, status: 'settled' }] });
+  t.same(ackGate, { upTo: 1, results: [{ index: 1, status: 'settled' }], omitted: 0 });
 
   // A re-sent batch (lost ack) is harmless.
   const again = await cafe.sync(term, 10_000, cafe.batch(cafe.journal.slice(0, 1)));

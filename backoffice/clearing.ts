@@ -3,26 +3,34 @@ import { systemClock, silentLogger, type Clock, type Logger } from '#common';
 import {
   DECISION,
   DEFAULT_SKEW,
-  decodeCbor,
+  decodeBatch,
   decodeObject,
   equalBytes,
   recordHash,
   toHex,
   verifyJournalRecord,
   verifyPayment,
+  type AckResult,
   type JournalRecord,
   type PaymentContext,
   type TrustStore,
 } from '#protocol';
 import { IncidentTally } from './incidents.js';
 import type { BatchOutcome, ChainRecord, EntryVerdict, IncidentReport, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
-import type { Ack, AckResult } from './topics.js';
 
-/** Most records accepted in one batch message (a terminal sends a few hundred at most). */
-export const MAX_BATCH = 5_000;
+/** What clearing owes a terminal after a batch: the ack's content (signed by the service) and, after a gap, where to re-send from. */
+export interface ClearingAck {
+  /** Highest contiguous index recorded. */
+  upTo: number;
+  /** Hash of the recorded record at upTo (32 zero bytes at 0). */
+  hash: Uint8Array;
+  results: AckResult[];
+}
 
 export interface BatchResult {
-  ack: Ack;
+  ack: ClearingAck;
+  /** Set when records are held behind a gap: the terminal should re-send from this index. */
+  resyncFrom?: number;
   denylistChanged: boolean;
   /** False when the terminal is unknown (no ack is owed to it). */
   known: boolean;
@@ -51,17 +59,6 @@ export class ClearingEngine {
     return Math.floor(this.clock.now() / 1000);
   }
 
-  /** Splits a batch payload (deterministic CBOR array of COSE byte strings); undefined when malformed. */
-  static decodeBatch(payload: Uint8Array): Uint8Array[] | undefined {
-    try {
-      const v = decodeCbor(payload, MAX_BATCH + 1);
-      if (!Array.isArray(v) || v.length > MAX_BATCH || !v.every((x) => x instanceof Uint8Array)) return undefined;
-      return v as Uint8Array[];
-    } catch {
-      return undefined;
-    }
-  }
-
   private async incident(i: Omit<IncidentReport, 'lastIndex' | 'count'>): Promise<void> {
     await this.ledger.recordIncident({ ...i, lastIndex: i.index, count: 1 });
   }
@@ -72,13 +69,14 @@ export class ClearingEngine {
     if (!terminal) {
       await this.incident({ terminalId, index: null, kind: 'unknown-terminal', detail: 'journal from a terminal this back office never enrolled', at: now });
       this.log.warn({ terminalId }, 'journal from an unknown terminal refused');
-      return { ack: { upTo: 0, results: [] }, denylistChanged: false, known: false };
+      return { ack: { upTo: 0, hash: new Uint8Array(32), results: [] }, denylistChanged: false, known: false };
     }
-    const records = ClearingEngine.decodeBatch(payload);
-    if (!records) {
-      await this.incident({ terminalId, index: null, kind: 'bad-record', detail: 'batch is not a CBOR array of byte strings', at: now });
-      return { ack: { upTo: terminal.lastIndex, results: [] }, denylistChanged: false, known: true };
+    const batch = decodeBatch(payload);
+    if (!batch.ok) {
+      await this.incident({ terminalId, index: null, kind: 'bad-record', detail: `batch refused: ${batch.reason} ${batch.detail}`, at: now });
+      return { ack: { upTo: terminal.lastIndex, hash: terminal.lastHash, results: [] }, denylistChanged: false, known: true };
     }
+    const records = batch.value;
     // One incident row per kind for the whole batch: a flood of garbage costs one row, not one per record.
     const incidents = new IncidentTally(terminalId, now);
     const refused: AckResult[] = [];
@@ -93,7 +91,7 @@ export class ClearingEngine {
         const d = decodeObject('JOURNAL_RECORD', bytes);
         const index = d.ok ? d.value.value.index : 0;
         incidents.add('bad-record', d.ok ? index : null, s.reason);
-        refused.push({ index, txId: d.ok ? toHex(d.value.value.txId) : '', status: 'rejected', reason: s.reason });
+        refused.push({ index, status: 'rejected', reason: s.reason });
         continue;
       }
       const { chain, rec } = s.value;
@@ -121,10 +119,20 @@ export class ClearingEngine {
     // The chain is named, not implied: a re-enrolment between the look-up above and this write must
     // not put records signed by the old key on the new chain.
     const out: BatchOutcome = current.length > 0 ? await this.ledger.applyJournal(terminalId, current, now, terminal.chain) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
-    const results: AckResult[] = [...refused, ...out.outcomes].sort((a, b) => a.index - b.index);
-    this.log.info({ terminalId, records: records.length, upTo: out.upTo, held: out.held.length }, 'journal batch cleared');
+    const outcomes = out.outcomes.map(({ index, status, reason }): AckResult => ({ index, status, ...(reason !== undefined ? { reason } : {}) }));
+    const results = [...refused, ...outcomes].sort((a, b) => a.index - b.index);
+    // The ack names the recorded chain's head by its hash, read back after the write (another
+    // clearing instance may have moved it further meanwhile: the later head is as true).
+    const head = current.length > 0 ? ((await this.ledger.getTerminal(terminalId)) ?? terminal) : terminal;
+    this.log.info({ terminalId, records: records.length, upTo: head.lastIndex, held: out.held.length }, 'journal batch cleared');
     const retiredOnly = (current.length === 0 && byChain.size > 0) || out.retired === true;
-    return { ack: { upTo: out.upTo, results }, denylistChanged: denylistChanged || out.denylistChanged, known: true, ...(retiredOnly ? { retiredOnly } : {}) };
+    return {
+      ack: { upTo: head.lastIndex, hash: head.lastHash, results },
+      ...(out.held.length > 0 ? { resyncFrom: head.lastIndex + 1 } : {}),
+      denylistChanged: denylistChanged || out.denylistChanged,
+      known: true,
+      ...(retiredOnly ? { retiredOnly } : {}),
+    };
   }
 
   /** Late records of a retired chain: cleared onto it as history, reported once per batch; true when the deny list changed. */

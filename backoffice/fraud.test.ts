@@ -2,11 +2,12 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { fromHex, verifyFleetMessage } from '#protocol';
+import { fromHex, topics, verifyFleetMessage } from '#protocol';
 import { Wallet } from '#wallet';
-import { DENYLIST_TOPIC } from './topics.js';
 import { createWorld } from './test-world.js';
 import { merchantAccount, purseAccount } from './ledger.js';
+
+const DENYLIST_TOPIC = topics.denylist;
 
 t.test('the same sequence at two terminals opens one fraud case and the deny list reaches the fleet', async (t) => {
   const w = await createWorld();

@@ -9,6 +9,8 @@ export interface BackOfficePaths {
   rootKey: string;
   issuerKey: string;
   sealedKey: string;
+  /** Signs acks and resync requests (role CLEARING). */
+  clearingKey: string;
   /** TL1 text of the root-signed trust list. */
   trustList: string;
   settings: string;
@@ -33,6 +35,7 @@ export function backOfficePaths(home: string): BackOfficePaths {
     rootKey: join(home, 'root.key'),
     issuerKey: join(home, 'issuer.key'),
     sealedKey: join(home, 'sealed.key'),
+    clearingKey: join(home, 'clearing.key'),
     trustList: join(home, 'trust-list.txt'),
     settings: join(home, 'backoffice.json'),
     ledger: join(home, 'ledger.db'),

@@ -2,10 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { ManualClock } from '#common';
-import { KeySigner, decodeObject, encodeCbor, signObject, type JournalRecord } from '#protocol';
+import { KeySigner, decodeObject, encodeCbor, signObject, topics, type JournalRecord } from '#protocol';
 import { INCIDENT_CAP, INCIDENT_WINDOW } from './incidents.js';
 import { formatReport } from './report.js';
-import { journalTopic } from './topics.js';
 import { createWorld, waitFor } from './test-world.js';
 
 
@@ -16,7 +15,7 @@ t.test('one message of 5,000 garbage records writes one incident row that counts
   await w.clearing();
   const client = await w.client('flooder');
   const garbage = Array.from({ length: 5_000 }, () => new Uint8Array(randomBytes(24)));
-  await client.publishAsync(journalTopic('T-FLOOD'), Buffer.from(encodeCbor(garbage)), { qos: 1 });
+  await client.publishAsync(topics.journal('T-FLOOD'), Buffer.from(encodeCbor(garbage)), { qos: 1 });
   await waitFor(async () => (await w.bo.ledger.incidents()).some((i) => i.terminalId === 'T-FLOOD'));
   const rows = (await w.bo.ledger.incidents()).filter((i) => i.terminalId === 'T-FLOOD');
   t.equal(rows.length, 1, 'one row for the whole batch');

@@ -6,5 +6,5 @@ export * from './sqlite-ledger.js';
 export * from './clearing.js';
 export * from './service.js';
 export * from './report.js';
-export * from './topics.js';
 export * from './sim-terminal.js';
+export * from './clearing-key.js';

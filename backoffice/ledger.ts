@@ -5,6 +5,8 @@
 // processes share the store: the store, not the caller, enforces chain continuity, idempotence
 // (unique transaction ids, unique purse+sequence) and balances.
 
+import type { AckStatus } from '#protocol';
+
 /** Account kinds: a customer's funds, a purse reservation, a merchant's receivable, the outside world. */
 export type AccountKind = 'customer' | 'purse' | 'merchant' | 'external';
 
@@ -112,7 +114,6 @@ export interface JournalEntry {
   verdict: EntryVerdict;
 }
 
-export type AckStatus = 'settled' | 'duplicate' | 'declined-recorded' | 'fraud' | 'rejected';
 
 export interface EntryOutcome {
   index: number;

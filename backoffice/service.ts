@@ -1,14 +1,16 @@
-// The clearing service: (shared) MQTT subscription to every terminal's journal, acks, and fleet publications.
+// The clearing service: (shared) MQTT subscription to every terminal's journal, signed acks and resync requests, fleet publications.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { EventBus, TesseraError, silentLogger, type Logger } from '#common';
-import type { TerminalConfigBody } from '#protocol';
+import { EventBus, TesseraError, errorMessage, silentLogger, type Logger } from '#common';
+import { parseStatus, parseTerminalTopic, topics, type TerminalConfigBody, type TerminalStatusMessage } from '#protocol';
 import type { BackOffice } from './backoffice.js';
-import { DENYLIST_TOPIC, JOURNAL_SUBSCRIPTION, SHARED_JOURNAL_SUBSCRIPTION, TRUST_TOPIC, ackTopic, configTopic, terminalOfJournalTopic, type Ack } from './topics.js';
+import type { ClearingAck } from './clearing.js';
 
 export type ConnectFn = (url: string, opts: IClientOptions) => Promise<MqttClient>;
 
 export interface ClearingEvents {
-  batch: { terminalId: string; ack: Ack; known: boolean };
+  batch: { terminalId: string; ack: ClearingAck; resyncFrom?: number; known: boolean };
+  /** An inbound message ignored (not a terminal topic, a malformed status). */
+  ignored: { topic: string; reason: string; detail: string };
   denylist: { version: number };
   error: { error: unknown };
 }
@@ -44,17 +46,17 @@ export async function connectBroker(url: string, o: IClientOptions = {}, connect
 
 export async function publishDenylist(bo: BackOffice, client: MqttClient): Promise<number> {
   const d = await bo.signDenylist();
-  await client.publishAsync(DENYLIST_TOPIC, Buffer.from(d.bytes), { qos: 1, retain: true });
+  await client.publishAsync(topics.denylist, Buffer.from(d.bytes), { qos: 1, retain: true });
   return d.version;
 }
 
 export async function publishTrust(bo: BackOffice, client: MqttClient): Promise<void> {
-  await client.publishAsync(TRUST_TOPIC, Buffer.from(bo.trustBytes), { qos: 1, retain: true });
+  await client.publishAsync(topics.trust, Buffer.from(bo.trustBytes), { qos: 1, retain: true });
 }
 
 export async function publishConfig(bo: BackOffice, client: MqttClient, terminalId: string, config: TerminalConfigBody): Promise<number> {
   const m = await bo.signConfig(terminalId, config);
-  await client.publishAsync(configTopic(terminalId), Buffer.from(m.bytes), { qos: 1, retain: true });
+  await client.publishAsync(topics.config(terminalId), Buffer.from(m.bytes), { qos: 1, retain: true });
   return m.version;
 }
 
@@ -64,6 +66,9 @@ export class ClearingService {
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** Last status each terminal published (retained), as parsed. */
+  readonly terminalStatus = new Map<string, TerminalStatusMessage>();
+  private readonly ignoredCounts: Record<string, number> = {};
 
   constructor(
     private readonly bo: BackOffice,
@@ -78,20 +83,15 @@ export class ClearingService {
       { clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, protocolVersion: this.opts.protocolVersion ?? 5 },
       this.opts.connect,
     );
-    const subscription = this.opts.shared === false ? JOURNAL_SUBSCRIPTION : SHARED_JOURNAL_SUBSCRIPTION;
+    const subscription = this.opts.shared === false ? topics.allJournals : topics.clearingShare;
+    const subscriptions = { [subscription]: { qos: 1 as const }, [topics.allStatus]: { qos: 1 as const } };
     this.client = client;
-    client.on('message', (topic, payload) => {
-      // One batch at a time per process: the ledger serialises writers anyway, and order helps chains.
-      this.chain = this.chain.then(() => this.handle(topic, payload)).catch((error: unknown) => {
-        this.log.error({ err: error, topic }, 'journal batch failed');
-        this.events.emit('error', { error });
-      });
-    });
+    client.on('message', (topic, payload) => this.receive(topic, payload));
     client.on('connect', () => {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
-      void client.subscribeAsync(subscription, { qos: 1 }).catch(() => {});
+      void client.subscribeAsync(subscriptions).catch(() => {});
     });
-    await client.subscribeAsync(subscription, { qos: 1 });
+    await client.subscribeAsync(subscriptions);
     if ((this.opts.expireEveryMs ?? 0) > 0) {
       this.timer = setInterval(() => void this.expire(), this.opts.expireEveryMs);
       this.timer.unref();
@@ -108,18 +108,52 @@ export class ClearingService {
     }
   }
 
-  private async handle(topic: string, payload: Buffer): Promise<void> {
-    const terminalId = terminalOfJournalTopic(topic);
+  /** Inbound messages ignored since start, by reason (exposed for status and tests). */
+  ignored(): Record<string, number> {
+    return { ...this.ignoredCounts };
+  }
+
+  private ignore(topic: string, reason: string, detail: string): void {
+    this.ignoredCounts[reason] = (this.ignoredCounts[reason] ?? 0) + 1;
+    this.log.warn({ topic, reason, detail }, 'inbound message ignored');
+    this.events.emit('ignored', { topic, reason, detail });
+  }
+
+  /** One inbound MQTT message (public for fuzzing). Whatever the broker delivers, nothing thrown here can stop clearing. */
+  receive(topic: string, payload: Buffer): void {
+    const t = parseTerminalTopic(topic);
+    if (t?.leaf === 'status') {
+      const s = parseStatus(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+      if (s.ok) this.terminalStatus.set(t.terminalId, s.value);
+      // An empty payload is a cleared retained status, not garbage.
+      else if (payload.length > 0) this.ignore(topic, `status:${s.reason}`, s.detail);
+      return;
+    }
+    if (t?.leaf !== 'journal') return this.ignore(topic, 'UNKNOWN_TOPIC', 'not a terminal journal or status topic');
+    // One batch at a time per process: the ledger serialises writers anyway, and order helps chains.
+    this.chain = this.chain
+      .then(() => this.handle(t.terminalId, payload))
+      .catch((error: unknown) => {
+        this.log.error({ err: errorMessage(error), topic }, 'journal batch failed');
+        this.events.emit('error', { error });
+      });
+  }
+
+  private async handle(terminalId: string, payload: Buffer): Promise<void> {
     const client = this.client;
-    if (!terminalId || !client) return;
+    if (!client) return;
     const r = await this.bo.clearing.processBatch(terminalId, new Uint8Array(payload));
-    if (r.known && !r.retiredOnly) await client.publishAsync(ackTopic(terminalId), JSON.stringify(r.ack), { qos: 1 });
+    if (r.known && !r.retiredOnly) await client.publishAsync(topics.ack(terminalId), Buffer.from(await this.bo.signAck(terminalId, r.ack)), { qos: 1 });
+    if (r.resyncFrom !== undefined) {
+      await client.publishAsync(topics.resync(terminalId), Buffer.from(await this.bo.signResync(terminalId, r.resyncFrom)), { qos: 1 });
+      this.log.info({ terminalId, from: r.resyncFrom }, 'records held behind a gap: asked the terminal to re-send');
+    }
     if (r.denylistChanged) {
       const version = await publishDenylist(this.bo, client);
       this.log.warn({ version }, 'fraud detected: deny list published');
       this.events.emit('denylist', { version });
     }
-    this.events.emit('batch', { terminalId, ack: r.ack, known: r.known });
+    this.events.emit('batch', { terminalId, ack: r.ack, ...(r.resyncFrom !== undefined ? { resyncFrom: r.resyncFrom } : {}), known: r.known });
   }
 
   /** Waits for batches in progress, then disconnects. */

@@ -4,7 +4,7 @@ import { BackOffice } from './backoffice.js';
 import { ClearingService } from './service.js';
 import { createWorld } from './test-world.js';
 import { merchantAccount, purseAccount } from './ledger.js';
-import type { Ack } from './topics.js';
+import { decodeObject, type Ack } from '#protocol';
 
 t.test('two clearing instances settle a mixed stream exactly once', async (t) => {
   const w = await createWorld();
@@ -40,7 +40,9 @@ t.test('two clearing instances settle a mixed stream exactly once', async (t) =>
   const acks = new Map<string, Ack[]>();
   client.on('message', (topic, p) => {
     const id = topic.split('/')[3] as string;
-    acks.set(id, [...(acks.get(id) ?? []), JSON.parse(p.toString()) as Ack]);
+    const d = decodeObject('ACK', new Uint8Array(p));
+    if (!d.ok) throw new Error(`ack is not a signed ACK object: ${d.reason}`);
+    acks.set(id, [...(acks.get(id) ?? []), d.value.value]);
   });
   await client.subscribeAsync('tessera/v1/terminals/+/ack', { qos: 1 });
   let sent = 0;

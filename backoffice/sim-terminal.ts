@@ -2,8 +2,6 @@
 // It is not the daemon: no devices, no durable store; just enough protocol to feed clearing honestly.
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import type {
-  TrustStore} from '#protocol';
 import {
   DECISION,
   KeySigner,
@@ -17,12 +15,16 @@ import {
   toQrText,
   verifyFleetMessage,
   verifyPayment,
+  summarizeAck,
+  topics,
+  verifyAck,
+  type AckSummary,
+  type TrustStore,
   type JournalRecord,
   type PaymentContext,
   type TerminalCert,
   type TerminalConfigBody,
 } from '#protocol';
-import { ackTopic, journalTopic, type Ack } from './topics.js';
 
 export interface SimDecision {
   approved: boolean;
@@ -144,14 +146,25 @@ export class SimulatedTerminal {
     return encodeCbor(records ?? [...this.backlog.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b));
   }
 
-  applyAck(ack: Ack): void {
+  /** Verifies a signed ack as a terminal does (CLEARING key, addressee, head, record hash) and drops what it acknowledges. */
+  applyAck(bytes: Uint8Array): AckSummary {
+    const v = verifyAck(bytes, {
+      trust: this.trust,
+      now: this.now(),
+      terminalId: this.terminalId,
+      head: this.index,
+      hashAt: (i) => (i === 0 ? new Uint8Array(32) : this.journal[i - 1] && recordHash(this.journal[i - 1] as Uint8Array)),
+    });
+    if (!v.ok) throw new Error(`ack refused: ${v.reason} ${v.detail}`);
+    const ack = summarizeAck(v.value.value);
     for (const i of [...this.backlog.keys()]) if (i <= ack.upTo) this.backlog.delete(i);
+    return ack;
   }
 
-  /** Publishes the backlog (or `payload`) and waits, bounded, for the matching ack. */
-  async sync(client: MqttClient, timeoutMs = 10_000, payload?: Uint8Array): Promise<Ack> {
-    const topic = ackTopic(this.terminalId);
-    const got = new Promise<Ack>((resolve, reject) => {
+  /** Publishes the backlog (or `payload`) and waits, bounded, for the matching ack (verified). */
+  async sync(client: MqttClient, timeoutMs = 10_000, payload?: Uint8Array): Promise<AckSummary> {
+    const topic = topics.ack(this.terminalId);
+    const got = new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.off('message', onMsg);
         reject(new Error(`no ack for ${this.terminalId} within ${timeoutMs} ms`));
@@ -160,14 +173,12 @@ export class SimulatedTerminal {
         if (t !== topic) return;
         clearTimeout(timer);
         client.off('message', onMsg);
-        resolve(JSON.parse(p.toString()) as Ack);
+        resolve(p);
       };
       client.on('message', onMsg);
     });
     await client.subscribeAsync(topic, { qos: 1 });
-    await client.publishAsync(journalTopic(this.terminalId), Buffer.from(payload ?? this.batch()), { qos: 1 });
-    const ack = await got;
-    this.applyAck(ack);
-    return ack;
+    await client.publishAsync(topics.journal(this.terminalId), Buffer.from(payload ?? this.batch()), { qos: 1 });
+    return this.applyAck(new Uint8Array(await got));
   }
 }

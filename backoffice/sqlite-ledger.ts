@@ -1,14 +1,13 @@
 // SQLite ledger (WAL): double-entry postings, journal chains, settlements, fraud cases and the deny list.
 import Database from 'better-sqlite3';
 import { TesseraError } from '#common';
-import { equalBytes, fromHex, toHex } from '#protocol';
+import { equalBytes, fromHex, toHex, type AckStatus } from '#protocol';
 import {
   EXTERNAL_ACCOUNT,
   merchantAccount,
   purseAccount,
   type Account,
   type AccountKind,
-  type AckStatus,
   type BatchOutcome,
   type ChainRecord,
   type DenyList,

@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { encodeCbor, keyId, seededBytes, type Signer } from '#protocol';
+import { decodeObject, encodeCbor, keyId, seededBytes, topics, type Signer } from '#protocol';
 import { Store } from '../terminal/store/index.js';
-import { SyncService, connectNoDelay, parseSyncConfig, topics } from '../terminal/sync/index.js';
+import { SyncService, connectNoDelay, parseSyncConfig } from '../terminal/sync/index.js';
 import { startBroker } from '../scripts/broker.js';
 import { JournalConsumer } from '../test/support/journal-consumer.js';
+import { SYNC_ROOT, installSyncTrust } from '../test/support/sync-trust.js';
 
 import type { BenchRow } from './types.js';
 
@@ -34,7 +35,7 @@ async function seed(store: Store, n: number): Promise<void> {
 
 async function drainWithSync(store: Store, url: string, terminalId: string, consumer: JournalConsumer): Promise<number> {
   store.setKv('acked_upto', '0'); // bench only: replay the same backlog under a fresh terminal id
-  const sync = new SyncService({ store, terminalId, rootPublicKey: new Uint8Array(33), config: parseSyncConfig({ brokerUrl: url, batchSize: BATCH, window: WINDOW, ackTimeoutMs: 30_000 }) });
+  const sync = new SyncService({ store, terminalId, rootPublicKey: SYNC_ROOT.publicKey, config: parseSyncConfig({ brokerUrl: url, batchSize: BATCH, window: WINDOW, ackTimeoutMs: 30_000 }) });
   const t0 = performance.now();
   sync.start();
   await sync.drainNow(120_000);
@@ -61,7 +62,8 @@ async function drainRaw(payloads: Buffer[], lastIdx: number[], url: string, term
   };
   const firstUnacked = () => lastIdx.findIndex((l) => l > acked);
   client.on('message', (_t, p) => {
-    acked = Math.max(acked, (JSON.parse(p.toString()) as { upTo: number }).upTo);
+    const ack = decodeObject('ACK', new Uint8Array(p));
+    if (ack.ok) acked = Math.max(acked, ack.value.value.upTo);
     if (acked >= RECORDS) done();
     else pump();
   });
@@ -101,6 +103,7 @@ export async function run(): Promise<BenchRow[]> {
   const consumer = new JournalConsumer({ url: broker.url, clientId: 'bench-clearing', fast: true });
   try {
     store.start();
+    await installSyncTrust(store);
     await seed(store, RECORDS);
     const rows = store.unacked(RECORDS);
     const payloads: Buffer[] = [];

@@ -8,7 +8,7 @@ import { createTestWorld, seededBytes } from './testkit.js';
 import { decodeSign1 } from './cose.js';
 import { sha256 } from './crypto/index.js';
 
-t.test('all nine object kinds round-trip through COSE bytes and QR text', async (t) => {
+t.test('all eleven object kinds round-trip through COSE bytes and QR text', async (t) => {
   const w = await createTestWorld({ seed: 'codec' });
   const term = await w.terminalCert();
   const purse = await w.purse();
@@ -24,6 +24,8 @@ t.test('all nine object kinds round-trip through COSE bytes and QR text', async 
     JOURNAL_RECORD: [{ terminalId: 'T-0001', index: 1, prevHash: new Uint8Array(32), txId: new Uint8Array(32).fill(1), payment: pay.bytes, decision: 0, reason: 0, amountCharged: 450, time: now }, term.key],
     FLEET_MESSAGE: [{ kind: FLEET_KIND.config, version: 2, issuedAt: now, target: 'T-0001', config: { currency: 'EUR', operatorId: 'OP', utcOffsetMinutes: -300, fares: [{ zone: 0, fromMinute: 0, toMinute: 1440, fare: 250 }] } }, w.issuer],
     ENROLMENT_REQUEST: [{ terminalId: 'T-0001', publicKey: term.cert.publicKey, hardwareId: 'hw', time: now }, term.key],
+    ACK: [{ terminalId: 'T-0001', upTo: 9, hash: new Uint8Array(32).fill(7), time: now, results: [{ index: 3, status: 4, reason: 'chain break' }, { index: 9, status: 0 }], omitted: 2 }, w.clearing],
+    RESYNC: [{ terminalId: 'T-0001', from: 4, time: now }, w.clearing],
   };
   for (const kind of Object.keys(objects) as ObjectKind[]) {
     const [obj, signer] = objects[kind];

@@ -17,3 +17,4 @@ export * from './verify.js';
 export * from './node/keyfile.js';
 export * from './testkit.js';
 export * from './bundle.js';
+export * from './sync/index.js';

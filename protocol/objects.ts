@@ -17,6 +17,8 @@ export const TYPE = {
   JOURNAL_RECORD: 7,
   FLEET_MESSAGE: 8,
   ENROLMENT_REQUEST: 9,
+  ACK: 10,
+  RESYNC: 11,
 } as const;
 export type ObjectType = (typeof TYPE)[keyof typeof TYPE];
 export type ObjectKind = keyof typeof TYPE;
@@ -32,6 +34,8 @@ export const PREFIX: Record<ObjectKind, string> = {
   JOURNAL_RECORD: 'TJ1:',
   FLEET_MESSAGE: 'TF1:',
   ENROLMENT_REQUEST: 'TE1:',
+  ACK: 'TA1:',
+  RESYNC: 'TS1:',
 };
 
 /** Largest encoded object (COSE bytes) accepted per kind, checked before any parsing. */
@@ -45,6 +49,8 @@ export const MAX_BYTES: Record<ObjectKind, number> = {
   JOURNAL_RECORD: 2_048,
   FLEET_MESSAGE: 2_000_000,
   ENROLMENT_REQUEST: 512,
+  ACK: 24_576,
+  RESYNC: 256,
 };
 
 /** CBOR item-count limit per kind (deny lists are the only long arrays). */
@@ -58,11 +64,15 @@ export const MAX_ITEMS: Record<ObjectKind, number> = {
   JOURNAL_RECORD: 64,
   FLEET_MESSAGE: MAX_DENYLIST + 1_024,
   ENROLMENT_REQUEST: 64,
+  ACK: 1_024,
+  RESYNC: 64,
 };
 
 export const VERSION = 1;
 
-export const ROLE = { TERMINALS: 1, PURSES: 2, FLEET: 4, SEALED: 8 } as const;
+export const ROLE = { TERMINALS: 1, PURSES: 2, FLEET: 4, SEALED: 8, CLEARING: 16 } as const;
+/** Every defined role bit: the largest `roles` value a trusted key may carry. */
+export const ALL_ROLES = ROLE.TERMINALS | ROLE.PURSES | ROLE.FLEET | ROLE.SEALED | ROLE.CLEARING;
 export type Role = keyof typeof ROLE;
 
 const ID: FieldType = { t: 'tstr', max: 32, pattern: /^[A-Za-z0-9._-]{1,32}$/ };
@@ -97,7 +107,7 @@ export interface TrustList {
 export const TRUSTED_KEY_FIELDS: FieldSpec[] = [
   { key: 1, name: 'kid', type: KID },
   { key: 2, name: 'publicKey', type: PUBKEY },
-  { key: 3, name: 'roles', type: { t: 'uint', max: 15, min: 1 } },
+  { key: 3, name: 'roles', type: { t: 'uint', max: ALL_ROLES, min: 1 } },
   { key: 4, name: 'notBefore', type: TIME },
   { key: 5, name: 'notAfter', type: TIME },
   { key: 6, name: 'name', type: NAME, optional: true },
@@ -329,6 +339,57 @@ export const ENROLMENT_REQUEST_FIELDS: FieldSpec[] = [
   { key: 5, name: 'time', type: TIME },
 ];
 
+// ---- 10. Ack (back-office-signed, role CLEARING): the terminal may drop records 1..upTo ----
+/** Per-record outcome numbers carried in an ack (names in protocol/sync/ack.ts). */
+export const ACK_STATUS = { settled: 0, duplicate: 1, 'declined-recorded': 2, fraud: 3, rejected: 4 } as const;
+/** Most per-record results one ack carries (flagged ones first; the rest are counted in `omitted`). */
+export const MAX_ACK_RESULTS = 64;
+export const MAX_ACK_REASON = 80;
+export interface AckResultEntry {
+  index: number;
+  /** An ACK_STATUS number. */
+  status: number;
+  reason?: string;
+}
+export interface Ack {
+  terminalId: string;
+  /** Every record 1..upTo is settled or recorded by the back office (0: none yet). */
+  upTo: number;
+  /** recordHash of the terminal's record at upTo (32 zero bytes when upTo is 0). */
+  hash: Uint8Array;
+  time: number;
+  results: AckResultEntry[];
+  /** Results not carried because of MAX_ACK_RESULTS. */
+  omitted?: number;
+}
+export const ACK_RESULT_FIELDS: FieldSpec[] = [
+  { key: 1, name: 'index', type: { t: 'uint', max: Number.MAX_SAFE_INTEGER, min: 1 } },
+  { key: 2, name: 'status', type: { t: 'uint', max: 4 } },
+  { key: 3, name: 'reason', type: { t: 'tstr', max: MAX_ACK_REASON }, optional: true },
+];
+export const ACK_FIELDS: FieldSpec[] = [
+  ...HEAD,
+  { key: 2, name: 'terminalId', type: ID },
+  { key: 3, name: 'upTo', type: { t: 'uint', max: Number.MAX_SAFE_INTEGER } },
+  { key: 4, name: 'hash', type: HASH },
+  { key: 5, name: 'time', type: TIME },
+  { key: 6, name: 'results', type: { t: 'array', of: { t: 'map', fields: ACK_RESULT_FIELDS }, max: MAX_ACK_RESULTS } },
+  { key: 7, name: 'omitted', type: { t: 'uint', max: Number.MAX_SAFE_INTEGER, min: 1 }, optional: true },
+];
+
+// ---- 11. Resync request (back-office-signed, role CLEARING): re-send the journal from index `from` ----
+export interface Resync {
+  terminalId: string;
+  from: number;
+  time: number;
+}
+export const RESYNC_FIELDS: FieldSpec[] = [
+  ...HEAD,
+  { key: 2, name: 'terminalId', type: ID },
+  { key: 3, name: 'from', type: { t: 'uint', max: Number.MAX_SAFE_INTEGER, min: 1 } },
+  { key: 4, name: 'time', type: TIME },
+];
+
 export const FIELDS: Record<ObjectKind, FieldSpec[]> = {
   TRUST_LIST: TRUST_LIST_FIELDS,
   TERMINAL_CERT: TERMINAL_CERT_FIELDS,
@@ -339,6 +400,8 @@ export const FIELDS: Record<ObjectKind, FieldSpec[]> = {
   JOURNAL_RECORD: JOURNAL_RECORD_FIELDS,
   FLEET_MESSAGE: FLEET_MESSAGE_FIELDS,
   ENROLMENT_REQUEST: ENROLMENT_REQUEST_FIELDS,
+  ACK: ACK_FIELDS,
+  RESYNC: RESYNC_FIELDS,
 };
 
 export interface ObjectOf {
@@ -351,4 +414,6 @@ export interface ObjectOf {
   JOURNAL_RECORD: JournalRecord;
   FLEET_MESSAGE: FleetMessage;
   ENROLMENT_REQUEST: EnrolmentRequest;
+  ACK: Ack;
+  RESYNC: Resync;
 }

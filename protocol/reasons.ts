@@ -27,6 +27,8 @@ export const REASONS = {
   AMOUNT_MISMATCH: { n: 18, short: 'Amount mismatch', text: 'The amount differs from the request, or the fare exceeds the maximum authorised.' },
   CLOCK_UNTRUSTED: { n: 19, short: 'Clock not trusted', text: 'The terminal cannot trust its clock, so validity cannot be checked.' },
   ROLLBACK: { n: 20, short: 'Old update', text: 'The signed message is not newer than the one already applied.' },
+  CHAIN_MISMATCH: { n: 21, short: 'Journal mismatch', text: 'An ack names a record hash that is not this terminal\'s record at that index.' },
+  BEYOND_HEAD: { n: 22, short: 'Journal mismatch', text: 'An ack or resync request names an index beyond this terminal\'s journal head.' },
   // Terminal-side reasons.
   STORAGE_FAILED: { n: 40, short: 'Storage error', text: 'The payment could not be recorded durably, so it was not approved.' },
   TERMINAL_LIMIT: { n: 41, short: 'Offline limit', text: 'A terminal offline risk limit is reached; sync or pay online.' },

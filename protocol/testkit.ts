@@ -27,6 +27,8 @@ export interface TestWorld {
   root: KeySigner;
   issuer: KeySigner;
   sealedKey: KeySigner;
+  /** The back office's ack-signing key (role CLEARING). */
+  clearing: KeySigner;
   trustList: TrustList;
   trustBytes: Uint8Array;
   trust: TrustStore;
@@ -49,12 +51,14 @@ export async function createTestWorld(opts: { seed?: string; now?: number; backe
   const root = new KeySigner(seededSecret(`${seed}/root`), signing);
   const issuer = new KeySigner(seededSecret(`${seed}/issuer`), signing);
   const sealedKey = new KeySigner(seededSecret(`${seed}/sealed`), signing);
+  const clearing = new KeySigner(seededSecret(`${seed}/clearing`), signing);
   const trustList: TrustList = {
     version: 1,
     issuedAt: now - DAY,
     keys: [
       { kid: issuer.kid, publicKey: issuer.publicKey, roles: ROLE.TERMINALS | ROLE.PURSES | ROLE.FLEET, notBefore: now - 30 * DAY, notAfter: now + 365 * DAY, name: 'issuer' },
       { kid: sealedKey.kid, publicKey: sealedKey.publicKey, roles: ROLE.SEALED, notBefore: now - 30 * DAY, notAfter: now + 365 * DAY, name: 'sealed' },
+      { kid: clearing.kid, publicKey: clearing.publicKey, roles: ROLE.CLEARING, notBefore: now - 30 * DAY, notAfter: now + 365 * DAY, name: 'clearing' },
     ],
   };
   const trustBytes = await signObject('TRUST_LIST', trustList, root);
@@ -67,6 +71,7 @@ export async function createTestWorld(opts: { seed?: string; now?: number; backe
     root,
     issuer,
     sealedKey,
+    clearing,
     trustList,
     trustBytes,
     trust,

@@ -15,7 +15,7 @@ export const MAX_TRANSIT_WINDOW = 300;
 
 type Input = string | Uint8Array;
 
-function bytesOf(kind: ObjectKind, input: Input): Verified<Uint8Array> {
+export function bytesOf(kind: ObjectKind, input: string | Uint8Array): Verified<Uint8Array> {
   return typeof input === 'string' ? fromQrText(kind, input) : { ok: true, value: input };
 }
 
@@ -28,10 +28,14 @@ function checkValidity(what: () => string, notBefore: number, notAfter: number, 
   return VALID;
 }
 
-/** An issuer-signed object and the trusted key that verified it (every key with the kid is tried: kids can collide). */
-function verifyIssuedKey<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust: TrustStore, role: Role): Verified<{ d: Decoded<K>; key: TrustedKey }> {
+/**
+ * An issuer-signed object and the trusted key that verified it (every key with the kid is tried: kids
+ * can collide). `remember`: cache the success (objects shown again, like purse certificates); one-off
+ * objects (acks) pass false so they do not push the payment path's entries out of the bounded cache.
+ */
+function verifyIssuedKey<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust: TrustStore, role: Role, remember = true): Verified<{ d: Decoded<K>; key: TrustedKey }> {
   type Hit = { kind: K; d: Decoded<K>; key: TrustedKey };
-  const hit = trust.cachedIssued<Hit>(role, bytes);
+  const hit = remember ? trust.cachedIssued<Hit>(role, bytes) : undefined;
   if (hit !== undefined && hit.kind === kind) return { ok: true, value: { d: hit.d, key: hit.key } };
   const d = decodeObject(kind, bytes);
   if (!d.ok) return d;
@@ -45,7 +49,7 @@ function verifyIssuedKey<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust
     }
   }
   if (!key) return reject('BAD_SIGNATURE', `${kind} issuer signature`);
-  trust.rememberIssued(role, bytes, { kind, d: d.value, key } satisfies Hit);
+  if (remember) trust.rememberIssued(role, bytes, { kind, d: d.value, key } satisfies Hit);
   return { ok: true, value: { d: d.value, key } };
 }
 
@@ -54,8 +58,8 @@ function keyValidity(key: TrustedKey, now: number): Verified<true> {
 }
 
 /** verifyIssuedKey, then the key's validity window at `now` when the clock is trusted. */
-function verifyIssued<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust: TrustStore, role: Role, now: number | null): Verified<Decoded<K>> {
-  const r = verifyIssuedKey(kind, bytes, trust, role);
+export function verifyIssued<K extends ObjectKind>(kind: K, bytes: Uint8Array, trust: TrustStore, role: Role, now: number | null, remember = true): Verified<Decoded<K>> {
+  const r = verifyIssuedKey(kind, bytes, trust, role, remember);
   if (!r.ok) return r;
   if (now !== null) {
     const v = keyValidity(r.value.key, now);

@@ -60,8 +60,8 @@ export function issueClientCert(pki: Pki, id: string): ClientFiles {
 
 /**
  * The ACL: a terminal (username = its certificate CN) may publish only its own journal and status,
- * and read only its own ack and config plus the fleet topics. The back office reads every journal
- * (also through the `$share/clearing/` group) and status, and writes acks, configs and fleet topics.
+ * and read only its own ack, resync and config plus the fleet topics. The back office reads every journal
+ * (also through the `$share/clearing/` group) and status, and writes acks, resync requests, configs and fleet topics.
  */
 export function aclText(backofficeId = 'backoffice'): string {
   return [
@@ -71,6 +71,7 @@ export function aclText(backofficeId = 'backoffice'): string {
     'topic read $share/clearing/tessera/v1/terminals/+/journal',
     'topic read tessera/v1/terminals/+/status',
     'topic write tessera/v1/terminals/+/ack',
+    'topic write tessera/v1/terminals/+/resync',
     'topic readwrite tessera/v1/terminals/+/config',
     'topic readwrite tessera/v1/fleet/#',
     '',
@@ -78,6 +79,7 @@ export function aclText(backofficeId = 'backoffice'): string {
     'pattern write tessera/v1/terminals/%u/journal',
     'pattern write tessera/v1/terminals/%u/status',
     'pattern read tessera/v1/terminals/%u/ack',
+    'pattern read tessera/v1/terminals/%u/resync',
     'pattern read tessera/v1/terminals/%u/config',
     'pattern read tessera/v1/fleet/denylist',
     'pattern read tessera/v1/fleet/trust',

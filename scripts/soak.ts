@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { byteMutations, createFuzzWorld, fuzzInputArb, textMutations, truncations } from '../test/support/fuzz-protocol.js';
 import { createScannerFuzz, type ScannerFuzz } from '../test/faults/scanner-fuzz.js';
+import { createMqttFuzz } from '../test/faults/mqtt-fuzz.js';
 import { checkNothingLost, createFaultRig, drainAndStop, seededRng, type FaultRig } from '../test/faults/harness.js';
 import { runKillCycles } from '../test/faults/kill-cycle.js';
 
@@ -79,6 +80,25 @@ const loops: SoakLoop[] = [
     },
   },
   {
+    part: 'mqtt',
+    name: 'inbound MQTT path (terminal SyncService.receive, back-office ClearingService.receive) vs hostile payloads',
+    run: { iterations: 1_000_000 },
+    async setup() {
+      const seed = seedArg();
+      console.log(`[mqtt] seed ${seed}`);
+      const f = await createMqttFuzz(seed);
+      return {
+        step: (i) => f.step(i),
+        async finish() {
+          const c = f.counts();
+          await f.close();
+          const n = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+          return `${n(c.terminal)} ignored by the terminal, ${n(c.backoffice)} by the back office; nothing moved`;
+        },
+      };
+    },
+  },
+  {
     part: 'faults',
     name: 'daemon SIGKILL cycle (pty scans + MQTT sync + clearing)',
     // ~0.8 kills a second: a count of a million would run for weeks.
@@ -139,7 +159,7 @@ function usage(): string {
     '  --only PART     run one part',
     '  --iterations N  run each selected loop N times (with --minutes: at most N)',
     '  --minutes M     run each selected loop until M minutes are up',
-    '  --seed S        replay a run (scanner and faults; default random, printed at the start)',
+    '  --seed S        replay a run (scanner, mqtt and faults; default random, printed at the start)',
   ].join('\n');
 }
 

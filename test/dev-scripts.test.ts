@@ -19,13 +19,14 @@ t.test('soak --help lists every part with its default run; unknown flags and par
   t.match(help.stdout, /usage: node dist\/scripts\/soak\.js/);
   t.match(help.stdout, /protocol\s+.*\(default: 1,000,000 iterations\)/);
   t.match(help.stdout, /scanner\s+.*\(default: 1,000,000 iterations\)/);
+  t.match(help.stdout, /mqtt\s+.*\(default: 1,000,000 iterations\)/);
   t.match(help.stdout, /faults\s+.*\(default: 60 minutes\)/);
   const typo = await run('soak.js', ['--minute', '1']);
   t.equal(typo.code, 1);
   t.match(typo.stderr, /unknown argument --minute/);
   const part = await run('soak.js', ['--only', 'nonesuch']);
   t.equal(part.code, 1);
-  t.match(part.stderr, /no soak loop for part nonesuch; parts: protocol, scanner, faults/);
+  t.match(part.stderr, /no soak loop for part nonesuch; parts: protocol, scanner, mqtt, faults/);
   const bad = await run('soak.js', ['--iterations', '0']);
   t.match(bad.stderr, /--iterations must be a positive integer/);
 });

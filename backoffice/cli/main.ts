@@ -79,7 +79,7 @@ function buildProgram(): Command {
 
   program
     .command('init')
-    .description('Create the root key, the issuer signing key, the issuer encryption key for sealed details (all 0600), the root-signed trust list and an empty ledger.')
+    .description('Create the root key, the issuer signing key, the issuer encryption key for sealed details, the clearing key that signs acks (all 0600), the root-signed trust list and an empty ledger.')
     .option('--currency <code>', 'the currency of accounts and purses (ISO 4217)', 'EUR')
     .option('--key-days <n>', 'validity of the issuer keys in the trust list, in days', int('--key-days'), 3 * 365)
     .action(async (o: { currency: string; keyDays: number }, cmd: Command) => {
@@ -204,7 +204,7 @@ function buildProgram(): Command {
   program
     .command('run')
     .description(
-      "The clearing service: subscribes to every terminal's journal with the shared subscription $share/clearing/tessera/v1/terminals/+/journal (run several on the same ledger to share the load), verifies each record and its chain, re-verifies each payment, settles, acks the terminal, and publishes a new deny list when it detects fraud.",
+      "The clearing service: subscribes to every terminal's journal with the shared subscription $share/clearing/tessera/v1/terminals/+/journal (run several on the same ledger to share the load), verifies each record and its chain, re-verifies each payment, settles, acks the terminal (an ack signed with the clearing key), asks it to re-send when records are missing, and publishes a new deny list when it detects fraud.",
     )
     .option('--broker <url>', 'MQTT broker URL ($TESSERA_BROKER_URL)', DEFAULT_BROKER)
     .option('--client-id <id>', 'MQTT client id (default: unique per process)')

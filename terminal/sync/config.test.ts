@@ -1,7 +1,6 @@
 import t from 'tap';
 import { parseSyncConfig, syncConfigSchema } from './config.js';
 import { renderDrainProgress } from './cli-progress.js';
-import { isTopicSafeId, topics } from './topics.js';
 
 t.test('sync config: documented defaults, validation', async (t) => {
   const c = parseSyncConfig({});
@@ -13,14 +12,6 @@ t.test('sync config: documented defaults, validation', async (t) => {
   t.throws(() => parseSyncConfig({ tls: { ca: '/ca.pem', cert: '/c.pem' } }), 'cert without key');
   t.throws(() => syncConfigSchema.parse({ bogus: 1 }), 'unknown keys are refused');
   t.match(parseSyncConfig({ brokerUrl: 'mqtts://b:8883', tls: { ca: '/ca', cert: '/c', key: '/k' } }).tls, { ca: '/ca', cert: '/c', key: '/k' });
-});
-
-t.test('topics and ids', async (t) => {
-  t.equal(topics.journal('T-1'), 'tessera/v1/terminals/T-1/journal');
-  t.equal(topics.clearingShare, '$share/clearing/tessera/v1/terminals/+/journal');
-  t.equal(isTopicSafeId('T-1'), true);
-  t.equal(isTopicSafeId('a/b'), false);
-  t.equal(isTopicSafeId('+'), false);
 });
 
 t.test('drain progress renders a bar on a TTY and JSON lines otherwise', async (t) => {

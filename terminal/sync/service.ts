@@ -3,27 +3,23 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, EventBus, Logger } from '#common';
 import { TesseraError, errorMessage, silentLogger, systemClock } from '#common';
+import { encodeBatch, encodeStatus, topics, type AckResult, type TerminalStatusMessage } from '#protocol';
 import type { FleetKind, Store } from '../store/index.js';
 import { TrustedClock } from '../time.js';
-import { encodeBatch } from './batch.js';
 import type { SyncConfig } from './config.js';
 import { connectNoDelay, type ConnectFn } from './connect.js';
 import { applyFleetBytes, type FleetRefusal } from './fleet.js';
-import { topics } from './topics.js';
-
-export type AckStatus = 'settled' | 'duplicate' | 'declined-recorded' | 'fraud' | 'rejected';
-export interface AckResult {
-  index: number;
-  txId: string;
-  status: AckStatus;
-  reason?: string;
-}
+import { InboundCounters, checkAck, checkResync, type InboundChannel, type InboundContext } from './inbound.js';
 
 export interface SyncEvents {
   'sync.connection': { connected: boolean; error?: string };
   'sync.progress': { backlog: number; ackedUpTo: number; journalHead: number; lastSyncMs: number | null };
-  /** Per-record results from the back office (fraud flags, rejections), as received. */
+  /** Per-record results from the back office (fraud flags, rejections), from a verified ack. */
   'sync.results': { upTo: number; results: AckResult[] };
+  /** An inbound message ignored (garbage, forged, not for this terminal's journal). */
+  'sync.ignored': { channel: InboundChannel; reason: string; detail: string };
+  /** A verified resync request moved the send cursor back. */
+  'sync.resync': { from: number };
   'fleet.applied': { kind: FleetKind; version: number };
   'fleet.refused': { kind: FleetKind; reason: FleetRefusal; detail: string };
 }
@@ -41,6 +37,10 @@ export interface SyncStatus {
   fleet: Record<FleetKind, number | null>;
   /** Refused fleet messages since start, by reason code. */
   refused: Record<string, number>;
+  /** Inbound messages ignored since start, keyed `channel:REASON` (ack, resync, fleet, other). */
+  ignored: Record<string, number>;
+  /** Verified resync requests acted on since start. */
+  resyncs: number;
   connects: number;
   lastError: string | null;
 }
@@ -73,7 +73,7 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-const OFFLINE = Buffer.from(JSON.stringify({ state: 'offline' }));
+const OFFLINE = Buffer.from(encodeStatus({ state: 'offline' }));
 
 export class SyncService {
   private readonly cfg: SyncConfig;
@@ -98,6 +98,10 @@ export class SyncService {
   /** Monotonic time of the last ack progress (or first publish into an empty window). */
   private lastProgress = 0;
   private readonly refused: Record<string, number> = {};
+  private readonly ignored = new InboundCounters();
+  private resyncs = 0;
+  /** `time` of the last resync request acted on (a replayed one is refused). */
+  private lastResyncTime: number | undefined;
   private waiters: Waiter[] = [];
   /** Highest index the back office acknowledged; written to the store at most every ackFlushMs. */
   private acked = 0;
@@ -191,6 +195,8 @@ export class SyncService {
       inFlight: { messages: this.inflight.length, records: this.inflight.reduce((n, b) => n + b.last - b.first + 1, 0) },
       fleet: { trust: fleetVersion('trust'), denylist: fleetVersion('denylist'), config: fleetVersion('config') },
       refused: { ...this.refused },
+      ignored: this.ignored.snapshot(),
+      resyncs: this.resyncs,
       connects: this.connects,
       lastError: this.lastError,
     };
@@ -255,7 +261,7 @@ export class SyncService {
       if (this.client === client) this.onConnect(client);
     });
     client.on('message', (topic, payload) => {
-      if (this.client === client) this.onMessage(topic, payload);
+      if (this.client === client) this.receive(topic, payload);
     });
     client.on('error', (e) => {
       if (this.client !== client) return;
@@ -290,7 +296,13 @@ export class SyncService {
     this.connects++;
     this.lastError = null;
     this.setConnected(true);
-    const subs = { [topics.ack(id)]: { qos: 1 as const }, [topics.config(id)]: { qos: 1 as const }, [topics.denylist]: { qos: 1 as const }, [topics.trust]: { qos: 1 as const } };
+    const subs = {
+      [topics.ack(id)]: { qos: 1 as const },
+      [topics.resync(id)]: { qos: 1 as const },
+      [topics.config(id)]: { qos: 1 as const },
+      [topics.denylist]: { qos: 1 as const },
+      [topics.trust]: { qos: 1 as const },
+    };
     client.subscribe(subs, (err, granted) => {
       if (err) this.log.warn({ err: errorMessage(err) }, 'subscribe failed');
       for (const g of granted ?? []) if (g.qos > 2) this.log.warn({ topic: g.topic, code: g.qos }, 'subscription refused by the broker');
@@ -325,11 +337,13 @@ export class SyncService {
     const store = this.deps.store;
     const topic = topics.journal(this.deps.terminalId);
     while (this.inflight.length < this.cfg.window) {
-      const rows = store.unacked(this.cfg.batchSize, this.sentUpTo);
+      // Below the acked index only after a resync request: the back office asked for records again.
+      const rows = this.sentUpTo < this.acked ? store.listRows({ afterIdx: this.sentUpTo, limit: this.cfg.batchSize }) : store.unacked(this.cfg.batchSize, this.sentUpTo);
       const first = rows[0];
       const last = rows[rows.length - 1];
       if (!first || !last) break;
-      const payload = encodeBatch(rows.map((r) => r.record));
+      const bytes = encodeBatch(rows.map((r) => r.record));
+      const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       if (this.inflight.length === 0) this.lastProgress = this.clock.monotonic();
       this.inflight.push({ first: first.idx, last: last.idx });
       this.sentUpTo = last.idx;
@@ -348,28 +362,35 @@ export class SyncService {
     this.pump();
   }
 
+  private inboundContext(): InboundContext {
+    const ms = this.trusted.now().ms;
+    return { store: this.deps.store, rootPublicKey: this.deps.rootPublicKey, terminalId: this.deps.terminalId, now: ms === null ? null : Math.floor(ms / 1000) };
+  }
+
+  private ignore(channel: InboundChannel, reason: string, detail: string): void {
+    this.ignored.note(channel, reason);
+    this.log.warn({ channel, reason, detail }, 'inbound message ignored');
+    this.deps.bus?.emit('sync.ignored', { channel, reason, detail });
+  }
+
+  /**
+   * Moves the cursor and resets the offline counters only for an ack verified against the trust
+   * list in force: signed by a CLEARING key, for this terminal, within the journal, naming this
+   * terminal's own record hash at upTo. Anything else is ignored and counted.
+   */
   private onAck(payload: Buffer): void {
-    let msg: { upTo?: unknown; results?: unknown };
-    try {
-      msg = JSON.parse(payload.toString('utf8')) as typeof msg;
-    } catch {
-      this.log.warn('ack is not JSON, ignored');
-      return;
-    }
-    const upTo = msg.upTo;
-    if (typeof upTo !== 'number' || !Number.isSafeInteger(upTo) || upTo < 0) {
-      this.log.warn({ upTo }, 'ack without a valid upTo, ignored');
-      return;
-    }
+    const v = checkAck(this.inboundContext(), payload);
+    if (!v.ok) return this.ignore('ack', v.reason, v.detail);
+    const { upTo, results } = v.value;
     const store = this.deps.store;
-    if (upTo > store.journalHead) this.log.warn({ upTo, journalHead: store.journalHead }, 'ack beyond the journal head (restored database?)');
     const before = this.acked;
-    const after = Math.min(Math.max(before, upTo), store.journalHead);
+    const after = Math.max(before, upTo);
     this.acked = after;
-    if (after > before) this.lastProgress = this.clock.monotonic();
+    if (after > before) {
+      this.lastProgress = this.clock.monotonic();
+      this.sentUpTo = Math.max(this.sentUpTo, after);
+    }
     this.inflight = this.inflight.filter((b) => b.last > after);
-    this.sentUpTo = Math.max(this.sentUpTo, after);
-    const results = Array.isArray(msg.results) ? (msg.results as AckResult[]) : [];
     if (results.length > 0) {
       for (const r of results) if (r.status === 'fraud' || r.status === 'rejected') this.log.warn({ index: r.index, status: r.status, reason: r.reason }, 'back office flagged a record');
       this.deps.bus?.emit('sync.results', { upTo: after, results });
@@ -404,13 +425,45 @@ export class SyncService {
     this.deps.bus?.emit('sync.progress', { backlog: store.backlog(), ackedUpTo: store.ackedUpTo(), journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() });
   }
 
+  /**
+   * The back office holds records behind a gap and asks for them again: republish from `from`
+   * (below the acked index too, should it have lost acknowledged records). The acked index never
+   * moves back, so nothing is dropped from the journal and the offline counters stay as they are.
+   */
+  private onResync(payload: Buffer): void {
+    const v = checkResync(this.inboundContext(), payload, this.lastResyncTime);
+    if (!v.ok) return this.ignore('resync', v.reason, v.detail);
+    const { from, time } = v.value;
+    this.lastResyncTime = time;
+    this.resyncs++;
+    this.log.info({ from, acked: this.acked, sentUpTo: this.sentUpTo }, 'back office asked to re-send the journal');
+    this.inflight = [];
+    this.sentUpTo = from - 1;
+    this.lastProgress = this.clock.monotonic();
+    this.deps.bus?.emit('sync.resync', { from });
+    this.pump();
+  }
+
   // ---- inbound ----
 
-  private onMessage(topic: string, payload: Buffer): void {
+  /**
+   * One inbound MQTT message (public so the inbound path can be fuzzed without a broker). Every
+   * payload comes from a broker we do not fully trust: nothing it sends may throw out of here.
+   */
+  receive(topic: string, payload: Buffer): void {
+    try {
+      this.route(topic, payload);
+    } catch (e) {
+      this.ignore('other', 'INTERNAL', errorMessage(e));
+    }
+  }
+
+  private route(topic: string, payload: Buffer): void {
     const id = this.deps.terminalId;
     if (topic === topics.ack(id)) return this.onAck(payload);
+    if (topic === topics.resync(id)) return this.onResync(payload);
     const kind: FleetKind | undefined = topic === topics.denylist ? 'denylist' : topic === topics.trust ? 'trust' : topic === topics.config(id) ? 'config' : undefined;
-    if (!kind) return;
+    if (!kind) return this.ignore('other', 'UNKNOWN_TOPIC', topic);
     if (payload.length === 0) return; // a cleared retained message
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
     const r = applyFleetBytes(this.deps.store, this.deps.rootPublicKey, kind, bytes, this.trusted.now().ms, id, this.clock.now());
@@ -420,6 +473,7 @@ export class SyncService {
       this.publishStatus();
     } else if (r.reason !== 'DUPLICATE') {
       this.refused[r.reason] = (this.refused[r.reason] ?? 0) + 1;
+      this.ignored.note('fleet', r.reason);
       this.log.warn({ kind, reason: r.reason, detail: r.detail }, 'fleet message refused');
       this.deps.bus?.emit('fleet.refused', { kind, reason: r.reason, detail: r.detail });
     }
@@ -435,7 +489,7 @@ export class SyncService {
     } catch (e) {
       this.log.warn({ err: errorMessage(e) }, 'device state provider failed');
     }
-    const body = {
+    const body: TerminalStatusMessage = {
       state: 'online',
       backlog: this.backlog(),
       lastSyncAt: s.lastSyncMs(),
@@ -443,8 +497,9 @@ export class SyncService {
       version: this.deps.version ?? 'unknown',
       clock: this.clock.now(),
       fleet: { trust: s.fleet('trust')?.version ?? null, denylist: s.fleet('denylist')?.version ?? null, config: s.fleet('config')?.version ?? null },
+      ignored: this.ignored.snapshot(),
     };
-    client.publish(topics.status(this.deps.terminalId), JSON.stringify(body), { qos: 1, retain: true }, (err) => {
+    client.publish(topics.status(this.deps.terminalId), encodeStatus(body), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: errorMessage(err) }, 'status publish refused');
     });
   }

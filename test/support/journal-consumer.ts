@@ -1,6 +1,7 @@
-// A minimal back-office journal consumer for tests and the bench: shared subscription, de-dup, in-order acceptance, acks.
+// A minimal back-office journal consumer for tests and the bench: shared subscription, de-dup, in-order acceptance, signed acks.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { decodeCbor, decodeObject } from '#protocol';
+import { buildAck, decodeBatch, decodeObject, recordHash, signObject, topics, type Signer } from '#protocol';
+import { SYNC_CLEARING } from './sync-trust.js';
 
 export interface ConsumerOptions {
   url: string;
@@ -11,6 +12,8 @@ export interface ConsumerOptions {
   hold?: boolean;
   /** Skip per-record decoding and take the index from the first record only (bench). */
   fast?: boolean;
+  /** Signs acks (role CLEARING in the terminal's trust list); default the sync tests' clearing key. */
+  signer?: Signer;
 }
 
 interface TerminalLog {
@@ -21,7 +24,7 @@ interface TerminalLog {
   gaps: number;
 }
 
-const SHARE = '$share/clearing/tessera/v1/terminals/+/journal';
+const SHARE = topics.clearingShare;
 
 /** The journal index of a record (COSE JournalRecord). */
 export function recordIndex(bytes: Uint8Array): number {
@@ -43,7 +46,9 @@ export class JournalConsumer {
   private holding: boolean;
   private running = false;
   /** Acks made while disconnected, sent on the next connection. */
-  private readonly pendingAcks: { topic: string; body: string }[] = [];
+  private readonly pendingAcks: { topic: string; body: Buffer }[] = [];
+  /** Acks are signed in order (each waits for the previous one). */
+  private signing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ConsumerOptions) {
     this.holding = opts.hold === true;
@@ -111,14 +116,14 @@ export class JournalConsumer {
 
   private onBatch(topic: string, payload: Buffer): void {
     const terminalId = topic.split('/')[3] ?? '';
-    const arr = decodeCbor(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), 100_000);
-    if (!Array.isArray(arr)) throw new Error('journal payload is not an array');
+    const batch = decodeBatch(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+    if (!batch.ok) throw new Error(`journal payload refused: ${batch.reason}`);
+    const arr = batch.value;
     this.messages++;
     const l = this.log(terminalId);
     const first = arr[0];
     const base = this.opts.fast && first instanceof Uint8Array ? recordIndex(first) : 0;
     arr.forEach((r, i) => {
-      if (!(r instanceof Uint8Array)) throw new Error('journal batch item is not a byte string');
       this.received++;
       const idx = this.opts.fast ? base + i : recordIndex(r);
       if (idx <= l.upTo) l.duplicates++;
@@ -130,11 +135,18 @@ export class JournalConsumer {
     if (!this.holding) this.ack(terminalId, l.upTo);
   }
 
-  /** Publishes an ack (also usable to ack less than received, while holding). */
+  /** Publishes a signed ack naming the accepted record at `upTo` by its hash (also usable to ack less than received, while holding). */
   ack(terminalId: string, upTo: number): void {
-    const a = { topic: `tessera/v1/terminals/${terminalId}/ack`, body: JSON.stringify({ upTo, results: [] }) };
-    if (this.client?.connected) this.client.publish(a.topic, a.body, { qos: 1 });
-    else this.pendingAcks.push(a);
+    const l = this.log(terminalId);
+    const rec = l.records[upTo - 1];
+    const hash = upTo === 0 || !rec ? new Uint8Array(32) : recordHash(rec);
+    const signer = this.opts.signer ?? SYNC_CLEARING;
+    this.signing = this.signing.then(async () => {
+      const body = Buffer.from(await signObject('ACK', buildAck(terminalId, upTo, hash, Math.floor(Date.now() / 1000), []), signer));
+      const a = { topic: topics.ack(terminalId), body };
+      if (this.client?.connected) this.client.publish(a.topic, a.body, { qos: 1 });
+      else this.pendingAcks.push(a);
+    });
   }
 
   /** Stops holding and acks what has been accepted so far. */

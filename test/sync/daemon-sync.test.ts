@@ -37,7 +37,7 @@ t.test('the daemon syncs its journal through the broker; `tessera sync --wait` d
   const head = daemon.store!.journalHead;
   t.equal(daemon.store!.backlog(), head, 'nothing is acknowledged without a back office');
 
-  const consumer = new JournalConsumer({ url: broker.url, clientId: 'bo-test' });
+  const consumer = new JournalConsumer({ url: broker.url, clientId: 'bo-test', signer: tw.world.clearing });
   await consumer.start();
   t.teardown(() => consumer.stop());
   const { stdout } = await run(process.execPath, [CLI, '--config', tw.configPath, 'sync', '--wait', '--timeout', '30'], { timeout: 40_000 });

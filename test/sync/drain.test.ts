@@ -1,14 +1,14 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { EventBus, isTesseraError } from '#common';
-import { seededBytes } from '#protocol';
 import { startBroker } from '../../scripts/broker.js';
 import { JournalConsumer, waitUntil } from '../support/journal-consumer.js';
 import { SyncService, isNoDelay, type SyncEvents } from '../../terminal/sync/index.js';
 import type { Store } from '../../terminal/store/index.js';
-import { fastConfig, openStore, seedJournal, tempDir } from './helpers.js';
+import { fastConfig, openSyncStore, seedJournal, tempDir } from './helpers.js';
+import { SYNC_ROOT } from '../support/sync-trust.js';
 
-const ROOT = seededBytes('unused-root', 33);
+const ROOT = SYNC_ROOT.publicKey;
 
 function journalOf(store: Store): Uint8Array[] {
   return [...store.iterateRows()].map((r) => r.record);
@@ -19,7 +19,7 @@ t.test('a 500-record backlog drains completely; the back office gets each record
   t.teardown(() => broker.close());
   const tmp = tempDir();
   t.teardown(tmp.remove);
-  const store = openStore(join(tmp.dir, 't.db'), 'T-DRAIN');
+  const store = await openSyncStore(join(tmp.dir, 't.db'), 'T-DRAIN');
   t.teardown(() => store.stop());
   await seedJournal(store, 500);
   const consumer = new JournalConsumer({ url: broker.url });
@@ -55,7 +55,7 @@ t.test('broker SIGKILLed and restarted mid-drain: nothing lost, order kept', asy
   t.teardown(() => broker.close());
   const tmp = tempDir();
   t.teardown(tmp.remove);
-  const store = openStore(join(tmp.dir, 't.db'), 'T-BROKER');
+  const store = await openSyncStore(join(tmp.dir, 't.db'), 'T-BROKER');
   t.teardown(() => store.stop());
   await seedJournal(store, 500);
   const consumer = new JournalConsumer({ url: broker.url, hold: true });
@@ -86,7 +86,7 @@ t.test('broker down at start (connection refused), up later: the backlog drains'
   await broker.stop();
   const tmp = tempDir();
   t.teardown(tmp.remove);
-  const store = openStore(join(tmp.dir, 't.db'), 'T-LATE');
+  const store = await openSyncStore(join(tmp.dir, 't.db'), 'T-LATE');
   t.teardown(() => store.stop());
   await seedJournal(store, 300);
   const sync = new SyncService({ store, terminalId: 'T-LATE', rootPublicKey: ROOT, config: fastConfig(broker.url) });
@@ -112,7 +112,7 @@ t.test('the retained status says online with the backlog, and offline after stop
   t.teardown(() => broker.close());
   const tmp = tempDir();
   t.teardown(tmp.remove);
-  const store = openStore(join(tmp.dir, 't.db'), 'T-STATUS');
+  const store = await openSyncStore(join(tmp.dir, 't.db'), 'T-STATUS');
   t.teardown(() => store.stop());
   await seedJournal(store, 3);
   const sync = new SyncService({

@@ -1,10 +1,11 @@
-// Shared pieces of the sync tests: a seeded terminal store and fast sync settings.
+// Shared pieces of the sync tests: a seeded terminal store (with the sync trust list) and fast sync settings.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeySigner, seededBytes, seededSecret } from '#protocol';
 import { Store } from '../../terminal/store/index.js';
 import { parseSyncConfig, type SyncConfig, type SyncConfigInput } from '../../terminal/sync/index.js';
+import { installSyncTrust } from '../support/sync-trust.js';
 
 export const terminalSigner = (terminalId: string): KeySigner => new KeySigner(seededSecret(`sync-test/${terminalId}`));
 
@@ -16,6 +17,13 @@ export function tempDir(prefix = 'tessera-sync-'): { dir: string; remove: () => 
 export function openStore(path: string, terminalId: string): Store {
   const s = new Store({ path, terminalId, signer: terminalSigner(terminalId) });
   s.start();
+  return s;
+}
+
+/** openStore, with the sync tests' trust list (CLEARING key) installed so signed acks verify. */
+export async function openSyncStore(path: string, terminalId: string): Promise<Store> {
+  const s = openStore(path, terminalId);
+  await installSyncTrust(s);
   return s;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '../../scripts/broker.js';
 import { JournalConsumer, waitUntil } from '../support/journal-consumer.js';
-import { openStore, seedJournal, tempDir } from './helpers.js';
+import { openStore, openSyncStore, seedJournal, tempDir } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./terminal-child.js', import.meta.url));
 
@@ -42,7 +42,7 @@ t.test('terminal SIGKILLed mid-drain and restarted: every record arrives once, i
   const tmp = tempDir();
   t.teardown(tmp.remove);
   const db = join(tmp.dir, 't.db');
-  const seed = openStore(db, 'T-KILL');
+  const seed = await openSyncStore(db, 'T-KILL');
   await seedJournal(seed, 500);
   const journal = [...seed.iterateRows()].map((r) => r.record);
   seed.stop();

@@ -7,7 +7,8 @@ import { createTestWorld, seededBytes, signObject, KeySigner, seededSecret } fro
 import { startBroker, type Broker } from '../../scripts/broker.js';
 import { JournalConsumer, waitUntil } from '../support/journal-consumer.js';
 import { SyncService, isNoDelay, type SyncEvents } from '../../terminal/sync/index.js';
-import { fastConfig, openStore, seedJournal, tempDir } from './helpers.js';
+import { fastConfig, openStore, openSyncStore, seedJournal, tempDir } from './helpers.js';
+import { SYNC_ROOT } from '../support/sync-trust.js';
 
 function tlsOpts(broker: Broker, id: string) {
   const f = broker.clientFiles(id);
@@ -25,14 +26,14 @@ t.test('mutual TLS broker with ACL', async (t) => {
   t.test('a terminal drains over mutual TLS with its certificate identity', async (t) => {
     const tmp = tempDir();
     t.teardown(tmp.remove);
-    const store = openStore(join(tmp.dir, 'a.db'), 'T-A');
+    const store = await openSyncStore(join(tmp.dir, 'a.db'), 'T-A');
     t.teardown(() => store.stop());
     await seedJournal(store, 60);
     const consumer = new JournalConsumer({ url: broker.url, clientId: 'clearing-tls', mqtt: tlsOpts(broker, 'backoffice') });
     await consumer.start();
     t.teardown(() => consumer.stop());
     const files = broker.clientFiles('T-A');
-    const sync = new SyncService({ store, terminalId: 'T-A', rootPublicKey: seededBytes('x', 33), config: fastConfig(broker.url, { tls: files }) });
+    const sync = new SyncService({ store, terminalId: 'T-A', rootPublicKey: SYNC_ROOT.publicKey, config: fastConfig(broker.url, { tls: files }) });
     t.teardown(() => sync.stop());
     sync.start();
     await sync.drainNow(20_000);

@@ -44,6 +44,9 @@ import {
   verifyReceipt,
   verifyTerminalCert,
   verifyTrustList,
+  verifyAck,
+  verifyResync,
+  ACK_FIELDS,
   DAY,
   type ObjectKind,
   PREFIX,
@@ -59,7 +62,9 @@ export type VerifyFunction =
   | 'verifyPurseCert'
   | 'verifyReceipt'
   | 'verifyJournalRecord'
-  | 'verifyEnrolmentRequest';
+  | 'verifyEnrolmentRequest'
+  | 'verifyAck'
+  | 'verifyResync';
 
 /** Everything a verifier needs besides the code, as JSON (byte strings as hex). */
 export interface VectorContext {
@@ -74,6 +79,11 @@ export interface VectorContext {
   appliedVersion?: number;
   terminalPublicKey?: string;
   rootPublicKey?: string;
+  /** Ack and resync: the verifying terminal's journal head and its record hashes by index (hex). */
+  journalHead?: number;
+  journalHashes?: Record<string, string>;
+  /** Resync: `time` of the last request acted on. */
+  lastResyncTime?: number;
 }
 
 export interface Vector {
@@ -100,6 +110,7 @@ export interface KeysFile {
   rootPublicKey: string;
   issuerPublicKey: string;
   sealedPublicKey: string;
+  clearingPublicKey: string;
   terminalPublicKey: string;
   transitTerminalPublicKey: string;
   trustList: string;
@@ -311,6 +322,33 @@ export async function buildVectors(): Promise<{ keys: KeysFile; files: Record<st
   const enrolMap = encodeFields({ type: TYPE.ENROLMENT_REQUEST, v: 1, terminalId: 'T-0001', publicKey: merchant.cert.publicKey, hardwareId: 'rpi-0000000012345678', time: now }, ENROLMENT_REQUEST_FIELDS);
   add({ name: 'enrolment-not-possessed', description: 'Enrolment for a key the requester does not hold', function: 'verifyEnrolmentRequest', qr: qr('ENROLMENT_REQUEST', await signRaw(enrolMap, otherWallet, { kid: merchant.key.kid })), context: {}, expect: fail('BAD_SIGNATURE') });
 
+  // ---- sync objects (acks and resync requests, role CLEARING) ----
+  const journal = { journalHead: 2, journalHashes: { '0': hex(new Uint8Array(32)), '1': hex(recordHash(record)), '2': hex(recordHash(record2)) } };
+  const sctx = (o: Partial<VectorContext> = {}): VectorContext => ({ now, terminalId: 'T-0001', ...journal, ...o });
+  const ackObj = { terminalId: 'T-0001', upTo: 2, hash: recordHash(record2), time: now, results: [{ index: 2, status: 2 }] };
+  const ack = await signObject('ACK', ackObj, w.clearing);
+  const va = 'verifyAck' as const;
+  add({ name: 'ack-valid', description: 'Records 1..2 acknowledged, naming record 2 by its hash; record 2 declined-recorded', function: va, input: 'bytes', qr: qr('ACK', ack), context: sctx(), expect: { ok: true } });
+  add({ name: 'ack-nothing-yet', description: 'upTo 0 names the 32 zero bytes (no record recorded yet)', function: va, input: 'bytes', qr: qr('ACK', await signObject('ACK', { ...ackObj, upTo: 0, hash: new Uint8Array(32), results: [{ index: 1, status: 4, reason: 'chain break' }] }, w.clearing)), context: sctx(), expect: { ok: true } });
+  add({ name: 'ack-issuer-key', description: 'Signed by the issuer key, which lacks the CLEARING role', function: va, input: 'bytes', qr: qr('ACK', await signObject('ACK', ackObj, w.issuer)), context: sctx(), expect: fail('UNKNOWN_KEY') });
+  add({ name: 'ack-bad-signature', description: 'Names the clearing kid, signed by another key', function: va, input: 'bytes', qr: qr('ACK', await signRaw(encodePayload('ACK', ackObj), rogue, { kid: w.clearing.kid })), context: sctx(), expect: fail('BAD_SIGNATURE') });
+  add({ name: 'ack-chain-mismatch', description: "upTo 2 naming record 1's hash (another chain)", function: va, input: 'bytes', qr: qr('ACK', await signObject('ACK', { ...ackObj, hash: recordHash(record) }, w.clearing)), context: sctx(), expect: fail('CHAIN_MISMATCH') });
+  add({ name: 'ack-beyond-head', description: 'upTo 2 at a terminal whose journal head is 1', function: va, input: 'bytes', qr: qr('ACK', ack), context: sctx({ journalHead: 1 }), expect: fail('BEYOND_HEAD') });
+  add({ name: 'ack-other-terminal', description: 'An ack for T-0001 received by V-0042', function: va, input: 'bytes', qr: qr('ACK', ack), context: sctx({ terminalId: 'V-0042' }), expect: fail('WRONG_PAYEE') });
+  add({ name: 'ack-clearing-key-expired', description: 'The clearing key is past its validity', function: va, input: 'bytes', qr: qr('ACK', ack), context: sctx({ now: now + 400 * DAY }), expect: fail('CERT_EXPIRED') });
+  const badStatus = encodeFields({ type: TYPE.ACK, v: 1, ...ackObj, results: [{ index: 2, status: 9 }] }, ACK_FIELDS.map((f) => (f.name === 'results' ? { ...f, type: { t: 'array' as const, max: 64, of: { t: 'map' as const, fields: [{ key: 1, name: 'index', type: { t: 'uint' as const, max: 99 } }, { key: 2, name: 'status', type: { t: 'uint' as const, max: 99 } }] } } } : f)));
+  add({ name: 'ack-unknown-status', description: 'A result with status 9 (only 0-4 exist)', function: va, input: 'bytes', qr: qr('ACK', await signRaw(badStatus, w.clearing)), context: sctx(), expect: fail('MALFORMED') });
+  add({ name: 'ack-as-json', description: 'The unsigned JSON ack of protocol version 1', function: va, input: 'bytes', qr: qr('ACK', new TextEncoder().encode('{"upTo":1000000,"results":[]}')), context: sctx(), expect: fail('MALFORMED') });
+  const vs = 'verifyResync' as const;
+  const resyncObj = { terminalId: 'T-0001', from: 2, time: now };
+  const resync = await signObject('RESYNC', resyncObj, w.clearing);
+  add({ name: 'resync-valid', description: 'Re-send the journal from record 2', function: vs, input: 'bytes', qr: qr('RESYNC', resync), context: sctx({ lastResyncTime: now - 60 }), expect: { ok: true } });
+  add({ name: 'resync-replayed', description: 'A request not newer than the last one acted on', function: vs, input: 'bytes', qr: qr('RESYNC', resync), context: sctx({ lastResyncTime: now }), expect: fail('ROLLBACK') });
+  add({ name: 'resync-beyond-head', description: 'From 4 at a terminal whose journal head is 2 (3 = head + 1 is allowed)', function: vs, input: 'bytes', qr: qr('RESYNC', await signObject('RESYNC', { ...resyncObj, from: 4 }, w.clearing)), context: sctx(), expect: fail('BEYOND_HEAD') });
+  add({ name: 'resync-issuer-key', description: 'Signed by the issuer key, which lacks the CLEARING role', function: vs, input: 'bytes', qr: qr('RESYNC', await signObject('RESYNC', resyncObj, w.issuer)), context: sctx(), expect: fail('UNKNOWN_KEY') });
+  add({ name: 'resync-other-terminal', description: 'A request for T-0001 received by V-0042', function: vs, input: 'bytes', qr: qr('RESYNC', resync), context: sctx({ terminalId: 'V-0042' }), expect: fail('WRONG_PAYEE') });
+  add({ name: 'resync-from-zero', description: 'from 0 (records start at 1)', function: vs, input: 'bytes', qr: qr('RESYNC', await signRaw(encodeCbor(new Map<number, CborValue>([[0, TYPE.RESYNC], [1, 1], [2, 'T-0001'], [3, 0], [4, now]])), w.clearing)), context: sctx(), expect: fail('MALFORMED') });
+
   const keys: KeysFile = {
     format: 'tessera-vectors/1',
     description: 'Keys and trust list of the vector world (seed "vectors"). Public keys are 33-byte compressed SEC1, hex.',
@@ -318,6 +356,7 @@ export async function buildVectors(): Promise<{ keys: KeysFile; files: Record<st
     rootPublicKey: root,
     issuerPublicKey: hex(w.issuer.publicKey),
     sealedPublicKey: hex(w.sealedKey.publicKey),
+    clearingPublicKey: hex(w.clearing.publicKey),
     terminalPublicKey: tpk,
     transitTerminalPublicKey: hex(transitT.cert.publicKey),
     trustList: qr('TRUST_LIST', w.trustBytes),
@@ -328,6 +367,11 @@ export async function buildVectors(): Promise<{ keys: KeysFile; files: Record<st
     'requests.json': { format: 'tessera-vectors/1', description: 'verifyPaymentRequest (wallet side)', cases: group(['verifyPaymentRequest']) },
     'fleet.json': { format: 'tessera-vectors/1', description: 'verifyFleetMessage and verifyTrustList (inputs are the raw bytes, as delivered over MQTT)', cases: group(['verifyFleetMessage', 'verifyTrustList']) },
     'objects.json': { format: 'tessera-vectors/1', description: 'Certificates, receipts, journal records and enrolment requests', cases: group(['verifyTerminalCert', 'verifyPurseCert', 'verifyReceipt', 'verifyJournalRecord', 'verifyEnrolmentRequest']) },
+    'sync.json': {
+      format: 'tessera-vectors/1',
+      description: "verifyAck and verifyResync (inputs are the raw bytes, as delivered over MQTT); the context gives the verifying terminal's id, journal head and record hashes",
+      cases: group(['verifyAck', 'verifyResync']),
+    },
   };
   if (Object.values(files).reduce((n, f) => n + f.cases.length, 0) !== cases.length) throw new Error('a vector is in no file');
   return { keys, files };
@@ -393,7 +437,16 @@ export function runVector(v: Vector, trust: TrustStore): VectorOutcome {
       return out(verifyJournalRecord(input, { terminalPublicKey: fromHex(c.terminalPublicKey as string), trust, ...(c.terminalId !== undefined ? { terminalId: c.terminalId } : {}) }));
     case 'verifyEnrolmentRequest':
       return out(verifyEnrolmentRequest(input, { trust }));
+    case 'verifyAck':
+      return out(verifyAck(input, { trust, now, terminalId: c.terminalId as string, head: c.journalHead ?? 0, hashAt: (i) => hashAt(c, i) }));
+    case 'verifyResync':
+      return out(verifyResync(input, { trust, now, terminalId: c.terminalId as string, head: c.journalHead ?? 0, ...(c.lastResyncTime !== undefined ? { lastTime: c.lastResyncTime } : {}) }));
   }
+}
+
+function hashAt(c: VectorContext, index: number): Uint8Array | undefined {
+  const h = c.journalHashes?.[String(index)];
+  return h === undefined ? undefined : fromHex(h);
 }
 
 /** Whether an outcome matches a vector's expectation (txId and charge only when the vector names them). */

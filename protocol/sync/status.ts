@@ -1,0 +1,80 @@
+// The terminal status message (JSON, retained on tessera/v1/terminals/{id}/status): its shape, builder and defensive parser.
+import { type Verified, reject } from '../reasons.js';
+
+/** Largest status payload read; a terminal's is a few hundred bytes. */
+export const MAX_STATUS_BYTES = 16_384;
+
+export interface FleetVersions {
+  trust: number | null;
+  denylist: number | null;
+  config: number | null;
+}
+
+export type TerminalStatusMessage =
+  | { state: 'offline' }
+  | {
+      state: 'online';
+      /** Records not yet acknowledged. */
+      backlog: number;
+      /** ms since the epoch of the last ack, or null. */
+      lastSyncAt: number | null;
+      devices: Record<string, unknown>;
+      version: string;
+      /** The terminal's wall clock (ms), to spot terminals with a wrong clock. */
+      clock: number;
+      fleet: FleetVersions;
+      /** Inbound MQTT messages ignored since start, by reason (garbage, forged, refused). */
+      ignored?: Record<string, number>;
+    };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A JSON object from an MQTT payload, or why not: bounded size, strict UTF-8, and an object (not
+ * `null`, an array or a scalar). Never throws.
+ */
+export function parseJsonObject(payload: Uint8Array, maxBytes: number): Verified<Record<string, unknown>> {
+  if (payload.length > maxBytes) return reject('TOO_LARGE', `${payload.length} bytes > ${maxBytes}`);
+  let v: unknown;
+  try {
+    v = JSON.parse(utf8.decode(payload));
+  } catch (e) {
+    return reject('MALFORMED', `not JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return reject('MALFORMED', `JSON ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}, not an object`);
+  return { ok: true, value: v as Record<string, unknown> };
+}
+
+const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const countOrNull = (v: unknown): v is number | null => v === null || count(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses a status payload strictly on the fields it knows; unknown fields are ignored (newer terminals may add some). */
+export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage> {
+  const j = parseJsonObject(payload, MAX_STATUS_BYTES);
+  if (!j.ok) return j;
+  const o = j.value;
+  if (o.state === 'offline') return { ok: true, value: { state: 'offline' } };
+  if (o.state !== 'online') return reject('MALFORMED', `state ${JSON.stringify(o.state)}`);
+  const f = o.fleet;
+  if (!count(o.backlog) || !countOrNull(o.lastSyncAt) || !count(o.clock) || typeof o.version !== 'string' || o.version.length > 64) return reject('MALFORMED', 'backlog, lastSyncAt, clock or version');
+  if (!isRecord(o.devices) || !isRecord(f) || !countOrNull(f.trust) || !countOrNull(f.denylist) || !countOrNull(f.config)) return reject('MALFORMED', 'devices or fleet');
+  if (o.ignored !== undefined && (!isRecord(o.ignored) || !Object.values(o.ignored).every(count))) return reject('MALFORMED', 'ignored');
+  return {
+    ok: true,
+    value: {
+      state: 'online',
+      backlog: o.backlog,
+      lastSyncAt: o.lastSyncAt,
+      devices: o.devices,
+      version: o.version,
+      clock: o.clock,
+      fleet: { trust: f.trust, denylist: f.denylist, config: f.config },
+      ...(o.ignored !== undefined ? { ignored: o.ignored as Record<string, number> } : {}),
+    },
+  };
+}
+
+export function encodeStatus(s: TerminalStatusMessage): string {
+  return JSON.stringify(s);
+}
