@@ -160,7 +160,8 @@ t.test('every payment reason code is reachable through the checkout', async (t) 
   await expect(tr, await tr.tw.transitPayment(tp, { line: 'L9' }), 'WRONG_PAYEE', true);
 
   // Terminal-side reasons each have their own scenario (daemon.test.ts): clock, storage, limits, staleness, readiness.
-  const elsewhere: ReasonCode[] = ['CLOCK_UNTRUSTED', 'STORAGE_FAILED', 'TERMINAL_LIMIT', 'TRUST_STALE', 'NOT_READY'];
+  // Ack refusals are sync reasons, never a payment's (test/sync/ack-guard.test.ts).
+  const elsewhere: ReasonCode[] = ['CLOCK_UNTRUSTED', 'STORAGE_FAILED', 'TERMINAL_LIMIT', 'TRUST_STALE', 'NOT_READY', 'CHAIN_MISMATCH', 'BEYOND_HEAD'];
   t.same(
     REASON_CODES.filter((c) => !seen.has(c) && !elsewhere.includes(c)),
     [],
