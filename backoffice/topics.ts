@@ -7,6 +7,7 @@ export const TRUST_TOPIC = 'tessera/v1/fleet/trust';
 
 export const journalTopic = (terminalId: string): string => `tessera/v1/terminals/${terminalId}/journal`;
 export const ackTopic = (terminalId: string): string => `tessera/v1/terminals/${terminalId}/ack`;
+export const statusTopic = (terminalId: string): string => `tessera/v1/terminals/${terminalId}/status`;
 export const configTopic = (terminalId: string): string => `tessera/v1/terminals/${terminalId}/config`;
 
 /** The terminal id in a journal topic, or undefined for any other topic. */

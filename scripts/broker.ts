@@ -5,6 +5,7 @@ import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { dynsecConfig } from '#backoffice';
 
 export interface Pki {
   dir: string;
@@ -58,31 +59,11 @@ export function issueClientCert(pki: Pki, id: string): ClientFiles {
   return { ca: pki.ca, cert, key };
 }
 
-/**
- * The ACL: a terminal (username = its certificate CN) may publish only its own journal and status,
- * and read only its own ack and config plus the fleet topics. The back office reads every journal
- * (also through the `$share/clearing/` group) and status, and writes acks, configs and fleet topics.
- */
-export function aclText(backofficeId = 'backoffice'): string {
-  return [
-    '# Tessera ACL (mosquitto acl_file). Usernames come from client certificate CNs.',
-    `user ${backofficeId}`,
-    'topic read tessera/v1/terminals/+/journal',
-    'topic read $share/clearing/tessera/v1/terminals/+/journal',
-    'topic read tessera/v1/terminals/+/status',
-    'topic write tessera/v1/terminals/+/ack',
-    'topic readwrite tessera/v1/terminals/+/config',
-    'topic readwrite tessera/v1/fleet/#',
-    '',
-    '# Every terminal, by its own identity.',
-    'pattern write tessera/v1/terminals/%u/journal',
-    'pattern write tessera/v1/terminals/%u/status',
-    'pattern read tessera/v1/terminals/%u/ack',
-    'pattern read tessera/v1/terminals/%u/config',
-    'pattern read tessera/v1/fleet/denylist',
-    'pattern read tessera/v1/fleet/trust',
-    '',
-  ].join('\n');
+/** Where Debian-style packages put mosquitto's dynamic-security plugin (multiarch directories first). */
+export function dynsecPluginPath(candidates = [`/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/mosquitto_dynamic_security.so`, '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so']): string {
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`mosquitto's dynamic-security plugin not found (looked in ${candidates.join(', ')})`);
+  return found;
 }
 
 export interface BrokerConfigOptions {
@@ -90,7 +71,7 @@ export interface BrokerConfigOptions {
   host: string;
   dir: string;
   /** Mutual TLS + ACL when given; a plain anonymous listener otherwise (development, benchmarks). */
-  tls?: { pki: Pki; aclFile: string };
+  tls?: { pki: Pki; dynsecFile: string; plugin?: string };
   persistence?: boolean;
 }
 
@@ -116,9 +97,15 @@ export function brokerConfig(o: BrokerConfigOptions): string {
       `keyfile ${o.tls.pki.serverKey}`,
       'tls_version tlsv1.2',
       'require_certificate true',
+      // The certificate CN is the username, and the client id: a terminal cannot take over
+      // another terminal's persistent session by asking for its client id.
       'use_identity_as_username true',
+      'use_username_as_clientid true',
       'allow_anonymous false',
-      `acl_file ${o.tls.aclFile}`,
+      // Subscribe-time ACLs (acl_file checks reads only at delivery, so a terminal could join
+      // $share/clearing and swallow batches): the dynamic-security plugin, deny by default.
+      `plugin ${o.tls.plugin ?? dynsecPluginPath()}`,
+      `plugin_opt_config_file ${o.tls.dynsecFile}`,
     );
   } else {
     lines.push('allow_anonymous true');
@@ -175,7 +162,8 @@ export interface BrokerOptions {
   tls?: boolean;
   /** Client certificates to issue (terminal ids); more with broker.clientFiles(id). */
   clients?: string[];
-  backofficeId?: string;
+  /** Back-office identities (certificate CNs holding the clearing role); default ['backoffice']. */
+  backoffice?: string[];
   persistence?: boolean;
   mosquittoPath?: string;
 }
@@ -215,17 +203,17 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
   const dir = resolve(o.dir ?? mkdtempSync(join(tmpdir(), 'tessera-broker-')));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tls = o.tls !== false;
-  const backofficeId = o.backofficeId ?? 'backoffice';
+  const backoffice = o.backoffice ?? ['backoffice'];
   let pki: Pki | undefined;
-  let aclFile: string | undefined;
+  let dynsecFile: string | undefined;
   if (tls) {
     pki = generatePki(join(dir, 'pki'));
-    for (const id of [backofficeId, ...(o.clients ?? [])]) issueClientCert(pki, id);
-    aclFile = join(dir, 'acl');
-    writeFileSync(aclFile, aclText(backofficeId));
+    for (const id of [...backoffice, ...(o.clients ?? [])]) issueClientCert(pki, id);
+    dynsecFile = join(dir, 'dynamic-security.json');
+    writeFileSync(dynsecFile, JSON.stringify(dynsecConfig({ terminals: o.clients ?? [], backoffice }), null, 2) + '\n');
   }
   const confPath = join(dir, 'mosquitto.conf');
-  writeFileSync(confPath, brokerConfig({ port, host, dir, ...(pki && aclFile ? { tls: { pki, aclFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) }));
+  writeFileSync(confPath, brokerConfig({ port, host, dir, ...(pki && dynsecFile ? { tls: { pki, dynsecFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) }));
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
@@ -292,8 +280,9 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command('broker')
     .description(
       'Start a local mosquitto for Tessera terminals: a mutual-TLS listener (throwaway CA, server and client\n' +
-        'certificates made with openssl, CN = terminal id), identity as username, and an ACL letting each\n' +
-        'terminal publish only its own journal/status and read only its own ack/config and the fleet topics.\n' +
+        'certificates made with openssl, CN = terminal id), identity as username and as client id, and\n' +
+        'dynamic-security roles letting each terminal publish only its own journal/status and subscribe only\n' +
+        'to its own ack/config and the fleet topics; the back office identities get the clearing role.\n' +
         'Prints one JSON line with the URL and file paths, then runs until SIGINT/SIGTERM.\n' +
         'For production use docs/mosquitto.conf.example with your own CA.',
     )
@@ -301,14 +290,16 @@ async function main(argv: string[]): Promise<void> {
     .option('--port <port>', 'TCP port (default: a free one)', (v) => Number(v))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--terminals <ids>', 'comma-separated terminal ids to issue client certificates for', '')
-    .option('--backoffice <id>', 'identity (certificate CN) of the back office', 'backoffice')
+    .option('--backoffice <ids>', 'comma-separated back-office identities (certificate CNs): one per clearing instance or publishing tool', 'backoffice')
     .option('--plain', 'plain TCP, anonymous, no ACL (development only)', false)
     .option('--json', 'print machine-readable output (always JSON; accepted for consistency)', false)
     .parse(argv);
   const opts = program.opts<{ dir: string; port?: number; host: string; terminals: string; backoffice: string; plain: boolean }>();
-  const clients = opts.terminals.split(',').map((s) => s.trim()).filter(Boolean);
-  const broker = await startBroker({ dir: opts.dir, host: opts.host, tls: !opts.plain, clients, backofficeId: opts.backoffice, ...(opts.port ? { port: opts.port } : {}) });
-  const files = broker.pki ? Object.fromEntries([opts.backoffice, ...clients].map((id) => [id, broker.clientFiles(id)])) : {};
+  const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  const clients = list(opts.terminals);
+  const backoffice = list(opts.backoffice);
+  const broker = await startBroker({ dir: opts.dir, host: opts.host, tls: !opts.plain, clients, backoffice, ...(opts.port ? { port: opts.port } : {}) });
+  const files = broker.pki ? Object.fromEntries([...backoffice, ...clients].map((id) => [id, broker.clientFiles(id)])) : {};
   console.log(JSON.stringify({ url: broker.url, port: broker.port, dir: broker.dir, config: broker.confPath, clients: files }));
   const shutdown = () => void broker.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);

@@ -1,0 +1,106 @@
+// The broker's access rules for mosquitto's dynamic-security plugin: one role per terminal, one for the back office.
+import { DENYLIST_TOPIC, SHARED_JOURNAL_SUBSCRIPTION, TRUST_TOPIC, ackTopic, configTopic, journalTopic, statusTopic } from './topics.js';
+
+export type DynsecAclType = 'publishClientSend' | 'publishClientReceive' | 'subscribeLiteral' | 'subscribePattern' | 'unsubscribeLiteral' | 'unsubscribePattern';
+
+export interface DynsecAcl {
+  acltype: DynsecAclType;
+  topic: string;
+  priority: number;
+  allow: boolean;
+}
+
+export interface DynsecRole {
+  rolename: string;
+  textname: string;
+  acls: DynsecAcl[];
+}
+
+export interface DynsecClient {
+  username: string;
+  textname: string;
+  roles: { rolename: string; priority: number }[];
+}
+
+/** The plugin's configuration file (`plugin_opt_config_file`), as mosquitto 2.0 reads it. */
+export interface DynsecConfig {
+  defaultACLAccess: { publishClientSend: boolean; publishClientReceive: boolean; subscribe: boolean; unsubscribe: boolean };
+  clients: DynsecClient[];
+  groups: never[];
+  roles: DynsecRole[];
+}
+
+/** The role every back-office broker identity (each clearing instance, each publishing command) holds. */
+export const CLEARING_ROLE = 'tessera-clearing';
+/** Terminal ids and back-office names become usernames, client ids and topic levels. */
+const IDENTITY_RE = /^[A-Za-z0-9._-]{1,64}$/;
+const ANY = '+';
+
+const allow = (acltype: DynsecAclType, topic: string): DynsecAcl => ({ acltype, topic, priority: 0, allow: true });
+
+export const terminalRoleName = (terminalId: string): string => `tessera-terminal-${terminalId}`;
+
+function checkIdentity(id: string): string {
+  if (!IDENTITY_RE.test(id)) throw new Error(`not a valid broker identity: ${JSON.stringify(id)} (A-Z a-z 0-9 . _ -, at most 64)`);
+  return id;
+}
+
+/**
+ * A terminal publishes only its own journal and status, and subscribes (literally: no wildcard
+ * filter, no `$share/…`) only to its own topics the back office writes and to the fleet topics.
+ * The 2.0 plugin has no %u patterns, so each terminal gets its own role. Extend here when the
+ * back office gains another per-terminal topic.
+ */
+export function terminalRole(terminalId: string): DynsecRole {
+  const id = checkIdentity(terminalId);
+  const reads = [ackTopic(id), configTopic(id), DENYLIST_TOPIC, TRUST_TOPIC];
+  return {
+    rolename: terminalRoleName(id),
+    textname: `terminal ${id}: own journal and status out, own ack and config and the fleet topics in`,
+    acls: [
+      allow('publishClientSend', journalTopic(id)),
+      allow('publishClientSend', statusTopic(id)),
+      ...reads.flatMap((topic) => [allow('subscribeLiteral', topic), allow('publishClientReceive', topic)]),
+    ],
+  };
+}
+
+/**
+ * Exactly what clearing and the publishing commands need: every journal, only through the
+ * `$share/clearing` group; acks and configs to any terminal; the retained fleet topics.
+ */
+export function clearingRole(): DynsecRole {
+  return {
+    rolename: CLEARING_ROLE,
+    textname: 'back office: clearing through $share/clearing, acks, configs and fleet messages',
+    acls: [
+      allow('subscribeLiteral', SHARED_JOURNAL_SUBSCRIPTION),
+      allow('publishClientReceive', journalTopic(ANY)),
+      allow('publishClientSend', ackTopic(ANY)),
+      allow('publishClientSend', configTopic(ANY)),
+      allow('publishClientSend', DENYLIST_TOPIC),
+      allow('publishClientSend', TRUST_TOPIC),
+    ],
+  };
+}
+
+/**
+ * The whole plugin file: deny by default (an identity missing here can do nothing), a role per
+ * terminal, the clearing role for each back-office identity. Clients have no password: they
+ * authenticate with their TLS certificate (`use_identity_as_username`).
+ */
+export function dynsecConfig(o: { terminals: readonly string[]; backoffice: readonly string[] }): DynsecConfig {
+  const terminals = [...new Set(o.terminals)].map(checkIdentity);
+  const backoffice = [...new Set(o.backoffice)].map(checkIdentity);
+  const clash = backoffice.find((b) => terminals.includes(b));
+  if (clash) throw new Error(`${clash} is both a terminal and a back-office identity`);
+  return {
+    defaultACLAccess: { publishClientSend: false, publishClientReceive: false, subscribe: false, unsubscribe: true },
+    clients: [
+      ...backoffice.map((username) => ({ username, textname: 'back office', roles: [{ rolename: CLEARING_ROLE, priority: 0 }] })),
+      ...terminals.map((username) => ({ username, textname: 'terminal', roles: [{ rolename: terminalRoleName(username), priority: 0 }] })),
+    ],
+    groups: [],
+    roles: [clearingRole(), ...terminals.map(terminalRole)],
+  };
+}
