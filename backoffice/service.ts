@@ -1,4 +1,5 @@
 // The clearing service: (shared) MQTT subscription to every terminal's journal, acks, and fleet publications.
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { EventBus, TesseraError, silentLogger, type Logger } from '#common';
 import type { TerminalConfigBody } from '#protocol';
@@ -13,9 +14,18 @@ export interface ClearingEvents {
   error: { error: unknown };
 }
 
+/** The back office's broker identity: CA of the broker, and its own client certificate and key (PEM paths). */
+export interface BrokerTlsFiles {
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
 export interface ClearingServiceOptions {
   url: string;
+  /** Ignored by a broker that makes the certificate CN the client id (the shipped configuration). */
   clientId?: string;
+  tls?: BrokerTlsFiles;
   connect?: ConnectFn;
   logger?: Logger;
   /** How often to close expired purses (ms); 0 disables. */
@@ -29,6 +39,27 @@ export interface ClearingServiceOptions {
   shared?: boolean;
   /** MQTT protocol: 5 (default) or 4 (3.1.1, for brokers that speak nothing newer). */
   protocolVersion?: 4 | 5;
+}
+
+/**
+ * TLS client options from the identity's files; the certificate and key go together. Read once per
+ * connection; their contents are never logged.
+ */
+export function brokerTlsOptions(files: BrokerTlsFiles | undefined): IClientOptions {
+  if (!files || (files.ca === undefined && files.cert === undefined && files.key === undefined)) return {};
+  if ((files.cert === undefined) !== (files.key === undefined)) throw new TesseraError('USAGE', 'the broker client certificate and key go together (--cert with --key)');
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new TesseraError('CONFIG_NOT_FOUND', `cannot read the broker ${what} ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return {
+    ...(files.ca !== undefined ? { ca: read('CA', files.ca) } : {}),
+    ...(files.cert !== undefined && files.key !== undefined ? { cert: read('certificate', files.cert), key: read('key', files.key) } : {}),
+    rejectUnauthorized: true,
+  };
 }
 
 /** Connects with MQTT v5 and no-delay sockets (one ack round trip per batch matters). */
@@ -75,7 +106,12 @@ export class ClearingService {
   async start(): Promise<void> {
     const client = await connectBroker(
       this.opts.url,
-      { clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, protocolVersion: this.opts.protocolVersion ?? 5 },
+      {
+        clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+        clean: true,
+        protocolVersion: this.opts.protocolVersion ?? 5,
+        ...brokerTlsOptions(this.opts.tls),
+      },
       this.opts.connect,
     );
     const subscription = this.opts.shared === false ? JOURNAL_SUBSCRIPTION : SHARED_JOURNAL_SUBSCRIPTION;
@@ -86,6 +122,11 @@ export class ClearingService {
         this.log.error({ err: error, topic }, 'journal batch failed');
         this.events.emit('error', { error });
       });
+    });
+    client.on('disconnect', (packet) => {
+      // 0x8E: a broker that makes the certificate CN the client id closed us for a newer connection
+      // with the same identity. Two processes sharing one identity take turns forever: give each its own.
+      if (packet.reasonCode === 0x8e) this.log.error({ url: this.opts.url }, 'another connection with this broker identity took over the session: give each clearing instance its own certificate');
     });
     client.on('connect', () => {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
