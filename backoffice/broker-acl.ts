@@ -32,6 +32,9 @@ export interface DynsecConfig {
 
 /** The role every back-office broker identity (each clearing instance, each publishing command) holds. */
 export const CLEARING_ROLE = 'tessera-clearing';
+/** The role that may change these rules at run time (mosquitto_ctrl over the plugin's $CONTROL topic). */
+export const ADMIN_ROLE = 'tessera-broker-admin';
+const CONTROL_TOPIC = '$CONTROL/dynamic-security/#';
 /** Terminal ids and back-office names become usernames, client ids and topic levels. */
 const IDENTITY_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const ANY = '+';
@@ -89,18 +92,41 @@ export function clearingRole(): DynsecRole {
  * terminal, the clearing role for each back-office identity. Clients have no password: they
  * authenticate with their TLS certificate (`use_identity_as_username`).
  */
-export function dynsecConfig(o: { terminals: readonly string[]; backoffice: readonly string[] }): DynsecConfig {
+export function dynsecConfig(o: { terminals: readonly string[]; backoffice: readonly string[]; admin?: readonly string[] }): DynsecConfig {
   const terminals = [...new Set(o.terminals)].map(checkIdentity);
   const backoffice = [...new Set(o.backoffice)].map(checkIdentity);
-  const clash = backoffice.find((b) => terminals.includes(b));
-  if (clash) throw new Error(`${clash} is both a terminal and a back-office identity`);
+  const admin = [...new Set(o.admin ?? [])].map(checkIdentity);
+  const all = [...terminals, ...backoffice, ...admin];
+  const clash = all.find((id, i) => all.indexOf(id) !== i);
+  if (clash) throw new Error(`${clash} is named twice (terminal, back-office and admin identities are distinct)`);
+  const client = (username: string, textname: string, rolename: string): DynsecClient => ({ username, textname, roles: [{ rolename, priority: 0 }] });
   return {
     defaultACLAccess: { publishClientSend: false, publishClientReceive: false, subscribe: false, unsubscribe: true },
     clients: [
-      ...backoffice.map((username) => ({ username, textname: 'back office', roles: [{ rolename: CLEARING_ROLE, priority: 0 }] })),
-      ...terminals.map((username) => ({ username, textname: 'terminal', roles: [{ rolename: terminalRoleName(username), priority: 0 }] })),
+      ...admin.map((id) => client(id, 'broker administrator', ADMIN_ROLE)),
+      ...backoffice.map((id) => client(id, 'back office', CLEARING_ROLE)),
+      ...terminals.map((id) => client(id, 'terminal', terminalRoleName(id))),
     ],
     groups: [],
-    roles: [clearingRole(), ...terminals.map(terminalRole)],
+    roles: [
+      ...(admin.length ? [{ rolename: ADMIN_ROLE, textname: 'changes these rules with mosquitto_ctrl', acls: [allow('publishClientSend', CONTROL_TOPIC), allow('publishClientReceive', CONTROL_TOPIC), allow('subscribePattern', CONTROL_TOPIC)] }] : []),
+      clearingRole(),
+      ...terminals.map(terminalRole),
+    ],
   };
+}
+
+/**
+ * `mosquitto_ctrl` arguments (after its connection options) that add one terminal to a running
+ * broker, as the admin identity: mosquitto 2.0 does not re-read the plugin file on SIGHUP.
+ */
+export function addTerminalCommands(terminalId: string): string[][] {
+  const role = terminalRole(terminalId);
+  return [
+    ['dynsec', 'createRole', role.rolename],
+    ...role.acls.map((a) => ['dynsec', 'addRoleACL', role.rolename, a.acltype, a.topic, a.allow ? 'allow' : 'deny', String(a.priority)]),
+    // No password: the client authenticates with its certificate; mosquitto_ctrl would prompt without -p.
+    ['dynsec', 'createClient', terminalId, '-p', ''],
+    ['dynsec', 'addClientRole', terminalId, role.rolename, '0'],
+  ];
 }

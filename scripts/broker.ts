@@ -5,7 +5,7 @@ import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { dynsecConfig } from '#backoffice';
+import { addTerminalCommands, dynsecConfig } from '#backoffice';
 
 export interface Pki {
   dir: string;
@@ -164,6 +164,8 @@ export interface BrokerOptions {
   clients?: string[];
   /** Back-office identities (certificate CNs holding the clearing role); default ['backoffice']. */
   backoffice?: string[];
+  /** The identity that may change the rules at run time (addTerminal); default 'broker-admin'. */
+  admin?: string;
   persistence?: boolean;
   mosquittoPath?: string;
 }
@@ -177,6 +179,8 @@ export interface Broker {
   pki: Pki | undefined;
   /** CA, certificate and key paths for a client identity (issued on first use). TLS brokers only. */
   clientFiles(id: string): ClientFiles;
+  /** Gives a terminal its rules on the running broker (mosquitto_ctrl as the admin identity). */
+  addTerminal(id: string): void;
   start(): Promise<void>;
   /** Stops (SIGTERM; SIGKILL to simulate a crash), keeping port and persistence for start(). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -204,13 +208,14 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tls = o.tls !== false;
   const backoffice = o.backoffice ?? ['backoffice'];
+  const admin = o.admin ?? 'broker-admin';
   let pki: Pki | undefined;
   let dynsecFile: string | undefined;
   if (tls) {
     pki = generatePki(join(dir, 'pki'));
-    for (const id of [...backoffice, ...(o.clients ?? [])]) issueClientCert(pki, id);
+    for (const id of [admin, ...backoffice, ...(o.clients ?? [])]) issueClientCert(pki, id);
     dynsecFile = join(dir, 'dynamic-security.json');
-    writeFileSync(dynsecFile, JSON.stringify(dynsecConfig({ terminals: o.clients ?? [], backoffice }), null, 2) + '\n');
+    writeFileSync(dynsecFile, JSON.stringify(dynsecConfig({ terminals: o.clients ?? [], backoffice, admin: [admin] }), null, 2) + '\n');
   }
   const confPath = join(dir, 'mosquitto.conf');
   writeFileSync(confPath, brokerConfig({ port, host, dir, ...(pki && dynsecFile ? { tls: { pki, dynsecFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) }));
@@ -261,6 +266,12 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
     clientFiles(id: string) {
       if (!pki) throw new Error('a plain broker has no client certificates');
       return issueClientCert(pki, id);
+    },
+    addTerminal(id: string) {
+      if (!pki) throw new Error('a plain broker has no access rules');
+      const f = issueClientCert(pki, admin);
+      const connection = ['-h', host, '-p', String(port), '--cafile', f.ca, '--cert', f.cert, '--key', f.key];
+      for (const args of addTerminalCommands(id)) execFileSync('mosquitto_ctrl', [...connection, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
     },
     start,
     stop,

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { TesseraError, createLogger, runCli } from '#common';
 import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
-import { dynsecConfig } from '../broker-acl.js';
+import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
 import { defaultHome } from '../home.js';
 import { formatReport } from '../report.js';
 
@@ -367,21 +367,33 @@ function buildProgram(): Command {
   program
     .command('broker-acl')
     .description(
-      "Write the broker's access rules for mosquitto's dynamic-security plugin (plugin_opt_config_file): a role per terminal in the ledger (its own journal and status out; its own ack and config and the fleet topics in) and the clearing role for each back-office identity. Install it and restart mosquitto after issuing terminals (docs/mqtt.md).",
+      "Write the broker's access rules for mosquitto's dynamic-security plugin (plugin_opt_config_file): a role per terminal in the ledger (its own journal and status out; its own ack and config and the fleet topics in), the clearing role for each back-office identity, and the rule-changing role for admin identities. Install it and restart mosquitto; or, with --live TERMINAL, print the mosquitto_ctrl commands that add one terminal to a running broker (docs/mqtt.md).",
     )
     .option('--backoffice <ids>', 'comma-separated back-office identities (certificate CNs): one per clearing instance and per publishing tool', 'backoffice')
+    .option('--admin <ids>', 'comma-separated identities allowed to change the rules at run time with mosquitto_ctrl', '')
+    .option('--live <terminal>', 'print the mosquitto_ctrl arguments that add this terminal to a running broker instead')
     .option('--out <file>', 'write the JSON here (default: print it)')
-    .action(async (o: { backoffice: string; out?: string }, cmd: Command) => {
+    .action(async (o: { backoffice: string; admin: string; live?: string; out?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
-      await withBackOffice(g, async (bo) => {
-        const terminals = (await bo.ledger.listTerminals()).map((x) => x.terminalId);
-        const backoffice = o.backoffice.split(',').map((x) => x.trim()).filter(Boolean);
-        let config;
+      const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+      const usage = <T>(f: () => T): T => {
         try {
-          config = dynsecConfig({ terminals, backoffice });
+          return f();
         } catch (e) {
           throw new TesseraError('USAGE', (e as Error).message);
         }
+      };
+      if (o.live !== undefined) {
+        const live = o.live;
+        const commands = usage(() => addTerminalCommands(live));
+        const quote = (a: string) => (/^[A-Za-z0-9._/+-]+$/.test(a) ? a : `'${a}'`);
+        print(g, { commands }, commands.map((c) => `mosquitto_ctrl $CONNECTION ${c.map(quote).join(' ')}`).join('\n'));
+        return;
+      }
+      await withBackOffice(g, async (bo) => {
+        const terminals = (await bo.ledger.listTerminals()).map((x) => x.terminalId);
+        const backoffice = list(o.backoffice);
+        const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin) }));
         if (o.out) BackOffice.writeJson(o.out, config, true);
         print(g, o.out ? { out: o.out, terminals: terminals.length, backoffice } : config, o.out ? `broker rules for ${terminals.length} terminals and ${backoffice.join(', ')} written to ${o.out}` : JSON.stringify(config, null, 2));
       });

@@ -98,4 +98,24 @@ t.test('a terminal certificate against the broker rules', async (t) => {
     t.equal(subscribed, 'Subscribe error: Not authorized', "the thief cannot subscribe to T-B's ack either");
     t.same(stolen, [], 'the thief received nothing of T-B');
   });
+
+  t.test('a terminal added at run time (mosquitto_ctrl as the admin identity) gets exactly its own rules; terminals cannot change them', async (t) => {
+    const before = await client(broker, 'T-NEW', { clientId: 'T-NEW', clean: true });
+    t.teardown(() => before.endAsync(true));
+    t.equal(await trySubscribe(before, 'tessera/v1/terminals/T-NEW/ack'), 'Subscribe error: Not authorized', 'an identity the rules do not name can do nothing');
+    broker.addTerminal('T-NEW');
+    const after = await client(broker, 'T-NEW', { clientId: 'T-NEW', clean: true });
+    t.teardown(() => after.endAsync(true));
+    t.equal(await trySubscribe(after, 'tessera/v1/terminals/T-NEW/ack'), 'granted');
+    t.equal(await trySubscribe(after, 'tessera/v1/terminals/T-A/ack'), 'Subscribe error: Not authorized');
+    const forged = await after.publishAsync('$CONTROL/dynamic-security/v1', JSON.stringify({ commands: [{ command: 'addClientRole', username: 'T-NEW', rolename: 'tessera-clearing' }] }), { qos: 1 }).then(
+      () => 'accepted',
+      (e: unknown) => (e as Error).message,
+    );
+    t.match(forged, /Not authorized/, 'a terminal cannot send commands to the rules plugin');
+    // mosquitto 2.0 closes an MQTT 5 connection after a refused publish: check on a new one.
+    const again = await client(broker, 'T-NEW', { clientId: 'T-NEW', clean: true });
+    t.teardown(() => again.endAsync(true));
+    t.equal(await trySubscribe(again, SHARE), 'Subscribe error: Not authorized', 'and did not become clearing');
+  });
 });
