@@ -116,6 +116,30 @@ export function brokerConfig(o: BrokerConfigOptions): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The production configuration (docs/mosquitto.conf.example) with this broker's port, files and
+ * directory substituted, so tests run the shipped file itself. Throws when a line it substitutes is
+ * gone: the docs and this function change together.
+ */
+export function configFromTemplate(template: string, o: BrokerConfigOptions & { tls: NonNullable<BrokerConfigOptions['tls']> }): string {
+  const swaps: [RegExp, string][] = [
+    [/^listener 8883 .*$/m, `listener ${o.port} ${o.host}`],
+    [/^cafile .*$/m, `cafile ${o.tls.pki.ca}`],
+    [/^certfile .*$/m, `certfile ${o.tls.pki.serverCert}`],
+    [/^keyfile .*$/m, `keyfile ${o.tls.pki.serverKey}`],
+    [/^plugin \/.*$/m, `plugin ${o.tls.plugin ?? dynsecPluginPath()}`],
+    [/^plugin_opt_config_file .*$/m, `plugin_opt_config_file ${o.tls.dynsecFile}`],
+    [/^persistence_location .*$/m, `persistence_location ${o.dir}/`],
+    [/^log_dest syslog$/m, 'log_dest stderr'],
+  ];
+  let text = template;
+  for (const [re, line] of swaps) {
+    if (!re.test(text)) throw new Error(`the configuration template has no line matching ${String(re)}`);
+    text = text.replace(re, line);
+  }
+  return process.getuid?.() === 0 ? `${text}\nuser root\n` : text;
+}
+
 function canBind(port: number, host: string): Promise<boolean> {
   return new Promise((res) => {
     const s = createServer();
@@ -166,6 +190,8 @@ export interface BrokerOptions {
   backoffice?: string[];
   /** The identity that may change the rules at run time (addTerminal); default 'broker-admin'. */
   admin?: string;
+  /** Run this production configuration text (docs/mosquitto.conf.example) instead of the generated one (TLS only). */
+  configTemplate?: string;
   persistence?: boolean;
   mosquittoPath?: string;
 }
@@ -218,7 +244,9 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
     writeFileSync(dynsecFile, JSON.stringify(dynsecConfig({ terminals: o.clients ?? [], backoffice, admin: [admin] }), null, 2) + '\n');
   }
   const confPath = join(dir, 'mosquitto.conf');
-  writeFileSync(confPath, brokerConfig({ port, host, dir, ...(pki && dynsecFile ? { tls: { pki, dynsecFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) }));
+  const configOptions: BrokerConfigOptions = { port, host, dir, ...(pki && dynsecFile ? { tls: { pki, dynsecFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) };
+  if (o.configTemplate !== undefined && !configOptions.tls) throw new Error('a configuration template needs a TLS broker');
+  writeFileSync(confPath, o.configTemplate !== undefined && configOptions.tls ? configFromTemplate(o.configTemplate, { ...configOptions, tls: configOptions.tls }) : brokerConfig(configOptions));
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {

@@ -2,6 +2,7 @@
 import t from 'tap';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startBroker, type Broker } from '../../scripts/broker.js';
 import { waitUntil } from '../support/journal-consumer.js';
 
@@ -17,8 +18,11 @@ function trySubscribe(c: MqttClient, topic: string): Promise<string> {
   return new Promise((resolve) => c.subscribe(topic, { qos: 1 }, (err, granted) => resolve(err ? err.message : (granted ?? []).every((g) => g.qos < 0x80) ? 'granted' : `refused ${granted?.[0]?.qos}`)));
 }
 
-t.test('a terminal certificate against the broker rules', async (t) => {
-  const broker = await startBroker({ clients: ['T-A', 'T-B', 'T-C'] });
+// The shipped production file itself (paths substituted), and the test broker's generated configuration.
+const DOCS_CONFIG = readFileSync(fileURLToPath(new URL('../../../docs/mosquitto.conf.example', import.meta.url)), 'utf8');
+
+for (const flavour of ['docs/mosquitto.conf.example', 'scripts/broker.ts'] as const) t.test(`a terminal certificate against the broker rules of ${flavour}`, async (t) => {
+  const broker = await startBroker({ clients: ['T-A', 'T-B', 'T-C'], ...(flavour === 'docs/mosquitto.conf.example' ? { configTemplate: DOCS_CONFIG } : {}) });
   t.teardown(() => broker.close());
 
   t.test('a stolen certificate cannot join $share/clearing: clearing still sees 100 of 100 batches', async (t) => {
