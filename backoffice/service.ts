@@ -123,11 +123,6 @@ export class ClearingService {
         this.events.emit('error', { error });
       });
     });
-    client.on('disconnect', (packet) => {
-      // 0x8E: a broker that makes the certificate CN the client id closed us for a newer connection
-      // with the same identity. Two processes sharing one identity take turns forever: give each its own.
-      if (packet.reasonCode === 0x8e) this.log.error({ url: this.opts.url }, 'another connection with this broker identity took over the session: give each clearing instance its own certificate');
-    });
     client.on('connect', () => {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
       void client.subscribeAsync(subscription, { qos: 1 }).catch(() => {});
