@@ -87,8 +87,16 @@ t.test('every broker command connects with the back office identity; clearing in
   await waitUntil(() => fleet.length >= 3, 10_000, 'the fleet messages at the terminal');
   t.same(fleet.sort(), ['tessera/v1/fleet/denylist', 'tessera/v1/fleet/denylist', 'tessera/v1/fleet/trust']);
 
-  // Both instances were up throughout, each with its own identity.
+  // Both instances were up throughout, each with its own identity: neither connection was ever closed.
   t.same(children.map((c) => c.exitCode), [null, null], 'both clearing instances still running');
+  t.notMatch(outputs.join(''), /broker connection closed/);
+
+  // A third process with backoffice-1's certificate: the broker closes instance 1's connection for it.
+  const twin = spawn(process.execPath, [BO, 'run', '--broker', broker.url], { env: childEnv(envOf('backoffice-1')), stdio: 'ignore' });
+  t.teardown(() => twin.kill('SIGKILL'));
+  await waitUntil(() => outputs[0]?.includes('broker connection closed') === true, 15_000, "the twin to take instance 1's place");
+  t.notMatch(outputs[1] ?? '', /broker connection closed/, 'instance 2, with its own identity, is untouched');
+  twin.kill('SIGTERM');
 
   for (const [i, c] of children.entries()) {
     c.kill('SIGTERM');

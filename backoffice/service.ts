@@ -125,7 +125,13 @@ export class ClearingService {
     });
     client.on('connect', () => {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
+      this.log.info({ url: this.opts.url }, 'clearing reconnected');
       void client.subscribeAsync(subscription, { qos: 1 }).catch(() => {});
+    });
+    client.on('close', () => {
+      // Also what a second process with this broker identity causes (the broker closes the older
+      // connection, without a reason code in mosquitto 2.0.11): each process needs its own identity.
+      if (this.client === client) this.log.warn({ url: this.opts.url }, 'broker connection closed, reconnecting');
     });
     await client.subscribeAsync(subscription, { qos: 1 });
     if ((this.opts.expireEveryMs ?? 0) > 0) {
