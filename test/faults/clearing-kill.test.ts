@@ -16,8 +16,10 @@ class ClearingChild {
   output = '';
   readonly exited: Promise<unknown>;
 
-  constructor(rig: FaultRig) {
-    this.proc = spawn(process.execPath, [BO, 'run', '--broker', rig.broker.url, '--expire-every', '0'], {
+  constructor(rig: FaultRig, identity: string) {
+    const f = rig.tlsFiles?.(identity);
+    const tls = f ? ['--ca', f.ca, '--cert', f.cert, '--key', f.key] : [];
+    this.proc = spawn(process.execPath, [BO, 'run', '--broker', rig.broker.url, ...tls, '--expire-every', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: '', TESSERA_BACKOFFICE_HOME: rig.bo.paths.home, TESSERA_LOG_LEVEL: 'warn' },
     });
@@ -42,16 +44,18 @@ class ClearingChild {
   }
 }
 
-t.test(`clearing SIGKILLed ${WORKER_KILLS} times and the broker twice while a terminal drains: every approved record settles exactly once`, { timeout: 300_000 }, async (t) => {
+t.test(`clearing SIGKILLed ${WORKER_KILLS} times and the TLS broker twice while a terminal drains: every approved record settles exactly once`, { timeout: 300_000 }, async (t) => {
   const seed = Number(process.env.TESSERA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.comment(`seed ${seed} (replay with TESSERA_FAULT_SEED=${seed})`);
   const rng = seededRng(seed);
-  const rig = await createFaultRig({ clearing: false, terminalId: 'T-CLEAR' });
+  // The production-shaped broker: mutual TLS, the broker rules, one identity per clearing process.
+  const identities = ['backoffice-1', 'backoffice-2'];
+  const rig = await createFaultRig({ clearing: false, terminalId: 'T-CLEAR', tlsBroker: { backoffice: identities } });
   t.teardown(() => rig.close());
   const daemon = new DaemonChild(rig);
   t.teardown(() => daemon.kill('SIGKILL'));
   await daemon.ready();
-  const workers = [new ClearingChild(rig), new ClearingChild(rig)];
+  const workers = identities.map((id) => new ClearingChild(rig, id));
   t.teardown(() => Promise.all(workers.map((w) => w.kill('SIGKILL'))));
   for (const w of workers) await w.ready();
 
@@ -81,7 +85,7 @@ t.test(`clearing SIGKILLed ${WORKER_KILLS} times and the broker twice while a te
       await sleep(Math.floor(rng() * 500));
       await rig.broker.start();
     }
-    const w = new ClearingChild(rig);
+    const w = new ClearingChild(rig, identities[i] ?? '');
     workers[i] = w;
     await w.ready();
     t.comment(`kill ${kill}: worker ${i}${BROKER_RESTARTS.has(kill) ? ' and the broker' : ''} at ${before} settlements, ${shown.size} approvals shown`);
