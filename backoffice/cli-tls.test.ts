@@ -41,13 +41,27 @@ t.test('every broker command connects with the back office identity; clearing in
   t.teardown(() => broker.close());
   const home = { TESSERA_BACKOFFICE_HOME: w.bo.paths.home, TESSERA_LOG_LEVEL: 'warn' };
   const ids = ['backoffice-1', 'backoffice-2', 'backoffice-admin'];
-  const acl = await run(['broker-acl', '--backoffice', ids.join(','), '--out', join(broker.dir, 'dynamic-security.json'), '--json'], home);
+  const acl = await run(['broker-acl', '--backoffice', ids.join(','), '--admin', 'broker-admin', '--out', join(broker.dir, 'dynamic-security.json'), '--json'], home);
   t.equal(acl.code, 0, acl.stderr);
   t.same(JSON.parse(acl.stdout), { out: join(broker.dir, 'dynamic-security.json'), terminals: 1, backoffice: ids });
   await broker.restart();
   const files = Object.fromEntries(ids.map((id) => [id, broker.clientFiles(id)]));
   const flags = (id: string) => ['--ca', files[id]?.ca ?? '', '--cert', files[id]?.cert ?? '', '--key', files[id]?.key ?? ''];
   const envOf = (id: string) => ({ ...home, TESSERA_BROKER_CA: files[id]?.ca, TESSERA_BROKER_CERT: files[id]?.cert, TESSERA_BROKER_KEY: files[id]?.key });
+
+  // A terminal enrolled later joins the running broker through the admin identity, as docs/mqtt.md shows.
+  const admin = broker.clientFiles('broker-admin');
+  const connection = `-h ${broker.host} -p ${broker.port} --cafile ${admin.ca} --cert ${admin.cert} --key ${admin.key}`;
+  const live = await new Promise<number | null>((resolve) => {
+    const sh = spawn('sh', ['-c', `"${process.execPath}" "${BO}" broker-acl --live T-LATER | sh -e`], { env: childEnv({ ...home, CONNECTION: connection }), stdio: 'ignore' });
+    sh.once('exit', resolve);
+  });
+  t.equal(live, 0, 'broker-acl --live | sh');
+  const later = broker.clientFiles('T-LATER');
+  const laterClient = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, ca: readFileSync(later.ca), cert: readFileSync(later.cert), key: readFileSync(later.key) });
+  t.teardown(() => laterClient.endAsync(true));
+  t.same((await laterClient.subscribeAsync('tessera/v1/terminals/T-LATER/ack', { qos: 1 })).map((g) => g.qos), [1], 'the new terminal may subscribe to its own ack');
+  t.match(JSON.parse((await run(['broker-acl', '--live', 'T LATER', '--json'], home)).stdout), { error: { code: 'USAGE' } }, 'a terminal id that cannot be a topic level is refused');
 
   const anonymous = await run(['run', '--broker', broker.url, '--json'], home);
   t.not(anonymous.code, 0, 'without a client certificate `run` fails');
@@ -79,11 +93,11 @@ t.test('every broker command connects with the back office identity; clearing in
   const ack = await term.sync(client);
   t.same(ack.results.map((r) => r.status), ['settled', 'settled']);
 
-  const admin = flags('backoffice-admin');
-  t.match(JSON.parse((await run(['publish-trust', '--broker', broker.url, ...admin, '--json'], home)).stdout), { version: 1 });
+  const publisher = flags('backoffice-admin');
+  t.match(JSON.parse((await run(['publish-trust', '--broker', broker.url, ...publisher, '--json'], home)).stdout), { version: 1 });
   t.match(JSON.parse((await run(['publish-denylist', '--broker', broker.url, '--json'], envOf('backoffice-admin'))).stdout), { version: 1 });
   const purse = (await w.bo.ledger.listPurses())[0]?.purseId ?? '';
-  t.match(JSON.parse((await run(['deny', purse, '--broker', broker.url, ...admin, '--json'], home)).stdout), { added: true, published: true });
+  t.match(JSON.parse((await run(['deny', purse, '--broker', broker.url, ...publisher, '--json'], home)).stdout), { added: true, published: true });
   await waitUntil(() => fleet.length >= 3, 10_000, 'the fleet messages at the terminal');
   t.same(fleet.sort(), ['tessera/v1/fleet/denylist', 'tessera/v1/fleet/denylist', 'tessera/v1/fleet/trust']);
 

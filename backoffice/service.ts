@@ -42,8 +42,8 @@ export interface ClearingServiceOptions {
 }
 
 /**
- * TLS client options from the identity's files; the certificate and key go together. Read once per
- * connection; their contents are never logged.
+ * TLS client options from the identity's files; the certificate and key go together. Read once,
+ * when the command or service starts (a renewed certificate needs a restart); never logged.
  */
 export function brokerTlsOptions(files: BrokerTlsFiles | undefined): IClientOptions {
   if (!files || (files.ca === undefined && files.cert === undefined && files.key === undefined)) return {};
