@@ -5,7 +5,6 @@ import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { addTerminalCommands, dynsecConfig } from '#backoffice';
 
 export interface Pki {
   dir: string;
@@ -237,7 +236,9 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
   const admin = o.admin ?? 'broker-admin';
   let pki: Pki | undefined;
   let dynsecFile: string | undefined;
-  if (tls) {
+  // Loaded only for a TLS broker: plain-broker tests import this module for freePort() alone.
+  const { addTerminalCommands, dynsecConfig } = tls ? await import('#backoffice') : { addTerminalCommands: undefined, dynsecConfig: undefined };
+  if (tls && dynsecConfig) {
     pki = generatePki(join(dir, 'pki'));
     for (const id of [admin, ...backoffice, ...(o.clients ?? [])]) issueClientCert(pki, id);
     dynsecFile = join(dir, 'dynamic-security.json');
@@ -296,7 +297,7 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
       return issueClientCert(pki, id);
     },
     addTerminal(id: string) {
-      if (!pki) throw new Error('a plain broker has no access rules');
+      if (!pki || !addTerminalCommands) throw new Error('a plain broker has no access rules');
       const f = issueClientCert(pki, admin);
       const connection = ['-h', host, '-p', String(port), '--cafile', f.ca, '--cert', f.cert, '--key', f.key];
       for (const args of addTerminalCommands(id)) execFileSync('mosquitto_ctrl', [...connection, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
