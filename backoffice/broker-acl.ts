@@ -34,6 +34,8 @@ export interface DynsecConfig {
 export const CLEARING_ROLE = 'tessera-clearing';
 /** The role that may change these rules at run time (mosquitto_ctrl over the plugin's $CONTROL topic). */
 export const ADMIN_ROLE = 'tessera-broker-admin';
+/** The role of fleet dashboards: every terminal's retained status, nothing else. */
+export const MONITOR_ROLE = 'tessera-monitor';
 const CONTROL_TOPIC = '$CONTROL/dynamic-security/#';
 /** Terminal ids and back-office names become usernames, client ids and topic levels. */
 const IDENTITY_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -92,24 +94,26 @@ export function clearingRole(): DynsecRole {
  * terminal, the clearing role for each back-office identity. Clients have no password: they
  * authenticate with their TLS certificate (`use_identity_as_username`).
  */
-export function dynsecConfig(o: { terminals: readonly string[]; backoffice: readonly string[]; admin?: readonly string[] }): DynsecConfig {
-  const terminals = [...new Set(o.terminals)].map(checkIdentity);
-  const backoffice = [...new Set(o.backoffice)].map(checkIdentity);
-  const admin = [...new Set(o.admin ?? [])].map(checkIdentity);
-  const all = [...terminals, ...backoffice, ...admin];
+export function dynsecConfig(o: { terminals: readonly string[]; backoffice: readonly string[]; admin?: readonly string[]; monitor?: readonly string[] }): DynsecConfig {
+  const ids = (l: readonly string[] | undefined) => [...new Set(l ?? [])].map(checkIdentity);
+  const [terminals, backoffice, admin, monitor] = [ids(o.terminals), ids(o.backoffice), ids(o.admin), ids(o.monitor)];
+  const all = [...terminals, ...backoffice, ...admin, ...monitor];
   const clash = all.find((id, i) => all.indexOf(id) !== i);
-  if (clash) throw new Error(`${clash} is named twice (terminal, back-office and admin identities are distinct)`);
+  if (clash) throw new Error(`${clash} is named twice (terminal, back-office, admin and monitor identities are distinct)`);
+  const status = statusTopic(ANY);
   const client = (username: string, textname: string, rolename: string): DynsecClient => ({ username, textname, roles: [{ rolename, priority: 0 }] });
   return {
     defaultACLAccess: { publishClientSend: false, publishClientReceive: false, subscribe: false, unsubscribe: true },
     clients: [
       ...admin.map((id) => client(id, 'broker administrator', ADMIN_ROLE)),
+      ...monitor.map((id) => client(id, 'fleet monitor', MONITOR_ROLE)),
       ...backoffice.map((id) => client(id, 'back office', CLEARING_ROLE)),
       ...terminals.map((id) => client(id, 'terminal', terminalRoleName(id))),
     ],
     groups: [],
     roles: [
       ...(admin.length ? [{ rolename: ADMIN_ROLE, textname: 'changes these rules with mosquitto_ctrl', acls: [allow('publishClientSend', CONTROL_TOPIC), allow('publishClientReceive', CONTROL_TOPIC), allow('subscribePattern', CONTROL_TOPIC)] }] : []),
+      ...(monitor.length ? [{ rolename: MONITOR_ROLE, textname: "reads every terminal's status", acls: [allow('subscribeLiteral', status), allow('publishClientReceive', status)] }] : []),
       clearingRole(),
       ...terminals.map(terminalRole),
     ],

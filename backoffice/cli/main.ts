@@ -367,13 +367,14 @@ function buildProgram(): Command {
   program
     .command('broker-acl')
     .description(
-      "Write the broker's access rules for mosquitto's dynamic-security plugin (plugin_opt_config_file): a role per terminal in the ledger (its own journal and status out; its own ack and config and the fleet topics in), the clearing role for each back-office identity, and the rule-changing role for admin identities. Install it and restart mosquitto; or, with --live TERMINAL, print the mosquitto_ctrl commands that add one terminal to a running broker (docs/mqtt.md).",
+      "Write the broker's access rules for mosquitto's dynamic-security plugin (plugin_opt_config_file): a role per terminal in the ledger (its own journal and status out; its own ack and config and the fleet topics in), the clearing role for each back-office identity, the rule-changing role for admin identities and the status-reading role for monitor identities. Install it and restart mosquitto; or, with --live TERMINAL, print the mosquitto_ctrl commands that add one terminal to a running broker (docs/mqtt.md).",
     )
     .option('--backoffice <ids>', 'comma-separated back-office identities (certificate CNs): one per clearing instance and per publishing tool', 'backoffice')
     .option('--admin <ids>', 'comma-separated identities allowed to change the rules at run time with mosquitto_ctrl', '')
+    .option('--monitor <ids>', "comma-separated identities that may read every terminal's status topic (dashboards)", '')
     .option('--live <terminal>', 'print the mosquitto_ctrl arguments that add this terminal to a running broker instead')
     .option('--out <file>', 'write the JSON here (default: print it)')
-    .action(async (o: { backoffice: string; admin: string; live?: string; out?: string }, cmd: Command) => {
+    .action(async (o: { backoffice: string; admin: string; monitor: string; live?: string; out?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
       const usage = <T>(f: () => T): T => {
@@ -393,7 +394,7 @@ function buildProgram(): Command {
       await withBackOffice(g, async (bo) => {
         const terminals = (await bo.ledger.listTerminals()).map((x) => x.terminalId);
         const backoffice = list(o.backoffice);
-        const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin) }));
+        const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin), monitor: list(o.monitor) }));
         if (o.out) BackOffice.writeJson(o.out, config, true);
         print(g, o.out ? { out: o.out, terminals: terminals.length, backoffice } : config, o.out ? `broker rules for ${terminals.length} terminals and ${backoffice.join(', ')} written to ${o.out}` : JSON.stringify(config, null, 2));
       });

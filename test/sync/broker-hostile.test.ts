@@ -68,6 +68,21 @@ for (const flavour of ['docs/mosquitto.conf.example', 'scripts/broker.ts'] as co
     });
   }
 
+  t.test('the monitor identity reads every status and nothing else; a terminal reads no status', async (t) => {
+    const monitor = await client(broker, 'monitor', { clientId: 'monitor', clean: true });
+    t.teardown(() => monitor.endAsync(true));
+    const seen: string[] = [];
+    monitor.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+    t.equal(await trySubscribe(monitor, 'tessera/v1/terminals/+/status'), 'granted');
+    for (const topic of [SHARE, 'tessera/v1/terminals/+/journal', 'tessera/v1/terminals/+/ack', 'tessera/v1/fleet/trust']) t.equal(await trySubscribe(monitor, topic), 'Subscribe error: Not authorized', `${topic} refused`);
+    const a = await client(broker, 'T-A', { clientId: 'T-A', clean: true });
+    t.teardown(() => a.endAsync(true));
+    t.equal(await trySubscribe(a, 'tessera/v1/terminals/+/status'), 'Subscribe error: Not authorized');
+    await a.publishAsync('tessera/v1/terminals/T-A/status', '{"state":"online"}', { qos: 1 });
+    await waitUntil(() => seen.length > 0, 10_000, "T-A's status at the monitor");
+    t.same(seen, ['tessera/v1/terminals/T-A/status {"state":"online"}']);
+  });
+
   t.test("another terminal's client id cannot take over its persistent session", async (t) => {
     const acks: string[] = [];
     const persistent = { clientId: 'T-B', clean: false, properties: { sessionExpiryInterval: 3_600 } } as const;
