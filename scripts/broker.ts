@@ -339,8 +339,8 @@ async function main(argv: string[]): Promise<void> {
   const clients = list(opts.terminals);
   const backoffice = list(opts.backoffice);
   const broker = await startBroker({ dir: opts.dir, host: opts.host, tls: !opts.plain, clients, backoffice, ...(opts.port ? { port: opts.port } : {}) });
-  // broker-admin: the identity mosquitto_ctrl uses to add terminals while the broker runs.
-  const files = broker.pki ? Object.fromEntries(['broker-admin', ...backoffice, ...clients].map((id) => [id, broker.clientFiles(id)])) : {};
+  // broker-admin: the identity mosquitto_ctrl uses to add terminals while the broker runs; monitor reads statuses.
+  const files = broker.pki ? Object.fromEntries(['broker-admin', 'monitor', ...backoffice, ...clients].map((id) => [id, broker.clientFiles(id)])) : {};
   console.log(JSON.stringify({ url: broker.url, port: broker.port, dir: broker.dir, config: broker.confPath, clients: files }));
   const shutdown = () => void broker.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);
