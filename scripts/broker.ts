@@ -116,9 +116,10 @@ export function brokerConfig(o: BrokerConfigOptions): string {
 }
 
 /**
- * The production configuration (docs/mosquitto.conf.example) with this broker's port, files and
- * directory substituted, so tests run the shipped file itself. Throws when a line it substitutes is
- * gone: the docs and this function change together.
+ * The production configuration (docs/mosquitto.conf.example) with this broker's port and files
+ * substituted, after the lines Debian's own mosquitto.conf puts before it (persistence, log
+ * destination), so tests run the shipped file itself as it is installed. Throws when a line it
+ * substitutes is gone: the docs and this function change together.
  */
 export function configFromTemplate(template: string, o: BrokerConfigOptions & { tls: NonNullable<BrokerConfigOptions['tls']> }): string {
   const swaps: [RegExp, string][] = [
@@ -128,15 +129,15 @@ export function configFromTemplate(template: string, o: BrokerConfigOptions & { 
     [/^keyfile .*$/m, `keyfile ${o.tls.pki.serverKey}`],
     [/^plugin \/.*$/m, `plugin ${o.tls.plugin ?? dynsecPluginPath()}`],
     [/^plugin_opt_config_file .*$/m, `plugin_opt_config_file ${o.tls.dynsecFile}`],
-    [/^persistence_location .*$/m, `persistence_location ${o.dir}/`],
-    [/^log_dest syslog$/m, 'log_dest stderr'],
   ];
   let text = template;
   for (const [re, line] of swaps) {
     if (!re.test(text)) throw new Error(`the configuration template has no line matching ${String(re)}`);
     text = text.replace(re, line);
   }
-  return process.getuid?.() === 0 ? `${text}\nuser root\n` : text;
+  // Debian's /etc/mosquitto/mosquitto.conf, which includes conf.d/ (pid file left out; stderr for the test log).
+  const debian = ['persistence true', `persistence_location ${o.dir}/`, 'log_dest stderr', ...(process.getuid?.() === 0 ? ['user root'] : [])];
+  return `${debian.join('\n')}\n${text}`;
 }
 
 function canBind(port: number, host: string): Promise<boolean> {
