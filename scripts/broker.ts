@@ -207,6 +207,8 @@ export interface Broker {
   clientFiles(id: string): ClientFiles;
   /** Gives a terminal its rules on the running broker (mosquitto_ctrl as the admin identity). */
   addTerminal(id: string): void;
+  /** Runs `mosquitto_ctrl ARGS` against this broker as the admin identity (e.g. dynsec deleteClient ID). */
+  ctrl(args: string[]): void;
   start(): Promise<void>;
   /** Stops (SIGTERM; SIGKILL to simulate a crash), keeping port and persistence for start(). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -286,7 +288,7 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
     if (temp) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return {
+  const broker: Broker = {
     url: `${tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     port,
     host,
@@ -298,10 +300,13 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
       return issueClientCert(pki, id);
     },
     addTerminal(id: string) {
-      if (!pki || !addTerminalCommands) throw new Error('a plain broker has no access rules');
+      if (!addTerminalCommands) throw new Error('a plain broker has no access rules');
+      for (const args of addTerminalCommands(id)) broker.ctrl(args);
+    },
+    ctrl(args: string[]) {
+      if (!pki) throw new Error('a plain broker has no access rules');
       const f = issueClientCert(pki, admin);
-      const connection = ['-h', host, '-p', String(port), '--cafile', f.ca, '--cert', f.cert, '--key', f.key];
-      for (const args of addTerminalCommands(id)) execFileSync('mosquitto_ctrl', [...connection, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+      execFileSync('mosquitto_ctrl', ['-h', host, '-p', String(port), '--cafile', f.ca, '--cert', f.cert, '--key', f.key, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
     },
     start,
     stop,
@@ -314,6 +319,7 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
       if (temp) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return broker;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -118,7 +118,7 @@ for (const flavour of ['docs/mosquitto.conf.example', 'scripts/broker.ts'] as co
     t.same(stolen, [], 'the thief received nothing of T-B');
   });
 
-  t.test('a terminal added at run time (mosquitto_ctrl as the admin identity) gets exactly its own rules; terminals cannot change them', async (t) => {
+  t.test('a terminal added at run time (mosquitto_ctrl as the admin identity) gets exactly its own rules, cannot change them, and is cut off when deleted', async (t) => {
     const before = await client(broker, 'T-NEW', { clientId: 'T-NEW', clean: true });
     t.teardown(() => before.endAsync(true));
     t.equal(await trySubscribe(before, 'tessera/v1/terminals/T-NEW/ack'), 'Subscribe error: Not authorized', 'an identity the rules do not name can do nothing');
@@ -136,5 +136,13 @@ for (const flavour of ['docs/mosquitto.conf.example', 'scripts/broker.ts'] as co
     const again = await client(broker, 'T-NEW', { clientId: 'T-NEW', clean: true });
     t.teardown(() => again.endAsync(true));
     t.equal(await trySubscribe(again, SHARE), 'Subscribe error: Not authorized', 'and did not become clearing');
+
+    // A stolen terminal is cut off at once: deleting its client closes its connection, and it can do nothing after.
+    const closed = new Promise<void>((resolve) => again.once('close', () => resolve()));
+    broker.ctrl(['dynsec', 'deleteClient', 'T-NEW']);
+    await closed;
+    const revoked = await client(broker, 'T-NEW', { clientId: 'T-NEW', clean: true });
+    t.teardown(() => revoked.endAsync(true));
+    t.equal(await trySubscribe(revoked, 'tessera/v1/terminals/T-NEW/ack'), 'Subscribe error: Not authorized', 'a deleted terminal can do nothing');
   });
 });
