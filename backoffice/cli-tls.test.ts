@@ -44,6 +44,8 @@ t.test('every broker command connects with the back office identity; clearing in
   const acl = await run(['broker-acl', '--backoffice', ids.join(','), '--admin', 'broker-admin', '--out', join(broker.dir, 'dynamic-security.json'), '--json'], home);
   t.equal(acl.code, 0, acl.stderr);
   t.same(JSON.parse(acl.stdout), { out: join(broker.dir, 'dynamic-security.json'), terminals: 1, backoffice: ids });
+  const excluded = JSON.parse((await run(['broker-acl', '--exclude', 'T-TLS1', '--json'], home)).stdout) as { clients: { username: string }[] };
+  t.same(excluded.clients.map((c) => c.username), ['backoffice'], 'an excluded terminal gets no rules');
   await broker.restart();
   const files = Object.fromEntries(ids.map((id) => [id, broker.clientFiles(id)]));
   const flags = (id: string) => ['--ca', files[id]?.ca ?? '', '--cert', files[id]?.cert ?? '', '--key', files[id]?.key ?? ''];

@@ -372,9 +372,10 @@ function buildProgram(): Command {
     .option('--backoffice <ids>', 'comma-separated back-office identities (certificate CNs): one per clearing instance and per publishing tool', 'backoffice')
     .option('--admin <ids>', 'comma-separated identities allowed to change the rules at run time with mosquitto_ctrl', '')
     .option('--monitor <ids>', "comma-separated identities that may read every terminal's status topic (dashboards)", '')
+    .option('--exclude <ids>', 'comma-separated terminal ids to leave out (stolen or retired terminals)', '')
     .option('--live <terminal>', 'print the mosquitto_ctrl arguments that add this terminal to a running broker instead')
     .option('--out <file>', 'write the JSON here (default: print it)')
-    .action(async (o: { backoffice: string; admin: string; monitor: string; live?: string; out?: string }, cmd: Command) => {
+    .action(async (o: { backoffice: string; admin: string; monitor: string; exclude: string; live?: string; out?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
       const usage = <T>(f: () => T): T => {
@@ -392,7 +393,8 @@ function buildProgram(): Command {
         return;
       }
       await withBackOffice(g, async (bo) => {
-        const terminals = (await bo.ledger.listTerminals()).map((x) => x.terminalId);
+        const excluded = new Set(list(o.exclude));
+        const terminals = (await bo.ledger.listTerminals()).map((x) => x.terminalId).filter((id) => !excluded.has(id));
         const backoffice = list(o.backoffice);
         const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin), monitor: list(o.monitor) }));
         if (o.out) BackOffice.writeJson(o.out, config, true);
