@@ -1,4 +1,4 @@
-// The broker's access rules for mosquitto's dynamic-security plugin: one role per terminal, one for the back office.
+// The broker's access rules for mosquitto's dynamic-security plugin: a role per terminal, the clearing, admin and monitor roles.
 import { DENYLIST_TOPIC, SHARED_JOURNAL_SUBSCRIPTION, TRUST_TOPIC, ackTopic, configTopic, journalTopic, statusTopic } from './topics.js';
 
 export type DynsecAclType = 'publishClientSend' | 'publishClientReceive' | 'subscribeLiteral' | 'subscribePattern' | 'unsubscribeLiteral' | 'unsubscribePattern';
