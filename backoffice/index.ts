@@ -7,4 +7,4 @@ export * from './clearing.js';
 export * from './service.js';
 export * from './report.js';
 export * from './sim-terminal.js';
-export * from './clearing-key.js';
+export * from './broker-acl.js';

@@ -1,4 +1,5 @@
 // The clearing service: (shared) MQTT subscription to every terminal's journal, signed acks and resync requests, fleet publications.
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { EventBus, TesseraError, errorMessage, silentLogger, type Logger } from '#common';
 import { parseStatus, parseTerminalTopic, topics, type TerminalConfigBody, type TerminalStatusMessage } from '#protocol';
@@ -15,9 +16,18 @@ export interface ClearingEvents {
   error: { error: unknown };
 }
 
+/** The back office's broker identity: CA of the broker, and its own client certificate and key (PEM paths). */
+export interface BrokerTlsFiles {
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
 export interface ClearingServiceOptions {
   url: string;
+  /** Ignored by a broker that makes the certificate CN the client id (the shipped configuration). */
   clientId?: string;
+  tls?: BrokerTlsFiles;
   connect?: ConnectFn;
   logger?: Logger;
   /** How often to close expired purses (ms); 0 disables. */
@@ -31,6 +41,27 @@ export interface ClearingServiceOptions {
   shared?: boolean;
   /** MQTT protocol: 5 (default) or 4 (3.1.1, for brokers that speak nothing newer). */
   protocolVersion?: 4 | 5;
+}
+
+/**
+ * TLS client options from the identity's files; the certificate and key go together. Read once,
+ * when the command or service starts (a renewed certificate needs a restart); never logged.
+ */
+export function brokerTlsOptions(files: BrokerTlsFiles | undefined): IClientOptions {
+  if (!files || (files.ca === undefined && files.cert === undefined && files.key === undefined)) return {};
+  if ((files.cert === undefined) !== (files.key === undefined)) throw new TesseraError('USAGE', 'the broker client certificate and key go together (--cert with --key)');
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new TesseraError('CONFIG_NOT_FOUND', `cannot read the broker ${what} ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  return {
+    ...(files.ca !== undefined ? { ca: read('CA', files.ca) } : {}),
+    ...(files.cert !== undefined && files.key !== undefined ? { cert: read('certificate', files.cert), key: read('key', files.key) } : {}),
+    rejectUnauthorized: true,
+  };
 }
 
 /** Connects with MQTT v5 and no-delay sockets (one ack round trip per batch matters). */
@@ -80,7 +111,12 @@ export class ClearingService {
   async start(): Promise<void> {
     const client = await connectBroker(
       this.opts.url,
-      { clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, clean: true, protocolVersion: this.opts.protocolVersion ?? 5 },
+      {
+        clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+        clean: true,
+        protocolVersion: this.opts.protocolVersion ?? 5,
+        ...brokerTlsOptions(this.opts.tls),
+      },
       this.opts.connect,
     );
     const subscription = this.opts.shared === false ? topics.allJournals : topics.clearingShare;
@@ -89,7 +125,13 @@ export class ClearingService {
     client.on('message', (topic, payload) => this.receive(topic, payload));
     client.on('connect', () => {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
+      this.log.info({ url: this.opts.url }, 'clearing reconnected');
       void client.subscribeAsync(subscriptions).catch(() => {});
+    });
+    client.on('close', () => {
+      // Also what a second process with this broker identity causes (the broker closes the older
+      // connection, without a reason code in mosquitto 2.0.11): each process needs its own identity.
+      if (this.client === client) this.log.warn({ url: this.opts.url }, 'broker connection closed, reconnecting');
     });
     await client.subscribeAsync(subscriptions);
     if ((this.opts.expireEveryMs ?? 0) > 0) {

@@ -58,33 +58,11 @@ export function issueClientCert(pki: Pki, id: string): ClientFiles {
   return { ca: pki.ca, cert, key };
 }
 
-/**
- * The ACL: a terminal (username = its certificate CN) may publish only its own journal and status,
- * and read only its own ack, resync and config plus the fleet topics. The back office reads every journal
- * (also through the `$share/clearing/` group) and status, and writes acks, resync requests, configs and fleet topics.
- */
-export function aclText(backofficeId = 'backoffice'): string {
-  return [
-    '# Tessera ACL (mosquitto acl_file). Usernames come from client certificate CNs.',
-    `user ${backofficeId}`,
-    'topic read tessera/v1/terminals/+/journal',
-    'topic read $share/clearing/tessera/v1/terminals/+/journal',
-    'topic read tessera/v1/terminals/+/status',
-    'topic write tessera/v1/terminals/+/ack',
-    'topic write tessera/v1/terminals/+/resync',
-    'topic readwrite tessera/v1/terminals/+/config',
-    'topic readwrite tessera/v1/fleet/#',
-    '',
-    '# Every terminal, by its own identity.',
-    'pattern write tessera/v1/terminals/%u/journal',
-    'pattern write tessera/v1/terminals/%u/status',
-    'pattern read tessera/v1/terminals/%u/ack',
-    'pattern read tessera/v1/terminals/%u/resync',
-    'pattern read tessera/v1/terminals/%u/config',
-    'pattern read tessera/v1/fleet/denylist',
-    'pattern read tessera/v1/fleet/trust',
-    '',
-  ].join('\n');
+/** Where Debian-style packages put mosquitto's dynamic-security plugin (multiarch directories first). */
+export function dynsecPluginPath(candidates = [`/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/mosquitto_dynamic_security.so`, '/usr/lib/mosquitto_dynamic_security.so', '/usr/local/lib/mosquitto_dynamic_security.so']): string {
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`mosquitto's dynamic-security plugin not found (looked in ${candidates.join(', ')})`);
+  return found;
 }
 
 export interface BrokerConfigOptions {
@@ -92,7 +70,7 @@ export interface BrokerConfigOptions {
   host: string;
   dir: string;
   /** Mutual TLS + ACL when given; a plain anonymous listener otherwise (development, benchmarks). */
-  tls?: { pki: Pki; aclFile: string };
+  tls?: { pki: Pki; dynsecFile: string; plugin?: string };
   persistence?: boolean;
 }
 
@@ -118,9 +96,15 @@ export function brokerConfig(o: BrokerConfigOptions): string {
       `keyfile ${o.tls.pki.serverKey}`,
       'tls_version tlsv1.2',
       'require_certificate true',
+      // The certificate CN is the username, and the client id: a terminal cannot take over
+      // another terminal's persistent session by asking for its client id.
       'use_identity_as_username true',
+      'use_username_as_clientid true',
       'allow_anonymous false',
-      `acl_file ${o.tls.aclFile}`,
+      // Subscribe-time ACLs (acl_file checks reads only at delivery, so a terminal could join
+      // $share/clearing and swallow batches): the dynamic-security plugin, deny by default.
+      `plugin ${o.tls.plugin ?? dynsecPluginPath()}`,
+      `plugin_opt_config_file ${o.tls.dynsecFile}`,
     );
   } else {
     lines.push('allow_anonymous true');
@@ -129,6 +113,31 @@ export function brokerConfig(o: BrokerConfigOptions): string {
   // temp files; a production broker runs as `mosquitto` with its files owned by it (docs/mqtt.md).
   if (process.getuid?.() === 0) lines.push('user root');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The production configuration (docs/mosquitto.conf.example) with this broker's port and files
+ * substituted, after the lines Debian's own mosquitto.conf puts before it (persistence, log
+ * destination), so tests run the shipped file itself as it is installed. Throws when a line it
+ * substitutes is gone: the docs and this function change together.
+ */
+export function configFromTemplate(template: string, o: BrokerConfigOptions & { tls: NonNullable<BrokerConfigOptions['tls']> }): string {
+  const swaps: [RegExp, string][] = [
+    [/^listener 8883 .*$/m, `listener ${o.port} ${o.host}`],
+    [/^cafile .*$/m, `cafile ${o.tls.pki.ca}`],
+    [/^certfile .*$/m, `certfile ${o.tls.pki.serverCert}`],
+    [/^keyfile .*$/m, `keyfile ${o.tls.pki.serverKey}`],
+    [/^plugin \/.*$/m, `plugin ${o.tls.plugin ?? dynsecPluginPath()}`],
+    [/^plugin_opt_config_file .*$/m, `plugin_opt_config_file ${o.tls.dynsecFile}`],
+  ];
+  let text = template;
+  for (const [re, line] of swaps) {
+    if (!re.test(text)) throw new Error(`the configuration template has no line matching ${String(re)}`);
+    text = text.replace(re, line);
+  }
+  // Debian's /etc/mosquitto/mosquitto.conf, which includes conf.d/ (pid file left out; stderr for the test log).
+  const debian = ['persistence true', `persistence_location ${o.dir}/`, 'log_dest stderr', ...(process.getuid?.() === 0 ? ['user root'] : [])];
+  return `${debian.join('\n')}\n${text}`;
 }
 
 function canBind(port: number, host: string): Promise<boolean> {
@@ -177,7 +186,12 @@ export interface BrokerOptions {
   tls?: boolean;
   /** Client certificates to issue (terminal ids); more with broker.clientFiles(id). */
   clients?: string[];
-  backofficeId?: string;
+  /** Back-office identities (certificate CNs holding the clearing role); default ['backoffice']. */
+  backoffice?: string[];
+  /** The identity that may change the rules at run time (addTerminal); default 'broker-admin'. A 'monitor' identity reads statuses. */
+  admin?: string;
+  /** Run this production configuration text (docs/mosquitto.conf.example) instead of the generated one (TLS only). */
+  configTemplate?: string;
   persistence?: boolean;
   mosquittoPath?: string;
 }
@@ -191,6 +205,10 @@ export interface Broker {
   pki: Pki | undefined;
   /** CA, certificate and key paths for a client identity (issued on first use). TLS brokers only. */
   clientFiles(id: string): ClientFiles;
+  /** Gives a terminal its rules on the running broker (mosquitto_ctrl as the admin identity). */
+  addTerminal(id: string): void;
+  /** Runs `mosquitto_ctrl ARGS` against this broker as the admin identity (e.g. dynsec deleteClient ID). */
+  ctrl(args: string[]): void;
   start(): Promise<void>;
   /** Stops (SIGTERM; SIGKILL to simulate a crash), keeping port and persistence for start(). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -217,17 +235,22 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
   const dir = resolve(o.dir ?? mkdtempSync(join(tmpdir(), 'tessera-broker-')));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tls = o.tls !== false;
-  const backofficeId = o.backofficeId ?? 'backoffice';
+  const backoffice = o.backoffice ?? ['backoffice'];
+  const admin = o.admin ?? 'broker-admin';
   let pki: Pki | undefined;
-  let aclFile: string | undefined;
-  if (tls) {
+  let dynsecFile: string | undefined;
+  // Loaded only for a TLS broker: plain-broker tests import this module for freePort() alone.
+  const { addTerminalCommands, dynsecConfig } = tls ? await import('#backoffice') : { addTerminalCommands: undefined, dynsecConfig: undefined };
+  if (tls && dynsecConfig) {
     pki = generatePki(join(dir, 'pki'));
-    for (const id of [backofficeId, ...(o.clients ?? [])]) issueClientCert(pki, id);
-    aclFile = join(dir, 'acl');
-    writeFileSync(aclFile, aclText(backofficeId));
+    for (const id of [admin, ...backoffice, ...(o.clients ?? [])]) issueClientCert(pki, id);
+    dynsecFile = join(dir, 'dynamic-security.json');
+    writeFileSync(dynsecFile, JSON.stringify(dynsecConfig({ terminals: o.clients ?? [], backoffice, admin: [admin], monitor: ['monitor'] }), null, 2) + '\n');
   }
   const confPath = join(dir, 'mosquitto.conf');
-  writeFileSync(confPath, brokerConfig({ port, host, dir, ...(pki && aclFile ? { tls: { pki, aclFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) }));
+  const configOptions: BrokerConfigOptions = { port, host, dir, ...(pki && dynsecFile ? { tls: { pki, dynsecFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) };
+  if (o.configTemplate !== undefined && !configOptions.tls) throw new Error('a configuration template needs a TLS broker');
+  writeFileSync(confPath, o.configTemplate !== undefined && configOptions.tls ? configFromTemplate(o.configTemplate, { ...configOptions, tls: configOptions.tls }) : brokerConfig(configOptions));
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
@@ -265,7 +288,7 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
     if (temp) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  return {
+  const broker: Broker = {
     url: `${tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     port,
     host,
@@ -275,6 +298,15 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
     clientFiles(id: string) {
       if (!pki) throw new Error('a plain broker has no client certificates');
       return issueClientCert(pki, id);
+    },
+    addTerminal(id: string) {
+      if (!addTerminalCommands) throw new Error('a plain broker has no access rules');
+      for (const args of addTerminalCommands(id)) broker.ctrl(args);
+    },
+    ctrl(args: string[]) {
+      if (!pki) throw new Error('a plain broker has no access rules');
+      const f = issueClientCert(pki, admin);
+      execFileSync('mosquitto_ctrl', ['-h', host, '-p', String(port), '--cafile', f.ca, '--cert', f.cert, '--key', f.key, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
     },
     start,
     stop,
@@ -287,6 +319,7 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
       if (temp) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return broker;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -294,8 +327,9 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command('broker')
     .description(
       'Start a local mosquitto for Tessera terminals: a mutual-TLS listener (throwaway CA, server and client\n' +
-        'certificates made with openssl, CN = terminal id), identity as username, and an ACL letting each\n' +
-        'terminal publish only its own journal/status and read only its own ack/config and the fleet topics.\n' +
+        'certificates made with openssl, CN = terminal id), identity as username and as client id, and\n' +
+        'dynamic-security roles letting each terminal publish only its own journal/status and subscribe only\n' +
+        'to its own ack/config and the fleet topics; the back office identities get the clearing role.\n' +
         'Prints one JSON line with the URL and file paths, then runs until SIGINT/SIGTERM.\n' +
         'For production use docs/mosquitto.conf.example with your own CA.',
     )
@@ -303,14 +337,17 @@ async function main(argv: string[]): Promise<void> {
     .option('--port <port>', 'TCP port (default: a free one)', (v) => Number(v))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--terminals <ids>', 'comma-separated terminal ids to issue client certificates for', '')
-    .option('--backoffice <id>', 'identity (certificate CN) of the back office', 'backoffice')
+    .option('--backoffice <ids>', 'comma-separated back-office identities (certificate CNs): one per clearing instance or publishing tool', 'backoffice')
     .option('--plain', 'plain TCP, anonymous, no ACL (development only)', false)
     .option('--json', 'print machine-readable output (always JSON; accepted for consistency)', false)
     .parse(argv);
   const opts = program.opts<{ dir: string; port?: number; host: string; terminals: string; backoffice: string; plain: boolean }>();
-  const clients = opts.terminals.split(',').map((s) => s.trim()).filter(Boolean);
-  const broker = await startBroker({ dir: opts.dir, host: opts.host, tls: !opts.plain, clients, backofficeId: opts.backoffice, ...(opts.port ? { port: opts.port } : {}) });
-  const files = broker.pki ? Object.fromEntries([opts.backoffice, ...clients].map((id) => [id, broker.clientFiles(id)])) : {};
+  const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  const clients = list(opts.terminals);
+  const backoffice = list(opts.backoffice);
+  const broker = await startBroker({ dir: opts.dir, host: opts.host, tls: !opts.plain, clients, backoffice, ...(opts.port ? { port: opts.port } : {}) });
+  // broker-admin: the identity mosquitto_ctrl uses to add terminals while the broker runs; monitor reads statuses.
+  const files = broker.pki ? Object.fromEntries(['broker-admin', 'monitor', ...backoffice, ...clients].map((id) => [id, broker.clientFiles(id)])) : {};
   console.log(JSON.stringify({ url: broker.url, port: broker.port, dir: broker.dir, config: broker.confPath, clients: files }));
   const shutdown = () => void broker.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { TesseraError, createLogger, runCli } from '#common';
 import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
+import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
 import { defaultHome } from '../home.js';
 import { formatReport } from '../report.js';
 
@@ -35,6 +36,31 @@ function print(g: Globals, value: unknown, text: string): void {
 const service = () => import('../service.js');
 
 const DEFAULT_BROKER = process.env.TESSERA_BROKER_URL ?? 'mqtt://127.0.0.1:1883';
+
+/** The back office's broker identity (mutual TLS), as every broker command takes it. */
+interface BrokerIdentity {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * Every command with --broker also takes the back office's TLS identity, from flags or the
+ * environment (a systemd unit sets them once). Added by option, so a new broker command gets it too.
+ */
+function addBrokerIdentity(program: Command): void {
+  for (const cmd of program.commands.filter((c) => c.options.some((o) => o.long === '--broker'))) {
+    cmd
+      .addOption(new Option('--ca <file>', "CA certificate the broker's certificate must chain to (PEM)").env('TESSERA_BROKER_CA'))
+      .addOption(new Option('--cert <file>', "the back office's client certificate (PEM); its CN is the broker identity, one per running process").env('TESSERA_BROKER_CERT'))
+      .addOption(new Option('--key <file>', 'the private key of --cert (PEM, keep 0600)').env('TESSERA_BROKER_KEY'));
+  }
+}
+
+async function connectWith(url: string, id: BrokerIdentity) {
+  const { connectBroker, brokerTlsOptions } = await service();
+  return connectBroker(url, { reconnectPeriod: 0, ...brokerTlsOptions(id) });
+}
 
 async function withBackOffice<T>(g: Globals, fn: (bo: BackOffice) => Promise<T>): Promise<T> {
   const bo = await BackOffice.open(g.home);
@@ -207,10 +233,10 @@ function buildProgram(): Command {
       "The clearing service: subscribes to every terminal's journal with the shared subscription $share/clearing/tessera/v1/terminals/+/journal (run several on the same ledger to share the load), verifies each record and its chain, re-verifies each payment, settles, acks the terminal (an ack signed with the clearing key), asks it to re-send when records are missing, and publishes a new deny list when it detects fraud.",
     )
     .option('--broker <url>', 'MQTT broker URL ($TESSERA_BROKER_URL)', DEFAULT_BROKER)
-    .option('--client-id <id>', 'MQTT client id (default: unique per process)')
+    .option('--client-id <id>', 'MQTT client id (default: unique per process; a broker that makes the certificate CN the client id, as the shipped one does, ignores it)')
     .option('--expire-every <seconds>', 'close expired purses this often (0: never)', int('--expire-every'), 3_600)
     .option('--grace-days <n>', 'days after expiry before a purse is closed', int('--grace-days'), 7)
-    .action(async (o: { broker: string; clientId?: string; expireEvery: number; graceDays: number }, cmd: Command) => {
+    .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
@@ -218,6 +244,7 @@ function buildProgram(): Command {
       const svc = new ClearingService(bo, {
         url: o.broker,
         ...(o.clientId ? { clientId: o.clientId } : {}),
+        tls: { ca: o.ca, cert: o.cert, key: o.key },
         logger,
         expireEveryMs: o.expireEvery * 1000,
         graceSeconds: o.graceDays * 86_400,
@@ -269,14 +296,14 @@ function buildProgram(): Command {
     .argument('<purse>', 'purse id (32 hex characters)')
     .option('--reason <text>', 'why', 'denied by operator')
     .option('--broker <url>', 'publish to this broker now')
-    .action(async (purse: string, o: { reason: string; broker?: string }, cmd: Command) => {
+    .action(async (purse: string, o: BrokerIdentity & { reason: string; broker?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         const r = await bo.denyPurse(purse.toLowerCase(), o.reason);
         let published = false;
         if (o.broker) {
-          const { connectBroker, publishDenylist } = await service();
-          const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+          const { publishDenylist } = await service();
+          const c = await connectWith(o.broker, o);
           try {
             await publishDenylist(bo, c);
             published = true;
@@ -293,7 +320,7 @@ function buildProgram(): Command {
     .description('Sign the current deny list and publish it retained to tessera/v1/fleet/denylist (or print it with --text).')
     .option('--broker <url>', 'MQTT broker URL', DEFAULT_BROKER)
     .option('--text', 'print the TF1 text instead of publishing')
-    .action(async (o: { broker: string; text?: boolean }, cmd: Command) => {
+    .action(async (o: BrokerIdentity & { broker: string; text?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         if (o.text) {
@@ -301,8 +328,8 @@ function buildProgram(): Command {
           print(g, { version: d.version, text: toQrText('FLEET_MESSAGE', d.bytes) }, toQrText('FLEET_MESSAGE', d.bytes));
           return;
         }
-        const { connectBroker, publishDenylist } = await service();
-        const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+        const { publishDenylist } = await service();
+        const c = await connectWith(o.broker, o);
         try {
           const version = await publishDenylist(bo, c);
           print(g, { version }, `deny list version ${version} published`);
@@ -324,12 +351,12 @@ function buildProgram(): Command {
     .option('--fares <file>', 'JSON array of fare rules {zone, fromMinute, toMinute, fare}')
     .option('--utc-offset <minutes>', 'local time offset for fare bands', signedInt('--utc-offset'))
     .option('--broker <url>', 'MQTT broker URL', DEFAULT_BROKER)
-    .action(async (terminal: string, o: Parameters<typeof configFrom>[0] & { broker: string }, cmd: Command) => {
+    .action(async (terminal: string, o: Parameters<typeof configFrom>[0] & BrokerIdentity & { broker: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         const config = configFrom(o, bo.currency);
-        const { connectBroker, publishConfig } = await service();
-        const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+        const { publishConfig } = await service();
+        const c = await connectWith(o.broker, o);
         try {
           const version = await publishConfig(bo, c, terminal, config);
           print(g, { terminalId: terminal, version, config }, `config version ${version} published to ${terminal}`);
@@ -343,11 +370,11 @@ function buildProgram(): Command {
     .command('publish-trust')
     .description('Publish the root-signed trust list retained to tessera/v1/fleet/trust.')
     .option('--broker <url>', 'MQTT broker URL', DEFAULT_BROKER)
-    .action(async (o: { broker: string }, cmd: Command) => {
+    .action(async (o: BrokerIdentity & { broker: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
-        const { connectBroker, publishTrust } = await service();
-        const c = await connectBroker(o.broker, { reconnectPeriod: 0 });
+        const { publishTrust } = await service();
+        const c = await connectWith(o.broker, o);
         try {
           await publishTrust(bo, c);
           print(g, { version: bo.trustList.version }, `trust list version ${bo.trustList.version} published`);
@@ -357,6 +384,45 @@ function buildProgram(): Command {
       });
     });
 
+  program
+    .command('broker-acl')
+    .description(
+      "Write the broker's access rules for mosquitto's dynamic-security plugin (plugin_opt_config_file): a role per terminal in the ledger (its own journal and status out; its own ack and config and the fleet topics in), the clearing role for each back-office identity, the rule-changing role for admin identities and the status-reading role for monitor identities. Install it and restart mosquitto; or, with --live TERMINAL, print the mosquitto_ctrl commands that add one terminal to a running broker (docs/mqtt.md).",
+    )
+    .option('--backoffice <ids>', 'comma-separated back-office identities (certificate CNs): one per clearing instance and per publishing tool', 'backoffice')
+    .option('--admin <ids>', 'comma-separated identities allowed to change the rules at run time with mosquitto_ctrl', '')
+    .option('--monitor <ids>', "comma-separated identities that may read every terminal's status topic (dashboards)", '')
+    .option('--exclude <ids>', 'comma-separated terminal ids to leave out (stolen or retired terminals)', '')
+    .option('--live <terminal>', 'print the mosquitto_ctrl arguments that add this terminal to a running broker instead')
+    .option('--out <file>', 'write the JSON here (default: print it)')
+    .action(async (o: { backoffice: string; admin: string; monitor: string; exclude: string; live?: string; out?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+      const usage = <T>(f: () => T): T => {
+        try {
+          return f();
+        } catch (e) {
+          throw new TesseraError('USAGE', (e as Error).message);
+        }
+      };
+      if (o.live !== undefined) {
+        const live = o.live;
+        const commands = usage(() => addTerminalCommands(live));
+        const quote = (a: string) => (/^[A-Za-z0-9._/+-]+$/.test(a) ? a : `'${a}'`);
+        print(g, { commands }, commands.map((c) => `mosquitto_ctrl $CONNECTION ${c.map(quote).join(' ')}`).join('\n'));
+        return;
+      }
+      await withBackOffice(g, async (bo) => {
+        const excluded = new Set(list(o.exclude));
+        const terminals = (await bo.ledger.listTerminals()).map((x) => x.terminalId).filter((id) => !excluded.has(id));
+        const backoffice = list(o.backoffice);
+        const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin), monitor: list(o.monitor) }));
+        if (o.out) BackOffice.writeJson(o.out, config, true);
+        print(g, o.out ? { out: o.out, terminals: terminals.length, backoffice } : config, o.out ? `broker rules for ${terminals.length} terminals and ${backoffice.join(', ')} written to ${o.out}` : JSON.stringify(config, null, 2));
+      });
+    });
+
+  addBrokerIdentity(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { Wallet } from '#wallet';
 import { SerialScannerEmulator } from '#drivers';
 import { ApiClient, type Decision } from '#terminal';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { startBroker, type ClientFiles } from '../../scripts/broker.js';
 
 export const CLI = fileURLToPath(new URL('../../terminal/cli/main.js', import.meta.url));
 
@@ -47,6 +48,11 @@ export interface FaultRigOptions {
   wallets?: number;
   /** Start the clearing service now (default true). */
   clearing?: boolean;
+  /**
+   * The production-shaped broker instead of the plain one: mutual TLS and the broker rules, with
+   * the terminal's certificate and these back-office identities (scripts/broker.ts).
+   */
+  tlsBroker?: { backoffice: string[] };
 }
 
 /** A real back office, broker, wallets and a provisioned terminal directory; the daemon runs as a child. */
@@ -58,6 +64,8 @@ export interface FaultRig {
   socket: string;
   fareConfig: string;
   broker: Mosquitto;
+  /** Client certificate files per identity (TLS broker only). */
+  tlsFiles?: (id: string) => ClientFiles;
   bo: BackOffice;
   clearing: ClearingService | undefined;
   scanner: SerialScannerEmulator;
@@ -75,7 +83,8 @@ let payCounter = 0;
 export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-faults-'));
   const terminalId = o.terminalId ?? 'T-FAULT';
-  const broker = await startMosquitto();
+  const tlsBroker = o.tlsBroker ? await startBroker({ clients: [terminalId], backoffice: o.tlsBroker.backoffice }) : undefined;
+  const broker: Mosquitto = tlsBroker ?? (await startMosquitto());
   const bo = await BackOffice.init(join(dir, 'bo'));
   const etc = join(dir, 'etc');
   const identity = { keyFile: join(etc, 'terminal.key'), certFile: join(etc, 'terminal.cert'), trustListFile: join(etc, 'trust.list'), rootKeyFile: join(etc, 'root.pub') };
@@ -97,7 +106,7 @@ export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig>
     transit: { resultDisplaySeconds: 0 },
     limits: { maxPerPurseOffline: 100_000_000, maxUnsyncedAmount: 100_000_000, maxUnsyncedPayments: 100_000 },
     devices: { scanner: { type: 'serial', path: scanner.path, presenceCheckMs: 100, backoff: { initialMs: 50, maxMs: 300 } } },
-    sync: { brokerUrl: broker.url, batchSize: 20, window: 4, ackTimeoutMs: 1_000, ackFlushMs: 50, reconnectMinMs: 50, reconnectMaxMs: 300, pollMs: 200, connectTimeoutMs: 2_000 },
+    sync: { brokerUrl: broker.url, ...(tlsBroker ? { tls: tlsBroker.clientFiles(terminalId) } : {}), batchSize: 20, window: 4, ackTimeoutMs: 1_000, ackFlushMs: 50, reconnectMinMs: 50, reconnectMaxMs: 300, pollMs: 200, connectTimeoutMs: 2_000 },
     log: { level: 'warn' },
     ...o.config,
   };
@@ -123,6 +132,7 @@ export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig>
     socket,
     fareConfig: issued.bundle.config as string,
     broker,
+    ...(tlsBroker ? { tlsFiles: (id: string) => tlsBroker.clientFiles(id) } : {}),
     bo,
     clearing: undefined,
     scanner,
@@ -130,7 +140,8 @@ export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig>
     api: new ApiClient({ socketPath: socket }, 10_000),
     async startClearing() {
       if (rig.clearing) return;
-      rig.clearing = new ClearingService(bo, { url: broker.url, clientId: `clearing-${terminalId}` });
+      const identity = o.tlsBroker?.backoffice[0];
+      rig.clearing = new ClearingService(bo, { url: broker.url, clientId: `clearing-${terminalId}`, ...(tlsBroker && identity ? { tls: tlsBroker.clientFiles(identity) } : {}) });
       await rig.clearing.start();
     },
     async stopClearing() {

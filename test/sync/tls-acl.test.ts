@@ -54,12 +54,18 @@ t.test('mutual TLS broker with ACL', async (t) => {
   });
 
   for (const pv of [5, 4] as const) {
-    t.test(`MQTT ${pv === 5 ? '5' : '3.1.1'}: terminal A cannot publish to B's journal or the fleet topics, nor read B's acks`, async (t) => {
+    t.test(`MQTT ${pv === 5 ? '5' : '3.1.1'}: terminal A cannot publish to B's journal or ack or the fleet topics`, async (t) => {
+      // Clearing watches the journals; terminal B watches its ack and the fleet topics.
       const bo = await client(broker, 'backoffice', `bo-${pv}`, 5);
       t.teardown(() => bo.endAsync(true));
       const seen: string[] = [];
       bo.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
-      await bo.subscribeAsync({ 'tessera/v1/terminals/+/journal': { qos: 1 }, 'tessera/v1/fleet/#': { qos: 1 } });
+      await bo.subscribeAsync('$share/clearing/tessera/v1/terminals/+/journal', { qos: 1 });
+      const b = await client(broker, 'T-B', 'T-B', 5);
+      t.teardown(() => b.endAsync(true));
+      const atB: string[] = [];
+      b.on('message', (topic, payload) => atB.push(`${topic} ${payload.toString()}`));
+      await b.subscribeAsync({ 'tessera/v1/terminals/T-B/ack': { qos: 1 }, 'tessera/v1/fleet/denylist': { qos: 1 }, 'tessera/v1/fleet/trust': { qos: 1 } });
 
       const forbidden = ['tessera/v1/terminals/T-B/journal', 'tessera/v1/fleet/denylist', 'tessera/v1/fleet/trust', 'tessera/v1/terminals/T-B/ack'];
       for (const topic of forbidden) {
@@ -72,16 +78,19 @@ t.test('mutual TLS broker with ACL', async (t) => {
         if (pv === 5) t.match(r, /Not authorized/, `publish to ${topic} refused`);
         await a.endAsync(true);
       }
-      // A's own journal is allowed: once its marker arrives, anything forged would have arrived before it.
+      // Allowed messages sent after the forged ones arrive after anything forged would have.
       const a = await client(broker, 'T-A', `T-A-${pv}`, pv);
       t.teardown(() => a.endAsync(true));
       await a.publishAsync('tessera/v1/terminals/T-A/journal', `marker-${pv}`, { qos: 1 });
-      await waitUntil(() => seen.some((s) => s.includes(`marker-${pv}`)), 10_000, 'the marker');
-      t.same(seen, [`tessera/v1/terminals/T-A/journal marker-${pv}`], 'no forged message reached the back office');
+      await bo.publishAsync('tessera/v1/terminals/T-B/ack', `ack-${pv}`, { qos: 1 });
+      await waitUntil(() => seen.length > 0 && atB.length > 0, 10_000, 'the markers');
+      t.same(seen, [`tessera/v1/terminals/T-A/journal marker-${pv}`], 'no forged journal reached clearing');
+      t.same(atB, [`tessera/v1/terminals/T-B/ack ack-${pv}`], 'no forged ack or fleet message reached terminal B');
 
       const got: string[] = [];
       a.on('message', (topic) => got.push(topic));
-      await a.subscribeAsync({ 'tessera/v1/terminals/T-B/ack': { qos: 1 }, 'tessera/v1/terminals/T-A/ack': { qos: 1 } });
+      await t.rejects(a.subscribeAsync('tessera/v1/terminals/T-B/ack', { qos: 1 }), "subscribing to B's ack is refused");
+      await a.subscribeAsync('tessera/v1/terminals/T-A/ack', { qos: 1 });
       await bo.publishAsync('tessera/v1/terminals/T-B/ack', JSON.stringify({ upTo: 1, results: [] }), { qos: 1 });
       await bo.publishAsync('tessera/v1/terminals/T-A/ack', JSON.stringify({ upTo: 1, results: [] }), { qos: 1 });
       await waitUntil(() => got.length > 0, 10_000, "A's own ack");
