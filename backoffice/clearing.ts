@@ -30,7 +30,8 @@ export interface BatchResult {
 export class ClearingEngine {
   constructor(
     private readonly ledger: Ledger,
-    private readonly trust: TrustStore,
+    /** Replaced when a newer trust list is installed (BackOffice.adoptTrust). */
+    public trust: TrustStore,
     private readonly clock: Clock = systemClock,
     private readonly log: Logger = silentLogger(),
   ) {}
