@@ -34,6 +34,7 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
           terminalId: ctx.identity.terminalId,
           rootPublicKey: ctx.fleet.rootPublicKey,
           config: cfg,
+          freshness: () => ctx.checkout.freshness(),
           bus,
           log: componentLogger(ctx.log, 'sync'),
           // Wall time from the daemon's clock (trusted-time checks), but network timers (ack

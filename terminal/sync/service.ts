@@ -59,6 +59,8 @@ export interface SyncDeps {
   version?: string;
   /** Device states for status messages (the daemon plugs its device registry in here). */
   devices?: () => Record<string, unknown>;
+  /** Trust- and deny-list ages against their limits for status messages (the daemon plugs its checkout in here). */
+  freshness?: () => unknown;
   random?: () => number;
 }
 
@@ -443,6 +445,7 @@ export class SyncService {
       version: this.deps.version ?? 'unknown',
       clock: this.clock.now(),
       fleet: { trust: s.fleet('trust')?.version ?? null, denylist: s.fleet('denylist')?.version ?? null, config: s.fleet('config')?.version ?? null },
+      ...(this.deps.freshness ? { freshness: this.deps.freshness() } : {}),
     };
     client.publish(topics.status(this.deps.terminalId), JSON.stringify(body), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: errorMessage(err) }, 'status publish refused');
