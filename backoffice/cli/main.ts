@@ -221,7 +221,8 @@ function buildProgram(): Command {
     .option('--client-id <id>', 'MQTT client id (default: unique per process)')
     .option('--expire-every <seconds>', 'close expired purses this often (0: never)', int('--expire-every'), 3_600)
     .option('--grace-days <n>', 'days after expiry before a purse is closed', int('--grace-days'), 7)
-    .action(async (o: { broker: string; clientId?: string; expireEvery: number; graceDays: number }, cmd: Command) => {
+    .option('--refresh-every <seconds>', 're-sign the deny list at a new version and republish it and the trust list this often (0: never; terminals decline as TRUST_STALE once their deny list is 72 h old)', int('--refresh-every'), 3_600)
+    .action(async (o: { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
@@ -232,6 +233,7 @@ function buildProgram(): Command {
         logger,
         expireEveryMs: o.expireEvery * 1000,
         graceSeconds: o.graceDays * 86_400,
+        refreshEverySeconds: o.refreshEvery,
       });
       await svc.start();
       print(g, { running: true, broker: o.broker, pid: process.pid }, `clearing running on ${o.broker} (pid ${process.pid})`);
