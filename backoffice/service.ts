@@ -51,6 +51,9 @@ export async function connectBroker(url: string, o: IClientOptions = {}, connect
   }
 }
 
+/** The renewal ceremony is due (quarterly); terminals decline at 180 days by default (docs/decisions.md D-freshness). */
+export const TRUST_RENEWAL_DUE_DAYS = 90;
+
 /** Most re-publications of a newer deny list one publisher makes after losing a race (each needs another process to sign meanwhile). */
 const MAX_REPUBLISH = 50;
 
@@ -168,6 +171,10 @@ export class ClearingService {
         const denylist = await publishDenylist(this.bo, client);
         this.lastRefresh = this.bo.now();
         this.log.info({ trust, denylist }, 'fleet lists refreshed');
+        const ageDays = Math.floor((this.bo.now() - this.bo.trustList.issuedAt) / 86_400);
+        if (ageDays >= TRUST_RENEWAL_DUE_DAYS) {
+          this.log.warn({ trust, ageDays }, 'trust list renewal due: sign the next list offline (tessera-backoffice trust sign) before terminals reach their trust-list age limit');
+        }
         this.events.emit('refreshed', { trust, denylist });
       } catch (error) {
         this.log.error({ err: error }, 'fleet list refresh failed');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import mqtt from 'mqtt';
 import type { Clock } from '#common';
-import { createKeyFile, loadKeyFile, signObject, toHex, toQrText, type KeySigner } from '#protocol';
+import { createKeyFile, decodeObject, fromQrText, loadKeyFile, signObject, toHex, toQrText, type KeySigner } from '#protocol';
 import { BackOffice, ClearingService } from '#backoffice';
 import { SerialScannerEmulator } from '#drivers';
 import { ApiClient, type Decision } from '#terminal';
@@ -79,6 +79,9 @@ t.test('a fleet through 400 days: no honest payment declined for staleness onlin
     writeFileSync(identity.rootKeyFile, `${r.bundle.rootPublicKey}\n`);
     writeFileSync(identity.fleetConfigFile, `${r.bundle.config as string}\n`);
     writeFileSync(identity.denylistFile, `${r.bundle.denylist as string}\n`);
+    const d = fromQrText('FLEET_MESSAGE', r.bundle.denylist as string);
+    const m = d.ok ? decodeObject('FLEET_MESSAGE', d.value) : d;
+    return m.ok ? m.value.value.version : -1;
   };
   await install();
   const scanner = new SerialScannerEmulator(join(dir, 'ttyScanner'), join(dir, 'ttyScannerPeer'));
@@ -196,10 +199,11 @@ t.test('a fleet through 400 days: no honest payment declined for staleness onlin
       await ceremony({ add: [{ publicKey: toHex(newIssuer.publicKey), roles: parseRoles('terminals,purses,fleet'), days: 3 * 365, name: 'issuer-2' }] });
       t.equal(toHex(bo.issuer.kid), toHex(newIssuer.kid), 'the back office signs with the new key once the list naming it is installed');
       // The technician re-installs the terminal with a certificate from the new key (a bundle); the daemon restarts.
-      await install();
+      const bundled = await install();
       await daemon.kill('SIGTERM');
       daemon = new DaemonChild(rig, env);
       await daemon.ready();
+      t.equal((await status()).fleet.denylist?.version, bundled, 'the newer deny list from the bundle is applied at start');
       const r = await api.call<{ ok: boolean; reason?: string }>('POST', '/v1/fleet', { text: readFileSync(join(vault, 'trust-list.v1.txt'), 'utf8').trim() });
       t.match(r, { ok: false, reason: 'ROLLBACK' }, 'an older trust list (from an old bundle) is refused');
       m.rotations++;
