@@ -31,7 +31,7 @@ import {
 import { ClearingEngine } from './clearing.js';
 import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
 import { OFFLINE_README } from './offline-readme.js';
-import { pickIssuer } from './trust-admin.js';
+import { clearingTrustList, installedHistory, pickIssuer } from './trust-admin.js';
 import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 import { buildReport, type Report } from './report.js';
@@ -104,7 +104,13 @@ export class BackOffice {
     private readonly backend?: CryptoBackend,
   ) {
     this.current = { list: trustList, bytes: trustBytes, trust: new TrustStore(trustList, backend), issuer };
-    this.clearing = new ClearingEngine(ledger, this.current.trust, clock, log);
+    this.clearing = new ClearingEngine(ledger, this.clearingTrust(), clock, log);
+  }
+
+  /** The current list plus retired keys up to their retirement (trust-admin.ts clearingTrustList). */
+  private clearingTrust(): TrustStore {
+    const history = installedHistory(this.paths, fromHex(this.settings.rootPublicKey), this.backend);
+    return history.length ? new TrustStore(clearingTrustList(this.current.list, history), this.backend) : this.current.trust;
   }
 
   get trust(): TrustStore {
@@ -128,7 +134,7 @@ export class BackOffice {
   adoptTrust(list: TrustList, bytes: Uint8Array, issuer: KeySigner): void {
     const trust = new TrustStore(list, this.backend);
     this.current = { list, bytes, trust, issuer };
-    this.clearing.trust = trust;
+    this.clearing.trust = this.clearingTrust();
     this.log.info({ version: list.version, issuerKid: toHex(issuer.kid) }, 'trust list installed');
   }
 

@@ -1,5 +1,6 @@
 // The online side of the trust lifecycle: which issuer key signs, new issuer keys, and installing a list the offline ceremony signed.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TesseraError } from '#common';
 import { ROLE, createKeyFile, decodeObject, fromQrText, loadKeyFile, toHex, type CryptoBackend, type KeySigner, type TrustList, type TrustedKey } from '#protocol';
 import { issuerKeyFiles, issuerKeyPath, replaceFile, type BackOfficePaths } from './home.js';
@@ -51,6 +52,33 @@ export function createIssuerKey(paths: BackOfficePaths, list: TrustList, backend
   const signer = createKeyFile(tmp, backend);
   renameSync(tmp, issuerKeyPath(paths, toHex(signer.kid)));
   return signer;
+}
+
+/** The lists installed before the current one (trust-lists/), verified against the root, oldest first. */
+export function installedHistory(paths: BackOfficePaths, rootPublicKey: Uint8Array, backend?: CryptoBackend): TrustList[] {
+  if (!existsSync(paths.trustHistory)) return [];
+  return readdirSync(paths.trustHistory)
+    .filter((f) => /^trust-list\.v\d+\.txt$/.test(f))
+    .map((f) => readTrustList(readFileSync(join(paths.trustHistory, f), 'utf8'), rootPublicKey, backend).list)
+    .sort((a, b) => a.version - b.version);
+}
+
+/**
+ * What clearing verifies payments with: the current list plus every key an earlier list had and a
+ * later one dropped, each valid only until the list that retired it was issued. Clearing checks a
+ * payment at its record's time, so one a terminal approved during the overlap and uploads after the
+ * retirement still settles, and one made with the retired key afterwards does not.
+ */
+export function clearingTrustList(current: TrustList, history: TrustList[]): TrustList {
+  const lists = [...history.filter((l) => l.version < current.version), current];
+  const retired: TrustedKey[] = [];
+  for (let i = 1; i < lists.length; i++) {
+    const next = lists[i]!;
+    const kept = new Set(next.keys.map((k) => toHex(k.publicKey)));
+    for (const k of lists[i - 1]!.keys) if (!kept.has(toHex(k.publicKey))) retired.push({ ...k, notAfter: Math.min(k.notAfter, next.issuedAt) });
+  }
+  const inForce = new Set(current.keys.map((k) => toHex(k.publicKey)));
+  return { ...current, keys: [...current.keys, ...retired.filter((k) => !inForce.has(toHex(k.publicKey)))] };
 }
 
 function kidOfCert(kind: 'TERMINAL_CERT' | 'PURSE_CERT', text: string): string | undefined {

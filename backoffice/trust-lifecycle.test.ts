@@ -122,6 +122,13 @@ t.test('issuer rotation: overlap (old certificates keep verifying), switch, reti
   const r2 = await installTrustList(bo, retire.text);
   t.same(r2.retired, [toHex(old.kid)], 'retired once its certificates expired');
   t.notOk(bo.trust.keysFor(old.kid, 'PURSES').length, 'the old key is no longer trusted');
+  // Clearing still settles what was paid before the retirement (a terminal uploading late), and nothing after.
+  const retiredAt = bo.trustList.issuedAt;
+  t.ok(verifyPurseCert(oldPurse.file.purseCert, { trust: bo.clearing.trust, now: retiredAt - 60 }).ok, 'clearing: an old-key purse used before the retirement verifies');
+  t.match(verifyPurseCert(oldPurse.file.purseCert, { trust: bo.clearing.trust, now: retiredAt + 60 }), { ok: false }, 'clearing: after the retirement it does not');
+  const restarted = await BackOffice.open(bo.paths.home, { clock });
+  t.equal(restarted.clearing.trust.keysFor(old.kid, 'PURSES')[0]?.notAfter, retiredAt, 'a restarted back office rebuilds that from its list history');
+  await restarted.close();
   t.equal(toHex(bo.issuer.kid), toHex(fresh.kid));
   t.ok(existsSync(join(bo.paths.trustHistory, 'trust-list.v2.txt')), 'earlier lists are kept');
 });
@@ -135,6 +142,6 @@ t.test('a running back office picks up a list another process installed (reloadT
   t.equal(bo.trustList.version, 1);
   t.equal(bo.reloadTrust(), true);
   t.equal(bo.trustList.version, 2);
-  t.equal(bo.clearing.trust, bo.trust, 'clearing verifies under the new list');
+  t.equal(bo.clearing.trust.version, 2, 'clearing verifies under the new list');
   t.equal(bo.reloadTrust(), false, 'nothing newer');
 });
