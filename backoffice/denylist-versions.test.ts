@@ -1,7 +1,9 @@
 // Deny-list versions: strictly increasing across processes, the broker's retained list ends at the newest, clearing refreshes it.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ManualClock } from '#common';
@@ -44,7 +46,7 @@ function unevenly(c: MqttClient, seed: number): MqttClient {
   } as unknown as MqttClient;
 }
 
-t.test('two back-office processes on one ledger publishing at once: every version new, the retained one the newest', async (t) => {
+t.test('two back-office instances on one ledger publishing at once (uneven delays): every version new, the retained one the newest', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-deny-'));
   const broker = await startMosquitto({ persistence: false });
   const a = await BackOffice.init(join(dir, 'bo'));
@@ -121,4 +123,35 @@ t.test('clearing re-signs and publishes on schedule and at once after an unpubli
   const d = decodeObject('FLEET_MESSAGE', third);
   t.same(d.ok && d.value.value.denylist?.length, 1, 'an unpublished deny goes out at the next check, not the next period');
   t.equal((await bo.ledger.denyList()).unpublished, 0);
+});
+
+t.test('separate processes: concurrent publish-denylist runs leave the newest version retained', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-deny-procs-'));
+  const broker = await startMosquitto({ persistence: false });
+  const home = join(dir, 'bo');
+  const bo = await BackOffice.init(home);
+  await bo.close();
+  t.teardown(async () => {
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const cli = join(dirname(fileURLToPath(import.meta.url)), 'cli', 'main.js');
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS_')) env[k] = v;
+  const publish = () =>
+    new Promise<number>((resolve, reject) => {
+      execFile(process.execPath, [cli, '--home', home, '--json', 'publish-denylist', '--broker', broker.url], { env, timeout: 30_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message} ${stderr}`));
+        else resolve((JSON.parse(stdout) as { version: number }).version);
+      });
+    });
+  const versions: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    versions.push(...(await Promise.all([publish(), publish(), publish()])));
+    const check = await BackOffice.open(home);
+    const newest = (await check.ledger.newestSigned('denylist'))?.version;
+    await check.close();
+    t.equal(versionOf(await retained(broker.url, DENYLIST_TOPIC)), newest, `round ${round}: retained = newest signed (${newest})`);
+  }
+  t.equal(new Set(versions).size, versions.length, `${versions.length} processes, ${versions.length} distinct versions`);
 });
