@@ -31,7 +31,7 @@ import {
 import { ClearingEngine } from './clearing.js';
 import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
 import { OFFLINE_README } from './offline-readme.js';
-import { clearingTrustList, installedHistory, pickIssuer } from './trust-admin.js';
+import { clearingTrustList, installedHistory, openingIssuer, pickIssuer } from './trust-admin.js';
 import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 import { buildReport, type Report } from './report.js';
@@ -188,7 +188,9 @@ export class BackOffice {
     const paths = backOfficePaths(home);
     const settings = readSettings(paths);
     const { list, bytes } = readInstalledTrust(paths, settings, opts.backend);
-    const issuer = pickIssuer(paths, list, Math.floor((opts.clock ?? systemClock).now() / 1000), opts.backend);
+    // Without a logger (the CLI's short commands) the operator still has to see it.
+    const warn = (msg: string) => (opts.logger ? opts.logger.warn(msg) : process.stderr.write(`tessera-backoffice: warning: ${msg}\n`));
+    const issuer = openingIssuer(paths, list, Math.floor((opts.clock ?? systemClock).now() / 1000), warn, opts.backend);
     const sealed = loadKeyFile(paths.sealedKey, opts.backend);
     const ledger = opts.ledger ?? new SqliteLedger(paths.ledger);
     return new BackOffice(paths, settings, issuer, sealed, list, bytes, ledger, opts.clock, opts.logger, opts.backend);

@@ -21,6 +21,14 @@ function listed(list: TrustList, signer: KeySigner): TrustedKey | undefined {
  * listed and the new one (later notBefore) wins; a key not yet in any installed list is never used.
  */
 export function pickIssuer(paths: BackOfficePaths, list: TrustList, now: number, backend?: CryptoBackend): KeySigner {
+  const best = bestIssuer(paths, list, now, backend);
+  if (!best) {
+    throw new TesseraError('CONFIG_INVALID', `none of the issuer keys in ${paths.home} is listed (and valid now) in trust list version ${list.version}: install a list that names one (publish-trust FILE)`);
+  }
+  return best;
+}
+
+function bestIssuer(paths: BackOfficePaths, list: TrustList, now: number, backend?: CryptoBackend): KeySigner | undefined {
   let best: { signer: KeySigner; key: TrustedKey } | undefined;
   for (const file of issuerKeyFiles(paths)) {
     const signer = loadKeyFile(file, backend);
@@ -28,10 +36,22 @@ export function pickIssuer(paths: BackOfficePaths, list: TrustList, now: number,
     if (!key || key.notBefore > now || now > key.notAfter) continue;
     if (!best || key.notBefore > best.key.notBefore) best = { signer, key };
   }
-  if (!best) {
-    throw new TesseraError('CONFIG_INVALID', `none of the issuer keys in ${paths.home} is listed (and valid now) in trust list version ${list.version}: install a list that names one (publish-trust FILE)`);
-  }
-  return best.signer;
+  return best?.signer;
+}
+
+/**
+ * pickIssuer for opening the back office: when no listed key is valid now (every issuer key
+ * expired, a clock far off), it still opens, with the first issuer key file and a warning, so the
+ * commands that repair it (trust new-issuer-key, publish-trust) can run. What it signs then is
+ * refused by terminals until a list with a valid key is installed.
+ */
+export function openingIssuer(paths: BackOfficePaths, list: TrustList, now: number, warn: (msg: string) => void, backend?: CryptoBackend): KeySigner {
+  const best = bestIssuer(paths, list, now, backend);
+  if (best) return best;
+  const first = issuerKeyFiles(paths)[0];
+  if (!first) throw new TesseraError('CONFIG_INVALID', `no issuer key in ${paths.home}`);
+  warn(`no issuer key in ${paths.home} is listed and valid now in trust list version ${list.version}: rotate (trust new-issuer-key, then the ceremony)`);
+  return loadKeyFile(first, backend);
 }
 
 /** Issuer key files in the home that no key of `list` names: keys waiting for a ceremony. */

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ManualClock } from '#common';
+import { ManualClock, type Logger } from '#common';
 import { ROLE, createKeyFile, decodeObject, fromQrText, loadKeyFile, signObject, toHex, toQrText, verifyPurseCert } from '#protocol';
 import { Wallet } from '#wallet';
 import { BackOffice } from './backoffice.js';
@@ -131,6 +131,20 @@ t.test('issuer rotation: overlap (old certificates keep verifying), switch, reti
   await restarted.close();
   t.equal(toHex(bo.issuer.kid), toHex(fresh.kid));
   t.ok(existsSync(join(bo.paths.trustHistory, 'trust-list.v2.txt')), 'earlier lists are kept');
+});
+
+t.test('every issuer key expired: the back office still opens, so a rotation can repair it', async (t) => {
+  const { clock, bo, root } = await setup(t);
+  clock.advance(4 * 365 * DAY_MS); // past the 3-year validity init gives the issuer key
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => warnings.push(m), info: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+  const late = await BackOffice.open(bo.paths.home, { clock, logger });
+  t.teardown(() => late.close());
+  t.match(warnings, [/no issuer key .* is listed and valid now/]);
+  const fresh = createIssuerKey(late.paths, late.trustList);
+  const next = await signNextTrustList(root, readFileSync(late.paths.trustList, 'utf8'), { add: [{ publicKey: toHex(fresh.publicKey), roles: parseRoles('terminals,purses,fleet'), days: 1_000 }] }, late.now());
+  await installTrustList(late, next.text);
+  t.equal(toHex(late.issuer.kid), toHex(fresh.kid), 'signing with the new key again');
 });
 
 t.test('a running back office picks up a list another process installed (reloadTrust)', async (t) => {
