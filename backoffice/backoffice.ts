@@ -1,6 +1,6 @@
 // The back office as a library: issuer keys, terminal and purse issuance, fleet messages, ledger and clearing.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { TesseraError, systemClock, silentLogger, type Clock, type Logger } from '#common';
 import {
   BUNDLE_FORMAT,
@@ -34,6 +34,8 @@ import { auditTerminal, type ChainAudit } from './chains.js';
 import { ClearingEngine } from './clearing.js';
 import { loadClearingKey } from './clearing-key.js';
 import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
+import { OFFLINE_README } from './offline-readme.js';
+import { clearingTrustList, installedHistory, openingIssuer, pickIssuer } from './trust-admin.js';
 import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 import { buildReport, type Report } from './report.js';
@@ -90,27 +92,74 @@ function positive(name: string, n: number): void {
 
 export class BackOffice {
   readonly clearing: ClearingEngine;
-  readonly trust: TrustStore;
+  // The installed trust list and the issuer key it selects: replaced together when a newer list is installed.
+  private current: { list: TrustList; bytes: Uint8Array; trust: TrustStore; issuer: KeySigner };
 
   constructor(
     readonly paths: BackOfficePaths,
     readonly settings: BackOfficeSettings,
-    readonly issuer: KeySigner,
+    issuer: KeySigner,
     readonly sealedKey: KeySigner,
     /** Signs acks and resync requests; listed in the trust list with role CLEARING. */
     readonly clearingKey: KeySigner,
-    readonly trustList: TrustList,
-    readonly trustBytes: Uint8Array,
+    trustList: TrustList,
+    trustBytes: Uint8Array,
     readonly ledger: Ledger,
     readonly clock: Clock = systemClock,
     readonly log: Logger = silentLogger(),
-    backend?: CryptoBackend,
+    private readonly backend?: CryptoBackend,
   ) {
-    this.trust = new TrustStore(trustList, backend);
-    this.clearing = new ClearingEngine(ledger, this.trust, clock, log);
+    this.current = { list: trustList, bytes: trustBytes, trust: new TrustStore(trustList, backend), issuer };
+    this.clearing = new ClearingEngine(ledger, this.clearingTrust(), clock, log);
   }
 
-  /** Creates the root, issuer, sealed and clearing keys (0600), the root-signed trust list and an empty ledger. */
+  /** The current list plus retired keys up to their retirement (trust-admin.ts clearingTrustList). */
+  private clearingTrust(): TrustStore {
+    const history = installedHistory(this.paths, fromHex(this.settings.rootPublicKey), this.backend);
+    return history.length ? new TrustStore(clearingTrustList(this.current.list, history), this.backend) : this.current.trust;
+  }
+
+  get trust(): TrustStore {
+    return this.current.trust;
+  }
+
+  get trustList(): TrustList {
+    return this.current.list;
+  }
+
+  get trustBytes(): Uint8Array {
+    return this.current.bytes;
+  }
+
+  /** The issuer key signing now: the newest of this back office's issuer keys the installed list names. */
+  get issuer(): KeySigner {
+    return this.current.issuer;
+  }
+
+  /** Makes a verified, newer trust list the one in force (clearing verifies and the issuer signs under it). */
+  adoptTrust(list: TrustList, bytes: Uint8Array, issuer: KeySigner): void {
+    const trust = new TrustStore(list, this.backend);
+    this.current = { list, bytes, trust, issuer };
+    this.clearing.trust = this.clearingTrust();
+    this.log.info({ version: list.version, issuerKid: toHex(issuer.kid) }, 'trust list installed');
+  }
+
+  /**
+   * Picks up a newer trust list that `publish-trust` installed in the home (perhaps from another
+   * process) since this one was opened. True when it changed.
+   */
+  reloadTrust(): boolean {
+    const next = readInstalledTrust(this.paths, this.settings, this.backend);
+    if (next.list.version <= this.current.list.version) return false;
+    this.adoptTrust(next.list, next.bytes, pickIssuer(this.paths, next.list, this.now(), this.backend));
+    return true;
+  }
+
+  /**
+   * Creates the root, issuer, sealed and clearing keys (0600), the root-signed trust list and an empty ledger.
+   * The root key goes to <home>/offline/ with a README: it signs only trust lists, on an offline
+   * machine, and the online back office never reads it again.
+   */
   static async init(home: string, opts: InitOptions = {}): Promise<BackOffice> {
     const paths = backOfficePaths(home);
     if (existsSync(paths.settings)) throw new TesseraError('ALREADY_EXISTS', `a back office already exists in ${home}`);
@@ -118,7 +167,9 @@ export class BackOffice {
     if (!/^[A-Z]{3}$/.test(currency)) throw new TesseraError('USAGE', `currency must be 3 capital letters, got ${currency}`);
     ensureHome(home);
     const now = Math.floor((opts.clock ?? systemClock).now() / 1000);
+    mkdirSync(paths.offlineDir, { recursive: true, mode: 0o700 });
     const root = createKeyFile(paths.rootKey, opts.backend);
+    writeNewFile(`${paths.offlineDir}/README.txt`, OFFLINE_README, 0o600);
     const issuer = createKeyFile(paths.issuerKey, opts.backend);
     const sealed = createKeyFile(paths.sealedKey, opts.backend);
     const clearing = createKeyFile(paths.clearingKey, opts.backend);
@@ -132,7 +183,10 @@ export class BackOffice {
         { kid: clearing.kid, publicKey: clearing.publicKey, roles: ROLE.CLEARING, notBefore: now - CLOCK_SKEW_ALLOWANCE, notAfter, name: 'clearing' },
       ],
     };
-    writeNewFile(paths.trustList, toQrText('TRUST_LIST', await signObject('TRUST_LIST', list, root)) + '\n');
+    const trustText = toQrText('TRUST_LIST', await signObject('TRUST_LIST', list, root)) + '\n';
+    writeNewFile(paths.trustList, trustText);
+    // The offline machine's first "current list": the next ceremony starts from it.
+    writeNewFile(`${paths.offlineDir}/trust-list.v1.txt`, trustText);
     const settings: BackOfficeSettings = { format: 'tessera-backoffice/1', currency, rootPublicKey: toHex(root.publicKey), createdAt: now };
     writeNewFile(paths.settings, JSON.stringify(settings, null, 2) + '\n');
     return BackOffice.open(home, opts);
@@ -141,16 +195,14 @@ export class BackOffice {
   static async open(home: string, opts: BackOfficeOptions = {}): Promise<BackOffice> {
     const paths = backOfficePaths(home);
     const settings = readSettings(paths);
-    const text = readFileSync(paths.trustList, 'utf8').trim();
-    const bytes = fromQrText('TRUST_LIST', text);
-    if (!bytes.ok) throw new TesseraError('CONFIG_INVALID', `${paths.trustList}: ${bytes.detail}`);
-    const tl = verifyTrustList(bytes.value, { rootPublicKey: fromHex(settings.rootPublicKey), ...(opts.backend ? { backend: opts.backend } : {}) });
-    if (!tl.ok) throw new TesseraError('CONFIG_INVALID', `${paths.trustList}: ${tl.reason} ${tl.detail}`);
-    const issuer = loadKeyFile(paths.issuerKey, opts.backend);
+    const { list, bytes } = readInstalledTrust(paths, settings, opts.backend);
+    // Without a logger (the CLI's short commands) the operator still has to see it.
+    const warn = (msg: string) => (opts.logger ? opts.logger.warn(msg) : process.stderr.write(`tessera-backoffice: warning: ${msg}\n`));
+    const issuer = openingIssuer(paths, list, Math.floor((opts.clock ?? systemClock).now() / 1000), warn, opts.backend);
     const sealed = loadKeyFile(paths.sealedKey, opts.backend);
-    const clearing = loadClearingKey(paths, tl.value.value, opts.backend);
+    const clearing = loadClearingKey(paths, list, opts.backend);
     const ledger = opts.ledger ?? new SqliteLedger(paths.ledger);
-    return new BackOffice(paths, settings, issuer, sealed, clearing, tl.value.value, bytes.value, ledger, opts.clock, opts.logger, opts.backend);
+    return new BackOffice(paths, settings, issuer, sealed, clearing, list, bytes, ledger, opts.clock, opts.logger, opts.backend);
   }
 
   async close(): Promise<void> {
@@ -214,8 +266,8 @@ export class BackOffice {
     );
     const bundle: TrustBundle = { format: BUNDLE_FORMAT, terminalId: cert.terminalId, terminalCert: certText, trustList: this.trustText, rootPublicKey: this.rootPublicKey };
     if (o.config) bundle.config = toQrText('FLEET_MESSAGE', (await this.signConfig(cert.terminalId, o.config)).bytes);
-    const deny = await this.ledger.denyList();
-    if (deny.version > 0) bundle.denylist = toQrText('FLEET_MESSAGE', (await this.signDenylist()).bytes);
+    // Always a fresh deny list: without one the terminal would count the trust list's age instead.
+    bundle.denylist = toQrText('FLEET_MESSAGE', (await this.signDenylist()).bytes);
     this.log.info({ terminalId: cert.terminalId, merchantId: cert.merchantId, mode: cert.mode }, 'terminal certified');
     return { cert, certText, bundle };
   }
@@ -302,10 +354,11 @@ export class BackOffice {
 
   // ---- deny list ----
 
-  async denyPurse(purseId: string, reason = 'denied by operator'): Promise<{ version: number; added: boolean }> {
+  /** Adds a purse to the deny list; the next signed list (publish, clearing's next check, a bundle) carries it. */
+  async denyPurse(purseId: string, reason = 'denied by operator'): Promise<{ added: boolean; unpublished: number }> {
     if (!/^[0-9a-f]{32}$/.test(purseId)) throw new TesseraError('USAGE', 'purse id must be 32 lowercase hex characters');
     const r = await this.ledger.deny(purseId, reason, this.now());
-    return { version: r.version, added: r.added };
+    return { added: r.added, unpublished: r.unpublished };
   }
 
   /** The signed ack for a terminal: every record 1..upTo recorded, `hash` its record at upTo, with bounded per-record results. */
@@ -318,12 +371,17 @@ export class BackOffice {
     return signObject('RESYNC', { terminalId, from, time: this.now() }, this.clearingKey);
   }
 
-  /** The whole current deny list, signed (role FLEET) at its ledger version. */
-  async signDenylist(): Promise<{ version: number; purseIds: string[]; bytes: Uint8Array }> {
-    const d = await this.ledger.denyList();
-    const version = Math.max(1, d.version);
-    const bytes = await signObject('FLEET_MESSAGE', { kind: FLEET_KIND.denylist, version, issuedAt: this.now(), denylist: d.purseIds.map(fromHex) }, this.issuer);
-    return { version, purseIds: d.purseIds, bytes };
+  /**
+   * The whole current deny list, signed (role FLEET) at a version newly allocated in the ledger:
+   * every signed list, published or bundled, by whichever process, is newer than every one before.
+   * The signed bytes are recorded so any publisher can re-publish the newest (see publishDenylist).
+   */
+  async signDenylist(): Promise<{ version: number; issuedAt: number; purseIds: string[]; bytes: Uint8Array }> {
+    const d = await this.ledger.nextDenyList();
+    const issuedAt = this.now();
+    const bytes = await signObject('FLEET_MESSAGE', { kind: FLEET_KIND.denylist, version: d.version, issuedAt, denylist: d.purseIds.map(fromHex) }, this.issuer);
+    await this.ledger.recordSigned('denylist', d.version, bytes);
+    return { version: d.version, issuedAt, purseIds: d.purseIds, bytes };
   }
 
   async report(): Promise<Report> {
@@ -352,4 +410,14 @@ export class BackOffice {
     if (!d.ok) throw new TesseraError('DB_CORRUPT', `stored certificate of ${terminalId}: ${d.detail}`);
     return d.value.value;
   }
+}
+
+/** The trust list installed in the home, verified against the root public key in the settings. */
+function readInstalledTrust(paths: BackOfficePaths, settings: BackOfficeSettings, backend?: CryptoBackend): { list: TrustList; bytes: Uint8Array } {
+  const text = readFileSync(paths.trustList, 'utf8').trim();
+  const bytes = fromQrText('TRUST_LIST', text);
+  if (!bytes.ok) throw new TesseraError('CONFIG_INVALID', `${paths.trustList}: ${bytes.detail}`);
+  const tl = verifyTrustList(bytes.value, { rootPublicKey: fromHex(settings.rootPublicKey), ...(backend ? { backend } : {}) });
+  if (!tl.ok) throw new TesseraError('CONFIG_INVALID', `${paths.trustList}: ${tl.reason} ${tl.detail}`);
+  return { list: tl.value.value, bytes: bytes.value };
 }

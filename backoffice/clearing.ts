@@ -50,7 +50,8 @@ interface Signed {
 export class ClearingEngine {
   constructor(
     private readonly ledger: Ledger,
-    private readonly trust: TrustStore,
+    /** Replaced when a newer trust list is installed (BackOffice.adoptTrust). */
+    public trust: TrustStore,
     private readonly clock: Clock = systemClock,
     private readonly log: Logger = silentLogger(),
   ) {}

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import mqtt from 'mqtt';
+import { decodeObject } from '#protocol';
 import { startBroker } from '../scripts/broker.js';
 import { waitUntil } from '../test/support/journal-consumer.js';
 import { createWorld } from './test-world.js';
@@ -89,19 +90,30 @@ t.test('every broker command connects with the back office identity; clearing in
   const tf = broker.clientFiles('T-TLS1');
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, ca: readFileSync(tf.ca), cert: readFileSync(tf.cert), key: readFileSync(tf.key) });
   t.teardown(() => client.endAsync(true));
-  const fleet: string[] = [];
-  client.on('message', (topic) => topic.includes('/fleet/') && fleet.push(topic));
+  // Every fleet message the terminal receives, by topic and signed version.
+  const fleet: { topic: string; version: number }[] = [];
+  client.on('message', (topic, p) => {
+    if (!topic.includes('/fleet/')) return;
+    const d = topic.endsWith('/trust') ? decodeObject('TRUST_LIST', new Uint8Array(p)) : decodeObject('FLEET_MESSAGE', new Uint8Array(p));
+    fleet.push({ topic, version: d.ok ? d.value.value.version : -1 });
+  });
   await client.subscribeAsync({ 'tessera/v1/fleet/trust': { qos: 1 }, 'tessera/v1/fleet/denylist': { qos: 1 }, 'tessera/v1/terminals/T-TLS1/config': { qos: 1 } });
   const ack = await term.sync(client);
   t.same(ack.results.map((r) => r.status), ['settled', 'settled']);
 
   const publisher = flags('backoffice-admin');
   t.match(JSON.parse((await run(['publish-trust', '--broker', broker.url, ...publisher, '--json'], home)).stdout), { version: 1 });
-  t.match(JSON.parse((await run(['publish-denylist', '--broker', broker.url, '--json'], envOf('backoffice-admin'))).stdout), { version: 1 });
+  const published = JSON.parse((await run(['publish-denylist', '--broker', broker.url, '--json'], envOf('backoffice-admin'))).stdout) as { version: number };
   const purse = (await w.bo.ledger.listPurses())[0]?.purseId ?? '';
-  t.match(JSON.parse((await run(['deny', purse, '--broker', broker.url, ...publisher, '--json'], home)).stdout), { added: true, published: true });
-  await waitUntil(() => fleet.length >= 3, 10_000, 'the fleet messages at the terminal');
-  t.same(fleet.sort(), ['tessera/v1/fleet/denylist', 'tessera/v1/fleet/denylist', 'tessera/v1/fleet/trust']);
+  const denied = JSON.parse((await run(['deny', purse, '--broker', broker.url, ...publisher, '--json'], home)).stdout) as { added: boolean; published: boolean; version: number };
+  t.match(denied, { added: true, published: true });
+  t.ok(denied.version > published.version, 'the deny publishes a newer version than publish-denylist');
+  const denylist = 'tessera/v1/fleet/denylist';
+  await waitUntil(() => fleet.some((f) => f.topic === denylist && f.version === denied.version), 10_000, 'the new deny list at the terminal');
+  t.ok(fleet.some((f) => f.topic === denylist && f.version === published.version), 'publish-denylist reached the terminal');
+  t.ok(fleet.some((f) => f.topic === 'tessera/v1/fleet/trust' && f.version === 1), 'publish-trust reached the terminal');
+  t.same([...new Set(fleet.map((f) => f.topic))].sort(), [denylist, 'tessera/v1/fleet/trust'], 'only fleet topics, all verified objects');
+  t.notOk(fleet.some((f) => f.version < 0), 'every fleet message decodes');
 
   // Both instances were up throughout, each with its own identity: neither connection was ever closed.
   t.same(children.map((c) => c.exitCode), [null, null], 'both clearing instances still running');

@@ -129,9 +129,11 @@ t.test('the main flow through both CLIs', async (t) => {
   t.not(unknown.code, 0);
   t.match(unknown.stderr, /\[NOT_FOUND\]/);
 
+  const before = ((await bo('report')).denylist as { version: number }).version;
   const denied = await bo('deny', purseId, '--broker', broker.url);
-  t.match(denied, { added: true, version: 1, published: true });
-  t.match(await bo('report'), { denylist: { version: 1, purseIds: [purseId] } });
+  t.match(denied, { added: true, published: true });
+  t.ok((denied.version as number) > before, `the published deny list (version ${String(denied.version)}) is newer than every earlier one (${before})`);
+  t.match(await bo('report'), { denylist: { version: denied.version, purseIds: [purseId], unpublished: 0 } });
 
 
 

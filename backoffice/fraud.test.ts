@@ -2,7 +2,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { fromHex, topics, verifyFleetMessage } from '#protocol';
+import { decodeObject, fromHex, topics, verifyFleetMessage } from '#protocol';
 import { Wallet } from '#wallet';
 import { createWorld } from './test-world.js';
 import { merchantAccount, purseAccount } from './ledger.js';
@@ -33,7 +33,12 @@ t.test('the same sequence at two terminals opens one fraud case and the deny lis
 
   await w.clearing();
   const fleet = await w.client('fleet-watcher');
-  const denylist = new Promise<Buffer>((resolve) => fleet.on('message', (topic, p) => topic === DENYLIST_TOPIC && resolve(p)));
+  // Clearing also publishes the (empty) list on its freshness schedule: wait for the one naming the purse.
+  const names = (p: Buffer) => {
+    const d = decodeObject('FLEET_MESSAGE', new Uint8Array(p));
+    return d.ok && (d.value.value.denylist?.length ?? 0) > 0;
+  };
+  const denylist = new Promise<Buffer>((resolve) => fleet.on('message', (topic, p) => topic === DENYLIST_TOPIC && names(p) && resolve(p)));
   await fleet.subscribeAsync(DENYLIST_TOPIC, { qos: 1 });
   const term = await w.client('terminals');
   t.equal((await a.sync(term)).results[0]?.status, 'settled');

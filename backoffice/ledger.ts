@@ -197,8 +197,11 @@ export interface MerchantTotal {
 }
 
 export interface DenyList {
+  /** The highest version signed so far (0: none yet). */
   version: number;
   purseIds: string[];
+  /** Purses denied since that version was signed: a new list is owed to the fleet. */
+  unpublished: number;
 }
 
 export interface Ledger {
@@ -235,9 +238,20 @@ export interface Ledger {
   /** Records an incident, merged into an existing row once the terminal is over its cap. */
   recordIncident(i: IncidentReport): Promise<void>;
 
-  /** Adds a purse to the deny list; a new version only if it was not there. */
+  /** Adds a purse to the deny list (the next signed version carries it). */
   deny(purseId: string, reason: string, now: number): Promise<DenyList & { added: boolean }>;
+  /** The deny list as it stands, at the highest version allocated so far (0: none yet). */
   denyList(): Promise<DenyList>;
+  /**
+   * Allocates a new deny-list version, strictly higher than every one before (whichever process
+   * asks), and returns it with the list as it stands, read in the same transaction: a higher
+   * version never carries fewer purses.
+   */
+  nextDenyList(): Promise<DenyList>;
+  /** Records signed fleet-message bytes of a series unless a newer version is already recorded. */
+  recordSigned(series: string, version: number, bytes: Uint8Array): Promise<void>;
+  /** The newest signed bytes recorded for a series (what a publisher re-publishes when it lost a race). */
+  newestSigned(series: string): Promise<{ version: number; bytes: Uint8Array } | undefined>;
   /** Next version for a named fleet message series (config per terminal). */
   nextVersion(series: string): Promise<number>;
 

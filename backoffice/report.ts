@@ -53,6 +53,7 @@ export function formatReport(r: Report): string {
     r.incidents.length ? table(['id', 'terminal', 'indexes', 'count', 'kind', 'detail'], r.incidents.map((i) => [i.id, i.terminalId, indexRange(i), i.count, i.kind, i.detail])) : '(none)',
     '',
   );
-  out.push(`deny list version ${r.denylist.version}: ${r.denylist.purseIds.length} purse(s); ${r.settlementCount} settlement(s); trial balance ${r.trialBalance}`);
+  const unpublished = r.denylist.unpublished ? ` (${r.denylist.unpublished} not yet published)` : '';
+  out.push(`deny list version ${r.denylist.version}: ${r.denylist.purseIds.length} purse(s)${unpublished}; ${r.settlementCount} settlement(s); trial balance ${r.trialBalance}`);
   return out.join('\n');
 }

@@ -13,6 +13,8 @@ export interface ClearingEvents {
   /** An inbound message ignored (not a terminal topic, a malformed status). */
   ignored: { topic: string; reason: string; detail: string };
   denylist: { version: number };
+  /** A scheduled freshness publication: the trust list in force and a new deny-list version. */
+  refreshed: { trust: number; denylist: number };
   error: { error: unknown };
 }
 
@@ -33,6 +35,13 @@ export interface ClearingServiceOptions {
   /** How often to close expired purses (ms); 0 disables. */
   expireEveryMs?: number;
   graceSeconds?: number;
+  /**
+   * Re-sign the deny list at a new version and republish it and the trust list this often, in seconds
+   * of the back office's clock (default 3600; 0 disables), so online terminals never see stale lists.
+   */
+  refreshEverySeconds?: number;
+  /** How often (ms) to check whether a refresh is due (default 60000). */
+  refreshCheckMs?: number;
   /**
    * Subscribe through the shared subscription (default true) so several clearing processes split
    * the load. False subscribes to the plain journal wildcard: for a single clearing process on a
@@ -75,14 +84,41 @@ export async function connectBroker(url: string, o: IClientOptions = {}, connect
   }
 }
 
+/** The renewal ceremony is due (quarterly); terminals decline at 180 days by default (docs/decisions.md D-freshness). */
+export const TRUST_RENEWAL_DUE_DAYS = 90;
+
+/** Most re-publications of a newer deny list one publisher makes after losing a race (each needs another process to sign meanwhile). */
+const MAX_REPUBLISH = 50;
+
+/**
+ * Signs the deny list at a new version and publishes it retained. Publishers race (the broker keeps
+ * whichever message it processed last), so once the broker acknowledged ours, the newest list any
+ * process signed is read back from the ledger (signers record it before publishing), and published
+ * if it is newer than ours, until the newest is the one this process published last. Every publisher
+ * does the same, so the retained message ends at the newest version. Returns the version signed here.
+ */
 export async function publishDenylist(bo: BackOffice, client: MqttClient): Promise<number> {
   const d = await bo.signDenylist();
-  await client.publishAsync(topics.denylist, Buffer.from(d.bytes), { qos: 1, retain: true });
-  return d.version;
+  let last = { version: d.version, bytes: d.bytes };
+  for (let round = 0; round <= MAX_REPUBLISH; round++) {
+    await client.publishAsync(topics.denylist, Buffer.from(last.bytes), { qos: 1, retain: true });
+    const newest = await bo.ledger.newestSigned('denylist');
+    if (!newest || newest.version <= last.version) return d.version;
+    last = newest;
+  }
+  throw new TesseraError('INTERNAL', `deny list still superseded after ${MAX_REPUBLISH} re-publications`);
 }
 
-export async function publishTrust(bo: BackOffice, client: MqttClient): Promise<void> {
-  await client.publishAsync(topics.trust, Buffer.from(bo.trustBytes), { qos: 1, retain: true });
+/**
+ * Publishes the installed trust list retained, then the same check as publishDenylist: a newer list
+ * installed meanwhile (publish-trust in another process) is picked up and published in turn.
+ */
+export async function publishTrust(bo: BackOffice, client: MqttClient): Promise<number> {
+  for (;;) {
+    const version = bo.trustList.version;
+    await client.publishAsync(topics.trust, Buffer.from(bo.trustBytes), { qos: 1, retain: true });
+    if (!bo.reloadTrust()) return version;
+  }
 }
 
 export async function publishConfig(bo: BackOffice, client: MqttClient, terminalId: string, config: TerminalConfigBody): Promise<number> {
@@ -96,6 +132,9 @@ export class ClearingService {
   private client: MqttClient | undefined;
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private lastRefresh: number | undefined;
+  private refreshing: Promise<void> | undefined;
   private readonly log: Logger;
   /** Last status each terminal published (retained), as parsed. */
   readonly terminalStatus = new Map<string, TerminalStatusMessage>();
@@ -127,6 +166,8 @@ export class ClearingService {
       // A reconnect after a broker restart: re-subscribe if the session was lost.
       this.log.info({ url: this.opts.url }, 'clearing reconnected');
       void client.subscribeAsync(subscriptions).catch(() => {});
+      // A restarted broker may have lost its retained lists, and terminals reconnecting want fresh ones.
+      if (this.refreshTimer) void this.refresh();
     });
     client.on('close', () => {
       // Also what a second process with this broker identity causes (the broker closes the older
@@ -138,7 +179,53 @@ export class ClearingService {
       this.timer = setInterval(() => void this.expire(), this.opts.expireEveryMs);
       this.timer.unref();
     }
+    const every = this.opts.refreshEverySeconds ?? 3_600;
+    if (every > 0) {
+      await this.refresh();
+      this.refreshTimer = setInterval(() => void this.refreshIfDue(every), this.opts.refreshCheckMs ?? 60_000);
+      this.refreshTimer.unref();
+    }
     this.log.info({ url: this.opts.url, subscription }, 'clearing subscribed');
+  }
+
+  /** A refresh is due on schedule, or at once when an operator denied a purse without publishing (deny without --broker). */
+  private async refreshIfDue(everySeconds: number): Promise<void> {
+    try {
+      const due = this.lastRefresh === undefined || this.bo.now() - this.lastRefresh >= everySeconds || (await this.bo.ledger.denyList()).unpublished > 0;
+      if (due) await this.refresh();
+    } catch (error) {
+      this.log.error({ err: error }, 'fleet list refresh check failed');
+    }
+  }
+
+  /**
+   * Republishes the trust list in force (picking up one installed by publish-trust meanwhile) and a
+   * deny list at a new version. Queued behind batches, like every other publication of this process.
+   */
+  refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    const run = this.chain.then(async () => {
+      const client = this.client;
+      // Offline: nothing to refresh on the broker; the next check after the reconnect does it.
+      if (!client?.connected) return;
+      try {
+        const trust = await publishTrust(this.bo, client);
+        const denylist = await publishDenylist(this.bo, client);
+        this.lastRefresh = this.bo.now();
+        this.log.info({ trust, denylist }, 'fleet lists refreshed');
+        const ageDays = Math.floor((this.bo.now() - this.bo.trustList.issuedAt) / 86_400);
+        if (ageDays >= TRUST_RENEWAL_DUE_DAYS) {
+          this.log.warn({ trust, ageDays }, 'trust list renewal due: sign the next list offline (tessera-backoffice trust sign) before terminals reach their trust-list age limit');
+        }
+        this.events.emit('refreshed', { trust, denylist });
+      } catch (error) {
+        this.log.error({ err: error }, 'fleet list refresh failed');
+        this.events.emit('error', { error });
+      }
+    });
+    this.chain = run;
+    this.refreshing = run.finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 
   private async expire(): Promise<void> {
@@ -201,6 +288,7 @@ export class ClearingService {
   /** Waits for batches in progress, then disconnects. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     const c = this.client;
     await this.chain;
     this.client = undefined;

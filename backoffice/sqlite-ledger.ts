@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS incidents (
 CREATE TABLE IF NOT EXISTS denylist (
   purse_id TEXT PRIMARY KEY, reason TEXT NOT NULL, version INTEGER NOT NULL, added_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS versions (series TEXT PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS signed_fleet (series TEXT PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL);
 `;
 
 type Row = Record<string, unknown>;
@@ -359,7 +360,8 @@ export class SqliteLedger implements Ledger {
   private denyInTx(purseId: string, reason: string, now: number): boolean {
     const exists = this.db.prepare('SELECT 1 FROM denylist WHERE purse_id = ?').get(purseId);
     if (exists) return false;
-    const version = this.bumpVersion('denylist');
+    // The first version that will carry it: versions are allocated when a list is signed (nextDenyList).
+    const version = this.readDenyList().version + 1;
     this.db.prepare('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES (?, ?, ?, ?)').run(purseId, reason, version, now);
     return true;
   }
@@ -505,9 +507,38 @@ export class SqliteLedger implements Ledger {
   }
 
   async denyList(): Promise<DenyList> {
+    return this.readDenyList();
+  }
+
+  async nextDenyList(): Promise<DenyList> {
+    // BEGIN IMMEDIATE: the bump and the read are one snapshot, serialised against every other writer.
+    return this.tx(() => {
+      this.bumpVersion('denylist');
+      return this.readDenyList();
+    });
+  }
+
+  async recordSigned(series: string, version: number, bytes: Uint8Array): Promise<void> {
+    // Keeps only the newest: a slower signer of an older version never overwrites a newer one.
+    this.db
+      .prepare(
+        `INSERT INTO signed_fleet (series, version, bytes) VALUES (?, ?, ?)
+         ON CONFLICT (series) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version > signed_fleet.version`,
+      )
+      .run(series, version, Buffer.from(bytes));
+  }
+
+  async newestSigned(series: string): Promise<{ version: number; bytes: Uint8Array } | undefined> {
+    const r = this.db.prepare('SELECT version, bytes FROM signed_fleet WHERE series = ?').get(series) as Row | undefined;
+    return r ? { version: r.version as number, bytes: u8(r.bytes) } : undefined;
+  }
+
+  private readDenyList(): DenyList {
     const v = this.db.prepare("SELECT version FROM versions WHERE series = 'denylist'").get() as Row | undefined;
+    const version = (v?.version as number | undefined) ?? 0;
     const ids = (this.db.prepare('SELECT purse_id FROM denylist ORDER BY purse_id').all() as Row[]).map((r) => r.purse_id as string);
-    return { version: (v?.version as number | undefined) ?? 0, purseIds: ids };
+    const unpublished = (this.db.prepare('SELECT count(*) AS n FROM denylist WHERE version > ?').get(version) as Row).n as number;
+    return { version, purseIds: ids, unpublished };
   }
 
   async nextVersion(series: string): Promise<number> {

@@ -11,6 +11,7 @@ PKGS=(
   systemd                   # systemd-analyze verify/security for the unit files
   openssl                   # test certificates for the TLS broker
   dpkg-dev fakeroot         # make deb
+  faketime                  # libfaketime: the fleet-years test runs a real daemon hundreds of simulated days ahead
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -115,10 +115,12 @@ export const LimitsSchema = z
       .default('lower')
       .describe('Past maxOfflineHours: "refuse" declines every payment; "lower" declines payments above lowerPaymentLimit.'),
     lowerPaymentLimit: z.number().int().min(0).default(500).describe('Largest payment accepted past maxOfflineHours when afterMaxOffline is "lower" (minor units).'),
-    trustListMaxAgeHours: hours('Oldest trust list (by its issue time) accepted for payments.').default(24 * 30),
+    trustListMaxAgeHours: hours(
+      'Oldest trust list (by its issue time) accepted for payments. The root signs a new one offline (a renewal ceremony, quarterly); status warns once less than a quarter of this remains (docs/decisions.md D-freshness).',
+    ).default(24 * 180),
     denylistMaxAgeHours: hours(
-      'Oldest deny list (by its issue time) accepted for payments. With no deny list installed, the trust list\'s issue time counts.',
-    ).default(24 * 7),
+      'Oldest deny list (by its issue time) accepted for payments. Clearing re-signs it hourly, so only a terminal cut off from the fleet (or a fleet without clearing) reaches it. With no deny list installed, the trust list\'s issue time counts.',
+    ).default(72),
   })
   .describe('Offline risk limits. A limit reached declines with TERMINAL_LIMIT; a stale trust/deny list with TRUST_STALE.');
 

@@ -8,6 +8,8 @@ import { BackOffice } from '../backoffice.js';
 import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
 import { defaultHome } from '../home.js';
 import { formatReport } from '../report.js';
+import { installTrustList } from '../trust-admin.js';
+import { addTrustCommands } from './trust-commands.js';
 
 interface Globals {
   home: string;
@@ -113,7 +115,16 @@ function buildProgram(): Command {
       const bo = await BackOffice.init(g.home, { currency: o.currency, keyDays: o.keyDays });
       const value = { home: g.home, currency: bo.currency, rootPublicKey: bo.rootPublicKey, trustList: bo.trustText };
       await bo.close();
-      print(g, value, `back office created in ${g.home}\nroot public key ${value.rootPublicKey}\nkeep ${bo.paths.rootKey} offline once the trust list is distributed`);
+      const text = [
+        `back office created in ${g.home}`,
+        `root public key ${value.rootPublicKey}`,
+        '',
+        `THE ROOT KEY IS IN ${bo.paths.offlineDir}/ AND MUST LEAVE THIS MACHINE.`,
+        'Copy that directory to offline media (two copies, two safes), then delete it here',
+        `(${bo.paths.offlineDir}/README.txt says how). The online back office never needs it again;`,
+        'only trust-list ceremonies on the offline machine do (tessera-backoffice trust sign --help).',
+      ];
+      print(g, { ...value, rootKey: bo.paths.rootKey, offlineDir: bo.paths.offlineDir }, text.join('\n'));
     });
 
   program
@@ -236,7 +247,8 @@ function buildProgram(): Command {
     .option('--client-id <id>', 'MQTT client id (default: unique per process; a broker that makes the certificate CN the client id, as the shipped one does, ignores it)')
     .option('--expire-every <seconds>', 'close expired purses this often (0: never)', int('--expire-every'), 3_600)
     .option('--grace-days <n>', 'days after expiry before a purse is closed', int('--grace-days'), 7)
-    .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number }, cmd: Command) => {
+    .option('--refresh-every <seconds>', 're-sign the deny list at a new version and republish it and the trust list this often (0: never; terminals decline as TRUST_STALE once their deny list is 72 h old)', int('--refresh-every'), 3_600)
+    .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
@@ -248,6 +260,7 @@ function buildProgram(): Command {
         logger,
         expireEveryMs: o.expireEvery * 1000,
         graceSeconds: o.graceDays * 86_400,
+        refreshEverySeconds: o.refreshEvery,
       });
       await svc.start();
       print(g, { running: true, broker: o.broker, pid: process.pid }, `clearing running on ${o.broker} (pid ${process.pid})`);
@@ -292,7 +305,9 @@ function buildProgram(): Command {
 
   program
     .command('deny')
-    .description('Put a purse on the deny list (new signed version); with --broker, publish it retained to the fleet at once.')
+    .description(
+      'Put a purse on the deny list. With --broker, sign a new version and publish it retained to the fleet at once; without, a running clearing service publishes it at its next check (within a minute by default).',
+    )
     .argument('<purse>', 'purse id (32 hex characters)')
     .option('--reason <text>', 'why', 'denied by operator')
     .option('--broker <url>', 'publish to this broker now')
@@ -300,18 +315,18 @@ function buildProgram(): Command {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         const r = await bo.denyPurse(purse.toLowerCase(), o.reason);
-        let published = false;
+        let version: number | undefined;
         if (o.broker) {
           const { publishDenylist } = await service();
           const c = await connectWith(o.broker, o);
           try {
-            await publishDenylist(bo, c);
-            published = true;
+            version = await publishDenylist(bo, c);
           } finally {
             await c.endAsync();
           }
         }
-        print(g, { ...r, published }, `${r.added ? 'denied' : 'already denied'}: deny list version ${r.version}${published ? ', published' : ''}`);
+        const text = version !== undefined ? `deny list version ${version} published` : 'not published yet: a running clearing service publishes it at its next check (or run publish-denylist)';
+        print(g, { ...r, published: version !== undefined, ...(version !== undefined ? { version } : {}) }, `${r.added ? 'denied' : 'already denied'}: ${text}`);
       });
     });
 
@@ -368,16 +383,22 @@ function buildProgram(): Command {
 
   program
     .command('publish-trust')
-    .description('Publish the root-signed trust list retained to tessera/v1/fleet/trust.')
+    .description(
+      'Publish the root-signed trust list retained to tessera/v1/fleet/trust. With FILE (from `trust sign` on the offline machine): verify it against the root public key, require a higher version, install it as the current list (the issuer switches to a newly listed key of its own) and publish it.',
+    )
+    .argument('[file]', 'a new trust list (TL1 text) to install first')
+    .option('--force', 'install even if the list retires a key that still signs unexpired certificates')
     .option('--broker <url>', 'MQTT broker URL', DEFAULT_BROKER)
-    .action(async (o: BrokerIdentity & { broker: string }, cmd: Command) => {
+    .action(async (file: string | undefined, o: BrokerIdentity & { broker: string; force?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
+        const installed = file ? await installTrustList(bo, readFileSync(file, 'utf8'), { force: Boolean(o.force) }) : undefined;
+        if (installed && !g.json) process.stdout.write(`trust list version ${installed.list.version} installed (was ${installed.previousVersion}); issuer key ${installed.signingKid} signs\n`);
         const { publishTrust } = await service();
         const c = await connectWith(o.broker, o);
         try {
-          await publishTrust(bo, c);
-          print(g, { version: bo.trustList.version }, `trust list version ${bo.trustList.version} published`);
+          const version = await publishTrust(bo, c);
+          print(g, { version, ...(installed ? { installed } : {}) }, `trust list version ${version} published`);
         } finally {
           await c.endAsync();
         }
@@ -421,6 +442,8 @@ function buildProgram(): Command {
         print(g, o.out ? { out: o.out, terminals: terminals.length, backoffice } : config, o.out ? `broker rules for ${terminals.length} terminals and ${backoffice.join(', ')} written to ${o.out}` : JSON.stringify(config, null, 2));
       });
     });
+
+  addTrustCommands<Globals>(program, { print, withBackOffice });
 
   addBrokerIdentity(program);
   return program;

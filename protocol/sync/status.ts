@@ -10,6 +10,22 @@ export interface FleetVersions {
   config: number | null;
 }
 
+/** How old one of the terminal's lists is against its maximum age (TRUST_STALE once `state` is stale). */
+export interface ListFreshnessStatus {
+  /** Issue time of the list whose age counts (s). */
+  issuedAt: number;
+  ageHours: number;
+  maxAgeHours: number;
+  /** When payments start being declined as TRUST_STALE (s). */
+  staleAt: number;
+  state: 'fresh' | 'stale-soon' | 'stale';
+}
+
+export interface StatusFreshness {
+  trust: ListFreshnessStatus;
+  denylist: ListFreshnessStatus & { installed: boolean };
+}
+
 export type TerminalStatusMessage =
   | { state: 'offline' }
   | {
@@ -25,6 +41,8 @@ export type TerminalStatusMessage =
       fleet: FleetVersions;
       /** Inbound MQTT messages ignored since start, by reason (garbage, forged, refused). */
       ignored?: Record<string, number>;
+      /** Trust- and deny-list ages: a terminal nearing TRUST_STALE says so here before it declines. */
+      freshness?: StatusFreshness;
     };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -48,6 +66,20 @@ export function parseJsonObject(payload: Uint8Array, maxBytes: number): Verified
 const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const countOrNull = (v: unknown): v is number | null => v === null || count(v);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const FRESHNESS_STATES: readonly unknown[] = ['fresh', 'stale-soon', 'stale'];
+
+function listFreshness(v: unknown): ListFreshnessStatus | undefined {
+  if (!isRecord(v) || !count(v.issuedAt) || !count(v.staleAt) || !FRESHNESS_STATES.includes(v.state)) return undefined;
+  if (typeof v.ageHours !== 'number' || !Number.isFinite(v.ageHours) || typeof v.maxAgeHours !== 'number' || !Number.isFinite(v.maxAgeHours) || v.maxAgeHours < 0) return undefined;
+  return { issuedAt: v.issuedAt, ageHours: v.ageHours, maxAgeHours: v.maxAgeHours, staleAt: v.staleAt, state: v.state as ListFreshnessStatus['state'] };
+}
+
+function parseFreshness(v: unknown): StatusFreshness | undefined {
+  if (!isRecord(v) || !isRecord(v.denylist) || typeof v.denylist.installed !== 'boolean') return undefined;
+  const trust = listFreshness(v.trust);
+  const denylist = listFreshness(v.denylist);
+  return trust && denylist ? { trust, denylist: { ...denylist, installed: v.denylist.installed } } : undefined;
+}
 
 /** Parses a status payload strictly on the fields it knows; unknown fields are ignored (newer terminals may add some). */
 export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage> {
@@ -60,6 +92,8 @@ export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage
   if (!count(o.backlog) || !countOrNull(o.lastSyncAt) || !count(o.clock) || typeof o.version !== 'string' || o.version.length > 64) return reject('MALFORMED', 'backlog, lastSyncAt, clock or version');
   if (!isRecord(o.devices) || !isRecord(f) || !countOrNull(f.trust) || !countOrNull(f.denylist) || !countOrNull(f.config)) return reject('MALFORMED', 'devices or fleet');
   if (o.ignored !== undefined && (!isRecord(o.ignored) || !Object.values(o.ignored).every(count))) return reject('MALFORMED', 'ignored');
+  const freshness = o.freshness === undefined ? undefined : parseFreshness(o.freshness);
+  if (o.freshness !== undefined && !freshness) return reject('MALFORMED', 'freshness');
   return {
     ok: true,
     value: {
@@ -71,6 +105,7 @@ export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage
       clock: o.clock,
       fleet: { trust: f.trust, denylist: f.denylist, config: f.config },
       ...(o.ignored !== undefined ? { ignored: o.ignored as Record<string, number> } : {}),
+      ...(freshness ? { freshness } : {}),
     },
   };
 }

@@ -23,7 +23,7 @@ import type { DisplayLike, PrintedReceipt, PrinterLike, ScanRefusalLike, Scanner
 import type { FleetState } from './fleet.js';
 import type { TerminalIdentity } from './identity.js';
 import { LatencyStats, type LatencySummary } from './latency.js';
-import { checkLimits } from './limits.js';
+import { checkLimits, fleetFreshness, staleReason, type FleetFreshness } from './limits.js';
 import type { CheckoutCounters, CheckoutEvents, Decision, PaymentState, ReceiptState } from './types.js';
 
 export interface CheckoutOptions {
@@ -164,6 +164,21 @@ export class Checkout {
     return undefined;
   }
 
+  /** Ages of the trust and deny lists against their limits, at trusted time (or the time mark while untrusted). */
+  freshness(): FleetFreshness {
+    const now = this.o.trustedClock.now();
+    return fleetFreshness(this.o.config.limits, now.ms ?? now.hwmMs, this.o.fleet.trustIssuedAt(), this.o.fleet.denylist()?.issuedAt);
+  }
+
+  /**
+   * Why the terminal cannot take payments now: not ready, or every payment would be declined as
+   * TRUST_STALE. Status, the resting screen and new payment requests use it; a scan still reaches
+   * the limits, so its decline names TRUST_STALE.
+   */
+  outOfServiceReason(): string | undefined {
+    return this.notReadyReason() ?? staleReason(this.freshness());
+  }
+
   // ---------------------------------------------------------------- merchant requests
 
   async startPayment(input: StartPaymentInput): Promise<PaymentState> {
@@ -178,7 +193,7 @@ export class Checkout {
     }
     this.expireIfDue();
     if (this.open || this.starting) throw new TesseraError('PAYMENT_BUSY', `payment ${this.open?.state.id ?? '(starting)'} is still open; cancel it first`);
-    const why = this.notReadyReason();
+    const why = this.outOfServiceReason();
     if (why) throw new TesseraError('TERMINAL_NOT_READY', `cannot take payments: ${why}`);
     this.starting = true;
     try {
@@ -495,7 +510,7 @@ export class Checkout {
 
   /** The resting screen: the open request's QR, ready, or why the terminal is out of order. */
   showHome(): void {
-    const why = this.stopped ? undefined : this.notReadyReason();
+    const why = this.stopped ? undefined : this.outOfServiceReason();
     if (why) {
       this.show({ kind: 'out-of-order', why });
       this.bus.emit('ready', { ready: false, why });

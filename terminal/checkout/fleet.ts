@@ -10,13 +10,13 @@ import {
   peekKind,
   toHex,
   TrustStore,
-  verifyFleetMessage,
   verifyTrustList,
   type CryptoBackend,
   type ReasonCode,
   type TerminalConfigBody,
 } from '#protocol';
-import type { Store } from '../store/index.js';
+import type { FleetKind, Store } from '../store/index.js';
+import { applyFleetBytes } from '../sync/fleet.js';
 
 export type FleetApplyResult =
   | { ok: true; kind: 'trust' | 'denylist' | 'config'; version: number }
@@ -115,27 +115,18 @@ export class FleetState {
       if (!b.ok) return b;
       bytes = b.value;
     } else bytes = input;
-    if (peekKind(bytes) === 'TRUST_LIST') {
-      const v = verifyTrustList(bytes, {
-        rootPublicKey: this.opts.rootPublicKey,
-        appliedVersion: this.trust.version,
-        ...(this.opts.backend ? { backend: this.opts.backend } : {}),
-      });
-      if (!v.ok) return v;
-      const list = v.value.value;
-      if (!this.store.applyFleet('trust', { version: list.version, bytes, issuedAt: list.issuedAt }, nowMs)) return { ok: false, reason: 'ROLLBACK', detail: 'not newer' };
-      this.trustStore = new TrustStore(list, this.opts.backend);
-      return { ok: true, kind: 'trust', version: list.version };
+    let kind: FleetKind;
+    if (peekKind(bytes) === 'TRUST_LIST') kind = 'trust';
+    else {
+      const d = decodeObject('FLEET_MESSAGE', bytes);
+      if (!d.ok) return d;
+      kind = d.value.value.kind === FLEET_KIND.denylist ? 'denylist' : 'config';
     }
-    const d = decodeObject('FLEET_MESSAGE', bytes);
-    if (!d.ok) return d;
-    const kind = d.value.value.kind === FLEET_KIND.denylist ? 'denylist' : 'config';
-    const v = verifyFleetMessage(bytes, { trust: this.trust, now: nowSeconds, terminalId: this.opts.terminalId, appliedVersion: this.store.fleet(kind)?.version ?? 0 });
-    if (!v.ok) return v;
-    const m = v.value.value;
-    const applied = this.store.applyFleet(kind, { version: m.version, bytes, issuedAt: m.issuedAt, ...(m.denylist ? { denylist: m.denylist } : {}) }, nowMs);
-    if (!applied) return { ok: false, reason: 'ROLLBACK', detail: `version ${m.version} not newer` };
-    return { ok: true, kind, version: m.version };
+    // One path for every source (bundle file, QR scan, API, broker): the same checks, the same store write.
+    const r = applyFleetBytes(this.store, this.opts.rootPublicKey, kind, bytes, nowSeconds === null ? null : nowMs, this.opts.terminalId, nowMs);
+    if (!r.applied) return { ok: false, reason: r.reason === 'DUPLICATE' ? 'ROLLBACK' : r.reason, detail: r.detail };
+    if (kind === 'trust') this.refreshTrust();
+    return { ok: true, kind, version: r.version };
   }
 
   summary(): { trust: { version: number; issuedAt: number }; denylist: { version: number; issuedAt: number; size: number } | null; config: { version: number } | null; rootKid: string } {

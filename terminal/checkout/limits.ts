@@ -21,6 +21,48 @@ export type LimitResult = { ok: true } | { ok: false; reason: ReasonCode; detail
 
 const H = 3_600_000;
 
+/** A list is "stale-soon" once less than this share of its maximum age remains (status warns, payments still pass). */
+export const STALE_SOON_SHARE = 0.25;
+
+export type FreshnessState = 'fresh' | 'stale-soon' | 'stale';
+
+export interface ListFreshness {
+  /** Issue time of the list whose age counts (s). */
+  issuedAt: number;
+  ageHours: number;
+  maxAgeHours: number;
+  /** When payments start being declined as TRUST_STALE (s). */
+  staleAt: number;
+  state: FreshnessState;
+}
+
+export interface FleetFreshness {
+  trust: ListFreshness;
+  /** With no deny list installed, the trust list's issue time counts. */
+  denylist: ListFreshness & { installed: boolean };
+}
+
+function listFreshness(issuedAt: number, maxAgeHours: number, nowMs: number): ListFreshness {
+  const ageHours = (nowMs - issuedAt * 1000) / H;
+  const state: FreshnessState = ageHours > maxAgeHours ? 'stale' : maxAgeHours - ageHours < maxAgeHours * STALE_SOON_SHARE ? 'stale-soon' : 'fresh';
+  return { issuedAt, ageHours: Math.round(ageHours * 10) / 10, maxAgeHours, staleAt: issuedAt + Math.round(maxAgeHours * 3600), state };
+}
+
+/** How old the trust and deny lists are against their maximum ages: the one rule behind TRUST_STALE, status and warnings. */
+export function fleetFreshness(limits: Pick<Limits, 'trustListMaxAgeHours' | 'denylistMaxAgeHours'>, nowMs: number, trustIssuedAt: number, denylistIssuedAt: number | undefined): FleetFreshness {
+  return {
+    trust: listFreshness(trustIssuedAt, limits.trustListMaxAgeHours, nowMs),
+    denylist: { ...listFreshness(denylistIssuedAt ?? trustIssuedAt, limits.denylistMaxAgeHours, nowMs), installed: denylistIssuedAt !== undefined },
+  };
+}
+
+/** Why every payment would be declined as TRUST_STALE now, or undefined. */
+export function staleReason(f: FleetFreshness): string | undefined {
+  if (f.trust.state === 'stale') return `trust list is ${f.trust.ageHours.toFixed(1)} h old (max ${f.trust.maxAgeHours} h)`;
+  if (f.denylist.state === 'stale') return `deny list is ${f.denylist.ageHours.toFixed(1)} h old (max ${f.denylist.maxAgeHours} h)`;
+  return undefined;
+}
+
 /** Approved, not yet acknowledged amount of one purse at this terminal (O(1): the store keeps the totals). */
 export function unsyncedForPurse(store: Store, purseId: Uint8Array): number {
   return store.unsyncedForPurse(purseId);
@@ -28,10 +70,8 @@ export function unsyncedForPurse(store: Store, purseId: Uint8Array): number {
 
 /** The first limit a payment would break, checked in the documented order. */
 export function checkLimits(store: Store, limits: Limits, x: LimitInput): LimitResult {
-  const ageH = (s: number) => (x.nowMs - s * 1000) / H;
-  if (ageH(x.trustIssuedAt) > limits.trustListMaxAgeHours) return { ok: false, reason: 'TRUST_STALE', detail: `trust list is ${ageH(x.trustIssuedAt).toFixed(1)} h old` };
-  const dl = x.denylistIssuedAt ?? x.trustIssuedAt;
-  if (ageH(dl) > limits.denylistMaxAgeHours) return { ok: false, reason: 'TRUST_STALE', detail: `deny list is ${ageH(dl).toFixed(1)} h old` };
+  const stale = staleReason(fleetFreshness(limits, x.nowMs, x.trustIssuedAt, x.denylistIssuedAt));
+  if (stale) return { ok: false, reason: 'TRUST_STALE', detail: stale };
 
   const lastSync = store.lastSyncMs() ?? x.offlineSinceMs;
   const offlineH = (x.nowMs - lastSync) / H;

@@ -2,6 +2,7 @@
 import type { TransactionJson } from '../api/transactions.js';
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
+import type { ListFreshness } from '../checkout/limits.js';
 
 export function minorDigits(currency: string): number {
   try {
@@ -49,12 +50,25 @@ export function statusText(s: DaemonStatus): string {
     ['Latency', lat],
     ['Decisions', `${s.counters.approved} approved, ${s.counters.declined} declined (${s.counters.unreadable} unreadable), ${s.counters.rereads} re-reads`],
     ['Trust', `trust list v${s.fleet.trust.version} issued ${isoTime(s.fleet.trust.issuedAt * 1000)}, ${dl}, ${cur}`],
+    ['Freshness', freshnessLine(s.freshness)],
     ['Devices', devices],
     ['Memory', `RSS ${s.memory.rssMb} MB · heap ${s.memory.heapUsedMb} MB of ${s.memory.heapLimitMb} MB`],
     ...Object.entries(s.components).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), typeof v === 'string' ? v : JSON.stringify(v)]),
     ['Payment', s.payment ? paymentLine(s.payment) : 'none open'],
   ];
   return lines.map(([k, v]) => `${(k as string).padEnd(10)} ${v as string}`).join('\n');
+}
+
+function listAge(name: string, f: ListFreshness): string {
+  const left = f.maxAgeHours - f.ageHours;
+  const when = `declines as TRUST_STALE from ${isoTime(f.staleAt * 1000)}`;
+  if (f.state === 'stale') return `${name} STALE (${f.ageHours} h old, max ${f.maxAgeHours} h): every payment is declined until a newer one arrives`;
+  if (f.state === 'stale-soon') return `${name} STALE SOON (${f.ageHours} h old, max ${f.maxAgeHours} h; ${when}, in ${Math.max(0, left).toFixed(1)} h)`;
+  return `${name} ${f.ageHours} h old (max ${f.maxAgeHours} h)`;
+}
+
+export function freshnessLine(f: DaemonStatus['freshness']): string {
+  return `${listAge('trust list', f.trust)} · ${listAge(f.denylist.installed ? 'deny list' : 'no deny list: trust list', f.denylist)}`;
 }
 
 export function paymentLine(p: PaymentState): string {

@@ -140,8 +140,17 @@ t.test('offline risk limits: per purse, since last sync, time offline (lower / r
   tw.clock.advance(25 * 3_600_000);
   t.match(await pay(b, 400, 4, 700), { outcome: 'declined', reason: 'TERMINAL_LIMIT', detail: /offline/ }, 'offline too long: lowered limit');
   t.match(await pay(b, 200, 4, 500), { outcome: 'approved' }, 'small payments still pass');
+  // No deny list installed: the trust list's age (a day at install) counts against the deny-list limit (72 h).
+  t.match(d.status(), { ready: true, freshness: { denylist: { installed: false, state: 'fresh' } } });
+  tw.clock.advance(10 * 3_600_000);
+  t.match(d.status(), { ready: true, freshness: { trust: { state: 'fresh' }, denylist: { state: 'stale-soon', maxAgeHours: 72 } } }, 'less than a quarter of the age left: status warns');
+  t.match(statusText(d.status()), /^Freshness +trust list [\d.]+ h old \(max 4320 h\) · no deny list: trust list STALE SOON \(59 h old, max 72 h; declines as TRUST_STALE from \S+, in 13\.0 h\)$/m, 'tessera status says so');
+  t.match(await pay(b, 100, 5, 600), { outcome: 'approved' }, 'and payments still pass');
   tw.clock.advance(7 * DAY_MS);
-  t.match(await pay(b, 100, 5, 600), { outcome: 'declined', reason: 'TRUST_STALE', detail: /deny list/ }, 'deny list older than its maximum age');
+  t.match(d.status(), { ready: false, notReady: /deny list is .* h old/, freshness: { denylist: { state: 'stale' } } }, 'status does not claim ready while every payment would be TRUST_STALE');
+  t.match(statusText(d.status()), /^Terminal .* NOT READY: deny list is [\d.]+ h old \(max 72 h\)$/m);
+  t.match(statusText(d.status()), /STALE \([\d.]+ h old, max 72 h\): every payment is declined until a newer one arrives/);
+  await t.rejects(co.startPayment({ amount: 100 }), { code: 'TERMINAL_NOT_READY', message: /deny list/ }, 'no payment request is started');
 });
 
 t.test('refuse policy past the offline limit; an expired terminal certificate is NOT_READY', async (t) => {

@@ -8,6 +8,7 @@ import type { TerminalConfig } from '../config.js';
 import { Checkout } from '../checkout/checkout.js';
 import { NullDisplay, type DeviceStatusLike, type DisplayLike, type PrinterLike, type ScannerLike } from '../checkout/devices.js';
 import { FleetState, type FleetApplyResult } from '../checkout/fleet.js';
+import type { FleetFreshness } from '../checkout/limits.js';
 import { buildIdentity, checkTerminalSection, readInstalledFiles, type InstalledFiles, type TerminalIdentity } from '../checkout/identity.js';
 import { ControlApi } from '../api/server.js';
 
@@ -316,7 +317,7 @@ export class Daemon {
       }
     }
     const co = this.checkout!;
-    const why = co.notReadyReason();
+    const why = co.outOfServiceReason();
     return {
       version: TESSERA_VERSION,
       build: DAEMON_BUILD,
@@ -334,6 +335,7 @@ export class Daemon {
       counters: { ...co.counters },
       payment: co.current() ?? null,
       fleet: this.fleet!.summary(),
+      freshness: co.freshness(),
       terminalCert: { notBefore: this.identity!.cert.notBefore, notAfter: this.identity!.cert.notAfter, publicKey: toHex(this.identity!.signer.publicKey) },
       devices: { scanner: dev(this.scanner), display: dev(this.display), printer: co.mode === 'merchant' ? dev(this.printer) : { state: 'not-used' } },
       components,
@@ -360,6 +362,8 @@ export interface DaemonStatus {
   memory: MemoryFigures;
   payment: ReturnType<Checkout['current']> | null;
   fleet: ReturnType<FleetState['summary']>;
+  /** Trust- and deny-list ages against their limits: "stale-soon" warns before payments are declined as TRUST_STALE. */
+  freshness: FleetFreshness;
   terminalCert: { notBefore: number; notAfter: number; publicKey: string };
   devices: Record<string, DeviceStatusLike>;
   components: Record<string, unknown>;

@@ -21,8 +21,12 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
   // The control API serves before extra components finish starting: a drain asked for meanwhile waits for it.
   let started: Promise<void> | undefined;
   const bus = new EventBus<SyncEvents>((event, error) => ctx.log.error({ err: error, event }, 'sync listener failed'));
+  // The resting screen last shown: out of service (e.g. stale lists) until a fresh list ends it.
+  let shownReady = true;
+  ctx.checkout.bus.on('ready', (r) => (shownReady = r.ready));
   bus.on('fleet.applied', (e) => {
     if (e.kind === 'trust') ctx.fleet.refreshTrust();
+    if (!shownReady) ctx.checkout.showHome();
   });
   const component: SyncComponent = {
     name: 'sync',
@@ -34,6 +38,7 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
           terminalId: ctx.identity.terminalId,
           rootPublicKey: ctx.fleet.rootPublicKey,
           config: cfg,
+          freshness: () => ctx.checkout.freshness(),
           bus,
           log: componentLogger(ctx.log, 'sync'),
           // Wall time from the daemon's clock (trusted-time checks), but network timers (ack

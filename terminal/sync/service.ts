@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, EventBus, Logger } from '#common';
 import { TesseraError, errorMessage, silentLogger, systemClock } from '#common';
-import { encodeBatch, encodeStatus, topics, type AckResult, type TerminalStatusMessage } from '#protocol';
+import { encodeBatch, encodeStatus, topics, type AckResult, type StatusFreshness, type TerminalStatusMessage } from '#protocol';
 import type { FleetKind, Store } from '../store/index.js';
 import { TrustedClock } from '../time.js';
 import type { SyncConfig } from './config.js';
@@ -59,6 +59,8 @@ export interface SyncDeps {
   version?: string;
   /** Device states for status messages (the daemon plugs its device registry in here). */
   devices?: () => Record<string, unknown>;
+  /** Trust- and deny-list ages against their limits for status messages (the daemon plugs its checkout in here). */
+  freshness?: () => StatusFreshness;
   random?: () => number;
 }
 
@@ -498,6 +500,7 @@ export class SyncService {
       clock: this.clock.now(),
       fleet: { trust: s.fleet('trust')?.version ?? null, denylist: s.fleet('denylist')?.version ?? null, config: s.fleet('config')?.version ?? null },
       ignored: this.ignored.snapshot(),
+      ...(this.deps.freshness ? { freshness: this.deps.freshness() } : {}),
     };
     client.publish(topics.status(this.deps.terminalId), encodeStatus(body), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: errorMessage(err) }, 'status publish refused');

@@ -112,6 +112,8 @@ t.test('provision → daemon → wallet payments through the pty scanner; SIGTER
     certFile: path.join(stateDir, 'terminal.cert'),
     trustListFile: path.join(stateDir, 'trust.list'),
     rootKeyFile: path.join(stateDir, 'root.pub'),
+    // Every bundle carries a freshly signed deny list, so a new terminal does not count its age from the trust list.
+    denylistFile: path.join(stateDir, 'denylist.msg'),
   });
   t.same(config.terminal, { id: 'T-E2E', mode: 'merchant', merchantId: 'M-CAFE', displayName: 'Café E2E' });
   t.same(config.database, { path: path.join(stateDir, 'terminal.db') });
