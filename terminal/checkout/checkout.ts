@@ -66,6 +66,12 @@ interface PaymentFacts {
 
 const RECENT = 50;
 
+/** Whether `bytes` are exactly the payment an approved journal row recorded (its signed record carries them). */
+function journaledBytesEqual(row: JournalRow, bytes: Uint8Array): boolean {
+  const r = decodeObject('JOURNAL_RECORD', row.record);
+  return r.ok && Buffer.compare(r.value.value.payment, bytes) === 0;
+}
+
 export class Checkout {
   readonly bus: EventBus<CheckoutEvents>;
   readonly counters: CheckoutCounters = { scans: 0, approved: 0, declined: 0, unreadable: 0, rereads: 0, alreadyValidated: 0, storageFailures: 0 };
@@ -266,11 +272,15 @@ export class Checkout {
     // A scanner re-reads the code still on the phone: recognise it, never charge it twice. An approved
     // code's sequence is at or below its purse's last approved one (the transaction id covers the purse
     // certificate and the sequence), so a fresh sequence needs no look-up: most scans skip it.
+    // The transaction id does not cover the signature, so only the very bytes that were verified and
+    // journaled count as a re-read; anything else (a zeroed or high-S signature) is verified again
+    // below and declined with the verifier's reason (docs/protocol.md §8.3, re-presented payments).
     const fresh = purseId !== undefined && (ps === undefined || p.seq > ps.lastSeq);
     const prior = fresh ? undefined : this.o.store.findApproved(txId);
-    if (prior) {
-      if (this.mode === 'merchant') return this.reread(prior, t0);
-      if (nowMs - prior.timeMs <= this.o.config.transit.alreadyValidatedSeconds * 1000) return this.alreadyValidated(prior, t0);
+    if (prior && journaledBytesEqual(prior, b.value)) {
+      // While a new request is open the old code is not its payment: verification says WRONG_REQUEST.
+      if (this.mode === 'merchant' && !this.open) return this.reread(prior, t0);
+      if (this.mode === 'transit' && nowMs - prior.timeMs <= this.o.config.transit.alreadyValidatedSeconds * 1000) return this.alreadyValidated(prior, t0);
     }
 
     if (now.seconds !== null) {
