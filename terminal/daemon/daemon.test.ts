@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fromHex } from '#protocol';
+import { FLEET_KIND, fromHex, signObject, toQrText } from '#protocol';
 import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from './testing.js';
 import { processMemory, type Daemon, type ExtraComponent, type NotifierLike } from './daemon.js';
 import { statusText } from '../cli/format.js';
@@ -36,8 +36,9 @@ t.test('replay is rejected across a daemon restart; the journal survives intact'
   await d2.checkout!.startPayment({ amount: 450 });
   const replay = await tw.merchantPayment(d2, purse, { seq: 1, cumulative: 900 });
   t.match(await tw.scan(d2, replay), { outcome: 'declined', reason: 'SEQUENCE_REPLAY', journaled: true });
-  t.match(await tw.scan(d2, first), { outcome: 'reread' }, 'the original code is still recognised, not charged');
+  t.match(await tw.scan(d2, first), { outcome: 'declined', reason: 'WRONG_REQUEST' }, 'the original code is not the open request’s payment');
   t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse, { seq: 2, cumulative: 900 })), { outcome: 'approved' });
+  t.match(await tw.scan(d2, first), { outcome: 'reread' }, 'with no request open it is recognised, not charged');
   t.same(d2.store!.purseState(purse.cert.purseId), { lastSeq: 2, lastCumulative: 900 });
   t.same(d2.store!.purseTotals(purse.cert.purseId), { totalCharged: 900, payments: 2 });
   t.ok(verifyJournal(d2.store!.handle, d2.identity!.signer.publicKey).ok);
@@ -67,6 +68,44 @@ t.test('a clock set back by a day: CLOCK_UNTRUSTED, never a silent accept; trust
   t.match(d2.status(), { ready: true, clock: { trusted: true } });
   await d2.checkout!.startPayment({ amount: 450 });
   t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse, { seq: 2, cumulative: 900 })), { outcome: 'approved' });
+});
+
+t.test('a clock that jumped 200 days ahead and was corrected: untrusted until a newly applied signed message proves the present', async (t) => {
+  const tw = await world(t);
+  const purse = await tw.world.purse();
+  const fleet = async (version: number, issuedAtMs: number): Promise<string> =>
+    toQrText('FLEET_MESSAGE', await signObject('FLEET_MESSAGE', { kind: FLEET_KIND.denylist, version, issuedAt: Math.floor(issuedAtMs / 1000), denylist: [] }, tw.world.issuer));
+  const d = await start(t, tw);
+  t.match(await tw.scan(d, await fleet(1, tw.clock.now())), { outcome: 'fleet-applied' });
+  const now = tw.clock.now();
+  tw.clock.setWall(now + 200 * DAY_MS);
+  await d.checkout!.startPayment({ amount: 450 });
+  t.match(await tw.scan(d, await tw.merchantPayment(d, purse)), { journaled: true }, 'a decision recorded at the wrong time');
+  d.trustedClock!.checkpoint();
+  tw.clock.setWall(now + 60_000);
+  t.match(d.status(), { ready: false, notReady: 'clock not trusted' }, 'corrected clock: behind the mark');
+
+  t.match(await tw.scan(d, await fleet(1, now)), { outcome: 'declined', reason: 'ROLLBACK' }, 'an applied message is no proof');
+  await d.stop();
+  const d2 = await start(t, tw);
+  t.match(d2.status(), { ready: false, notReady: 'clock not trusted' }, 'a restart alone changes nothing (waiting is no way back: the mark is 200 days ahead)');
+
+  t.match(await tw.scan(d2, await fleet(2, now + 30_000)), { outcome: 'fleet-applied' }, 'the back office’s next message, issued at the present');
+  const s = d2.status();
+  t.match(s, { ready: true, clock: { trusted: true } }, 'trusted again, no database surgery');
+  t.equal(s.clock.highWaterMarkMs, now + 30_000, 'the mark came down to the message’s issue time; the wall clock is ahead of it');
+  await d2.checkout!.startPayment({ amount: 450 });
+  t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse, { seq: 2, cumulative: 900 })), { outcome: 'approved' });
+  await d2.stop();
+  const d3 = await start(t, tw);
+  t.match(d3.status(), { ready: true }, 'the way back survives a restart: rows from the jump no longer hold the mark up');
+  t.ok(verifyJournal(d3.store!.handle, d3.identity!.signer.publicKey).ok, 'the journal verifies across the reset');
+
+  // An attacker sets the clock back 10 days and brings a genuine, never-applied message from then.
+  tw.clock.setWall(now - 10 * DAY_MS);
+  t.match(await tw.scan(d3, await fleet(3, now - 10 * DAY_MS)), { outcome: 'fleet-applied' });
+  t.match(d3.status(), { ready: false, clock: { trusted: false } }, 'no way back to before a signed time already seen here');
+  t.ok(d3.store!.timeHighWaterMark() >= now + 30_000);
 });
 
 t.test('storage full: declined STORAGE_FAILED, the display says so, nothing recorded is lost', async (t) => {

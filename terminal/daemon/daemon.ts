@@ -157,6 +157,7 @@ export class Daemon {
       checkTerminalSection(cfg.terminal, identity.cert);
       this.identity = identity;
       this.trustedClock = new TrustedClock(this.clock, this.store, cfg.clock.slackSeconds * 1000);
+      this.store.onSignedTime = (ms) => this.onSignedTime(ms);
       const now = this.trustedClock.now();
       if (now.ms !== null) {
         this.trustedClock.checkpoint();
@@ -247,6 +248,14 @@ export class Daemon {
       open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner')))),
       mode === 'merchant' ? open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer')))) : undefined,
     ]);
+  }
+
+  /** A newly applied signed message may show that the time mark, not the clock, is wrong (terminal/time.ts). */
+  private onSignedTime(issuedAtMs: number): void {
+    const mark = this.trustedClock?.signedTime(issuedAtMs);
+    if (mark === undefined) return;
+    this.log.warn({ markMs: mark, wallMs: this.clock.now() }, 'time mark brought back by a newly applied signed message: the clock is trusted again');
+    this.checkout?.showHome();
   }
 
   private checkpoint(): void {
