@@ -25,6 +25,8 @@ export interface NotifierLike {
   /** READY=1, with the status line in the same message when given. */
   ready(status?: string): unknown;
   stopping(): unknown;
+  /** RELOADING=1 (SIGHUP): READY=1 follows when the config is re-read. */
+  reloading?(): unknown;
   status(text: string): unknown;
   startWatchdog(): unknown;
   stopWatchdog?(): void;

@@ -98,6 +98,11 @@ export class Notifier {
     return this.send(['STOPPING=1']);
   }
 
+  /** RELOADING=1 with the monotonic time systemd 253+ asks for; READY=1 ends the reload. */
+  reloading(): Promise<boolean> {
+    return this.send(['RELOADING=1', `MONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`]);
+  }
+
   /** A one-line status shown by `systemctl status tessera`. */
   status(text: string): Promise<boolean> {
     return this.send([statusField(text)]);
