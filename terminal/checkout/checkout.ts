@@ -88,6 +88,8 @@ export class Checkout {
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly prints = new Set<Promise<void>>();
   private stopped = true;
+  /** hrtime when the decision in progress started (undefined: none running). */
+  private decidingSince: number | undefined;
 
   constructor(private readonly o: CheckoutOptions) {
     this.log = o.log ?? silentLogger();
@@ -126,9 +128,19 @@ export class Checkout {
   /** One presented code → one decision. Decisions run one at a time, in arrival order. */
   scan(text: string): Promise<Decision> {
     const t0 = this.hrtime();
-    const run = this.chain.then(() => this.decide(text, t0));
+    const run = this.chain
+      .then(() => {
+        this.decidingSince = this.hrtime();
+        return this.decide(text, t0);
+      })
+      .finally(() => (this.decidingSince = undefined));
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** How long the decision in progress has been running (ms); 0 when none is. The daemon's watchdog reads it. */
+  decidingForMs(): number {
+    return this.decidingSince === undefined ? 0 : this.hrtime() - this.decidingSince;
   }
 
   latency(): LatencySummary {

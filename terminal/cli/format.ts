@@ -39,7 +39,7 @@ export function statusText(s: DaemonStatus): string {
   const dl = s.fleet.denylist ? `deny list v${s.fleet.denylist.version} (${s.fleet.denylist.size} purses)` : 'no deny list';
   const lat = s.latency.count ? `p50 ${s.latency.p50Ms} ms · p99 ${s.latency.p99Ms} ms (${s.latency.count} decisions since start)` : 'no decisions since start';
   const devices = Object.entries(s.devices)
-    .map(([k, v]) => `${k} ${v.state}${v.code ? ` (${v.code})` : ''}`)
+    .map(([k, v]) => `${k} ${v.state}${v.code ? ` (${v.code})` : ''}${v.paper ? ` [paper ${v.paper}, cover ${v.coverOpen ? 'open' : 'closed'}${v.error ? ', error' : ''}]` : ''}`)
     .join(' · ');
   const lines = [
     ['Terminal', `${s.terminalId} (${s.mode}, ${s.displayName}) ${s.ready ? 'READY' : `NOT READY: ${s.notReady ?? ''}`}`],

@@ -1,13 +1,25 @@
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { FLEET_KIND, fromHex, signObject, toQrText } from '#protocol';
+import { spawn as nodeSpawn } from 'node:child_process';
+import { FLEET_KIND, fromHex, signObject, toQrText, type Signer } from '#protocol';
 import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from './testing.js';
 import { processMemory, type Daemon, type ExtraComponent, type NotifierLike } from './daemon.js';
+import { Notifier, type NotifySpawn, type TimerSeam } from './sd-notify.js';
+import { readInstalledFiles } from '../checkout/identity.js';
 import { statusText } from '../cli/format.js';
 import { verifyJournal } from '../store/index.js';
 
 const DAY_MS = 86_400_000;
+
+/** Polls `f` every 10 ms until true; fails after 10 s. */
+async function until(f: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!f()) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 async function world(t: Test, o: TerminalWorldOptions = {}): Promise<TerminalWorld> {
   const tw = await createTerminalWorld(o);
@@ -106,6 +118,43 @@ t.test('a clock that jumped 200 days ahead and was corrected: untrusted until a 
   t.match(await tw.scan(d3, await fleet(3, now - 10 * DAY_MS)), { outcome: 'fleet-applied' });
   t.match(d3.status(), { ready: false, clock: { trusted: false } }, 'no way back to before a signed time already seen here');
   t.ok(d3.store!.timeHighWaterMark() >= now + 30_000);
+});
+
+t.test('a decision that hangs without blocking the event loop: watchdog pings stop, so systemd restarts the daemon', async (t) => {
+  const tw = await world(t);
+  const files = readInstalledFiles(tw.config.identity);
+  // The terminal key's signer stands in for a key store that stops answering (a hung secure element).
+  const gate: { stuck: boolean; release: () => void } = { stuck: false, release: () => {} };
+  const held = new Promise<void>((r) => (gate.release = r));
+  const real = files.signer;
+  const signer: Signer = { publicKey: real.publicKey, kid: real.kid, sign: async (m) => (gate.stuck && (await held), real.sign(m)) };
+  let tick: (() => void) | undefined;
+  const timers: TimerSeam = { setInterval: (fn) => ((tick = fn), 'watchdog'), clearInterval: () => undefined };
+  const sent: string[] = [];
+  const spawn: NotifySpawn = (_c, args) => {
+    sent.push(args.join(' '));
+    return nodeSpawn('true', [], { stdio: 'ignore' });
+  };
+  const notifier = new Notifier({ env: { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '2000000' }, spawn, timers });
+  const d = await start(t, tw, { files: { ...files, signer }, notifier, stuckDecisionMs: 200 });
+  const pings = async (): Promise<number> => {
+    tick?.();
+    await notifier.send([]); // the queue: every message before this one is out
+    return sent.filter((m) => m === 'WATCHDOG=1').length;
+  };
+  t.equal(await pings(), 1, 'a healthy daemon pings');
+  await d.checkout!.startPayment({ amount: 450 });
+  gate.stuck = true;
+  const decision = tw.scan(d, await tw.merchantPayment(d, await tw.world.purse()), 20_000);
+  await until(() => d.checkout!.decidingForMs() > 250);
+  t.match(d.status(), { unhealthy: /a decision has been running for \d+ s \(limit 0.2 s\)/ }, 'status says why');
+  t.equal(await pings(), 1, 'no ping while the decision is stuck');
+  t.equal(await pings(), 1, 'still none');
+  t.ok(sent.some((m) => m.startsWith('STATUS=unhealthy: a decision has been running')), 'systemctl status shows why');
+  gate.release();
+  t.match(await decision, { outcome: 'approved' });
+  t.equal(d.status().unhealthy, undefined);
+  t.equal(await pings(), 2, 'pings resume once it finished (had systemd not restarted it by then)');
 });
 
 t.test('storage full: declined STORAGE_FAILED, the display says so, nothing recorded is lost', async (t) => {

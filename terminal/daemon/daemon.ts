@@ -28,7 +28,8 @@ export interface NotifierLike {
   /** RELOADING=1 (SIGHUP): READY=1 follows when the config is re-read. */
   reloading?(): unknown;
   status(text: string): unknown;
-  startWatchdog(): unknown;
+  /** Pings while `unhealthy` returns undefined. */
+  startWatchdog(unhealthy?: () => string | undefined): unknown;
   stopWatchdog?(): void;
   stop?(): void;
 }
@@ -53,6 +54,8 @@ export interface DaemonContext {
   checkout: Checkout;
   clock: Clock;
   log: Logger;
+  /** Every device kind's current status, as `tessera status` shows it (the MQTT status carries it too). */
+  devices: () => Record<string, DeviceStatusLike>;
 }
 
 export interface DeviceContext {
@@ -81,6 +84,8 @@ export interface DaemonOptions {
   random?: (n: number) => Uint8Array;
   /** Serves the control API (default true). */
   api?: boolean;
+  /** A decision running longer than this (ms) makes the daemon unhealthy: watchdog pings stop (default 20 s). */
+  stuckDecisionMs?: number;
   /** The process's memory for `status` (default: this process's; tests inject figures). */
   memory?: () => MemoryFigures;
 }
@@ -198,6 +203,7 @@ export class Daemon {
         checkout: this.checkout,
         clock: this.clock,
         log: this.log,
+        devices: () => this.deviceStatus(),
       };
       this.components = typeof this.o.components === 'function' ? this.o.components(ctx) : (this.o.components ?? []);
       for (const c of this.components) {
@@ -210,7 +216,7 @@ export class Daemon {
       // One message, so one helper process at start (docs/decisions.md D-notify): the status
       // line does not cost a second spawn while the first scan may already be arriving.
       await this.notifier.ready(`${identity.mode} terminal ${identity.terminalId} ready`);
-      this.notifier.startWatchdog();
+      this.notifier.startWatchdog(() => this.unhealthy());
       this.log.info({ terminalId: identity.terminalId, mode: identity.mode, journalHead: this.store.journalHead, build: DAEMON_BUILD }, 'daemon started');
     } catch (e) {
       this.log.error({ err: e }, 'daemon failed to start');
@@ -314,10 +320,34 @@ export class Daemon {
     return r;
   }
 
+  /**
+   * Why the daemon no longer works although its event loop runs, or undefined. A blocked event loop
+   * stops the pings by itself; this catches the hang that does not block (a decision awaiting
+   * something that never comes), which would otherwise leave a dead till that systemd thinks alive.
+   */
+  unhealthy(): string | undefined {
+    const ms = this.checkout?.decidingForMs() ?? 0;
+    const limit = this.o.stuckDecisionMs ?? 20_000;
+    return ms > limit ? `a decision has been running for ${Math.round(ms / 1000)} s (limit ${limit / 1000} s)` : undefined;
+  }
+
+  /** Each device kind: its driver's own status, `absent` when none is configured or it failed to open. */
+  deviceStatus(): Record<string, DeviceStatusLike> {
+    const dev = (d: { status?(): DeviceStatusLike } | undefined): DeviceStatusLike => {
+      if (!d) return { state: 'absent' };
+      try {
+        return d.status?.() ?? { state: 'unknown' };
+      } catch (e) {
+        return { state: 'error', detail: errorMessage(e) };
+      }
+    };
+    const merchant = this.identity?.mode === 'merchant';
+    return { scanner: dev(this.scanner), display: dev(this.display), printer: merchant ? dev(this.printer) : { state: 'not-used' } };
+  }
+
   status(): DaemonStatus {
     const store = this.store!;
     const t = this.trustedClock!.now();
-    const dev = (d: { status?(): DeviceStatusLike } | undefined): DeviceStatusLike => (d ? (d.status?.() ?? { state: 'unknown' }) : { state: 'absent' });
     const components: Record<string, unknown> = {};
     for (const c of this.components) {
       try {
@@ -328,6 +358,7 @@ export class Daemon {
     }
     const co = this.checkout!;
     const why = co.notReadyReason();
+    const sick = this.unhealthy();
     return {
       version: TESSERA_VERSION,
       build: DAEMON_BUILD,
@@ -337,6 +368,7 @@ export class Daemon {
       mode: co.mode,
       ready: why === undefined,
       ...(why ? { notReady: why } : {}),
+      ...(sick ? { unhealthy: sick } : {}),
       uptimeSeconds: Math.round((this.clock.now() - this.startedAtMs) / 1000),
       clock: { trusted: t.ms !== null, wallMs: t.wallMs, highWaterMarkMs: t.hwmMs },
       journal: { head: store.journalHead, ackedUpTo: store.ackedUpTo(), backlog: store.backlog(), lastSyncMs: store.lastSyncMs() },
@@ -346,7 +378,7 @@ export class Daemon {
       payment: co.current() ?? null,
       fleet: this.fleet!.summary(),
       terminalCert: { notBefore: this.identity!.cert.notBefore, notAfter: this.identity!.cert.notAfter, publicKey: toHex(this.identity!.signer.publicKey) },
-      devices: { scanner: dev(this.scanner), display: dev(this.display), printer: co.mode === 'merchant' ? dev(this.printer) : { state: 'not-used' } },
+      devices: this.deviceStatus(),
       components,
       memory: (this.o.memory ?? processMemory)(),
     };
@@ -362,6 +394,8 @@ export interface DaemonStatus {
   mode: 'merchant' | 'transit';
   ready: boolean;
   notReady?: string;
+  /** Set while the watchdog pings are withheld (docs/faults.md, "Daemon hung"). */
+  unhealthy?: string;
   uptimeSeconds: number;
   clock: { trusted: boolean; wallMs: number; highWaterMarkMs: number };
   journal: { head: number; ackedUpTo: number; backlog: number; lastSyncMs: number | null };
