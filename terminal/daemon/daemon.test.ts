@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { TesseraError } from '#common';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { spawn as nodeSpawn } from 'node:child_process';
@@ -155,6 +156,26 @@ t.test('a decision that hangs without blocking the event loop: watchdog pings st
   t.match(await decision, { outcome: 'approved' });
   t.equal(d.status().unhealthy, undefined);
   t.equal(await pings(), 2, 'pings resume once it finished (had systemd not restarted it by then)');
+});
+
+t.test('device status: a device that failed to open is an error with its reason, one not configured is absent; payments go on', async (t) => {
+  const tw = await world(t);
+  const d = await start(t, tw, {
+    devices: {
+      scanner: async () => tw.scanner,
+      display: async () => {
+        throw new TesseraError('DISPLAY_UNSUPPORTED', 'fb1: 24 bits per pixel is not supported');
+      },
+      printer: async () => undefined,
+    },
+  });
+  t.same(d.deviceStatus(), {
+    scanner: { state: 'connected' },
+    display: { state: 'error', code: 'DISPLAY_UNSUPPORTED', detail: 'fb1: 24 bits per pixel is not supported' },
+    printer: { state: 'absent' },
+  });
+  await d.checkout!.startPayment({ amount: 450 });
+  t.match(await tw.scan(d, await tw.merchantPayment(d, await tw.world.purse())), { outcome: 'approved' });
 });
 
 t.test('storage full: declined STORAGE_FAILED, the display says so, nothing recorded is lost', async (t) => {

@@ -1,6 +1,6 @@
 // The tessera daemon: wires config, store, trusted time, devices, checkout, control API and extra components.
 import { getHeapStatistics } from 'node:v8';
-import { TesseraError, silentLogger, systemClock, componentLogger, errorMessage, type Clock, type Logger } from '#common';
+import { TesseraError, silentLogger, systemClock, componentLogger, errorMessage, isTesseraError, type Clock, type Logger } from '#common';
 import { decodeObject, toHex, type CryptoBackend } from '#protocol';
 import { Store, type DbFactory } from '../store/index.js';
 import { TrustedClock } from '../time.js';
@@ -118,6 +118,8 @@ export class Daemon {
   display: DisplayLike | undefined;
   printer: PrinterLike | undefined;
   private components: ExtraComponent[] = [];
+  /** Devices configured but not opened, and why (status shows them as `error`, not `absent`). */
+  private readonly openFailures = new Map<string, DeviceStatusLike>();
 
   /** A running extra component by name (the API reaches sync through this). */
   component(name: string): ExtraComponent | undefined {
@@ -246,6 +248,8 @@ export class Daemon {
         return await fn();
       } catch (e) {
         this.log.error({ err: e, device: name }, 'device failed to open');
+        const code = isTesseraError(e) ? e.code : name === 'printer' ? 'PRINTER_UNAVAILABLE' : `${name.toUpperCase()}_OPEN_FAILED`;
+        this.openFailures.set(name, { state: 'error', code, detail: errorMessage(e) });
         return undefined;
       }
     };
@@ -333,8 +337,8 @@ export class Daemon {
 
   /** Each device kind: its driver's own status, `absent` when none is configured or it failed to open. */
   deviceStatus(): Record<string, DeviceStatusLike> {
-    const dev = (d: { status?(): DeviceStatusLike } | undefined): DeviceStatusLike => {
-      if (!d) return { state: 'absent' };
+    const dev = (d: { status?(): DeviceStatusLike } | undefined, name: string): DeviceStatusLike => {
+      if (!d) return this.openFailures.get(name) ?? { state: 'absent' };
       try {
         return d.status?.() ?? { state: 'unknown' };
       } catch (e) {
@@ -342,7 +346,7 @@ export class Daemon {
       }
     };
     const merchant = this.identity?.mode === 'merchant';
-    return { scanner: dev(this.scanner), display: dev(this.display), printer: merchant ? dev(this.printer) : { state: 'not-used' } };
+    return { scanner: dev(this.scanner, 'scanner'), display: dev(this.display, 'display'), printer: merchant ? dev(this.printer, 'printer') : { state: 'not-used' } };
   }
 
   status(): DaemonStatus {
