@@ -42,7 +42,7 @@ export function statusText(s: DaemonStatus): string {
     .map(([k, v]) => `${k} ${v.state}${v.code ? ` (${v.code})` : ''}${v.paper ? ` [paper ${v.paper}, cover ${v.coverOpen ? 'open' : 'closed'}${v.error ? ', error' : ''}]` : ''}`)
     .join(' · ');
   const lines = [
-    ['Terminal', `${s.terminalId} (${s.mode}, ${s.displayName}) ${s.ready ? 'READY' : `NOT READY: ${s.notReady ?? ''}`}`],
+    ['Terminal', `${s.terminalId} (${s.mode}, ${s.displayName}) ${s.ready ? 'READY' : `NOT READY: ${s.notReady ?? ''}`}${s.unhealthy ? ` · UNHEALTHY: ${s.unhealthy}` : ''}`],
     ['Clock', `${s.clock.trusted ? 'trusted' : 'NOT TRUSTED'} (wall ${isoTime(s.clock.wallMs)}, last known ${isoTime(s.clock.highWaterMarkMs)})`],
     ['Journal', `${s.journal.head} records, ${s.journal.backlog} not yet synced, last sync ${isoTime(s.journal.lastSyncMs)}`],
     ['Unsynced', `${s.unsynced.count} payments, ${money(s.unsynced.amount, null)}`],

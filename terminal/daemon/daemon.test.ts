@@ -149,6 +149,7 @@ t.test('a decision that hangs without blocking the event loop: watchdog pings st
   const decision = tw.scan(d, await tw.merchantPayment(d, await tw.world.purse()), 20_000);
   await until(() => d.checkout!.decidingForMs() > 250);
   t.match(d.status(), { unhealthy: /a decision has been running for \d+ s \(limit 0.2 s\)/ }, 'status says why');
+  t.match(statusText(d.status()), /^Terminal .* · UNHEALTHY: a decision has been running for/m, 'tessera status too');
   t.equal(await pings(), 1, 'no ping while the decision is stuck');
   t.equal(await pings(), 1, 'still none');
   t.ok(sent.some((m) => m.startsWith('STATUS=unhealthy: a decision has been running')), 'systemctl status shows why');
