@@ -60,11 +60,12 @@ export const ScannerConfigSchema = z.discriminatedUnion('type', [
 export type ScannerConfig = z.input<typeof ScannerConfigSchema>;
 
 const profile = PrinterProfileSchema.prefault({});
+const statusPollMs = z.number().int().min(0).default(30_000).describe('Status query (DLE EOT) between receipts, in ms; 0: only at open and around prints.');
 export const PrinterConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535).default(9100), profile, statusTimeoutMs: z.number().int().positive().default(2000) }),
-  z.object({ type: z.literal('serial'), path: z.string().min(1), baudRate: z.number().int().positive().default(19200), profile, statusTimeoutMs: z.number().int().positive().default(2000) }),
-  z.object({ type: z.literal('usblp'), path: z.string().default('/dev/usb/lp0'), readsBack: z.boolean().default(false), profile, statusTimeoutMs: z.number().int().positive().default(2000) }),
-  z.object({ type: z.literal('emulator'), profile }),
+  z.object({ type: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535).default(9100), profile, statusTimeoutMs: z.number().int().positive().default(2000), statusPollMs }),
+  z.object({ type: z.literal('serial'), path: z.string().min(1), baudRate: z.number().int().positive().default(19200), profile, statusTimeoutMs: z.number().int().positive().default(2000), statusPollMs }),
+  z.object({ type: z.literal('usblp'), path: z.string().default('/dev/usb/lp0'), readsBack: z.boolean().default(false), profile, statusTimeoutMs: z.number().int().positive().default(2000), statusPollMs }),
+  z.object({ type: z.literal('emulator'), profile, statusPollMs }),
 ]);
 export type PrinterConfig = z.input<typeof PrinterConfigSchema>;
 
@@ -113,7 +114,7 @@ export function createScanner(config: ScannerConfig, deps: DriverDeps = {}): Sca
 /** Builds a printer; for type 'emulator' the in-process emulator is reachable as `driver.emulator`. */
 export function createPrinter(config: PrinterConfig, deps: DriverDeps = {}): PrinterDriver & { emulator?: PrinterEmulatorCore } {
   const c = PrinterConfigSchema.parse(config);
-  const common = { profile: c.profile, bus: deps.bus, logger: child(deps, 'printer') };
+  const common = { profile: c.profile, bus: deps.bus, logger: child(deps, 'printer'), statusPollMs: c.statusPollMs };
   switch (c.type) {
     case 'tcp':
       return new EscPosPrinter({ ...common, transport: new TcpPrinterTransport(c.host, c.port), statusTimeoutMs: c.statusTimeoutMs });

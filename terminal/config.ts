@@ -94,7 +94,9 @@ export const TransitSchema = z
       .min(0)
       .max(86_400)
       .default(30)
-      .describe('The same code presented again within this many seconds shows "already validated" and charges nothing.'),
+      .describe(
+        'The same code (the exact bytes approved) presented again within this many seconds shows "already validated" and charges nothing; other bytes with the same transaction id are verified again (docs/protocol.md §8.3).',
+      ),
     resultDisplaySeconds: z.number().min(0).max(60).default(1.5).describe('How long OK/DENIED stays on the display.'),
   })
   .describe('Transit mode (terminal certificate mode "transit"). Fares come from the signed fleet config message.');

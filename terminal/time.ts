@@ -4,6 +4,8 @@ import type { Clock } from '#common';
 export interface TimeHwmStore {
   timeHighWaterMark(): number;
   advanceTimeHwm(ms: number): void;
+  /** Lowers the mark to at least `ms` (and no signed message's issue time); returns the new mark. */
+  resetTimeHwm(ms: number): number;
 }
 
 export interface TrustedNow {
@@ -21,6 +23,10 @@ export interface TrustedNow {
  * decisions, signed fleet messages). A wall clock more than `slackMs` behind that mark is wrong,
  * so validity checks must not use it: the answer is "clock untrusted" until the clock catches up
  * (NTP, or a technician). A clock at or ahead of the mark is trusted and moves the mark.
+ *
+ * The mark itself can be wrong: a clock that once jumped ahead (a year, say) and was then corrected
+ * left the mark in the future, and waiting for it is no answer. Only the back office's signature can
+ * say so: see `signedTime`.
  */
 export class TrustedClock {
   constructor(
@@ -43,5 +49,22 @@ export class TrustedClock {
   checkpoint(): void {
     const t = this.now();
     if (t.ms !== null) this.store.advanceTimeHwm(t.ms);
+  }
+
+  /**
+   * A signed fleet message or trust list of a newer version than the one applied was just applied:
+   * the present is at least its issue time. When the clock is untrusted and the wall clock agrees
+   * with that proof (not more than the slack behind it), the mark is what is wrong: it comes down to
+   * the proof's issue time (never below any applied signed message's) and the wall clock is trusted
+   * again. Returns the new mark, or undefined when nothing changed.
+   *
+   * An attacker who sets the clock back cannot use this without a genuine message never applied
+   * here, and then gets back no further than its issue time, which is later than every signed time
+   * this terminal has seen (docs/faults.md, "Clock jumped forward").
+   */
+  signedTime(issuedAtMs: number): number | undefined {
+    const t = this.now();
+    if (t.ms !== null || t.wallMs + this.slackMs < issuedAtMs || issuedAtMs < this.floorMs) return undefined;
+    return this.store.resetTimeHwm(issuedAtMs);
   }
 }

@@ -1,7 +1,7 @@
 // ANSI console display for development over SSH: coloured text, QR drawn with half blocks (two modules per cell).
 import type { Writable } from 'node:stream';
 import { qrMatrix, QR_QUIET_MODULES } from '../canvas.js';
-import { screenText, type DisplayDriver, type DisplayHandle, type Screen, type Tone } from './screens.js';
+import { DISPLAY_CONNECTED, screenText, type DisplayDriver, type DisplayHandle, type Screen, type Tone } from './screens.js';
 
 const TONE_SGR: Record<Tone, string> = { neutral: '1;37;44', info: '1;30;47', busy: '1;30;43', good: '1;37;42', bad: '1;37;41' };
 
@@ -45,6 +45,7 @@ export class ConsoleDisplay implements DisplayDriver {
           out.write(renderConsoleScreen(screen), () => resolve());
         }),
       current: () => last,
+      status: () => ({ ...DISPLAY_CONNECTED }),
       close: async () => {},
     };
   }

@@ -6,7 +6,7 @@ import type { DeviceBus } from '../events.js';
 import { readFbGeometry, type FbGeometry } from './fb-geometry.js';
 import { PanelRaster } from './fb-panel.js';
 import { drawScreen } from './layout.js';
-import type { DisplayDriver, DisplayHandle, Screen } from './screens.js';
+import type { DisplayDriver, DisplayHandle, DisplayStatus, Screen } from './screens.js';
 
 export interface FramebufferOptions {
   /** Device file, e.g. /dev/fb0 (the emulator passes a plain file). */
@@ -51,6 +51,7 @@ class FramebufferHandle implements DisplayHandle {
   private front: PanelRaster;
   private back: PanelRaster;
   private onDevice: Screen['kind'] | undefined;
+  private health: DisplayStatus = { state: 'connected' };
 
   constructor(
     private readonly fh: FileHandle,
@@ -84,15 +85,24 @@ class FramebufferHandle implements DisplayHandle {
       this.back = this.front;
       this.front = frame;
       this.onDevice = screen.kind;
+      if (this.health.state !== 'connected') {
+        this.health = { state: 'connected' };
+        this.bus?.emit('device:status', { device: 'display', state: 'connected' });
+      }
     } catch (e) {
       this.log.error({ err: errorMessage(e), screen: screen.kind }, 'framebuffer write failed');
-      this.bus?.emit('device:status', { device: 'display', state: 'error', code: 'DISPLAY_OPEN_FAILED', detail: errorMessage(e) });
+      this.health = { state: 'error', code: 'DISPLAY_OPEN_FAILED', detail: errorMessage(e) };
+      this.bus?.emit('device:status', { device: 'display', ...this.health });
     }
     return DONE;
   }
 
   current(): Screen | undefined {
     return this.last;
+  }
+
+  status(): DisplayStatus {
+    return { ...this.health };
   }
 
   async close(): Promise<void> {

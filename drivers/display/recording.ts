@@ -1,6 +1,6 @@
 // An in-memory display for the demo and tests: records screens and renders any of them to PNG on request.
 import { layoutScreen } from './layout.js';
-import type { DisplayDriver, DisplayHandle, Screen } from './screens.js';
+import { DISPLAY_CONNECTED, type DisplayDriver, type DisplayHandle, type Screen } from './screens.js';
 
 export class RecordingDisplay implements DisplayDriver {
   readonly screens: Screen[] = [];
@@ -14,6 +14,7 @@ export class RecordingDisplay implements DisplayDriver {
     return {
       show: async (s) => void this.screens.push(s),
       current: () => this.screens[this.screens.length - 1],
+      status: () => ({ ...DISPLAY_CONNECTED }),
       close: async () => {},
     };
   }

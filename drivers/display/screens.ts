@@ -1,4 +1,6 @@
 // The screens the checkout shows, the display interface, and the text each screen says on any display.
+import type { ErrorCode } from '#common';
+import type { DeviceState } from '../events.js';
 import { formatAmount } from '../money.js';
 
 export type Screen =
@@ -22,8 +24,19 @@ export interface DisplayHandle {
   show(screen: Screen): Promise<void>;
   /** The screen last shown. */
   current(): Screen | undefined;
+  /** 'connected' once open and while writes succeed; the failure of the last write otherwise (no I/O). */
+  status(): DisplayStatus;
   close(): Promise<void>;
 }
+
+export interface DisplayStatus {
+  state: DeviceState;
+  code?: ErrorCode;
+  detail?: string;
+}
+
+/** A display with nothing that can fail after open (console, in-memory). */
+export const DISPLAY_CONNECTED: DisplayStatus = { state: 'connected' };
 
 export interface DisplayDriver {
   /** Opens the device and checks it is usable: DISPLAY_UNSUPPORTED / DISPLAY_OPEN_FAILED here, never later. */

@@ -2,7 +2,7 @@
 import { serialPort } from '../lazy.js';
 import { TesseraError, errorMessage, silentLogger, type Logger } from '#common';
 import type { DeviceBus } from '../events.js';
-import { asciiOnly, screenText, type DisplayDriver, type DisplayHandle, type Screen } from './screens.js';
+import { asciiOnly, screenText, type DisplayDriver, type DisplayHandle, type DisplayStatus, type Screen } from './screens.js';
 
 export const VFD_COLUMNS = 20;
 
@@ -100,6 +100,7 @@ export class VfdDisplay implements DisplayDriver {
 class VfdHandle implements DisplayHandle {
   private last: Screen | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private health: DisplayStatus = { state: 'connected' };
 
   constructor(
     private port: VfdPort | undefined,
@@ -115,9 +116,14 @@ class VfdHandle implements DisplayHandle {
         // A display unplugged since the last screen is reopened here, on the next screen.
         this.port ??= await this.openPort(this.o.path, this.o.baudRate ?? 9600);
         await this.port.write(vfdBytes(vfdLines(screen)));
+        if (this.health.state !== 'connected') {
+          this.health = { state: 'connected' };
+          this.o.bus?.emit('device:status', { device: 'display', state: 'connected' });
+        }
       } catch (e) {
         this.log.warn({ err: errorMessage(e) }, 'customer display write failed');
-        this.o.bus?.emit('device:status', { device: 'display', state: 'disconnected', code: 'DISPLAY_OPEN_FAILED', detail: errorMessage(e) });
+        this.health = { state: 'disconnected', code: 'DISPLAY_OPEN_FAILED', detail: errorMessage(e) };
+        this.o.bus?.emit('device:status', { device: 'display', ...this.health });
         await this.port?.close().catch(() => {});
         this.port = undefined;
       }
@@ -127,6 +133,10 @@ class VfdHandle implements DisplayHandle {
 
   current(): Screen | undefined {
     return this.last;
+  }
+
+  status(): DisplayStatus {
+    return { ...this.health };
   }
 
   async close(): Promise<void> {

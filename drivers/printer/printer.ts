@@ -17,6 +17,20 @@ export interface PendingJob {
   attempts: number;
 }
 
+/** What `tessera status` and the MQTT status show for a printer: its state and, from the last DLE EOT answer, paper, cover and error. */
+export interface PrinterHealth {
+  /** 'unknown' until the first status answer or print (a write-only transport knows only its last write). */
+  state: DeviceState | 'unknown';
+  code?: ErrorCode;
+  detail?: string;
+  paper?: 'ok' | 'near-end' | 'out';
+  coverOpen?: boolean;
+  error?: boolean;
+  online?: boolean;
+  /** When the printer last answered a status query (ms). */
+  checkedAt?: number;
+}
+
 export interface PrinterHandle {
   /** Prints now or reports why not. Never throws, never retries by itself: the payment is unaffected. */
   print(receipt: Receipt): Promise<PrintOutcome>;
@@ -26,6 +40,8 @@ export interface PrinterHandle {
   discard(jobId: string): boolean;
   /** Current status, or undefined when the transport cannot read back. Throws PRINTER_* on failure. */
   queryStatus(): Promise<PrinterStatus | undefined>;
+  /** The latest known health, without I/O. */
+  status(): PrinterHealth;
   close(): Promise<void>;
 }
 
@@ -40,6 +56,13 @@ export interface EscPosPrinterOptions {
   statusTimeoutMs?: number;
   /** Pending jobs kept for reprint; the oldest is dropped (and logged) beyond this. */
   maxPending?: number;
+  /**
+   * Between receipts, ask a printer that reads back for its status this often (ms; 0: only at open
+   * and around each print), so paper running out or a cover left open shows before the next payment.
+   */
+  statusPollMs?: number;
+  /** Wall clock for `checkedAt` (default Date.now). */
+  now?: () => number;
   logger?: Logger;
   bus?: DeviceBus;
 }
@@ -48,7 +71,9 @@ export class EscPosPrinter implements PrinterDriver {
   constructor(private readonly options: EscPosPrinterOptions) {}
 
   async open(): Promise<PrinterHandle> {
-    return new EscPosPrinterHandle(this.options);
+    const h = new EscPosPrinterHandle(this.options);
+    h.startPolling();
+    return h;
   }
 }
 
@@ -59,6 +84,8 @@ class EscPosPrinterHandle implements PrinterHandle {
   private chain: Promise<unknown> = Promise.resolve();
   private seq = 0;
   private lastState: DeviceState | undefined;
+  private health: PrinterHealth = { state: 'unknown' };
+  private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly o: EscPosPrinterOptions) {
@@ -85,18 +112,47 @@ class EscPosPrinterHandle implements PrinterHandle {
     return this.jobs.delete(jobId);
   }
 
-  async queryStatus(): Promise<PrinterStatus | undefined> {
-    if (!this.o.transport.readsBack) return undefined;
-    const session = await this.o.transport.connect();
-    try {
-      return await this.poll(session);
-    } finally {
-      await session.close().catch(() => {});
+  /** Queued behind any print: one session with the printer at a time. */
+  queryStatus(): Promise<PrinterStatus | undefined> {
+    return this.serial(async () => {
+      if (!this.o.transport.readsBack) return undefined;
+      let session: PrinterSession | undefined;
+      try {
+        session = await this.o.transport.connect();
+        const status = await this.poll(session);
+        const no = refusal(status, this.profile.printOnNearEnd);
+        if (no) this.state(no.state, no.code, no.why);
+        else this.state(status.paperNearEnd ? 'paper-near-end' : 'ready');
+        return status;
+      } catch (e) {
+        const err = e instanceof TesseraError ? e : new TesseraError('PRINTER_ERROR', errorMessage(e), { cause: e });
+        this.state('disconnected', err.code, err.message);
+        throw err;
+      } finally {
+        await session?.close().catch(() => {});
+      }
+    });
+  }
+
+  status(): PrinterHealth {
+    return { ...this.health };
+  }
+
+  /** A first status query now, then every `statusPollMs` (failures are in the state; nothing is thrown). */
+  startPolling(): void {
+    if (!this.o.transport.readsBack) return;
+    const poll = (): void => void this.queryStatus().catch(() => undefined);
+    poll();
+    const every = this.o.statusPollMs ?? 0;
+    if (every > 0) {
+      this.pollTimer = setInterval(poll, every);
+      this.pollTimer.unref();
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.pollTimer);
     await this.chain.catch(() => {});
   }
 
@@ -111,7 +167,16 @@ class EscPosPrinterHandle implements PrinterHandle {
     const [p] = await session.request(DLE_EOT(1), 1, t);
     const [off] = await session.request(DLE_EOT(2), 1, t);
     const [paper] = await session.request(DLE_EOT(4), 1, t);
-    return parseStatus(p ?? 0, off ?? 0, paper ?? 0);
+    const s = parseStatus(p ?? 0, off ?? 0, paper ?? 0);
+    this.health = {
+      ...this.health,
+      paper: s.paperOut ? 'out' : s.paperNearEnd ? 'near-end' : 'ok',
+      coverOpen: s.coverOpen,
+      error: s.error,
+      online: s.online,
+      checkedAt: (this.o.now ?? Date.now)(),
+    };
+    return s;
   }
 
   private async run(jobId: string, receipt: Receipt, reprint: boolean): Promise<PrintOutcome> {
@@ -147,6 +212,7 @@ class EscPosPrinterHandle implements PrinterHandle {
     } catch (e) {
       const err = e instanceof TesseraError ? e : new TesseraError('PRINTER_ERROR', errorMessage(e), { cause: e });
       if (err.code === 'PRINTER_UNAVAILABLE' || err.code === 'PRINTER_TIMEOUT') this.state('disconnected', err.code, err.message);
+      else if (this.health.state === 'ready' || this.health.state === 'unknown') this.state('error', err.code, err.message);
       return this.fail(jobId, receipt, err, reprint);
     } finally {
       await session?.close().catch(() => {});
@@ -168,6 +234,8 @@ class EscPosPrinterHandle implements PrinterHandle {
   }
 
   private state(state: DeviceState, code?: ErrorCode, detail?: string): void {
+    const { paper, coverOpen, error, online, checkedAt } = this.health;
+    this.health = { state, ...(code ? { code } : {}), ...(detail ? { detail } : {}), ...(paper ? { paper, coverOpen, error, online, checkedAt } : {}) };
     if (state === this.lastState) return;
     this.lastState = state;
     this.o.bus?.emit('device:status', { device: 'printer', state, code, detail });

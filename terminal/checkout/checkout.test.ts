@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { KeySigner, REASON_CODES, encodeCbor, fromHex, seededSecret, signObject, signSign1, toQrText, verifyPaymentRequest, verifyReceipt, type ReasonCode } from '#protocol';
+import { KeySigner, REASON_CODES, encodeCbor, fromHex, fromQrText, seededSecret, signObject, signSign1, toHex, toQrText, verifyPaymentRequest, verifyReceipt, type ReasonCode } from '#protocol';
 import { EmulatedScanner, type EmulatedScannerHandle } from '#drivers';
 import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from '../daemon/testing.js';
 import type { Daemon } from '../daemon/daemon.js';
@@ -191,4 +191,61 @@ t.test('a scanner line longer than maxLength is refused with TOO_LARGE, shown an
   tw.clock.advance(2_000); // past the re-read window: a new presentation
   t.match(await present('TP1:\u0007'), { outcome: 'declined', reason: 'MALFORMED', journaled: false });
   t.equal(d.store!.journalHead, 0, 'nothing to journal: there is no payment in an unreadable line');
+});
+
+/** The same payment with its 64-byte signature replaced: zeros, or the high-S twin (r, n − s) that verifies mathematically. */
+function withSignature(qr: string, how: 'zero' | 'high-s'): string {
+  const b = fromQrText('PAYMENT', qr);
+  if (!b.ok) throw new Error(b.reason);
+  const bytes = Uint8Array.from(b.value);
+  const sig = bytes.subarray(bytes.length - 64);
+  if (how === 'zero') sig.fill(0);
+  else {
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const s = BigInt(`0x${toHex(sig.subarray(32))}`);
+    sig.set(fromHex((n - s).toString(16).padStart(64, '0')), 32);
+  }
+  return toQrText('PAYMENT', bytes);
+}
+
+t.test('a re-presented payment is approved again only as the very bytes journaled; a replaced signature is verified and declined', async (t) => {
+  const { tw, d } = await setup(t);
+  const co = d.checkout!;
+  await co.startPayment({ amount: 450 });
+  const purse = await tw.world.purse();
+  const code = await tw.merchantPayment(d, purse);
+  const ok = await tw.scan(d, code);
+  t.match(ok, { outcome: 'approved' });
+  const approvedScreens = (): number => tw.display.screens.filter((s) => s.kind === 'approved').length;
+  const shownBefore = approvedScreens();
+  for (const how of ['zero', 'high-s'] as const) {
+    const forged = withSignature(code, how);
+    t.not(forged, code);
+    t.match(await tw.scan(d, forged), { outcome: 'declined', reason: 'BAD_SIGNATURE', txId: ok.txId, journaled: true }, `${how} signature, no request open: verified again, declined`);
+  }
+  t.equal(approvedScreens(), shownBefore, 'no approval screen for bytes that were not verified');
+  t.match(await tw.scan(d, code), { outcome: 'reread', txId: ok.txId, journaled: false }, 'the byte-identical code with no request open is the scanner re-reading it');
+  t.equal(approvedScreens(), shownBefore + 1);
+
+  const p2 = await co.startPayment({ amount: 450 });
+  for (const how of ['zero', 'high-s'] as const) {
+    t.match(await tw.scan(d, withSignature(code, how)), { outcome: 'declined', reason: 'BAD_SIGNATURE' }, `${how} signature while a new request is open`);
+  }
+  t.match(await tw.scan(d, code), { outcome: 'declined', reason: 'WRONG_REQUEST', journaled: true }, 'the old code, byte for byte, is not the new request’s payment (§8.3 step 13.2)');
+  t.equal(approvedScreens(), shownBefore + 1, 'nothing looked paid while the new request was open');
+  t.match(co.current(), { id: p2.id, status: 'pending', declines: 3 }, 'the new request stays open');
+  t.same(d.store!.purseTotals(purse.cert.purseId), { totalCharged: 450, payments: 1 });
+});
+
+t.test('transit: within alreadyValidatedSeconds only the journaled bytes are "already validated"', async (t) => {
+  const { tw, d } = await setup(t, { mode: 'transit' });
+  await tw.scan(d, await tw.fareConfig(1));
+  const purse = await tw.world.purse();
+  const code = await tw.transitPayment(purse, { max: 300 });
+  t.match(await tw.scan(d, code), { outcome: 'approved' });
+  for (const how of ['zero', 'high-s'] as const) {
+    t.match(await tw.scan(d, withSignature(code, how)), { outcome: 'declined', reason: 'BAD_SIGNATURE', journaled: true }, `${how} signature inside the window`);
+  }
+  t.equal(tw.display.screens.filter((s) => s.kind === 'already-validated').length, 0, 'no "already validated" for unverified bytes');
+  t.match(await tw.scan(d, code), { outcome: 'already-validated' }, 'the journaled bytes still are');
 });

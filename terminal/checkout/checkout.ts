@@ -66,6 +66,12 @@ interface PaymentFacts {
 
 const RECENT = 50;
 
+/** Whether `bytes` are exactly the payment an approved journal row recorded (its signed record carries them). */
+function journaledBytesEqual(row: JournalRow, bytes: Uint8Array): boolean {
+  const r = decodeObject('JOURNAL_RECORD', row.record);
+  return r.ok && Buffer.compare(r.value.value.payment, bytes) === 0;
+}
+
 export class Checkout {
   readonly bus: EventBus<CheckoutEvents>;
   readonly counters: CheckoutCounters = { scans: 0, approved: 0, declined: 0, unreadable: 0, rereads: 0, alreadyValidated: 0, storageFailures: 0 };
@@ -82,6 +88,8 @@ export class Checkout {
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly prints = new Set<Promise<void>>();
   private stopped = true;
+  /** hrtime when the decision in progress started (undefined: none running). */
+  private decidingSince: number | undefined;
 
   constructor(private readonly o: CheckoutOptions) {
     this.log = o.log ?? silentLogger();
@@ -144,9 +152,19 @@ export class Checkout {
 
   private enqueue(fn: (t0: number) => Promise<Decision> | Decision): Promise<Decision> {
     const t0 = this.hrtime();
-    const run = this.chain.then(() => fn(t0));
+    const run = this.chain
+      .then(() => {
+        this.decidingSince = this.hrtime();
+        return fn(t0);
+      })
+      .finally(() => (this.decidingSince = undefined));
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** How long the decision in progress has been running (ms); 0 when none is. The daemon's watchdog reads it. */
+  decidingForMs(): number {
+    return this.decidingSince === undefined ? 0 : this.hrtime() - this.decidingSince;
   }
 
   latency(): LatencySummary {
@@ -305,11 +323,15 @@ export class Checkout {
     // A scanner re-reads the code still on the phone: recognise it, never charge it twice. An approved
     // code's sequence is at or below its purse's last approved one (the transaction id covers the purse
     // certificate and the sequence), so a fresh sequence needs no look-up: most scans skip it.
+    // The transaction id does not cover the signature, so only the very bytes that were verified and
+    // journaled count as a re-read; anything else (a zeroed or high-S signature) is verified again
+    // below and declined with the verifier's reason (docs/protocol.md §8.3, re-presented payments).
     const fresh = purseId !== undefined && (ps === undefined || p.seq > ps.lastSeq);
     const prior = fresh ? undefined : this.o.store.findApproved(txId);
-    if (prior) {
-      if (this.mode === 'merchant') return this.reread(prior, t0);
-      if (nowMs - prior.timeMs <= this.o.config.transit.alreadyValidatedSeconds * 1000) return this.alreadyValidated(prior, t0);
+    if (prior && journaledBytesEqual(prior, b.value)) {
+      // While a new request is open the old code is not its payment: verification says WRONG_REQUEST.
+      if (this.mode === 'merchant' && !this.open) return this.reread(prior, t0);
+      if (this.mode === 'transit' && nowMs - prior.timeMs <= this.o.config.transit.alreadyValidatedSeconds * 1000) return this.alreadyValidated(prior, t0);
     }
 
     if (now.seconds !== null) {

@@ -28,6 +28,11 @@ export interface DeviceStatusLike {
   state: string;
   code?: string;
   detail?: string;
+  /** Printers that read status back (DLE EOT): the last answer, and when it came (ms). */
+  paper?: 'ok' | 'near-end' | 'out';
+  coverOpen?: boolean;
+  error?: boolean;
+  checkedAt?: number;
 }
 
 export interface DisplayLike {

@@ -1,7 +1,8 @@
-// `tessera daemon`: runs the daemon in the foreground until SIGTERM/SIGINT, without loading the CLI's client commands.
-import { createLogger } from '#common';
-import { configPath, loadConfig } from '../config.js';
+// `tessera daemon`: runs the daemon in the foreground until SIGTERM/SIGINT (SIGHUP reloads), without loading the CLI's client commands.
+import { createLogger, errorMessage, type Logger } from '#common';
+import { configPath, loadConfig, type TerminalConfig } from '../config.js';
 import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike } from '../daemon/daemon.js';
+import { applyReload } from '../daemon/reload.js';
 
 /** What the entry point plugs into the daemon: drivers, sync and systemd notification. */
 export interface DaemonDeps {
@@ -12,25 +13,36 @@ export interface DaemonDeps {
 
 /** Loads the config, starts the daemon and keeps it running until SIGTERM or SIGINT; rejects when start fails. */
 export async function runDaemon(flagConfig: string | undefined, deps: DaemonDeps, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const config = loadConfig(configPath(flagConfig, env));
+  const path = configPath(flagConfig, env);
+  const config = loadConfig(path);
   const { Daemon } = await import('../daemon/daemon.js');
   const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level });
+  const notifier = deps.notifier?.();
   const daemon = new Daemon({
     config,
     log,
     ...(deps.devices ? { devices: deps.devices } : {}),
     ...(deps.components ? { components: deps.components } : {}),
-    ...(deps.notifier ? { notifier: deps.notifier() } : {}),
+    ...(notifier ? { notifier } : {}),
   });
   // Handlers go in before start: systemd may send SIGTERM as soon as READY=1 is out, while start() still finishes.
   let signal: string | undefined;
   let wake = (): void => {};
   const onTerm = (): void => void ((signal ??= 'SIGTERM'), wake());
   const onInt = (): void => void ((signal ??= 'SIGINT'), wake());
+  // SIGHUP's default action kills the process where it stands (no clean stop, the control socket
+  // left behind): `systemctl reload` (ExecReload in the unit) and a closed terminal session send it.
+  let started = false;
+  const onHup = (): void => {
+    if (!started || signal) return void log.warn('SIGHUP while starting or stopping: ignored');
+    reload(path, config, log, notifier);
+  };
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
+  process.on('SIGHUP', onHup);
   try {
     await daemon.start();
+    started = true;
     await new Promise<void>((resolve) => {
       wake = resolve;
       if (signal) resolve();
@@ -40,5 +52,22 @@ export async function runDaemon(flagConfig: string | undefined, deps: DaemonDeps
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
+    process.off('SIGHUP', onHup);
   }
+}
+
+/**
+ * Re-reads the config file; a file that does not load leaves the running config as it was (a typo
+ * must not stop a till). Tells systemd RELOADING=1, then READY=1 when done.
+ */
+function reload(path: string, running: TerminalConfig, log: Logger, notifier: NotifierLike | undefined): void {
+  void notifier?.reloading?.();
+  try {
+    const r = applyReload(running, loadConfig(path));
+    log.info({ applied: r.applied }, r.applied.length ? 'configuration reloaded' : 'configuration reloaded: nothing to apply');
+    if (r.restartNeeded.length) log.warn({ restartNeeded: r.restartNeeded }, 'configuration changed in sections that take effect only after a restart (systemctl restart tessera)');
+  } catch (e) {
+    log.error({ err: errorMessage(e) }, 'configuration reload refused: the running configuration stays in force');
+  }
+  void notifier?.ready('configuration reloaded');
 }

@@ -40,10 +40,10 @@ export function statusText(s: DaemonStatus): string {
   const dl = s.fleet.denylist ? `deny list v${s.fleet.denylist.version} (${s.fleet.denylist.size} purses)` : 'no deny list';
   const lat = s.latency.count ? `p50 ${s.latency.p50Ms} ms · p99 ${s.latency.p99Ms} ms (${s.latency.count} decisions since start)` : 'no decisions since start';
   const devices = Object.entries(s.devices)
-    .map(([k, v]) => `${k} ${v.state}${v.code ? ` (${v.code})` : ''}`)
+    .map(([k, v]) => `${k} ${v.state}${v.code ? ` (${v.code})` : ''}${v.paper ? ` [paper ${v.paper}, cover ${v.coverOpen ? 'open' : 'closed'}${v.error ? ', error' : ''}]` : ''}`)
     .join(' · ');
   const lines = [
-    ['Terminal', `${s.terminalId} (${s.mode}, ${s.displayName}) ${s.ready ? 'READY' : `NOT READY: ${s.notReady ?? ''}`}`],
+    ['Terminal', `${s.terminalId} (${s.mode}, ${s.displayName}) ${s.ready ? 'READY' : `NOT READY: ${s.notReady ?? ''}`}${s.unhealthy ? ` · UNHEALTHY: ${s.unhealthy}` : ''}`],
     ['Clock', `${s.clock.trusted ? 'trusted' : 'NOT TRUSTED'} (wall ${isoTime(s.clock.wallMs)}, last known ${isoTime(s.clock.highWaterMarkMs)})`],
     ['Journal', `${s.journal.head} records, ${s.journal.backlog} not yet synced, last sync ${isoTime(s.journal.lastSyncMs)}`],
     ['Unsynced', `${s.unsynced.count} payments, ${money(s.unsynced.amount, null)}`],

@@ -1,13 +1,26 @@
 import t, { type Test } from 'tap';
+import { TesseraError } from '#common';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fromHex } from '#protocol';
+import { spawn as nodeSpawn } from 'node:child_process';
+import { FLEET_KIND, fromHex, signObject, toQrText, type Signer } from '#protocol';
 import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from './testing.js';
 import { processMemory, type Daemon, type ExtraComponent, type NotifierLike } from './daemon.js';
+import { Notifier, type NotifySpawn, type TimerSeam } from './sd-notify.js';
+import { readInstalledFiles } from '../checkout/identity.js';
 import { statusText } from '../cli/format.js';
 import { verifyJournal } from '../store/index.js';
 
 const DAY_MS = 86_400_000;
+
+/** Polls `f` every 10 ms until true; fails after 10 s. */
+async function until(f: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!f()) {
+    if (Date.now() > deadline) throw new Error('condition not reached within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 async function world(t: Test, o: TerminalWorldOptions = {}): Promise<TerminalWorld> {
   const tw = await createTerminalWorld(o);
@@ -36,8 +49,9 @@ t.test('replay is rejected across a daemon restart; the journal survives intact'
   await d2.checkout!.startPayment({ amount: 450 });
   const replay = await tw.merchantPayment(d2, purse, { seq: 1, cumulative: 900 });
   t.match(await tw.scan(d2, replay), { outcome: 'declined', reason: 'SEQUENCE_REPLAY', journaled: true });
-  t.match(await tw.scan(d2, first), { outcome: 'reread' }, 'the original code is still recognised, not charged');
+  t.match(await tw.scan(d2, first), { outcome: 'declined', reason: 'WRONG_REQUEST' }, 'the original code is not the open request’s payment');
   t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse, { seq: 2, cumulative: 900 })), { outcome: 'approved' });
+  t.match(await tw.scan(d2, first), { outcome: 'reread' }, 'with no request open it is recognised, not charged');
   t.same(d2.store!.purseState(purse.cert.purseId), { lastSeq: 2, lastCumulative: 900 });
   t.same(d2.store!.purseTotals(purse.cert.purseId), { totalCharged: 900, payments: 2 });
   t.ok(verifyJournal(d2.store!.handle, d2.identity!.signer.publicKey).ok);
@@ -67,6 +81,102 @@ t.test('a clock set back by a day: CLOCK_UNTRUSTED, never a silent accept; trust
   t.match(d2.status(), { ready: true, clock: { trusted: true } });
   await d2.checkout!.startPayment({ amount: 450 });
   t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse, { seq: 2, cumulative: 900 })), { outcome: 'approved' });
+});
+
+t.test('a clock that jumped 200 days ahead and was corrected: untrusted until a newly applied signed message proves the present', async (t) => {
+  const tw = await world(t);
+  const purse = await tw.world.purse();
+  const fleet = async (version: number, issuedAtMs: number): Promise<string> =>
+    toQrText('FLEET_MESSAGE', await signObject('FLEET_MESSAGE', { kind: FLEET_KIND.denylist, version, issuedAt: Math.floor(issuedAtMs / 1000), denylist: [] }, tw.world.issuer));
+  const d = await start(t, tw);
+  t.match(await tw.scan(d, await fleet(1, tw.clock.now())), { outcome: 'fleet-applied' });
+  const now = tw.clock.now();
+  tw.clock.setWall(now + 200 * DAY_MS);
+  // The lists look 200 days old, so no request can open; the scan is still declined and journaled at the wrong time.
+  t.match(await tw.scan(d, await tw.merchantPayment(d, purse)), { journaled: true }, 'a decision recorded at the wrong time');
+  d.trustedClock!.checkpoint();
+  tw.clock.setWall(now + 60_000);
+  t.match(d.status(), { ready: false, notReady: 'clock not trusted' }, 'corrected clock: behind the mark');
+
+  t.match(await tw.scan(d, await fleet(1, now)), { outcome: 'declined', reason: 'ROLLBACK' }, 'an applied message is no proof');
+  await d.stop();
+  const d2 = await start(t, tw);
+  t.match(d2.status(), { ready: false, notReady: 'clock not trusted' }, 'a restart alone changes nothing (waiting is no way back: the mark is 200 days ahead)');
+
+  t.match(await tw.scan(d2, await fleet(2, now + 30_000)), { outcome: 'fleet-applied' }, 'the back office’s next message, issued at the present');
+  const s = d2.status();
+  t.match(s, { ready: true, clock: { trusted: true } }, 'trusted again, no database surgery');
+  t.equal(s.clock.highWaterMarkMs, now + 30_000, 'the mark came down to the message’s issue time; the wall clock is ahead of it');
+  await d2.checkout!.startPayment({ amount: 450 });
+  t.match(await tw.scan(d2, await tw.merchantPayment(d2, purse)), { outcome: 'approved' });
+  await d2.stop();
+  const d3 = await start(t, tw);
+  t.match(d3.status(), { ready: true }, 'the way back survives a restart: rows from the jump no longer hold the mark up');
+  t.ok(verifyJournal(d3.store!.handle, d3.identity!.signer.publicKey).ok, 'the journal verifies across the reset');
+
+  // An attacker sets the clock back 10 days and brings a genuine, never-applied message from then.
+  tw.clock.setWall(now - 10 * DAY_MS);
+  t.match(await tw.scan(d3, await fleet(3, now - 10 * DAY_MS)), { outcome: 'fleet-applied' });
+  t.match(d3.status(), { ready: false, clock: { trusted: false } }, 'no way back to before a signed time already seen here');
+  t.ok(d3.store!.timeHighWaterMark() >= now + 30_000);
+});
+
+t.test('a decision that hangs without blocking the event loop: watchdog pings stop, so systemd restarts the daemon', async (t) => {
+  const tw = await world(t);
+  const files = readInstalledFiles(tw.config.identity);
+  // The terminal key's signer stands in for a key store that stops answering (a hung secure element).
+  const gate: { stuck: boolean; release: () => void } = { stuck: false, release: () => {} };
+  const held = new Promise<void>((r) => (gate.release = r));
+  const real = files.signer;
+  const signer: Signer = { publicKey: real.publicKey, kid: real.kid, sign: async (m) => (gate.stuck && (await held), real.sign(m)) };
+  let tick: (() => void) | undefined;
+  const timers: TimerSeam = { setInterval: (fn) => ((tick = fn), 'watchdog'), clearInterval: () => undefined };
+  const sent: string[] = [];
+  const spawn: NotifySpawn = (_c, args) => {
+    sent.push(args.join(' '));
+    return nodeSpawn('true', [], { stdio: 'ignore' });
+  };
+  const notifier = new Notifier({ env: { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '2000000' }, spawn, timers });
+  const d = await start(t, tw, { files: { ...files, signer }, notifier, stuckDecisionMs: 200 });
+  const pings = async (): Promise<number> => {
+    tick?.();
+    await notifier.send([]); // the queue: every message before this one is out
+    return sent.filter((m) => m === 'WATCHDOG=1').length;
+  };
+  t.equal(await pings(), 1, 'a healthy daemon pings');
+  await d.checkout!.startPayment({ amount: 450 });
+  gate.stuck = true;
+  const decision = tw.scan(d, await tw.merchantPayment(d, await tw.world.purse()), 20_000);
+  await until(() => d.checkout!.decidingForMs() > 250);
+  t.match(d.status(), { unhealthy: /a decision has been running for \d+ s \(limit 0.2 s\)/ }, 'status says why');
+  t.match(statusText(d.status()), /^Terminal .* · UNHEALTHY: a decision has been running for/m, 'tessera status too');
+  t.equal(await pings(), 1, 'no ping while the decision is stuck');
+  t.equal(await pings(), 1, 'still none');
+  t.ok(sent.some((m) => m.startsWith('STATUS=unhealthy: a decision has been running')), 'systemctl status shows why');
+  gate.release();
+  t.match(await decision, { outcome: 'approved' });
+  t.equal(d.status().unhealthy, undefined);
+  t.equal(await pings(), 2, 'pings resume once it finished (had systemd not restarted it by then)');
+});
+
+t.test('device status: a device that failed to open is an error with its reason, one not configured is absent; payments go on', async (t) => {
+  const tw = await world(t);
+  const d = await start(t, tw, {
+    devices: {
+      scanner: async () => tw.scanner,
+      display: async () => {
+        throw new TesseraError('DISPLAY_UNSUPPORTED', 'fb1: 24 bits per pixel is not supported');
+      },
+      printer: async () => undefined,
+    },
+  });
+  t.same(d.deviceStatus(), {
+    scanner: { state: 'connected' },
+    display: { state: 'error', code: 'DISPLAY_UNSUPPORTED', detail: 'fb1: 24 bits per pixel is not supported' },
+    printer: { state: 'absent' },
+  });
+  await d.checkout!.startPayment({ amount: 450 });
+  t.match(await tw.scan(d, await tw.merchantPayment(d, await tw.world.purse())), { outcome: 'approved' });
 });
 
 t.test('storage full: declined STORAGE_FAILED, the display says so, nothing recorded is lost', async (t) => {

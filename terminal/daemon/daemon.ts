@@ -1,6 +1,6 @@
 // The tessera daemon: wires config, store, trusted time, devices, checkout, control API and extra components.
 import { getHeapStatistics } from 'node:v8';
-import { TesseraError, silentLogger, systemClock, componentLogger, errorMessage, type Clock, type Logger } from '#common';
+import { TesseraError, silentLogger, systemClock, componentLogger, errorMessage, isTesseraError, type Clock, type Logger } from '#common';
 import { decodeObject, toHex, type CryptoBackend } from '#protocol';
 import { Store, type DbFactory } from '../store/index.js';
 import { TrustedClock } from '../time.js';
@@ -26,8 +26,11 @@ export interface NotifierLike {
   /** READY=1, with the status line in the same message when given. */
   ready(status?: string): unknown;
   stopping(): unknown;
+  /** RELOADING=1 (SIGHUP): READY=1 follows when the config is re-read. */
+  reloading?(): unknown;
   status(text: string): unknown;
-  startWatchdog(): unknown;
+  /** Pings while `unhealthy` returns undefined. */
+  startWatchdog(unhealthy?: () => string | undefined): unknown;
   stopWatchdog?(): void;
   stop?(): void;
 }
@@ -52,6 +55,8 @@ export interface DaemonContext {
   checkout: Checkout;
   clock: Clock;
   log: Logger;
+  /** Every device kind's current status, as `tessera status` shows it (the MQTT status carries it too). */
+  devices: () => Record<string, DeviceStatusLike>;
 }
 
 export interface DeviceContext {
@@ -80,6 +85,8 @@ export interface DaemonOptions {
   random?: (n: number) => Uint8Array;
   /** Serves the control API (default true). */
   api?: boolean;
+  /** A decision running longer than this (ms) makes the daemon unhealthy: watchdog pings stop (default 20 s). */
+  stuckDecisionMs?: number;
   /** The process's memory for `status` (default: this process's; tests inject figures). */
   memory?: () => MemoryFigures;
 }
@@ -112,6 +119,8 @@ export class Daemon {
   display: DisplayLike | undefined;
   printer: PrinterLike | undefined;
   private components: ExtraComponent[] = [];
+  /** Devices configured but not opened, and why (status shows them as `error`, not `absent`). */
+  private readonly openFailures = new Map<string, DeviceStatusLike>();
 
   /** A running extra component by name (the API reaches sync through this). */
   component(name: string): ExtraComponent | undefined {
@@ -158,6 +167,7 @@ export class Daemon {
       checkTerminalSection(cfg.terminal, identity.cert);
       this.identity = identity;
       this.trustedClock = new TrustedClock(this.clock, this.store, cfg.clock.slackSeconds * 1000);
+      this.store.onSignedTime = (ms) => this.onSignedTime(ms);
       const now = this.trustedClock.now();
       if (now.ms !== null) {
         this.trustedClock.checkpoint();
@@ -196,6 +206,7 @@ export class Daemon {
         checkout: this.checkout,
         clock: this.clock,
         log: this.log,
+        devices: () => this.deviceStatus(),
       };
       this.components = typeof this.o.components === 'function' ? this.o.components(ctx) : (this.o.components ?? []);
       for (const c of this.components) {
@@ -208,7 +219,7 @@ export class Daemon {
       // One message, so one helper process at start (docs/decisions.md D-notify): the status
       // line does not cost a second spawn while the first scan may already be arriving.
       await this.notifier.ready(`${identity.mode} terminal ${identity.terminalId} ready`);
-      this.notifier.startWatchdog();
+      this.notifier.startWatchdog(() => this.unhealthy());
       this.log.info({ terminalId: identity.terminalId, mode: identity.mode, journalHead: this.store.journalHead, build: DAEMON_BUILD }, 'daemon started');
     } catch (e) {
       this.log.error({ err: e }, 'daemon failed to start');
@@ -238,6 +249,8 @@ export class Daemon {
         return await fn();
       } catch (e) {
         this.log.error({ err: e, device: name }, 'device failed to open');
+        const code = isTesseraError(e) ? e.code : name === 'printer' ? 'PRINTER_UNAVAILABLE' : `${name.toUpperCase()}_OPEN_FAILED`;
+        this.openFailures.set(name, { state: 'error', code, detail: errorMessage(e) });
         return undefined;
       }
     };
@@ -248,6 +261,14 @@ export class Daemon {
       open('scanner', f.scanner && (() => f.scanner!(d.scanner, ctx('scanner')))),
       mode === 'merchant' ? open('printer', f.printer && (() => f.printer!(d.printer, ctx('printer')))) : undefined,
     ]);
+  }
+
+  /** A newly applied signed message may show that the time mark, not the clock, is wrong (terminal/time.ts). */
+  private onSignedTime(issuedAtMs: number): void {
+    const mark = this.trustedClock?.signedTime(issuedAtMs);
+    if (mark === undefined) return;
+    this.log.warn({ markMs: mark, wallMs: this.clock.now() }, 'time mark brought back by a newly applied signed message: the clock is trusted again');
+    this.checkout?.showHome();
   }
 
   private checkpoint(): void {
@@ -304,10 +325,34 @@ export class Daemon {
     return r;
   }
 
+  /**
+   * Why the daemon no longer works although its event loop runs, or undefined. A blocked event loop
+   * stops the pings by itself; this catches the hang that does not block (a decision awaiting
+   * something that never comes), which would otherwise leave a dead till that systemd thinks alive.
+   */
+  unhealthy(): string | undefined {
+    const ms = this.checkout?.decidingForMs() ?? 0;
+    const limit = this.o.stuckDecisionMs ?? 20_000;
+    return ms > limit ? `a decision has been running for ${Math.round(ms / 1000)} s (limit ${limit / 1000} s)` : undefined;
+  }
+
+  /** Each device kind: its driver's own status, `absent` when none is configured or it failed to open. */
+  deviceStatus(): Record<string, DeviceStatusLike> {
+    const dev = (d: { status?(): DeviceStatusLike } | undefined, name: string): DeviceStatusLike => {
+      if (!d) return this.openFailures.get(name) ?? { state: 'absent' };
+      try {
+        return d.status?.() ?? { state: 'unknown' };
+      } catch (e) {
+        return { state: 'error', detail: errorMessage(e) };
+      }
+    };
+    const merchant = this.identity?.mode === 'merchant';
+    return { scanner: dev(this.scanner, 'scanner'), display: dev(this.display, 'display'), printer: merchant ? dev(this.printer, 'printer') : { state: 'not-used' } };
+  }
+
   status(): DaemonStatus {
     const store = this.store!;
     const t = this.trustedClock!.now();
-    const dev = (d: { status?(): DeviceStatusLike } | undefined): DeviceStatusLike => (d ? (d.status?.() ?? { state: 'unknown' }) : { state: 'absent' });
     const components: Record<string, unknown> = {};
     for (const c of this.components) {
       try {
@@ -318,6 +363,7 @@ export class Daemon {
     }
     const co = this.checkout!;
     const why = co.outOfServiceReason();
+    const sick = this.unhealthy();
     return {
       version: TESSERA_VERSION,
       build: DAEMON_BUILD,
@@ -327,6 +373,7 @@ export class Daemon {
       mode: co.mode,
       ready: why === undefined,
       ...(why ? { notReady: why } : {}),
+      ...(sick ? { unhealthy: sick } : {}),
       uptimeSeconds: Math.round((this.clock.now() - this.startedAtMs) / 1000),
       clock: { trusted: t.ms !== null, wallMs: t.wallMs, highWaterMarkMs: t.hwmMs },
       journal: { head: store.journalHead, ackedUpTo: store.ackedUpTo(), backlog: store.backlog(), lastSyncMs: store.lastSyncMs() },
@@ -337,7 +384,7 @@ export class Daemon {
       fleet: this.fleet!.summary(),
       freshness: co.freshness(),
       terminalCert: { notBefore: this.identity!.cert.notBefore, notAfter: this.identity!.cert.notAfter, publicKey: toHex(this.identity!.signer.publicKey) },
-      devices: { scanner: dev(this.scanner), display: dev(this.display), printer: co.mode === 'merchant' ? dev(this.printer) : { state: 'not-used' } },
+      devices: this.deviceStatus(),
       components,
       memory: (this.o.memory ?? processMemory)(),
     };
@@ -353,6 +400,8 @@ export interface DaemonStatus {
   mode: 'merchant' | 'transit';
   ready: boolean;
   notReady?: string;
+  /** Set while the watchdog pings are withheld (docs/faults.md, "Daemon hung"). */
+  unhealthy?: string;
   uptimeSeconds: number;
   clock: { trusted: boolean; wallMs: number; highWaterMarkMs: number };
   journal: { head: number; ackedUpTo: number; backlog: number; lastSyncMs: number | null };

@@ -96,6 +96,19 @@ t.test('messages arrive on a real NOTIFY_SOCKET, in call order', async (t) => {
   t.same(got, ['MAINPID=4242\nREADY=1', 'STATUS=3 payments queued', 'WATCHDOG=1', 'MAINPID=4242\nREADY=1\nSTATUS=up again', 'STOPPING=1']);
 });
 
+t.test('a reload is RELOADING=1 with CLOCK_MONOTONIC in µs (what systemd 253+ checks), then READY=1', async (t) => {
+  const l = await startListener(t);
+  const n = new Notifier({ env: { ...process.env, NOTIFY_SOCKET: l.socketPath }, pid: 4242 });
+  const before = process.hrtime.bigint() / 1000n;
+  t.same(await Promise.all([n.reloading(), n.ready('configuration reloaded')]), [true, true]);
+  const [reloading, ready] = await l.until((m) => m.length >= 2);
+  const m = /^RELOADING=1\nMONOTONIC_USEC=(\d+)$/.exec(reloading ?? '');
+  t.ok(m, String(reloading));
+  const usec = BigInt(m?.[1] ?? '0');
+  t.ok(usec >= before && usec <= process.hrtime.bigint() / 1000n, 'the monotonic clock of the moment it was sent');
+  t.equal(ready, 'MAINPID=4242\nREADY=1\nSTATUS=configuration reloaded');
+});
+
 t.test('startWatchdog pings the real socket repeatedly at half of WATCHDOG_USEC', async (t) => {
   const l = await startListener(t);
   const n = new Notifier({ env: { ...process.env, NOTIFY_SOCKET: l.socketPath, WATCHDOG_USEC: '100000' } });

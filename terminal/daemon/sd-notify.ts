@@ -98,16 +98,37 @@ export class Notifier {
     return this.send(['STOPPING=1']);
   }
 
+  /** RELOADING=1 with the monotonic time systemd 253+ asks for; READY=1 ends the reload. */
+  reloading(): Promise<boolean> {
+    return this.send(['RELOADING=1', `MONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`]);
+  }
+
   /** A one-line status shown by `systemctl status tessera`. */
   status(text: string): Promise<boolean> {
     return this.send([statusField(text)]);
   }
 
-  /** Starts pinging at half of WATCHDOG_USEC; a no-op without a watchdog. Returns the interval. */
-  startWatchdog(): number | undefined {
+  /**
+   * Starts pinging at half of WATCHDOG_USEC; a no-op without a watchdog. Returns the interval.
+   * A live event loop is not a working daemon: while `unhealthy` returns a reason no ping is sent,
+   * so systemd restarts a daemon that hangs without blocking (a decision that never finishes).
+   */
+  startWatchdog(unhealthy?: () => string | undefined): number | undefined {
     const interval = this.watchdogIntervalMs;
     if (interval === undefined || this.watchdogHandle !== undefined) return interval;
+    let withheld: string | undefined;
     this.watchdogHandle = this.timers.setInterval(() => {
+      const why = unhealthy?.();
+      if (why !== undefined) {
+        if (withheld === undefined) {
+          this.log.error({ why }, 'daemon unhealthy: watchdog pings withheld, systemd will restart it');
+          void this.status(`unhealthy: ${why}`);
+        }
+        withheld = why;
+        return;
+      }
+      if (withheld !== undefined) this.log.warn({ was: withheld }, 'daemon healthy again: watchdog pings resumed');
+      withheld = undefined;
       // A ping still queued behind a slow helper already proves liveness; don't pile up more.
       if (this.pingPending) return;
       this.pingPending = true;

@@ -1,6 +1,6 @@
 // Runs the MQTT SyncService inside the daemon: fed by journal commits, feeding fleet updates back to the checkout.
 import { EventBus, componentLogger } from '#common';
-import type { DaemonContext, ExtraComponent } from './daemon.js';
+import { TESSERA_VERSION, type DaemonContext, type ExtraComponent } from './daemon.js';
 import type { SyncEvents, SyncService, SyncStatus } from '../sync/index.js';
 
 export interface SyncComponent extends ExtraComponent {
@@ -41,6 +41,8 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
           freshness: () => ctx.checkout.freshness(),
           bus,
           log: componentLogger(ctx.log, 'sync'),
+          version: TESSERA_VERSION,
+          devices: ctx.devices,
           // Wall time from the daemon's clock (trusted-time checks), but network timers (ack
           // timeouts) need a monotonic source that really moves, whatever clock the daemon was given.
           clock: { now: () => ctx.clock.now(), monotonic: () => performance.now() },

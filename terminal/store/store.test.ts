@@ -282,8 +282,32 @@ t.test('trusted time: a clock set back by a day is untrusted; a clock ahead move
   clock.setWall(1_800_000_100_000);
   t.equal(tc.now().ms, 1_800_000_100_000);
   clock.setWall(Date.UTC(1970, 0, 2));
-  const fresh = new TrustedClock(clock, { timeHighWaterMark: () => 0, advanceTimeHwm: () => {} });
+  const fresh = new TrustedClock(clock, { timeHighWaterMark: () => 0, advanceTimeHwm: () => {}, resetTimeHwm: (ms) => ms });
   t.equal(fresh.now().ms, null, 'a clock reset to 1970 is never trusted');
+});
+
+t.test('trusted time: a newly applied signed message brings a mark that ran ahead back, only when the clock is untrusted and agrees with it', async (t) => {
+  const DAY = 86_400_000;
+  const s = newStore(t);
+  const clock = new ManualClock(1_800_000_000_000);
+  const tc = new TrustedClock(clock, s);
+  s.onSignedTime = (ms) => void tc.signedTime(ms);
+  const deny = (version: number, issuedAtMs: number) => s.applyFleet('denylist', { version, bytes: new Uint8Array([version]), issuedAt: issuedAtMs / 1000, denylist: [] }, clock.now());
+  t.ok(deny(1, 1_800_000_000_000));
+  clock.setWall(1_800_000_000_000 + 365 * DAY);
+  tc.checkpoint();
+  clock.setWall(1_800_000_060_000);
+  t.equal(tc.now().ms, null, 'a clock corrected after a jump is behind the mark');
+  t.equal(tc.signedTime(1_800_000_000_000 + 30 * DAY), undefined, 'a proof the wall clock is behind changes nothing');
+  t.ok(deny(2, 1_800_000_000_000 + 30_000));
+  t.equal(tc.now().ms, 1_800_000_060_000, 'the new message proved the present: trusted again');
+  t.equal(tc.signedTime(1_800_000_000_000 + 40_000), undefined, 'a trusted clock is never moved back');
+  t.equal(s.timeHighWaterMark(), 1_800_000_030_000);
+  tc.checkpoint();
+  clock.setWall(1_800_000_000_000 - DAY);
+  t.equal(tc.now().ms, null);
+  t.equal(tc.signedTime(1_800_000_000_000 - DAY), 1_800_000_030_000, 'never below the latest signed issue time seen');
+  t.equal(tc.now().ms, null, 'so a clock set back stays untrusted');
 });
 
 t.test('decisions move the time mark through the journal head, with no key/value write, and it survives a reopen', async (t) => {

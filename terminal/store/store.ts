@@ -386,12 +386,14 @@ export class Store {
       }
       // A signed message proves the time was at least its issue time.
       this.advanceTimeHwmIn(m.issuedAt * 1000);
+      // Kept apart from the mark, which a bad clock can push ahead: the floor of any way back (resetTimeHwm).
+      if (m.issuedAt * 1000 > this.signedTimeMs()) this.setKv('signed_time_ms', String(m.issuedAt * 1000));
       return true;
     });
+    let applied: boolean;
     try {
-      const applied = apply();
+      applied = apply();
       this.checkpointer.committed();
-      return applied;
     } catch (e) {
       this.loadKv();
       throw e;
@@ -399,7 +401,16 @@ export class Store {
       this.fleetCache.delete(kind);
       this.denyCount = undefined;
     }
+    if (applied) this.onSignedTime?.(m.issuedAt * 1000);
+    return applied;
   }
+
+  /**
+   * Told the signed issue time of every newly applied fleet message or trust list, whichever path
+   * applied it (sync, a scanned code, the installed bundle): the trusted clock's way back from a
+   * mark that ran ahead (terminal/time.ts).
+   */
+  onSignedTime: ((issuedAtMs: number) => void) | undefined;
 
   // ---- trusted time high-water mark ----
 
@@ -410,9 +421,41 @@ export class Store {
     this.setKv('time_hwm', String(next));
   }
 
-  /** The latest of the stored mark (checkpoints, fleet messages) and the journal head's decision time. */
+  /**
+   * The latest of the stored mark (checkpoints, fleet messages) and the journal head's decision
+   * time; rows up to the last reset (`time_reset_idx`) no longer count: they carry the bad clock's times.
+   */
   timeHighWaterMark(): number {
-    return Math.max(Number(this.getKv('time_hwm') ?? 0), this.head.timeMs);
+    const head = this.head.idx > Number(this.getKv('time_reset_idx') ?? 0) ? this.head.timeMs : 0;
+    return Math.max(Number(this.getKv('time_hwm') ?? 0), head);
+  }
+
+  /**
+   * Brings the mark down to `ms`, never below the issue time of any signed message applied here, and
+   * stops the journal rows so far from holding it up. Only TrustedClock.signedTime calls this, with
+   * the proof of a newly applied signed message; returns the new mark.
+   */
+  resetTimeHwm(ms: number): number {
+    const mark = Math.floor(Math.max(ms, this.signedTimeMs()));
+    const tx = this.handle.transaction(() => {
+      this.setKv('time_hwm', String(mark));
+      this.setKv('time_reset_idx', String(this.head.idx));
+    });
+    try {
+      tx();
+      this.checkpointer.committed();
+    } catch (e) {
+      this.loadKv();
+      throw e;
+    }
+    this.head = { ...this.head, timeMs: 0 };
+    return mark;
+  }
+
+  /** The latest issue time (ms) of any signed message ever applied here (rows from before this was kept: the applied ones). */
+  signedTimeMs(): number {
+    const applied = (['trust', 'denylist', 'config'] as const).map((k) => (this.fleet(k)?.issuedAt ?? 0) * 1000);
+    return Math.max(Number(this.getKv('signed_time_ms') ?? 0), ...applied);
   }
 
   /** Moves the high-water mark forward only. */

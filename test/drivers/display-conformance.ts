@@ -28,6 +28,7 @@ export function displayConformance(t: Test, name: string, makeRig: (t: Test) => 
     for (const s of ALL_SCREENS) {
       await rig.handle.show(s);
       t.same(rig.handle.current(), s, s.kind);
+      t.same(rig.handle.status(), { state: 'connected' }, 'a working display says connected');
       const seen = await rig.observe(false);
       if (seen.text && s.kind === 'approved') t.ok(seen.text.some((l) => l.includes(formatAmount(1250, 'EUR'))), 'approved amount shown');
       if (seen.text && s.kind === 'declined') t.ok(seen.text.some((l) => l.includes('Code expired')), 'decline reason shown');

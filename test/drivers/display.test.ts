@@ -142,9 +142,11 @@ t.test('a VFD that vanishes is reopened on the next screen; show never throws', 
   await handle.show({ kind: 'processing' });
   await handle.show({ kind: 'processing' });
   t.ok(states.includes('disconnected'));
+  t.match(handle.status(), { state: 'disconnected', code: 'DISPLAY_OPEN_FAILED' }, 'status() says so');
   fail = false;
   await emu.start();
   await handle.show({ kind: 'idle', title: 'Ready' });
   await until(() => emu.screen[0]?.trim() === 'Ready', 5000, 'vfd shows Ready');
-  t.pass('recovered');
+  t.same(handle.status(), { state: 'connected' }, 'connected again after the reopen');
+  t.equal(states.at(-1), 'connected', 'and reported on the bus');
 });

@@ -66,15 +66,21 @@ export function printerConformance(t: Test, name: string, makeRig: PrinterRigFac
     const rig = await makeRig(t, { paperWidth: 58, qr: 'raster' }, bus);
     if (!rig.readsBack) {
       t.equal(await rig.handle.queryStatus(), undefined, 'write-only transport cannot report status');
+      t.equal(rig.handle.status().paper, undefined, 'and its status claims no paper state');
       return;
     }
+    t.match(await rig.handle.queryStatus(), { paperOut: false });
+    t.match(rig.handle.status(), { state: 'ready', paper: 'ok', coverOpen: false, error: false, online: true }, 'status() holds the last DLE EOT answer');
     rig.emulator.set({ paperOut: true });
+    await rig.handle.queryStatus();
+    t.match(rig.handle.status(), { state: 'paper-out', code: 'PRINTER_PAPER_OUT', paper: 'out' }, 'seen by a status query, before any receipt');
     const failed = await rig.handle.print(receipt(2));
     t.match(failed, { ok: false, code: 'PRINTER_PAPER_OUT' });
     t.equal(rig.render().lines.length, 0, 'nothing printed');
     t.same(rig.handle.pending().map((j) => j.transactionId), ['TX-2']);
     rig.emulator.set({ paperOut: false, coverOpen: true });
     t.match(await rig.handle.print(receipt(3)), { ok: false, code: 'PRINTER_COVER_OPEN' });
+    t.match(rig.handle.status(), { state: 'cover-open', coverOpen: true, paper: 'ok' });
     rig.emulator.set({ coverOpen: false });
     const next = await rig.handle.print(receipt(4));
     t.equal(next.ok, true);
@@ -91,6 +97,7 @@ export function printerConformance(t: Test, name: string, makeRig: PrinterRigFac
     rig.emulator.set({ paperNearEnd: true });
     t.equal((await rig.handle.print(receipt(5))).ok, true, 'near end still prints by default');
     t.same(await rig.handle.queryStatus(), { online: true, paperOut: false, paperNearEnd: true, coverOpen: false, error: false });
+    t.match(rig.handle.status(), { state: 'paper-near-end', paper: 'near-end' });
     t.ok(states.includes('paper-out') && states.includes('cover-open') && states.includes('paper-near-end'));
   });
 }

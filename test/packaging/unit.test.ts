@@ -14,8 +14,11 @@ function verifyRoot(t: Parameters<typeof scratch>[0], unitText: string): string 
   mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
   cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
   mkdirSync(join(root, 'usr/bin'), { recursive: true });
-  writeFileSync(join(root, 'usr/bin/tessera'), '#!/bin/sh\nexit 0\n');
-  chmodSync(join(root, 'usr/bin/tessera'), 0o755);
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  for (const bin of ['usr/bin/tessera', 'bin/kill']) {
+    writeFileSync(join(root, bin), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(root, bin), 0o755);
+  }
   writeFileSync(join(root, 'usr/lib/systemd/system/tessera.service'), unitText);
   return root;
 }
