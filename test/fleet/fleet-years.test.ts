@@ -151,10 +151,10 @@ t.test('a fleet through 400 days: no honest payment declined for staleness onlin
     else m.otherDeclines.push(`day ${simDay().toFixed(1)}: ${d.reason ?? d.outcome}`);
   };
   /** The back office's clearing published something newer: wait until the terminal applied it. */
-  const applied = async (what: (s: Status) => boolean, label: string) => until(async () => what(await status()), 15_000, label);
+  const applied = async (what: (s: Status) => boolean, label: string) => until(async () => what(await status()), 60_000, label);
   /** Clearing notices its hour passed and publishes a new deny list; the terminal applies it. */
   const refreshed = async (before: number) => {
-    await until(async () => (await bo.ledger.denyList()).version > before, 15_000, 'clearing to re-sign the deny list');
+    await until(async () => (await bo.ledger.denyList()).version > before, 60_000, 'clearing to re-sign the deny list');
     const v = (await bo.ledger.denyList()).version;
     await applied((s) => (s.fleet.denylist?.version ?? 0) >= v, `deny list v${v}`);
   };
