@@ -1,7 +1,7 @@
 // The control API: HTTP/JSON on a Unix socket (CLI) and optionally TCP with a bearer token (cash registers).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { TesseraError, errorMessage, isTesseraError, silentLogger, type ErrorCode, type Logger } from '#common';
@@ -11,6 +11,7 @@ import type { FleetApplyResult } from '../checkout/fleet.js';
 import type { Store } from '../store/index.js';
 import type { TerminalConfig } from '../config.js';
 import { csvHeader, csvLine, jsonLine, txJson } from './transactions.js';
+import { closeUnread, limitedServer, listen, tlsFiles, tokenDigest } from './listen.js';
 
 /** What the API serves; the Daemon implements it. */
 export interface ApiHost {
@@ -62,6 +63,8 @@ export class ControlApi {
   private unix: Server | undefined;
   private tcp: Server | undefined;
   private tokenDigest: Buffer | undefined;
+  /** Why the TCP API is not served, when it is configured and failed to start. */
+  private tcpError: { code: string; message: string } | undefined;
   private readonly log: Logger;
   private readonly sse = new Set<ServerResponse>();
   private readonly routes: [string, RegExp, Handler][];
@@ -101,22 +104,31 @@ export class ControlApi {
   async start(): Promise<void> {
     const cfg = this.o.config;
     await this.listenUnix(cfg.socket);
-    if (cfg.tcp) {
-      let token: string;
-      try {
-        token = readFileSync(cfg.tcp.tokenFile, 'utf8').trim();
-      } catch (e) {
-        throw new TesseraError('CONFIG_INVALID', `api.tcp.tokenFile: cannot read ${cfg.tcp.tokenFile}: ${errorMessage(e)}`, { cause: e });
-      }
-      if (token.length < 16) throw new TesseraError('CONFIG_INVALID', 'api.tcp.tokenFile: the token must be at least 16 characters');
-      this.tokenDigest = createHash('sha256').update(token).digest();
-      this.tcp = createServer((q, s) => void this.handle(q, s, true));
-      await new Promise<void>((resolve, reject) => {
-        this.tcp!.once('error', reject);
-        this.tcp!.listen(cfg.tcp!.port, cfg.tcp!.host, () => resolve());
-      });
-      this.log.info({ port: this.tcpPort }, 'control API on TCP');
+    if (cfg.tcp) await this.listenTcp(cfg.tcp);
+  }
+
+  /** The register link is optional: when it cannot be served, the terminal runs on (CLI, scanner) and status says why. */
+  private async listenTcp(tcp: NonNullable<TerminalConfig['api']['tcp']>): Promise<void> {
+    try {
+      this.tokenDigest = tokenDigest(tcp.tokenFile);
+      const srv = limitedServer(this.o.config, (q, s) => void this.handle(q, s, true), tcp.tls ? tlsFiles(tcp.tls) : undefined);
+      await listen(srv, tcp.port, tcp.host);
+      this.tcp = srv;
+      this.log.info({ host: tcp.host, port: this.tcpPort, tls: tcp.tls !== undefined }, 'control API on TCP');
+    } catch (e) {
+      const err = isTesseraError(e) ? e : new TesseraError('CONFIG_INVALID', `api.tcp: cannot listen on ${tcp.host}:${tcp.port}: ${errorMessage(e)}`, { cause: e });
+      this.tcpError = { code: err.code, message: err.message };
+      this.log.error({ err }, 'control API on TCP not served; the terminal runs on without it');
     }
+  }
+
+  /** The listeners as `tessera status` shows them. */
+  status(): { socket: string; tcp?: { state: 'listening' | 'failed'; host: string; port?: number; tls: boolean; error?: { code: string; message: string } } } {
+    const tcp = this.o.config.tcp;
+    if (!tcp) return { socket: this.o.config.socket };
+    const base = { host: tcp.host, tls: tcp.tls !== undefined };
+    if (this.tcpError) return { socket: this.o.config.socket, tcp: { state: 'failed', ...base, port: tcp.port, error: this.tcpError } };
+    return { socket: this.o.config.socket, tcp: { state: 'listening', ...base, ...(this.tcpPort !== undefined ? { port: this.tcpPort } : {}) } };
   }
 
   get tcpPort(): number | undefined {
@@ -139,11 +151,8 @@ export class ControlApi {
       if (alive) throw new TesseraError('CONFIG_INVALID', `api.socket: another daemon is listening on ${path}`);
       unlinkSync(path); // stale socket of a daemon that died
     }
-    this.unix = createServer((q, s) => void this.handle(q, s, false));
-    await new Promise<void>((resolve, reject) => {
-      this.unix!.once('error', reject);
-      this.unix!.listen(path, () => resolve());
-    });
+    this.unix = limitedServer(this.o.config, (q, s) => void this.handle(q, s, false));
+    await listen(this.unix, path);
     chmodSync(path, parseInt(this.o.config.socketMode, 8));
     const group = this.o.config.socketGroup;
     if (group) {
@@ -195,6 +204,8 @@ export class ControlApi {
       const err = isTesseraError(e) ? e : new TesseraError('INTERNAL', errorMessage(e));
       if (!isTesseraError(e)) this.log.error({ err: e }, 'API handler failed');
       const status = (err.details?.httpStatus as number | undefined) ?? STATUS[err.code] ?? 500;
+      // Refused before its body was read (no token, too large): answer and close, never read the rest.
+      closeUnread(req, res);
       if (res.headersSent) res.end();
       else this.json(res, status, { error: { code: err.code, message: err.message } });
     }
@@ -222,11 +233,12 @@ export class ControlApi {
   }
 
   private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
       n += c.length;
-      if (n > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large');
+      if (n > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
       chunks.push(c);
     }
     if (n === 0) return {};

@@ -315,6 +315,7 @@ export class Daemon {
         components[c.name] = { error: errorMessage(e) };
       }
     }
+    if (this.api) components.api = this.api.status();
     const co = this.checkout!;
     const why = co.notReadyReason();
     return {
