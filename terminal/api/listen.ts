@@ -1,10 +1,11 @@
 // The control API's listeners: connection cap and header/request/keep-alive timeouts on every server, TLS on TCP, the owner-only token file.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { TesseraError, errorMessage } from '#common';
 import type { TerminalConfig } from '../config.js';
+import { readOwnerOnly } from '../secrets.js';
 
 type ApiConfig = TerminalConfig['api'];
 
@@ -26,22 +27,6 @@ export function limitedServer(cfg: ApiConfig, listener: RequestListener, tls?: {
   const srv: Server = tls ? createTlsServer({ ...opts, ...tls, handshakeTimeout: cfg.headersTimeoutMs }, listener) : createServer(opts, listener);
   srv.maxConnections = cfg.maxConnections;
   return srv;
-}
-
-/** Refuses a secret file that its group or others may read: the token (or key) would be readable by every local user. */
-export function readOwnerOnly(path: string, what: string): Buffer {
-  let mode: number;
-  let bytes: Buffer;
-  try {
-    mode = statSync(path).mode;
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new TesseraError('CONFIG_INVALID', `${what}: cannot read ${path}: ${errorMessage(e)}`, { cause: e });
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new TesseraError('KEY_PERMISSIONS', `${what}: ${path} is readable by group or others (mode 0${(mode & 0o777).toString(8)}); chmod 0600 it`);
-  }
-  return bytes;
 }
 
 /** The bearer token's SHA-256: compared in constant time against the digest of what a request sends. */

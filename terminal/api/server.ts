@@ -11,6 +11,7 @@ import type { FleetApplyResult } from '../checkout/fleet.js';
 import type { Store } from '../store/index.js';
 import type { TerminalConfig } from '../config.js';
 import { csvHeader, csvLine, jsonLine, txJson } from './transactions.js';
+import { redactSecrets } from '../secrets.js';
 import { closeUnread, limitedServer, listen, tlsFiles, tokenDigest } from './listen.js';
 
 /** What the API serves; the Daemon implements it. */
@@ -21,6 +22,8 @@ export interface ApiHost {
   applyUpdate(text: string): FleetApplyResult;
   /** An extra component by name (sync), if the daemon runs one. */
   component?(name: string): unknown;
+  /** Why an extra component failed to start, if it did. */
+  componentFailure?(name: string): { code: string; message: string } | undefined;
 }
 
 export interface ControlApiOptions {
@@ -72,7 +75,7 @@ export class ControlApi {
   constructor(private readonly o: ControlApiOptions) {
     this.log = o.log ?? silentLogger();
     this.routes = [
-      ['GET', /^\/v1\/status$/, (_q, s) => this.json(s, 200, this.o.daemon.status())],
+      ['GET', /^\/v1\/status$/, (_q, s) => this.json(s, 200, redactSecrets(this.o.daemon.status()))],
       ['POST', /^\/v1\/payments$/, (q, s) => this.startPayment(q, s)],
       ['GET', /^\/v1\/payments\/current$/, (_q, s) => this.json(s, 200, this.co.current() ?? this.notFound('no open payment'))],
       ['GET', /^\/v1\/payments\/([0-9a-f]{32})$/, (_q, s, m) => this.json(s, 200, this.co.getPayment(m[1] as string) ?? this.notFound(`no payment ${m[1]}`))],
@@ -216,6 +219,8 @@ export class ControlApi {
     const body = await this.body(req);
     const c = this.o.daemon.component?.('sync') as { drainNow?: (ms?: number) => Promise<void>; status?: () => unknown } | undefined;
     if (!c?.drainNow) throw new TesseraError('BROKER_UNREACHABLE', 'sync is not configured on this terminal (no "sync" section in the config)', { details: { httpStatus: 409 } });
+    const failed = this.o.daemon.componentFailure?.('sync');
+    if (failed) throw new TesseraError('BROKER_UNREACHABLE', `sync failed to start: ${failed.code}: ${failed.message}`, { details: { httpStatus: 409 } });
     const drain = c.drainNow(typeof body.timeoutMs === 'number' ? body.timeoutMs : undefined);
     if (body.wait === true) await drain;
     else drain.catch(() => {});
@@ -303,7 +308,7 @@ export class ControlApi {
     const send = (event: string, data: unknown): void => {
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    send('status', this.o.daemon.status());
+    send('status', redactSecrets(this.o.daemon.status()));
     const bus = this.co.bus;
     const offs = [bus.on('decision', (d) => send('decision', d)), bus.on('payment', (p) => send('payment', p)), bus.on('ready', (r) => send('ready', r))];
     const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);

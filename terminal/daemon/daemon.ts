@@ -1,6 +1,6 @@
 // The tessera daemon: wires config, store, trusted time, devices, checkout, control API and extra components.
 import { getHeapStatistics } from 'node:v8';
-import { TesseraError, silentLogger, systemClock, componentLogger, errorMessage, type Clock, type Logger } from '#common';
+import { TesseraError, isTesseraError, silentLogger, systemClock, componentLogger, errorMessage, type Clock, type Logger } from '#common';
 import { decodeObject, toHex, type CryptoBackend } from '#protocol';
 import { Store, type DbFactory } from '../store/index.js';
 import { TrustedClock } from '../time.js';
@@ -116,6 +116,12 @@ export class Daemon {
   component(name: string): ExtraComponent | undefined {
     return this.components.find((c) => c.name === name);
   }
+
+  /** Why an extra component is not running, when its start failed. */
+  componentFailure(name: string): { code: string; message: string } | undefined {
+    return this.failed.get(name);
+  }
+  private readonly failed = new Map<string, { code: string; message: string }>();
   private started: ExtraComponent[] = [];
   private checkpointTimer: NodeJS.Timeout | undefined;
   private detachScanner: (() => void) | undefined;
@@ -133,6 +139,7 @@ export class Daemon {
   async start(): Promise<void> {
     const cfg = this.o.config;
     this.startedAtMs = this.clock.now();
+    this.failed.clear();
     try {
       const files = this.o.files ?? readInstalledFiles(cfg.identity, this.o.backend);
       // The store signs records in the certificate's terminal id; the certificate is verified just below.
@@ -197,10 +204,7 @@ export class Daemon {
         log: this.log,
       };
       this.components = typeof this.o.components === 'function' ? this.o.components(ctx) : (this.o.components ?? []);
-      for (const c of this.components) {
-        await c.start();
-        this.started.push(c);
-      }
+      for (const c of this.components) await this.startComponent(c);
       this.checkpointTimer = setInterval(() => this.checkpoint(), cfg.clock.checkpointSeconds * 1000);
       this.checkpointTimer.unref();
       this.running = true;
@@ -213,6 +217,27 @@ export class Daemon {
       this.log.error({ err: e }, 'daemon failed to start');
       await this.stop();
       throw e;
+    }
+  }
+
+  /**
+   * Extra components are optional (sync: the terminal takes offline payments without it): one that
+   * fails to start (a missing TLS file, an unreadable password) is logged, shown in status as
+   * failed with its error, and stopped again; the daemon starts and takes payments without it.
+   */
+  private async startComponent(c: ExtraComponent): Promise<void> {
+    try {
+      await c.start();
+      this.started.push(c);
+    } catch (e) {
+      const err = isTesseraError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: errorMessage(e) };
+      this.failed.set(c.name, err);
+      this.log.error({ err: e, component: c.name }, 'component failed to start; the terminal runs on without it');
+      try {
+        await c.stop();
+      } catch {
+        // it did not start: nothing of it to stop is the usual case
+      }
     }
   }
 
@@ -309,6 +334,11 @@ export class Daemon {
     const dev = (d: { status?(): DeviceStatusLike } | undefined): DeviceStatusLike => (d ? (d.status?.() ?? { state: 'unknown' }) : { state: 'absent' });
     const components: Record<string, unknown> = {};
     for (const c of this.components) {
+      const failure = this.failed.get(c.name);
+      if (failure) {
+        components[c.name] = { state: 'failed', error: failure };
+        continue;
+      }
       try {
         components[c.name] = c.status?.() ?? 'running';
       } catch (e) {

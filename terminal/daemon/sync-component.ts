@@ -1,6 +1,7 @@
 // Runs the MQTT SyncService inside the daemon: fed by journal commits, feeding fleet updates back to the checkout.
 import { EventBus, componentLogger } from '#common';
 import type { DaemonContext, ExtraComponent } from './daemon.js';
+import { readSecretFile, redactSecrets } from '../secrets.js';
 import type { SyncEvents, SyncService, SyncStatus } from '../sync/index.js';
 
 export interface SyncComponent extends ExtraComponent {
@@ -33,7 +34,8 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
           store: ctx.store,
           terminalId: ctx.identity.terminalId,
           rootPublicKey: ctx.fleet.rootPublicKey,
-          config: cfg,
+          // The password comes from the credential file, never from terminal.json when a file is named.
+          config: cfg.passwordFile !== undefined ? { ...cfg, password: readSecretFile(cfg.passwordFile, 'sync.passwordFile') } : cfg,
           bus,
           log: componentLogger(ctx.log, 'sync'),
           // Wall time from the daemon's clock (trusted-time checks), but network timers (ack
@@ -50,7 +52,7 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
       await service?.stop();
     },
     status() {
-      return service ? service.status() : { state: 'starting' };
+      return service ? redactSecrets(service.status()) : { state: 'starting' };
     },
     async drainNow(timeoutMs?: number) {
       await started?.catch(() => undefined);
