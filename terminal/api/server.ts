@@ -4,14 +4,17 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, u
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-import { TesseraError, errorMessage, isTesseraError, silentLogger, type ErrorCode, type Logger } from '#common';
+import { TesseraError, errorMessage, isTesseraError, silentLogger, systemClock, type Clock, type ErrorCode, type Logger } from '#common';
 import { fromHex } from '#protocol';
 import type { Checkout } from '../checkout/checkout.js';
+import type { PaymentState } from '../checkout/types.js';
 import type { FleetApplyResult } from '../checkout/fleet.js';
 import type { Store } from '../store/index.js';
 import type { TerminalConfig } from '../config.js';
 import { csvHeader, csvLine, jsonLine, txJson } from './transactions.js';
 import { redactSecrets } from '../secrets.js';
+import { serveEvents } from './events.js';
+import { PaymentOutcomes } from './outcomes.js';
 import { closeUnread, limitedServer, listen, tlsFiles, tokenDigest } from './listen.js';
 
 /** What the API serves; the Daemon implements it. */
@@ -32,12 +35,14 @@ export interface ControlApiOptions {
   log?: Logger;
   /** Group id lookup for the socket's group (default: /etc/group). */
   groupId?: (name: string) => number | undefined;
+  clock?: Clock;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   API_BAD_REQUEST: 400,
   USAGE: 400,
   API_UNAUTHORIZED: 401,
+  API_IDEMPOTENCY_MISMATCH: 422,
   PAYMENT_NOT_FOUND: 404,
   PAYMENT_BUSY: 409,
   PAYMENT_STATE: 409,
@@ -70,6 +75,7 @@ export class ControlApi {
   private tcpError: { code: string; message: string } | undefined;
   private readonly log: Logger;
   private readonly sse = new Set<ServerResponse>();
+  private outcomes: PaymentOutcomes | undefined;
   private readonly routes: [string, RegExp, Handler][];
 
   constructor(private readonly o: ControlApiOptions) {
@@ -78,14 +84,14 @@ export class ControlApi {
       ['GET', /^\/v1\/status$/, (_q, s) => this.json(s, 200, redactSecrets(this.o.daemon.status()))],
       ['POST', /^\/v1\/payments$/, (q, s) => this.startPayment(q, s)],
       ['GET', /^\/v1\/payments\/current$/, (_q, s) => this.json(s, 200, this.co.current() ?? this.notFound('no open payment'))],
-      ['GET', /^\/v1\/payments\/([0-9a-f]{32})$/, (_q, s, m) => this.json(s, 200, this.co.getPayment(m[1] as string) ?? this.notFound(`no payment ${m[1]}`))],
+      ['GET', /^\/v1\/payments\/([0-9a-f]{32})$/, (_q, s, m) => this.json(s, 200, this.payment(m[1] as string) ?? this.notFound(`no payment ${m[1]}`))],
       ['POST', /^\/v1\/payments\/current\/cancel$/, (_q, s) => this.json(s, 200, this.co.cancel())],
       ['POST', /^\/v1\/payments\/([0-9a-f]{32})\/cancel$/, (_q, s, m) => this.json(s, 200, this.co.cancel(m[1]))],
       ['GET', /^\/v1\/transactions$/, (_q, s, _m, u) => this.listTx(s, u)],
       ['GET', /^\/v1\/transactions\/export$/, (_q, s, _m, u) => this.exportTx(s, u)],
       ['GET', /^\/v1\/transactions\/([0-9a-fA-F]{64}|\d+)$/, (_q, s, m) => this.showTx(s, m[1] as string)],
       ['POST', /^\/v1\/reprint$/, (q, s) => this.reprint(q, s)],
-      ['GET', /^\/v1\/events$/, (q, s) => this.events(q, s)],
+      ['GET', /^\/v1\/events$/, (q, s, _m, u) => this.events(q, s, u)],
       ['POST', /^\/v1\/fleet$/, (q, s) => this.fleet(q, s)],
       ['POST', /^\/v1\/scan$/, (q, s) => this.scan(q, s)],
       ['POST', /^\/v1\/sync$/, (q, s) => this.sync(q, s)],
@@ -106,6 +112,11 @@ export class ControlApi {
 
   async start(): Promise<void> {
     const cfg = this.o.config;
+    const { store, checkout } = this.o.daemon;
+    if (store && checkout) {
+      this.outcomes = new PaymentOutcomes(store, checkout.bus, this.log);
+      this.outcomes.start((this.o.clock ?? systemClock).now());
+    }
     await this.listenUnix(cfg.socket);
     if (cfg.tcp) await this.listenTcp(cfg.tcp);
   }
@@ -180,6 +191,8 @@ export class ControlApi {
       ),
     );
     this.unix = this.tcp = undefined;
+    this.outcomes?.stop();
+    this.outcomes = undefined;
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -264,12 +277,18 @@ export class ControlApi {
     if (typeof b.amount !== 'number') throw new TesseraError('API_BAD_REQUEST', 'amount (integer minor units) is required');
     if (b.currency !== undefined && typeof b.currency !== 'string') throw new TesseraError('API_BAD_REQUEST', 'currency must be a string');
     if (b.reference !== undefined && typeof b.reference !== 'string') throw new TesseraError('API_BAD_REQUEST', 'reference must be a string');
-    const p = await this.co.startPayment({
-      amount: b.amount,
-      ...(b.currency !== undefined ? { currency: b.currency as string } : {}),
-      ...(b.reference !== undefined ? { reference: b.reference as string } : {}),
-    });
-    this.json(res, 201, p);
+    const start = (): Promise<PaymentState> =>
+      this.co.startPayment({
+        amount: b.amount as number,
+        ...(b.currency !== undefined ? { currency: b.currency as string } : {}),
+        ...(b.reference !== undefined ? { reference: b.reference as string } : {}),
+      });
+    const key = req.headers['idempotency-key'];
+    if (key === undefined || !this.outcomes) return this.json(res, 201, await start());
+    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key)) throw new TesseraError('API_BAD_REQUEST', 'Idempotency-Key must be 1-128 visible ASCII characters');
+    const r = await this.outcomes.withKey(key, b, start, (id) => this.payment(id));
+    if (r.replayed) res.setHeader('idempotent-replayed', 'true');
+    this.json(res, r.replayed ? 200 : 201, r.payment);
   }
 
   private listTx(res: ServerResponse, url: URL): void {
@@ -303,24 +322,21 @@ export class ControlApi {
     this.json(res, 200, await this.co.reprint(b.txId as string | undefined));
   }
 
-  private events(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    const send = (event: string, data: unknown): void => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    send('status', redactSecrets(this.o.daemon.status()));
-    const bus = this.co.bus;
-    const offs = [bus.on('decision', (d) => send('decision', d)), bus.on('payment', (p) => send('payment', p)), bus.on('ready', (r) => send('ready', r))];
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    beat.unref();
-    this.sse.add(res);
-    const done = (): void => {
-      clearInterval(beat);
-      for (const off of offs) off();
-      this.sse.delete(res);
-    };
-    req.once('close', done);
-    res.once('close', done);
+  private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    serveEvents(req, res, url, {
+      checkout: this.co,
+      store: this.store,
+      status: () => redactSecrets(this.o.daemon.status()),
+      track: (r) => {
+        this.sse.add(r);
+        return () => this.sse.delete(r);
+      },
+    });
+  }
+
+  /** A payment the checkout holds, else its outcome on record (older, or from before a restart). */
+  private payment(id: string): PaymentState | undefined {
+    return this.co.getPayment(id) ?? this.outcomes?.lookup(id);
   }
 
   private async fleet(req: IncomingMessage, res: ServerResponse): Promise<void> {
