@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { TesseraError, errorMessage } from '#common';
 
 export const REDACTED = '[redacted]';
+/** Where provisioning keeps credentials for the unit's LoadCredential= (root-only). */
+export const CREDENTIALS_SOURCE_DIR = '/etc/tessera/credentials';
 
 /** Keys whose values are secrets wherever they appear (config, status, errors). */
 const SECRET_KEY = /^(password|passphrase|secret|token|authorization)$/i;
@@ -48,15 +50,11 @@ export function readOwnerOnly(path: string, what: string): Buffer {
 
 /**
  * A secret from a file: a bare name is a systemd credential (LoadCredential=NAME:…) read from
- * $CREDENTIALS_DIRECTORY, which only the service can read; a path is read as is and must be
- * owner-only. One trailing newline is not part of the secret.
+ * $CREDENTIALS_DIRECTORY, which only the service can read (without it, from the credential's source
+ * directory); a path is read as is. Either must be owner-only. One trailing newline is not part of the secret.
  */
 export function readSecretFile(ref: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
-  let path = ref;
-  if (!ref.includes('/')) {
-    const dir = env.CREDENTIALS_DIRECTORY;
-    if (!dir) throw new TesseraError('CONFIG_INVALID', `${what}: "${ref}" names a systemd credential, but $CREDENTIALS_DIRECTORY is not set (LoadCredential=${ref}:… in the unit)`);
-    path = join(dir, ref);
-  }
+  // Outside the unit (a technician running the daemon by hand as root) the credential's source is read.
+  const path = ref.includes('/') ? ref : join(env.CREDENTIALS_DIRECTORY ?? CREDENTIALS_SOURCE_DIR, ref);
   return readOwnerOnly(path, what).toString('utf8').replace(/\r?\n$/, '');
 }
