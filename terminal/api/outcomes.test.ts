@@ -171,3 +171,21 @@ t.test('Last-Event-ID resume does not miss a decision made while the stream was 
   t.match(got[1]!.data, { outcome: 'declined', reason: d3.reason, replayed: true });
   await t.rejects(new ApiClient({ socketPath: sock }).call('GET', '/v1/events?lastEventId=abc'), { code: 'API_BAD_REQUEST' });
 });
+
+t.test('the same Idempotency-Key twice at once opens one payment; a malformed key is refused', async (t) => {
+  const tw = await createTerminalWorld();
+  t.teardown(() => tw.cleanup());
+  const d = tw.daemon();
+  await d.start();
+  t.teardown(() => d.stop());
+  const sock = tw.config.api.socket;
+  const [a, b] = await Promise.all([post(sock, 'sale-1', { amount: 250 }), post(sock, 'sale-1', { amount: 250 })]);
+  t.same([a.status, b.status].sort(), [200, 201], 'one opened it, the other got it');
+  t.equal(a.json.id, b.json.id);
+  t.match(await post(sock, 'sale-1', { amount: 250, currency: 'USD' }), { status: 422, json: { error: { code: 'API_IDEMPOTENCY_MISMATCH' } } });
+  t.match(await post(sock, 'sale-2', { amount: 250 }), { status: 409, json: { error: { code: 'PAYMENT_BUSY' } } }, 'a new key while one is open is busy, as without keys');
+  t.match(await post(sock, 'bad key with spaces', { amount: 250 }), { status: 400, json: { error: { code: 'API_BAD_REQUEST', message: /Idempotency-Key/ } } });
+  d.checkout!.cancel();
+  t.match(await post(sock, 'sale-1', { amount: 250 }), { status: 200, json: { id: a.json.id, status: 'cancelled' } }, 'the key still names the cancelled payment');
+  t.match(await post(sock, 'sale-2', { amount: 250 }), { status: 201, json: { status: 'pending' } }, 'a refused key was not used up');
+});
