@@ -81,13 +81,19 @@ function eventsFrom(socketPath: string, lastId: string | undefined, stop: (event
   return { opened: openedP, done };
 }
 
-t.test('a SIGKILLed daemon: the register learns the outcome from the journal, retries with its key, and resumes the event stream', { timeout: 120_000 }, async (t) => {
+/** A world for a child daemon (system time, scan injection on) and a payment code answering request `id`. */
+async function childWorld(t: Test): Promise<{ tw: TerminalWorld; sock: string; api: ApiClient; pay: (id: string, amount: number, seq: number, cumulative: number) => Promise<string> }> {
   const now = Math.floor(Date.now() / 1000);
   const tw = await createTerminalWorld({ now, config: { api: { allowScanInjection: true } } });
   t.teardown(() => tw.cleanup());
-  const sock = tw.config.api.socket;
-  const api = new ApiClient({ socketPath: sock });
   const purse = await tw.world.purse();
+  const pay = async (id: string, amount: number, seq: number, cumulative: number): Promise<string> =>
+    (await tw.world.payment(purse, { payee: tw.terminalId, amount, cumulative, seq, currency: 'EUR', time: Math.floor(Date.now() / 1000), requestNonce: Buffer.from(id, 'hex') })).text;
+  return { tw, sock: tw.config.api.socket, api: new ApiClient({ socketPath: tw.config.api.socket }), pay };
+}
+
+t.test('a SIGKILLed daemon: the register learns the outcome from the journal, retries with its key, and resumes the event stream', { timeout: 120_000 }, async (t) => {
+  const { tw, sock, api, pay } = await childWorld(t);
   const approved: { id: string; txId: string; idx: number; key: string }[] = [];
 
   let child = await daemon(t, tw);
@@ -96,7 +102,7 @@ t.test('a SIGKILLed daemon: the register learns the outcome from the journal, re
     const first = await post(sock, key, { amount: 100 * i, reference: `R-${i}` });
     t.equal(first.status, 201, `payment ${i} opened`);
     const p = first.json as unknown as PaymentState;
-    const code = (await tw.world.payment(purse, { payee: tw.terminalId, amount: 100 * i, cumulative: (100 * i * (i + 1)) / 2, seq: i, currency: 'EUR', time: Math.floor(Date.now() / 1000), requestNonce: Buffer.from(p.id, 'hex') })).text;
+    const code = await pay(p.id, 100 * i, i, (100 * i * (i + 1)) / 2);
     const dec = await api.call<Decision>('POST', '/v1/scan', { code });
     t.equal(dec.outcome, 'approved');
     approved.push({ id: p.id, txId: dec.txId!, idx: dec.journalIndex!, key });
@@ -132,6 +138,44 @@ t.test('a SIGKILLed daemon: the register learns the outcome from the journal, re
   t.match(
     decisions.map((e) => e.data),
     approved.slice(1).map((a) => ({ outcome: 'approved', txId: a.txId, journalIndex: a.idx, paymentId: a.id, replayed: true })),
+  );
+  await kill(child);
+});
+
+t.test('kill loop: SIGKILL at a random moment of each approval; every approval in the journal is one the register can see', { timeout: 120_000 }, async (t) => {
+  const seed = Number(process.env.TESSERA_FAULT_SEED ?? Math.floor(Math.random() * 1000));
+  t.comment(`seed ${seed} (replay with TESSERA_FAULT_SEED=${seed})`);
+  const { tw, sock, api, pay } = await childWorld(t);
+  let seq = 1;
+  let cumulative = 0;
+  const seen = new Map<string, string>();
+  let child = await daemon(t, tw);
+  for (let i = 0; i < 10; i++) {
+    const key = `loop-${i}`;
+    const p = (await post(sock, key, { amount: 25 })).json as unknown as PaymentState;
+    const code = await pay(p.id, 25, seq, cumulative + 25);
+    const scan = api.call('POST', '/v1/scan', { code }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, (seed * (i + 3) * 7919) % 40)); // somewhere before, during or after the commit
+    await kill(child);
+    await scan;
+    child = await daemon(t, tw);
+    const after = await api.call<PaymentState>('GET', `/v1/payments/${p.id}`);
+    t.ok(after.status === 'approved' || after.status === 'interrupted', `payment ${i}: ${after.status}`);
+    t.match((await post(sock, key, { amount: 25 })).json, { id: p.id, status: after.status }, 'the retry finds it, as it is');
+    seen.set(p.id, after.status);
+    if (after.status === 'approved') {
+      seq++;
+      cumulative += 25;
+    }
+  }
+  const { head } = await api.call<{ head: number }>('GET', '/v1/transactions');
+  const journaled = (await eventsFrom(sock, '0', (ev) => ev.filter((e) => e.event === 'decision').length >= head).done).filter((e) => e.event === 'decision');
+  t.equal(journaled.length, head, 'the replay from 0 is the whole journal');
+  const approvals = journaled.filter((e) => (e.data as Decision).outcome === 'approved');
+  t.same(
+    approvals.map((e) => (e.data as Decision).paymentId).sort(),
+    [...seen].filter(([, s]) => s === 'approved').map(([id]) => id).sort(),
+    'the approvals in the journal are exactly the payments the register was told are approved',
   );
   await kill(child);
 });
