@@ -7,7 +7,8 @@ import type { Decision } from '../checkout/types.js';
 import type { JournalRow, Store } from '../store/index.js';
 import { requestIdOf } from './outcomes.js';
 
-const REPLAY_PAGE = 500;
+/** Journaled decisions replayed per connection; a register further behind reconnects for the next page. */
+export const REPLAY_PAGE = 500;
 
 /** A journaled decision as the stream sent it live (outcome, reason, amount, payment id), marked replayed. */
 export function decisionFromRow(row: JournalRow): Decision & { replayed: true } {
@@ -63,11 +64,14 @@ export function serveEvents(req: IncomingMessage, res: ServerResponse, url: URL,
   send('status', d.status());
   // Replay and subscribe in one synchronous run: no decision can be announced in between.
   if (resumeFrom !== undefined) {
-    for (;;) {
-      const rows = d.store.listRows({ afterIdx: sentUpTo, limit: REPLAY_PAGE });
-      for (const row of rows) send('decision', decisionFromRow(row), row.idx);
-      if (rows.length > 0) sentUpTo = (rows[rows.length - 1] as JournalRow).idx;
-      if (rows.length < REPLAY_PAGE) break;
+    const rows = d.store.listRows({ afterIdx: sentUpTo, limit: REPLAY_PAGE });
+    for (const row of rows) send('decision', decisionFromRow(row), row.idx);
+    if (rows.length > 0) sentUpTo = (rows[rows.length - 1] as JournalRow).idx;
+    if (sentUpTo < d.store.journalHead) {
+      // More than a page behind: end this stream after one page (bounded memory, however long the
+      // register was away); it reconnects at once with the last id and gets the next page.
+      res.end('retry: 100\n\n');
+      return;
     }
   }
   const onDecision = (dec: Decision): void => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createTerminalWorld, type TerminalWorld } from '../daemon/testing.js';
 import type { Decision, PaymentState } from '../checkout/types.js';
 import { ApiClient, type SseEvent } from './client.js';
+import { REPLAY_PAGE } from './events.js';
 
 const CLI = join(process.cwd(), 'dist/terminal/cli/main.js');
 
@@ -73,6 +74,7 @@ function eventsFrom(socketPath: string, lastId: string | undefined, stop: (event
           }
         }
       });
+      res.on('end', () => (clearTimeout(guard), resolve(out)));
       res.on('error', () => undefined);
     });
     req.once('error', reject);
@@ -232,4 +234,24 @@ t.test('the same Idempotency-Key twice at once opens one payment; a malformed ke
   d.checkout!.cancel();
   t.match(await post(sock, 'sale-1', { amount: 250 }), { status: 200, json: { id: a.json.id, status: 'cancelled' } }, 'the key still names the cancelled payment');
   t.match(await post(sock, 'sale-2', { amount: 250 }), { status: 201, json: { status: 'pending' } }, 'a refused key was not used up');
+});
+
+t.test('a register far behind catches up page by page: one page per connection, then it reconnects with the last id', async (t) => {
+  const tw = await createTerminalWorld();
+  t.teardown(() => tw.cleanup());
+  const d = tw.daemon();
+  await d.start();
+  t.teardown(() => d.stop());
+  const store = d.store!;
+  for (let i = 0; i < REPLAY_PAGE + 20; i++) {
+    await store.appendDecision({ txId: new Uint8Array(32).fill(i % 256), payment: new Uint8Array([0xa0]), approved: false, reason: 1, amountCharged: 0, timeMs: tw.clock.now() });
+  }
+  const first = (await eventsFrom(tw.config.api.socket, '0', () => false).done).filter((e) => e.event === 'decision');
+  t.equal(first.length, REPLAY_PAGE, 'one page, then the stream ended');
+  t.equal(first.at(-1)?.id, String(REPLAY_PAGE));
+  const rest = (await eventsFrom(tw.config.api.socket, first.at(-1)!.id, (ev) => ev.filter((e) => e.event === 'decision').length >= 20).done).filter((e) => e.event === 'decision');
+  t.same(
+    rest.map((e) => Number(e.id)),
+    Array.from({ length: 20 }, (_, i) => REPLAY_PAGE + 1 + i),
+  );
 });

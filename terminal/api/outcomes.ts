@@ -61,7 +61,12 @@ export class PaymentOutcomes {
   }
 
   start(nowMs: number): void {
-    this.store.handle.prepare('DELETE FROM payment_requests WHERE created_ms < ?').run(nowMs - KEEP_MS);
+    try {
+      this.store.handle.prepare('DELETE FROM payment_requests WHERE created_ms < ?').run(nowMs - KEEP_MS);
+    } catch (e) {
+      // A full disk must not keep the daemon (and the register API) from starting; pruning waits for the next start.
+      this.log.warn({ err: e }, 'old payment requests not pruned');
+    }
     this.off = this.bus.on('payment', (p) => this.onPayment(p));
   }
 
