@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { createTerminalWorld, type TerminalWorld } from '../daemon/testing.js';
 import type { Decision, PaymentState } from '../checkout/types.js';
+import type { Daemon } from '../daemon/daemon.js';
 import { ApiClient, type SseEvent } from './client.js';
 import { REPLAY_PAGE } from './events.js';
 
@@ -81,6 +82,16 @@ function eventsFrom(socketPath: string, lastId: string | undefined, stop: (event
     req.end();
   });
   return { opened: openedP, done };
+}
+
+/** A started in-process daemon on a fresh world. */
+async function inProcess(t: Test): Promise<{ tw: TerminalWorld; d: Daemon }> {
+  const tw = await createTerminalWorld();
+  t.teardown(() => tw.cleanup());
+  const d = tw.daemon();
+  await d.start();
+  t.teardown(() => d.stop());
+  return { tw, d };
 }
 
 /** A world for a child daemon (system time, scan injection on) and a payment code answering request `id`. */
@@ -183,11 +194,7 @@ t.test('kill loop: SIGKILL at a random moment of each approval; every approval i
 });
 
 t.test('Last-Event-ID resume does not miss a decision made while the stream was down, nor repeat one', async (t) => {
-  const tw = await createTerminalWorld();
-  t.teardown(() => tw.cleanup());
-  const d = tw.daemon();
-  await d.start();
-  t.teardown(() => d.stop());
+  const { tw, d } = await inProcess(t);
   const sock = tw.config.api.socket;
   const purse = await tw.world.purse();
   const pay = async (seq: number, cumulative: number): Promise<Decision> => {
@@ -219,11 +226,7 @@ t.test('Last-Event-ID resume does not miss a decision made while the stream was 
 });
 
 t.test('the same Idempotency-Key twice at once opens one payment; a malformed key is refused', async (t) => {
-  const tw = await createTerminalWorld();
-  t.teardown(() => tw.cleanup());
-  const d = tw.daemon();
-  await d.start();
-  t.teardown(() => d.stop());
+  const { tw, d } = await inProcess(t);
   const sock = tw.config.api.socket;
   const [a, b] = await Promise.all([post(sock, 'sale-1', { amount: 250 }), post(sock, 'sale-1', { amount: 250 })]);
   t.same([a.status, b.status].sort(), [200, 201], 'one opened it, the other got it');
@@ -237,11 +240,7 @@ t.test('the same Idempotency-Key twice at once opens one payment; a malformed ke
 });
 
 t.test('a register far behind catches up page by page: one page per connection, then it reconnects with the last id', async (t) => {
-  const tw = await createTerminalWorld();
-  t.teardown(() => tw.cleanup());
-  const d = tw.daemon();
-  await d.start();
-  t.teardown(() => d.stop());
+  const { tw, d } = await inProcess(t);
   const store = d.store!;
   for (let i = 0; i < REPLAY_PAGE + 20; i++) {
     await store.appendDecision({ txId: new Uint8Array(32).fill(i % 256), payment: new Uint8Array([0xa0]), approved: false, reason: 1, amountCharged: 0, timeMs: tw.clock.now() });
