@@ -53,7 +53,9 @@ export function tlsFiles(tls: NonNullable<NonNullable<ApiConfig['tcp']>['tls']>)
  * otherwise read and discard the rest of the body, however large, to keep the connection alive.
  */
 export function closeUnread(req: IncomingMessage, res: ServerResponse): void {
-  if (req.complete) return;
+  const announced = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  // `complete` turns true only once the body is read, so a request without one counts as complete.
+  if (!announced || req.complete) return;
   if (!res.headersSent) res.setHeader('connection', 'close');
   res.once('finish', () => req.socket.destroy());
 }

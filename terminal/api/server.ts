@@ -1,4 +1,4 @@
-// The control API: HTTP/JSON on a Unix socket (CLI) and optionally TCP with a bearer token (cash registers).
+// The control API: HTTP/JSON on a Unix socket (CLI) and optionally TCP (plain or TLS) with a bearer token (cash registers).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
