@@ -96,6 +96,18 @@ t.test('connections are capped and slow half-open ones are closed by the header 
   t.match(await new ApiClient({ socketPath: tw.config.api.socket }).call('GET', '/v1/status'), { ready: true });
 });
 
+t.test('an idle keep-alive connection is closed after api.keepAliveTimeoutMs', async (t) => {
+  const { d } = await world(t, { keepAliveTimeoutMs: 200 });
+  const s = await rawSocket({ port: d.api!.tcpPort! });
+  let answer = '';
+  s.on('data', (c: Buffer) => (answer += c.toString('latin1')));
+  const closed = new Promise<string>((resolve) => s.once('close', () => resolve('closed')));
+  s.write(`GET /v1/status HTTP/1.1\r\nHost: till\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
+  const guard = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 20_000).unref());
+  t.equal(await Promise.race([closed, guard]), 'closed', 'the server closed the idle connection');
+  t.match(answer, /^HTTP\/1\.1 200 [^]*connection: keep-alive/i, 'answered, and the connection kept alive at first');
+});
+
 t.test('a group- or world-readable token file is refused; the terminal runs on and status says why', async (t) => {
   const { tw, d } = await world(t, {}, 0o644);
   t.equal(d.api!.tcpPort, undefined, 'no TCP listener');
