@@ -8,6 +8,8 @@ import type { CheckoutEvents, PaymentState } from '../checkout/types.js';
 
 /** How many journal rows after a request's opening are searched for its approval (one request is open at a time, so it is among the first few). */
 const SEARCH_ROWS = 5_000;
+/** A scan read just before expiry is decided a little after it: the search goes that far past the expiry. */
+const LATE_MS = 60_000;
 /** Requests older than this are forgotten at start (the journal keeps the payments themselves). */
 const KEEP_MS = 30 * 86_400_000;
 
@@ -149,16 +151,23 @@ export class PaymentOutcomes {
     const saved = this.dirty.get(r.id) ?? (JSON.parse(r.state) as PaymentState);
     if (saved.status === 'approved' || saved.status === 'cancelled' || saved.status === 'expired') return saved;
     // Saved as pending: approved in the journal (a crash before the state was saved), or never.
-    const approval = this.findApproval(r);
-    if (approval) {
-      return { ...saved, status: 'approved', txId: toHex(approval.txId), journalIndex: approval.idx, approvedAt: approval.timeMs };
+    const approval = this.findApproval(r, saved.expiresAt);
+    // Not open any more (lookup runs only for requests the checkout does not hold): approved, or the daemon stopped while it was open.
+    const resolved: PaymentState = approval
+      ? { ...saved, status: 'approved', txId: toHex(approval.txId), journalIndex: approval.idx, approvedAt: approval.timeMs }
+      : { ...saved, status: 'interrupted' };
+    try {
+      this.store.handle.prepare('UPDATE payment_requests SET state = ? WHERE id = ?').run(JSON.stringify(resolved), r.id);
+    } catch (e) {
+      this.log.warn({ err: e }, 'resolved payment request not saved; it is looked up again next time');
     }
-    // Not open any more (lookup runs only for requests the checkout does not hold): the daemon stopped while it was open.
-    return { ...saved, status: 'interrupted' };
+    return resolved;
   }
 
-  private findApproval(r: RequestRow): JournalRow | undefined {
+  /** Its approval is among the approved rows after the request opened, decided before it expired: only those are decoded. */
+  private findApproval(r: RequestRow, expiresAt: number): JournalRow | undefined {
     for (const row of this.store.listRows({ afterIdx: r.head_idx, limit: SEARCH_ROWS, approvedOnly: true })) {
+      if (row.timeMs > expiresAt + LATE_MS) continue; // not `break`: a clock corrected within clock.slackSeconds may step back
       if (requestIdOf(row) === r.id) return row;
     }
     return undefined;
