@@ -111,6 +111,8 @@ export class Daemon {
   display: DisplayLike | undefined;
   printer: PrinterLike | undefined;
   private components: ExtraComponent[] = [];
+  /** Extra components whose start failed, with the error status shows. */
+  private readonly failed = new Map<string, { code: string; message: string }>();
 
   /** A running extra component by name (the API reaches sync through this). */
   component(name: string): ExtraComponent | undefined {
@@ -121,7 +123,6 @@ export class Daemon {
   componentFailure(name: string): { code: string; message: string } | undefined {
     return this.failed.get(name);
   }
-  private readonly failed = new Map<string, { code: string; message: string }>();
   private started: ExtraComponent[] = [];
   private checkpointTimer: NodeJS.Timeout | undefined;
   private detachScanner: (() => void) | undefined;
