@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'DAEMON_UNREACHABLE',
   'API_BAD_REQUEST',
   'API_UNAUTHORIZED',
+  'API_IDEMPOTENCY_MISMATCH',
   'USAGE',
   'INTERNAL',
   // back office and wallet

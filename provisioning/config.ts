@@ -34,6 +34,8 @@ export function brokerUrlProblem(url: string): string | undefined {
   }
   // terminal/sync connects over MQTT on TCP (mqtt:) or TLS (mqtts:) only.
   if (!['mqtt:', 'mqtts:'].includes(u.protocol)) return `scheme ${u.protocol} is not one of mqtt:, mqtts:`;
+  // Said without echoing the URL: the point is that the password must not be printed or stored in terminal.json.
+  if (u.password !== '') return 'the URL carries a password: give --username and --password-file instead (the password is kept in a root-only credential file)';
   if (u.hostname === '') return `"${url}" has no host`;
   if (u.search !== '' || u.hash !== '') return `"${url}" must not carry a query or fragment`;
   return undefined;

@@ -20,6 +20,12 @@ export const STATE_FILES = {
 
 export type StateFile = keyof typeof STATE_FILES;
 
+/**
+ * The broker password: a root-only file the unit hands to the daemon as a systemd credential
+ * (LoadCredential=broker-password:<source>), never a field of terminal.json (docs/mqtt.md).
+ */
+export const BROKER_PASSWORD = { credential: 'broker-password', source: '/etc/tessera/credentials/broker-password' } as const;
+
 /** The state files the daemon reads, and their field under `identity` in the config (terminal/config.ts IdentitySchema). */
 export const IDENTITY_FIELDS = {
   key: 'keyFile',

@@ -51,7 +51,10 @@ export interface SyncConfig {
   brokerUrl: string;
   tls?: { ca?: string; cert?: string; key?: string };
   username?: string;
+  /** Inline password: no longer written (terminal.json is readable by the tessera group); moved to the credential on the next `provision broker`. */
   password?: string;
+  /** The systemd credential holding the password (BROKER_PASSWORD). */
+  passwordFile?: string;
 }
 
 /** Outcome of one probe: ok, or not with a one-line detail. */

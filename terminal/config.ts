@@ -63,12 +63,28 @@ export const ApiSchema = z
     socketGroup: z.string().optional().describe('Group that owns the socket (for example "tessera"); unset keeps the daemon\'s group.'),
     tcp: z
       .object({
-        host: z.string().default('0.0.0.0').describe('Address to listen on.'),
+        host: z.string().default('127.0.0.1').describe('Address to listen on. Loopback by default; a register on the LAN needs "0.0.0.0" (or the LAN address) and should use `tls`.'),
         port: z.number().int().min(0).max(65535).describe('TCP port (0 picks a free one, for tests).'),
-        tokenFile: z.string().min(1).describe('File holding the bearer token cash registers must send (Authorization: Bearer …).'),
+        tokenFile: z
+          .string()
+          .min(1)
+          .describe('File holding the bearer token cash registers must send (Authorization: Bearer …); at least 16 characters, readable by its owner only (mode 0600 or 0400).'),
+        tls: z
+          .object({
+            cert: z.string().min(1).describe('PEM certificate chain the API presents to registers.'),
+            key: z.string().min(1).describe('PEM private key of that certificate (readable by its owner only).'),
+          })
+          .strict()
+          .optional()
+          .describe('Serve the TCP API over TLS (HTTPS), so the token and payments do not cross the LAN in clear.'),
       })
+      .strict()
       .optional()
-      .describe('Optional: the same API on TCP for electronic cash registers on the LAN; every request needs the bearer token.'),
+      .describe('Optional: the same API on TCP for electronic cash registers; every request needs the bearer token. A failure to serve it (bad token file, port taken) is logged and shown in status; the terminal runs on.'),
+    maxConnections: z.number().int().min(1).max(10_000).default(32).describe('Most open connections per listener (Unix socket, TCP); further connections are closed at once.'),
+    headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000).describe('A connection must send its complete request headers within this long, or it is closed.'),
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000).describe('A request must arrive complete (headers and body) within this long, or it is closed.'),
+    keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000).describe('An idle keep-alive connection is closed after this long.'),
     allowScanInjection: z
       .boolean()
       .default(false)

@@ -2,7 +2,9 @@
 import * as fs from 'node:fs';
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { TesseraError } from '#common';
+import * as path from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
+import { BROKER_PASSWORD } from '../paths.js';
 import { type ConfigObject, brokerUrlProblem, isObject, mergeConfig, terminalSection } from '../config.js';
 import { type StepContext, type StepResult, readText, usage } from '../context.js';
 
@@ -73,7 +75,8 @@ export async function runBroker(ctx: StepContext, o: BrokerOptions): Promise<Ste
     username = o.username ?? (sync.username as string);
     password = o.passwordFile !== undefined ? readInput(o.passwordFile, 'password file').replace(/\r?\n$/, '') : o.password;
     if (password === undefined && prompt) password = await ctx.deps.io.ask(`Password for ${username}`);
-    password ??= typeof sync.password === 'string' ? sync.password : undefined;
+    // A re-run keeps the stored password; an inline one from an older install moves to the credential file.
+    password ??= readText(ctx.at(BROKER_PASSWORD.source))?.replace(/\r?\n$/, '') ?? (typeof sync.password === 'string' ? sync.password : undefined);
     if (password === undefined || password === '') throw usage('--username needs --password or --password-file');
   } else if (!secure) {
     throw usage(`client certificates need mqtts://, not ${url}; for a plain connection use --username/--password`);
@@ -133,11 +136,15 @@ export async function runBroker(ctx: StepContext, o: BrokerOptions): Promise<Ste
     tlsPatch = { ...tlsPatch, key: haveCert ? sys.key : undefined, cert: haveCert ? sys.crt : undefined };
     if (!haveCert) lines.push(`! no client certificate yet: have the broker's CA sign ${sys.csr} (CN=${terminalId}), then run: tessera provision broker --cert FILE`);
   } else {
+    // Root-only (0600 in a 0700 directory): systemd reads it and hands it to the daemon alone.
+    const credDir = ctx.at(path.posix.dirname(BROKER_PASSWORD.source));
+    if (!fs.existsSync(credDir)) fs.mkdirSync(credDir, { recursive: true, mode: 0o700 });
+    if (writeFileAtomic(ctx.at(BROKER_PASSWORD.source), `${password as string}\n`, { mode: 0o600 })) changed.push(BROKER_PASSWORD.source);
     tlsPatch = { ...tlsPatch, ...(certPem === undefined ? { key: undefined, cert: undefined } : {}) };
     if (!secure) lines.push(`! ${url} is not encrypted: the password and the journal travel in clear`);
   }
   const patch: ConfigObject = {
-    sync: { brokerUrl: url, tls: tlsPatch, username: usePassword ? username : undefined, password: usePassword ? password : undefined },
+    sync: { brokerUrl: url, tls: tlsPatch, username: usePassword ? username : undefined, password: undefined, passwordFile: usePassword ? BROKER_PASSWORD.credential : undefined },
   };
   const next = mergeConfig(config, patch);
   if (isObject(next.sync) && isObject(next.sync.tls) && Object.keys(next.sync.tls).length === 0) delete next.sync.tls;

@@ -1,16 +1,21 @@
-// The control API: HTTP/JSON on a Unix socket (CLI) and optionally TCP with a bearer token (cash registers).
+// The control API: HTTP/JSON on a Unix socket (CLI) and optionally TCP (plain or TLS) with a bearer token (cash registers).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-import { TesseraError, errorMessage, isTesseraError, silentLogger, type ErrorCode, type Logger } from '#common';
+import { TesseraError, errorMessage, isTesseraError, silentLogger, systemClock, type Clock, type ErrorCode, type Logger } from '#common';
 import { fromHex } from '#protocol';
 import type { Checkout } from '../checkout/checkout.js';
+import type { PaymentState } from '../checkout/types.js';
 import type { FleetApplyResult } from '../checkout/fleet.js';
 import type { Store } from '../store/index.js';
 import type { TerminalConfig } from '../config.js';
 import { csvHeader, csvLine, jsonLine, txJson } from './transactions.js';
+import { redactSecrets } from '../secrets.js';
+import { serveEvents } from './events.js';
+import { PaymentOutcomes } from './outcomes.js';
+import { closeUnread, limitedServer, listen, tlsFiles, tokenDigest } from './listen.js';
 
 /** What the API serves; the Daemon implements it. */
 export interface ApiHost {
@@ -20,6 +25,8 @@ export interface ApiHost {
   applyUpdate(text: string): FleetApplyResult;
   /** An extra component by name (sync), if the daemon runs one. */
   component?(name: string): unknown;
+  /** Why an extra component failed to start, if it did. */
+  componentFailure?(name: string): { code: string; message: string } | undefined;
 }
 
 export interface ControlApiOptions {
@@ -28,12 +35,14 @@ export interface ControlApiOptions {
   log?: Logger;
   /** Group id lookup for the socket's group (default: /etc/group). */
   groupId?: (name: string) => number | undefined;
+  clock?: Clock;
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   API_BAD_REQUEST: 400,
   USAGE: 400,
   API_UNAUTHORIZED: 401,
+  API_IDEMPOTENCY_MISMATCH: 422,
   PAYMENT_NOT_FOUND: 404,
   PAYMENT_BUSY: 409,
   PAYMENT_STATE: 409,
@@ -62,24 +71,27 @@ export class ControlApi {
   private unix: Server | undefined;
   private tcp: Server | undefined;
   private tokenDigest: Buffer | undefined;
+  /** Why the TCP API is not served, when it is configured and failed to start. */
+  private tcpError: { code: string; message: string } | undefined;
   private readonly log: Logger;
   private readonly sse = new Set<ServerResponse>();
+  private outcomes: PaymentOutcomes | undefined;
   private readonly routes: [string, RegExp, Handler][];
 
   constructor(private readonly o: ControlApiOptions) {
     this.log = o.log ?? silentLogger();
     this.routes = [
-      ['GET', /^\/v1\/status$/, (_q, s) => this.json(s, 200, this.o.daemon.status())],
+      ['GET', /^\/v1\/status$/, (_q, s) => this.json(s, 200, redactSecrets(this.o.daemon.status()))],
       ['POST', /^\/v1\/payments$/, (q, s) => this.startPayment(q, s)],
       ['GET', /^\/v1\/payments\/current$/, (_q, s) => this.json(s, 200, this.co.current() ?? this.notFound('no open payment'))],
-      ['GET', /^\/v1\/payments\/([0-9a-f]{32})$/, (_q, s, m) => this.json(s, 200, this.co.getPayment(m[1] as string) ?? this.notFound(`no payment ${m[1]}`))],
+      ['GET', /^\/v1\/payments\/([0-9a-f]{32})$/, (_q, s, m) => this.json(s, 200, this.payment(m[1] as string) ?? this.notFound(`no payment ${m[1]}`))],
       ['POST', /^\/v1\/payments\/current\/cancel$/, (_q, s) => this.json(s, 200, this.co.cancel())],
       ['POST', /^\/v1\/payments\/([0-9a-f]{32})\/cancel$/, (_q, s, m) => this.json(s, 200, this.co.cancel(m[1]))],
       ['GET', /^\/v1\/transactions$/, (_q, s, _m, u) => this.listTx(s, u)],
       ['GET', /^\/v1\/transactions\/export$/, (_q, s, _m, u) => this.exportTx(s, u)],
       ['GET', /^\/v1\/transactions\/([0-9a-fA-F]{64}|\d+)$/, (_q, s, m) => this.showTx(s, m[1] as string)],
       ['POST', /^\/v1\/reprint$/, (q, s) => this.reprint(q, s)],
-      ['GET', /^\/v1\/events$/, (q, s) => this.events(q, s)],
+      ['GET', /^\/v1\/events$/, (q, s, _m, u) => this.events(q, s, u)],
       ['POST', /^\/v1\/fleet$/, (q, s) => this.fleet(q, s)],
       ['POST', /^\/v1\/scan$/, (q, s) => this.scan(q, s)],
       ['POST', /^\/v1\/sync$/, (q, s) => this.sync(q, s)],
@@ -100,23 +112,37 @@ export class ControlApi {
 
   async start(): Promise<void> {
     const cfg = this.o.config;
-    await this.listenUnix(cfg.socket);
-    if (cfg.tcp) {
-      let token: string;
-      try {
-        token = readFileSync(cfg.tcp.tokenFile, 'utf8').trim();
-      } catch (e) {
-        throw new TesseraError('CONFIG_INVALID', `api.tcp.tokenFile: cannot read ${cfg.tcp.tokenFile}: ${errorMessage(e)}`, { cause: e });
-      }
-      if (token.length < 16) throw new TesseraError('CONFIG_INVALID', 'api.tcp.tokenFile: the token must be at least 16 characters');
-      this.tokenDigest = createHash('sha256').update(token).digest();
-      this.tcp = createServer((q, s) => void this.handle(q, s, true));
-      await new Promise<void>((resolve, reject) => {
-        this.tcp!.once('error', reject);
-        this.tcp!.listen(cfg.tcp!.port, cfg.tcp!.host, () => resolve());
-      });
-      this.log.info({ port: this.tcpPort }, 'control API on TCP');
+    const { store, checkout } = this.o.daemon;
+    if (store && checkout) {
+      this.outcomes = new PaymentOutcomes(store, checkout.bus, this.log);
+      this.outcomes.start((this.o.clock ?? systemClock).now());
     }
+    await this.listenUnix(cfg.socket);
+    if (cfg.tcp) await this.listenTcp(cfg.tcp);
+  }
+
+  /** The register link is optional: when it cannot be served, the terminal runs on (CLI, scanner) and status says why. */
+  private async listenTcp(tcp: NonNullable<TerminalConfig['api']['tcp']>): Promise<void> {
+    try {
+      this.tokenDigest = tokenDigest(tcp.tokenFile);
+      const srv = limitedServer(this.o.config, (q, s) => void this.handle(q, s, true), tcp.tls ? tlsFiles(tcp.tls) : undefined);
+      await listen(srv, tcp.port, tcp.host);
+      this.tcp = srv;
+      this.log.info({ host: tcp.host, port: this.tcpPort, tls: tcp.tls !== undefined }, 'control API on TCP');
+    } catch (e) {
+      const err = isTesseraError(e) ? e : new TesseraError('CONFIG_INVALID', `api.tcp: cannot listen on ${tcp.host}:${tcp.port}: ${errorMessage(e)}`, { cause: e });
+      this.tcpError = { code: err.code, message: err.message };
+      this.log.error({ err }, 'control API on TCP not served; the terminal runs on without it');
+    }
+  }
+
+  /** The listeners as `tessera status` shows them. */
+  status(): { socket: string; tcp?: { state: 'listening' | 'failed'; host: string; port?: number; tls: boolean; error?: { code: string; message: string } } } {
+    const tcp = this.o.config.tcp;
+    if (!tcp) return { socket: this.o.config.socket };
+    const base = { host: tcp.host, tls: tcp.tls !== undefined };
+    if (this.tcpError) return { socket: this.o.config.socket, tcp: { state: 'failed', ...base, port: tcp.port, error: this.tcpError } };
+    return { socket: this.o.config.socket, tcp: { state: 'listening', ...base, ...(this.tcpPort !== undefined ? { port: this.tcpPort } : {}) } };
   }
 
   get tcpPort(): number | undefined {
@@ -139,11 +165,8 @@ export class ControlApi {
       if (alive) throw new TesseraError('CONFIG_INVALID', `api.socket: another daemon is listening on ${path}`);
       unlinkSync(path); // stale socket of a daemon that died
     }
-    this.unix = createServer((q, s) => void this.handle(q, s, false));
-    await new Promise<void>((resolve, reject) => {
-      this.unix!.once('error', reject);
-      this.unix!.listen(path, () => resolve());
-    });
+    this.unix = limitedServer(this.o.config, (q, s) => void this.handle(q, s, false));
+    await listen(this.unix, path);
     chmodSync(path, parseInt(this.o.config.socketMode, 8));
     const group = this.o.config.socketGroup;
     if (group) {
@@ -168,6 +191,8 @@ export class ControlApi {
       ),
     );
     this.unix = this.tcp = undefined;
+    this.outcomes?.stop();
+    this.outcomes = undefined;
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -195,6 +220,8 @@ export class ControlApi {
       const err = isTesseraError(e) ? e : new TesseraError('INTERNAL', errorMessage(e));
       if (!isTesseraError(e)) this.log.error({ err: e }, 'API handler failed');
       const status = (err.details?.httpStatus as number | undefined) ?? STATUS[err.code] ?? 500;
+      // Refused before its body was read (no token, too large): answer and close, never read the rest.
+      closeUnread(req, res);
       if (res.headersSent) res.end();
       else this.json(res, status, { error: { code: err.code, message: err.message } });
     }
@@ -205,6 +232,8 @@ export class ControlApi {
     const body = await this.body(req);
     const c = this.o.daemon.component?.('sync') as { drainNow?: (ms?: number) => Promise<void>; status?: () => unknown } | undefined;
     if (!c?.drainNow) throw new TesseraError('BROKER_UNREACHABLE', 'sync is not configured on this terminal (no "sync" section in the config)', { details: { httpStatus: 409 } });
+    const failed = this.o.daemon.componentFailure?.('sync');
+    if (failed) throw new TesseraError('BROKER_UNREACHABLE', `sync failed to start: ${failed.code}: ${failed.message}`, { details: { httpStatus: 409 } });
     const drain = c.drainNow(typeof body.timeoutMs === 'number' ? body.timeoutMs : undefined);
     if (body.wait === true) await drain;
     else drain.catch(() => {});
@@ -222,11 +251,12 @@ export class ControlApi {
   }
 
   private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
       n += c.length;
-      if (n > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large');
+      if (n > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
       chunks.push(c);
     }
     if (n === 0) return {};
@@ -247,12 +277,18 @@ export class ControlApi {
     if (typeof b.amount !== 'number') throw new TesseraError('API_BAD_REQUEST', 'amount (integer minor units) is required');
     if (b.currency !== undefined && typeof b.currency !== 'string') throw new TesseraError('API_BAD_REQUEST', 'currency must be a string');
     if (b.reference !== undefined && typeof b.reference !== 'string') throw new TesseraError('API_BAD_REQUEST', 'reference must be a string');
-    const p = await this.co.startPayment({
-      amount: b.amount,
-      ...(b.currency !== undefined ? { currency: b.currency as string } : {}),
-      ...(b.reference !== undefined ? { reference: b.reference as string } : {}),
-    });
-    this.json(res, 201, p);
+    const start = (): Promise<PaymentState> =>
+      this.co.startPayment({
+        amount: b.amount as number,
+        ...(b.currency !== undefined ? { currency: b.currency as string } : {}),
+        ...(b.reference !== undefined ? { reference: b.reference as string } : {}),
+      });
+    const key = req.headers['idempotency-key'];
+    if (key === undefined || !this.outcomes) return this.json(res, 201, await start());
+    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key)) throw new TesseraError('API_BAD_REQUEST', 'Idempotency-Key must be 1-128 visible ASCII characters');
+    const r = await this.outcomes.withKey(key, b, start, (id) => this.payment(id));
+    if (r.replayed) res.setHeader('idempotent-replayed', 'true');
+    this.json(res, r.replayed ? 200 : 201, r.payment);
   }
 
   private listTx(res: ServerResponse, url: URL): void {
@@ -286,24 +322,21 @@ export class ControlApi {
     this.json(res, 200, await this.co.reprint(b.txId as string | undefined));
   }
 
-  private events(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-    const send = (event: string, data: unknown): void => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    send('status', this.o.daemon.status());
-    const bus = this.co.bus;
-    const offs = [bus.on('decision', (d) => send('decision', d)), bus.on('payment', (p) => send('payment', p)), bus.on('ready', (r) => send('ready', r))];
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    beat.unref();
-    this.sse.add(res);
-    const done = (): void => {
-      clearInterval(beat);
-      for (const off of offs) off();
-      this.sse.delete(res);
-    };
-    req.once('close', done);
-    res.once('close', done);
+  private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    serveEvents(req, res, url, {
+      checkout: this.co,
+      store: this.store,
+      status: () => redactSecrets(this.o.daemon.status()),
+      track: (r) => {
+        this.sse.add(r);
+        return () => this.sse.delete(r);
+      },
+    });
+  }
+
+  /** A payment the checkout holds, else its outcome on record (older, or from before a restart). */
+  private payment(id: string): PaymentState | undefined {
+    return this.co.getPayment(id) ?? this.outcomes?.lookup(id);
   }
 
   private async fleet(req: IncomingMessage, res: ServerResponse): Promise<void> {

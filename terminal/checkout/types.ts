@@ -1,7 +1,8 @@
 // Shapes the checkout publishes: payment state for cash registers, decisions for status, logs and SSE.
 import type { ReasonCode } from '#protocol';
 
-export type PaymentStatus = 'pending' | 'approved' | 'cancelled' | 'expired';
+/** `interrupted`: the daemon stopped while the request was open (nothing was charged for it; docs/api.md). */
+export type PaymentStatus = 'pending' | 'approved' | 'cancelled' | 'expired' | 'interrupted';
 
 export interface ReceiptState {
   status: 'printing' | 'printed' | 'failed' | 'disabled' | 'no-printer';

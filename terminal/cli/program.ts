@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { TesseraError, isTesseraError } from '#common';
 import { configDocs, configPath, loadConfig, type TerminalConfig } from '../config.js';
+import { redactSecrets } from '../secrets.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';
 import type { TransactionJson } from '../api/transactions.js';
 // The daemon, store and protocol load only in the commands that need them: client commands start fast.
@@ -240,7 +241,8 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       const validate = (await import('../daemon/driver-devices.js')).loadConfigValidator;
       const cfg = loadConfig(path, undefined, o.schemaOnly ? undefined : await validate());
       if (!o.schemaOnly) (await import('../checkout/identity.js')).readInstalledFiles(cfg.identity);
-      print(cmd, { ok: true, path, config: cfg }, `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}`);
+      // Never print secrets (sync.password, a password in the broker URL): the output ends up in tickets and logs.
+      print(cmd, { ok: true, path, config: redactSecrets(cfg) }, `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}`);
     });
   config
     .command('docs')

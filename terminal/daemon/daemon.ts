@@ -121,10 +121,17 @@ export class Daemon {
   private components: ExtraComponent[] = [];
   /** Devices configured but not opened, and why (status shows them as `error`, not `absent`). */
   private readonly openFailures = new Map<string, DeviceStatusLike>();
+  /** Extra components whose start failed, with the error status shows. */
+  private readonly failed = new Map<string, { code: string; message: string }>();
 
   /** A running extra component by name (the API reaches sync through this). */
   component(name: string): ExtraComponent | undefined {
     return this.components.find((c) => c.name === name);
+  }
+
+  /** Why an extra component is not running, when its start failed. */
+  componentFailure(name: string): { code: string; message: string } | undefined {
+    return this.failed.get(name);
   }
   private started: ExtraComponent[] = [];
   private checkpointTimer: NodeJS.Timeout | undefined;
@@ -143,6 +150,7 @@ export class Daemon {
   async start(): Promise<void> {
     const cfg = this.o.config;
     this.startedAtMs = this.clock.now();
+    this.failed.clear();
     try {
       const files = this.o.files ?? readInstalledFiles(cfg.identity, this.o.backend);
       // The store signs records in the certificate's terminal id; the certificate is verified just below.
@@ -194,7 +202,7 @@ export class Daemon {
       if (this.scanner) this.detachScanner = this.checkout.attachScanner(this.scanner);
 
       if (this.o.api !== false) {
-        this.api = new ControlApi({ daemon: this, config: cfg.api, log: componentLogger(this.log, 'api') });
+        this.api = new ControlApi({ daemon: this, config: cfg.api, clock: this.clock, log: componentLogger(this.log, 'api') });
         await this.api.start();
       }
       const ctx: DaemonContext = {
@@ -209,10 +217,7 @@ export class Daemon {
         devices: () => this.deviceStatus(),
       };
       this.components = typeof this.o.components === 'function' ? this.o.components(ctx) : (this.o.components ?? []);
-      for (const c of this.components) {
-        await c.start();
-        this.started.push(c);
-      }
+      for (const c of this.components) await this.startComponent(c);
       this.checkpointTimer = setInterval(() => this.checkpoint(), cfg.clock.checkpointSeconds * 1000);
       this.checkpointTimer.unref();
       this.running = true;
@@ -225,6 +230,27 @@ export class Daemon {
       this.log.error({ err: e }, 'daemon failed to start');
       await this.stop();
       throw e;
+    }
+  }
+
+  /**
+   * Extra components are optional (sync: the terminal takes offline payments without it): one that
+   * fails to start (a missing TLS file, an unreadable password) is logged, shown in status as
+   * failed with its error, and stopped again; the daemon starts and takes payments without it.
+   */
+  private async startComponent(c: ExtraComponent): Promise<void> {
+    try {
+      await c.start();
+      this.started.push(c);
+    } catch (e) {
+      const err = isTesseraError(e) ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: errorMessage(e) };
+      this.failed.set(c.name, err);
+      this.log.error({ err: e, component: c.name }, 'component failed to start; the terminal runs on without it');
+      try {
+        await c.stop();
+      } catch {
+        // it did not start: nothing of it to stop is the usual case
+      }
     }
   }
 
@@ -355,12 +381,18 @@ export class Daemon {
     const t = this.trustedClock!.now();
     const components: Record<string, unknown> = {};
     for (const c of this.components) {
+      const failure = this.failed.get(c.name);
+      if (failure) {
+        components[c.name] = { state: 'failed', error: failure };
+        continue;
+      }
       try {
         components[c.name] = c.status?.() ?? 'running';
       } catch (e) {
         components[c.name] = { error: errorMessage(e) };
       }
     }
+    if (this.api) components.api = this.api.status();
     const co = this.checkout!;
     const why = co.outOfServiceReason();
     const sick = this.unhealthy();

@@ -1,6 +1,7 @@
 // Runs the MQTT SyncService inside the daemon: fed by journal commits, feeding fleet updates back to the checkout.
 import { EventBus, componentLogger } from '#common';
 import { TESSERA_VERSION, type DaemonContext, type ExtraComponent } from './daemon.js';
+import { readSecretFile, redactSecrets } from '../secrets.js';
 import type { SyncEvents, SyncService, SyncStatus } from '../sync/index.js';
 
 export interface SyncComponent extends ExtraComponent {
@@ -37,7 +38,8 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
           store: ctx.store,
           terminalId: ctx.identity.terminalId,
           rootPublicKey: ctx.fleet.rootPublicKey,
-          config: cfg,
+          // The password comes from the credential file, never from terminal.json when a file is named.
+          config: cfg.passwordFile !== undefined ? { ...cfg, password: readSecretFile(cfg.passwordFile, 'sync.passwordFile') } : cfg,
           freshness: () => ctx.checkout.freshness(),
           bus,
           log: componentLogger(ctx.log, 'sync'),
@@ -57,7 +59,7 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
       await service?.stop();
     },
     status() {
-      return service ? service.status() : { state: 'starting' };
+      return service ? redactSecrets(service.status()) : { state: 'starting' };
     },
     async drainNow(timeoutMs?: number) {
       await started?.catch(() => undefined);

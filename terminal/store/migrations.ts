@@ -75,6 +75,20 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE payments;
   DROP TABLE purses;
   `,
+  // 2 → 3: merchant payment requests, so a register learns a request's outcome after a restart and a
+  // retried POST with the same Idempotency-Key finds its request. Not part of the journal: the journal
+  // stays the one record of money; a request's approval is looked up there (rows after head_idx).
+  `
+  CREATE TABLE payment_requests (
+    id TEXT PRIMARY KEY,
+    idem_key TEXT UNIQUE,
+    body_hash TEXT,
+    head_idx INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    state TEXT NOT NULL
+  );
+  CREATE INDEX payment_requests_created ON payment_requests(created_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -19,7 +19,12 @@ export const syncConfigSchema = z
     clientId: z.string().min(1).max(128).optional().describe('MQTT client id; defaults to the terminal id (the broker keeps the persistent session under it)'),
     tls: syncTlsSchema.optional().describe('TLS files; required for mqtts:// in production'),
     username: z.string().optional().describe('MQTT username, when the broker does not take the identity from the client certificate'),
-    password: z.string().optional().describe('MQTT password'),
+    password: z.string().optional().describe('MQTT password inline (deprecated: it would sit in the config file; use passwordFile)'),
+    passwordFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('File holding the MQTT password: a bare name is a systemd credential (LoadCredential=NAME:…, read from $CREDENTIALS_DIRECTORY), a path must be owner-only (0600/0400)'),
     protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5).describe('MQTT protocol: 5 (default) or 4 (3.1.1)'),
     batchSize: z.number().int().min(1).max(1000).default(200).describe('Journal records per journal message (default 200)'),
     window: z.number().int().min(1).max(64).default(8).describe('Journal messages published and not yet acknowledged by the back office (default 8)'),

@@ -73,7 +73,12 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
   const drivers = await import('#drivers');
   const written = JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8'));
   t.ok(drivers.ScannerConfigSchema.safeParse(written.devices.scanner).success && drivers.PrinterConfigSchema.safeParse(written.devices.printer).success && drivers.DisplayConfigSchema.safeParse(written.devices.display).success, "the drivers' schemas accept them");
-  t.same(written.sync, { brokerUrl: 'mqtt://127.0.0.1:1883', username: 'T-0042', password: 's3cret' });
+  t.same(written.sync, { brokerUrl: 'mqtt://127.0.0.1:1883', username: 'T-0042', passwordFile: 'broker-password' }, 'the password is not in terminal.json');
+  const cred = path.join(root, 'etc/tessera/credentials/broker-password');
+  t.equal(fs.readFileSync(cred, 'utf8'), 's3cret\n', 'it is in the credential file the unit loads');
+  t.equal(fs.statSync(cred).mode & 0o777, 0o600, 'readable by root only');
+  t.equal(fs.statSync(path.dirname(cred)).mode & 0o777, 0o700);
+  t.notMatch(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8'), /s3cret/);
 
   const check = await h.run('check', '--json');
   t.equal(check.code, 0, check.out);

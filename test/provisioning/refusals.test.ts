@@ -97,6 +97,9 @@ t.test('broker refuses bad URLs and files', async (t) => {
   await refused(t, h, ['broker', '--url', 'mqtts://broker.example:8883'], /--ca is needed for mqtts:\/\/broker\.example:8883/);
   await refused(t, h, ['broker', '--url', 'mqtt://broker.example'], /client certificates need mqtts:\/\//);
   await refused(t, h, ['broker', '--url', 'mqtt://broker.example', '--username', 'u'], /--username needs --password or --password-file/);
+  const inUrl = ['broker', '--url', 'mqtt://u:hunter2-in-url@broker.example', '--username', 'u', '--password', 'x'];
+  await refused(t, h, inUrl, /bad broker URL: the URL carries a password: give --username and --password-file instead/);
+  t.notMatch((await h.run(...inUrl)).err, /hunter2-in-url/, 'and the password is not echoed');
   const notCa = path.join(h.root, 'ca.pem');
   fs.writeFileSync(notCa, '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n');
   await refused(t, h, ['broker', '--url', 'mqtts://broker.example', '--ca', notCa], /CA file .*ca\.pem is not a PEM X\.509 certificate/);
