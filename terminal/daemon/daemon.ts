@@ -290,6 +290,8 @@ export class Daemon {
     } catch {
       // the store may be the thing that failed
     }
+    // The last decisions get their signed head checkpoint before the file closes (verify-journal anchors the head with it).
+    await this.store?.checkpointHead().catch((e: unknown) => this.log.warn({ err: e }, 'head checkpoint not written'));
     this.store?.stop();
     this.store = undefined;
     if (wasRunning) this.log.info('daemon stopped');

@@ -1,6 +1,6 @@
 // Opens the terminal database safely: WAL + FULL sync, integrity check, migrations, and refusals that touch nothing.
 import type BetterSqlite3 from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TesseraError } from '#common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -31,7 +31,11 @@ function corrupt(path: string, why: string, cause?: unknown): TesseraError {
  */
 export function openDatabase(path: string, opts: { readonly?: boolean; factory?: DbFactory } = {}): Db {
   const factory = opts.factory ?? defaultFactory;
-  const existed = path !== ':memory:' && existsSync(path);
+  const size = path === ':memory:' ? undefined : statSync(path, { throwIfNoEntry: false })?.size;
+  const existed = size !== undefined;
+  // SQLite reads a zero-length file as a valid empty database; here it is what is left of a journal
+  // (truncated, or created by a crash before its first page): refused like any other damage.
+  if (size === 0) throw corrupt(path, 'the file is empty (0 bytes)');
   let db: Db;
   try {
     // Open read-only first when the file exists: checking it must not write (WAL setup would).

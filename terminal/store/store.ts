@@ -1,11 +1,12 @@
 // The terminal's one writer to SQLite: signed hash-chained journal, replay guard, fleet state, time and outbox.
 import type { Logger } from '#common';
 import { TesseraError, silentLogger } from '#common';
-import { BytesMap, DECISION, recordHash, signObject, type Signer } from '#protocol';
+import { BytesMap, DECISION, getDefaultBackend, recordHash, signObject, type Signer } from '#protocol';
 import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
 import { UnsyncedTotals } from './unsynced.js';
 import { WalCheckpointer, type CheckpointOptions } from './checkpoint.js';
+import { HEAD_CHECKPOINT_KEY, headProblem, readHeadCheckpoint, signHeadCheckpoint } from './head-checkpoint.js';
 
 export const ZERO_HASH = new Uint8Array(32);
 
@@ -119,6 +120,8 @@ export interface StoreOptions {
 type Statement = Database.Statement<unknown[]>;
 
 const PURSE_CACHE_LIMIT = 4096;
+/** The head checkpoint is re-signed this long after the last append (idle), and with every ack. */
+export const HEAD_CHECKPOINT_IDLE_MS = 250;
 
 export class Store {
   private db: Db | undefined;
@@ -145,6 +148,9 @@ export class Store {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly checkpointer: WalCheckpointer;
+  private headTimer: NodeJS.Timeout | undefined;
+  /** The journal head the stored head checkpoint names; false once the stored one contradicts the database (left as evidence). */
+  private anchoredAt: number | false = 0;
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? silentLogger();
@@ -166,10 +172,76 @@ export class Store {
     // One scan of the backlog at start; from here on appends and acks keep the totals in step.
     this.unsynced = new UnsyncedTotals();
     this.unsynced.addRows(this.approvedBetween(this.ackedUpTo(), this.head.idx));
+    this.anchoredAt = this.checkAnchor();
+    if (this.anchoredAt !== false && this.anchoredAt < this.head.idx) this.scheduleHeadCheckpoint(0);
     this.log.info({ path: this.opts.path, journalHead: this.head.idx }, 'store opened');
   }
 
+  /**
+   * The head the stored checkpoint names, or false when the database contradicts it (rows deleted
+   * from the end, the cursor edited): then no new checkpoint is signed over it, and verify-journal
+   * reports what the old one says.
+   */
+  private checkAnchor(): number | false {
+    const text = this.kv.get(HEAD_CHECKPOINT_KEY);
+    if (text === undefined) return this.head.idx === 0 ? 0 : -1;
+    const r = readHeadCheckpoint(text, this.opts.signer.publicKey, getDefaultBackend());
+    const problem = r.ok
+      ? headProblem(r.checkpoint, { idx: this.head.idx, hashAt: (i) => this.getRow(i)?.hash, ackedUpTo: this.ackedUpTo(), terminalId: this.opts.terminalId })
+      : r.problem;
+    if (problem === undefined && r.ok) return r.checkpoint.idx;
+    this.log.error({ problem }, 'the journal contradicts its signed head checkpoint: run tessera verify-journal');
+    return false;
+  }
+
+  /** Runs `fn` after every append, ack and checkpoint already queued: one writer, one chain, one cursor. */
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private scheduleHeadCheckpoint(ms = HEAD_CHECKPOINT_IDLE_MS): void {
+    if (this.anchoredAt === false) return;
+    if (this.headTimer) clearTimeout(this.headTimer);
+    this.headTimer = setTimeout(() => {
+      this.headTimer = undefined;
+      this.checkpointHead().catch((e: unknown) => this.log.warn({ err: e }, 'head checkpoint not written'));
+    }, ms);
+    this.headTimer.unref();
+  }
+
+  /** Signs and stores a head checkpoint for the current head and cursor (after appends, at stop). */
+  checkpointHead(): Promise<void> {
+    return this.serial(async () => {
+      if (this.anchoredAt === false || !this.db || this.anchoredAt === this.head.idx) return;
+      await this.writeCursorAndCheckpoint(this.ackedUpTo());
+    });
+  }
+
+  /** Inside the queue: signs {head, acked} first, then writes the cursor and the checkpoint in one transaction. */
+  private async writeCursorAndCheckpoint(acked: number, nowMs?: number): Promise<void> {
+    const head = this.head;
+    const cp = this.anchoredAt === false ? undefined : await signHeadCheckpoint({ terminalId: this.opts.terminalId, idx: head.idx, hash: head.hash, ackedUpTo: acked }, this.opts.signer);
+    try {
+      this.handle.transaction(() => {
+        if (nowMs !== undefined) {
+          this.setKv('acked_upto', String(acked));
+          this.setKv('last_sync_ms', String(nowMs));
+        }
+        if (cp !== undefined) this.setKv(HEAD_CHECKPOINT_KEY, cp);
+      })();
+      this.checkpointer.committed();
+    } catch (e) {
+      this.loadKv();
+      throw e;
+    }
+    if (cp !== undefined) this.anchoredAt = head.idx;
+  }
+
   stop(): void {
+    if (this.headTimer) clearTimeout(this.headTimer);
+    this.headTimer = undefined;
     this.checkpointer.stop();
     this.statements.clear();
     this.appendTx = undefined;
@@ -215,9 +287,7 @@ export class Store {
    * TesseraError DB_WRITE_FAILED when the commit fails (disk full, I/O): the caller must decline.
    */
   appendDecision(d: DecisionInput): Promise<JournalRow> {
-    const run = this.queue.then(() => this.doAppend(d));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.doAppend(d));
   }
 
   private async doAppend(d: DecisionInput): Promise<JournalRow> {
@@ -236,6 +306,7 @@ export class Store {
         reason: d.approved ? 0 : d.reason,
         amountCharged: d.approved ? d.amountCharged : 0,
         time: Math.floor(d.timeMs / 1000),
+        ...(d.reference !== undefined ? { reference: d.reference } : {}),
       },
       this.opts.signer,
     );
@@ -270,6 +341,7 @@ export class Store {
     }
     this.head = { idx, hash, timeMs: Math.max(this.head.timeMs, d.timeMs) };
     this.checkpointer.committed();
+    this.scheduleHeadCheckpoint();
     // Every approved row counts toward the terminal totals; rows without a purse only there.
     if (d.approved) this.unsynced.add(row.purse_id, row.amount);
     if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, row.cumulative);
@@ -426,24 +498,19 @@ export class Store {
     return Number(this.getKv('acked_upto') ?? 0);
   }
 
-  /** Records the back office's ack; never moves backwards, never beyond the journal head. */
-  ack(upTo: number, nowMs: number): number {
-    const db = this.handle;
-    const before = this.ackedUpTo();
-    const next = Math.min(Math.max(before, upTo), this.head.idx);
-    try {
-      db.transaction(() => {
-        this.setKv('acked_upto', String(next));
-        this.setKv('last_sync_ms', String(nowMs));
-      })();
-      this.checkpointer.committed();
-    } catch (e) {
-      this.loadKv();
-      throw e;
-    }
-    // O(rows acked now), off the decision path: the sync service acks in batches.
-    this.unsynced.removeRows(this.approvedBetween(before, next));
-    return next;
+  /**
+   * Records the back office's ack; never moves backwards, never beyond the journal head. The cursor
+   * is written with a head checkpoint signed over it, so an edited acked_upto shows in verify-journal.
+   */
+  ack(upTo: number, nowMs: number): Promise<number> {
+    return this.serial(async () => {
+      const before = this.ackedUpTo();
+      const next = Math.min(Math.max(before, upTo), this.head.idx);
+      await this.writeCursorAndCheckpoint(next, nowMs);
+      // O(rows acked now), off the decision path: the sync service acks in batches.
+      this.unsynced.removeRows(this.approvedBetween(before, next));
+      return next;
+    });
   }
 
   lastSyncMs(): number | null {
