@@ -1,4 +1,5 @@
 // The `tessera` command: daemon, status, charge, tx, reprint, verify-journal, config, devices — every one with --json.
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { TesseraError, isTesseraError } from '#common';
@@ -183,11 +184,13 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
         let bytes = 0;
         await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => {
           bytes += c.length;
-          f.write(c);
+          return f.write(c) ? undefined : once(f, 'drain');
         });
         await new Promise<void>((resolve, reject) => f.end((e?: Error | null) => (e ? reject(e) : resolve())));
         print(cmd, { output: o.output, format: o.format, bytes }, `wrote ${bytes} bytes of ${o.format} to ${o.output}`);
-      } else await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => out(c.toString('utf8')));
+      } else if (deps.stdout) await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => deps.stdout?.(c.toString('utf8')));
+      // A slow pipe (| gzip, | ssh) holds the export instead of filling this process's memory.
+      else await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => (process.stdout.write(c) ? undefined : once(process.stdout, 'drain')));
     });
 
   program
