@@ -140,6 +140,17 @@ export class Checkout {
     return undefined;
   }
 
+  /**
+   * STORAGE_FAILED while the last write failed on the disk and a probe write still fails. Scans are
+   * still decided (each commit attempt is a probe, declined STORAGE_FAILED while it fails), so a
+   * terminal started on a full disk takes payments again as soon as space returns.
+   */
+  storageReason(): string | undefined {
+    const fault = this.o.store.storageFault();
+    if (fault === undefined || this.o.store.probeStorage(this.o.clock.now())) return undefined;
+    return `STORAGE_FAILED: ${fault}`;
+  }
+
   // ---------------------------------------------------------------- merchant requests
 
   async startPayment(input: StartPaymentInput): Promise<PaymentState> {
@@ -154,7 +165,7 @@ export class Checkout {
     }
     this.expireIfDue();
     if (this.open || this.starting) throw new TesseraError('PAYMENT_BUSY', `payment ${this.open?.state.id ?? '(starting)'} is still open; cancel it first`);
-    const why = this.notReadyReason();
+    const why = this.notReadyReason() ?? this.storageReason();
     if (why) throw new TesseraError('TERMINAL_NOT_READY', `cannot take payments: ${why}`);
     this.starting = true;
     try {
@@ -471,7 +482,7 @@ export class Checkout {
 
   /** The resting screen: the open request's QR, ready, or why the terminal is out of order. */
   showHome(): void {
-    const why = this.stopped ? undefined : this.notReadyReason();
+    const why = this.stopped ? undefined : (this.notReadyReason() ?? this.storageReason());
     if (why) {
       this.show({ kind: 'out-of-order', why });
       this.bus.emit('ready', { ready: false, why });

@@ -158,14 +158,18 @@ export class Daemon {
       this.identity = identity;
       this.trustedClock = new TrustedClock(this.clock, this.store, cfg.clock.slackSeconds * 1000);
       const now = this.trustedClock.now();
-      if (now.ms !== null) {
-        this.trustedClock.checkpoint();
-        if (this.store.getKv('offline_since_ms') === undefined) this.store.setKv('offline_since_ms', String(now.ms));
-      } else this.log.warn({ wallMs: now.wallMs, hwmMs: now.hwmMs }, 'clock is behind the last trusted time: payments are refused until it is corrected');
-      this.applyInstalledFleet(files.fleet ?? [], now.seconds, now.ms ?? now.hwmMs);
+      const store = this.store;
+      // A full disk (e.g. after a power cut) must not keep the daemon from starting: these writes can
+      // wait, and the terminal starts showing and reporting STORAGE_FAILED until space returns.
+      this.unlessDiskFails('start-up state', () => {
+        if (now.ms !== null) {
+          this.trustedClock!.checkpoint();
+          if (store.getKv('offline_since_ms') === undefined) store.setKv('offline_since_ms', String(now.ms));
+        } else this.log.warn({ wallMs: now.wallMs, hwmMs: now.hwmMs }, 'clock is behind the last trusted time: payments are refused until it is corrected');
+        this.applyInstalledFleet(files.fleet ?? [], now.seconds, now.ms ?? now.hwmMs);
+      });
 
       await this.openDevices(identity.mode);
-      const store = this.store;
       this.checkout = new Checkout({
         store,
         fleet: this.fleet,
@@ -249,6 +253,16 @@ export class Daemon {
     ]);
   }
 
+  /** Runs writes that may wait; a disk failure (the store notes it) is logged, anything else rethrown. */
+  private unlessDiskFails(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (this.store?.storageFault() === undefined) throw e;
+      this.log.error({ err: e }, `${what} not written: storage failed; payments are declined STORAGE_FAILED until it is writable`);
+    }
+  }
+
   private checkpoint(): void {
     try {
       this.trustedClock?.checkpoint();
@@ -318,7 +332,8 @@ export class Daemon {
       }
     }
     const co = this.checkout!;
-    const why = co.notReadyReason();
+    const why = co.notReadyReason() ?? co.storageReason();
+    const storageFault = store.storageFault();
     return {
       version: TESSERA_VERSION,
       build: DAEMON_BUILD,
@@ -331,6 +346,7 @@ export class Daemon {
       uptimeSeconds: Math.round((this.clock.now() - this.startedAtMs) / 1000),
       clock: { trusted: t.ms !== null, wallMs: t.wallMs, highWaterMarkMs: t.hwmMs },
       journal: { head: store.journalHead, ackedUpTo: store.ackedUpTo(), backlog: store.backlog(), lastSyncMs: store.lastSyncMs() },
+      storage: storageFault === undefined ? { ok: true } : { ok: false, error: 'STORAGE_FAILED', detail: storageFault },
       unsynced: store.unsyncedApproved(),
       latency: co.latency(),
       counters: { ...co.counters },
@@ -356,6 +372,8 @@ export interface DaemonStatus {
   uptimeSeconds: number;
   clock: { trusted: boolean; wallMs: number; highWaterMarkMs: number };
   journal: { head: number; ackedUpTo: number; backlog: number; lastSyncMs: number | null };
+  /** The database's writability: STORAGE_FAILED while writes fail on the disk (full, I/O). */
+  storage: { ok: true } | { ok: false; error: 'STORAGE_FAILED'; detail: string };
   unsynced: { count: number; amount: number };
   latency: ReturnType<Checkout['latency']>;
   counters: Checkout['counters'];

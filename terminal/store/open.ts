@@ -25,6 +25,19 @@ function corrupt(path: string, why: string, cause?: unknown): TesseraError {
   );
 }
 
+/** The disk failed (full, I/O), not the file's content: SQLite says IOERR, FULL or CANTOPEN. */
+function isDiskError(e: unknown): boolean {
+  return /^SQLITE_(IOERR|FULL|CANTOPEN)/.test(String((e as { code?: string }).code ?? ''));
+}
+
+function unwritable(path: string, cause: unknown): TesseraError {
+  return new TesseraError(
+    'DB_WRITE_FAILED',
+    `database ${path} cannot be opened: ${(cause as Error).message} (the disk is full or failing; the file was not modified, and it opens once the disk is writable)`,
+    { cause, details: { path } },
+  );
+}
+
 /**
  * Opens (or creates) the database. A corrupt file, or one written by a newer Tessera, is refused
  * with a clear error and left exactly as it was: never deleted, never silently recreated.
@@ -49,6 +62,7 @@ export function openDatabase(path: string, opts: { readonly?: boolean; factory?:
       try {
         check = String(db.pragma('quick_check', { simple: true }));
       } catch (e) {
+        if (isDiskError(e)) throw unwritable(path, e);
         throw corrupt(path, (e as Error).message, e);
       }
       if (check !== 'ok') throw corrupt(path, `integrity check: ${check}`);
@@ -62,7 +76,12 @@ export function openDatabase(path: string, opts: { readonly?: boolean; factory?:
       db.close();
       db = factory(path, { fileMustExist: true });
     }
-    db.pragma('journal_mode = WAL');
+    try {
+      db.pragma('journal_mode = WAL');
+    } catch (e) {
+      if (isDiskError(e)) throw unwritable(path, e);
+      throw e;
+    }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');

@@ -107,6 +107,11 @@ function isStorageFailure(e: unknown): boolean {
   return code.startsWith('SQLITE_');
 }
 
+/** A write that failed because of the disk or the file (full, I/O, read-only), not because of what was written (a constraint). */
+function isDiskFailure(e: unknown): boolean {
+  return isStorageFailure(e) && !String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
+}
+
 export interface StoreOptions {
   path: string;
   terminalId: string;
@@ -151,6 +156,8 @@ export class Store {
   private headTimer: NodeJS.Timeout | undefined;
   /** The journal head the stored head checkpoint names; false once the stored one contradicts the database (left as evidence). */
   private anchoredAt: number | false = 0;
+  /** Why the last write failed on the disk (full, I/O); cleared by the next write that commits. */
+  private diskFault: string | undefined;
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? silentLogger();
@@ -231,9 +238,11 @@ export class Store {
         }
         if (cp !== undefined) this.setKv(HEAD_CHECKPOINT_KEY, cp);
       })();
+      this.noteWrite();
       this.checkpointer.committed();
     } catch (e) {
       this.loadKv();
+      this.noteWrite(e);
       throw e;
     }
     if (cp !== undefined) this.anchoredAt = head.idx;
@@ -332,6 +341,7 @@ export class Store {
       this.appendTx(row);
     } catch (e) {
       this.loadKv();
+      this.noteWrite(e);
       if (isStorageFailure(e)) {
         const replay = String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
         this.log.error({ err: e, idx, replay }, 'journal commit failed');
@@ -340,6 +350,7 @@ export class Store {
       throw e;
     }
     this.head = { idx, hash, timeMs: Math.max(this.head.timeMs, d.timeMs) };
+    this.noteWrite();
     this.checkpointer.committed();
     this.scheduleHeadCheckpoint();
     // Every approved row counts toward the terminal totals; rows without a purse only there.
@@ -462,10 +473,12 @@ export class Store {
     });
     try {
       const applied = apply();
+      this.noteWrite();
       this.checkpointer.committed();
       return applied;
     } catch (e) {
       this.loadKv();
+      this.noteWrite(e);
       throw e;
     } finally {
       this.fleetCache.delete(kind);
@@ -547,8 +560,43 @@ export class Store {
   }
 
   setKv(key: string, value: string): void {
-    this.st('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    const alone = !this.handle.inTransaction;
+    try {
+      this.st('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    } catch (e) {
+      if (alone) this.noteWrite(e);
+      throw e;
+    }
     this.kv.set(key, value);
-    if (!this.handle.inTransaction) this.checkpointer.committed();
+    if (alone) {
+      this.noteWrite();
+      this.checkpointer.committed();
+    }
+  }
+
+  // ---- storage health ----
+
+  /** After a write: a disk failure is remembered (status, display), a commit clears it. */
+  private noteWrite(e?: unknown): void {
+    if (e === undefined) {
+      if (this.diskFault !== undefined) this.log.info('storage writable again');
+      this.diskFault = undefined;
+    } else if (isDiskFailure(e)) this.diskFault = (e as Error).message;
+  }
+
+  /** Why the last write failed on the disk (e.g. "database or disk is full"), or undefined when writes commit. */
+  storageFault(): string | undefined {
+    return this.diskFault;
+  }
+
+  /** While a fault stands, one small write tells whether space (or the device) is back; true when writes commit. */
+  probeStorage(nowMs: number): boolean {
+    if (this.diskFault === undefined) return true;
+    try {
+      this.setKv('storage_probe_ms', String(nowMs));
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
