@@ -140,6 +140,8 @@ export class Daemon {
       if (!unverified.ok) throw new TesseraError('KEY_INVALID', `terminal certificate: ${unverified.reason} (${unverified.detail})`);
       this.store = new Store({
         path: cfg.database.path,
+        // A missing journal is refused, never silently started empty: provisioning creates it.
+        create: false,
         terminalId: unverified.value.value.terminalId,
         signer: files.signer,
         log: componentLogger(this.log, 'store'),

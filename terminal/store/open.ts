@@ -38,14 +38,26 @@ function unwritable(path: string, cause: unknown): TesseraError {
   );
 }
 
+/** Creates a new, empty database (the schema, nothing else): what provisioning does once per terminal. */
+export function createDatabase(path: string): void {
+  openDatabase(path, { create: true }).close();
+}
+
 /**
- * Opens (or creates) the database. A corrupt file, or one written by a newer Tessera, is refused
+ * Opens (or, unless `create` is false, creates) the database. A corrupt file, or one written by a newer Tessera, is refused
  * with a clear error and left exactly as it was: never deleted, never silently recreated.
  */
-export function openDatabase(path: string, opts: { readonly?: boolean; factory?: DbFactory } = {}): Db {
+export function openDatabase(path: string, opts: { readonly?: boolean; factory?: DbFactory; create?: boolean } = {}): Db {
   const factory = opts.factory ?? defaultFactory;
   const size = path === ':memory:' ? undefined : statSync(path, { throwIfNoEntry: false })?.size;
   const existed = size !== undefined;
+  if (!existed && path !== ':memory:' && (opts.create === false || opts.readonly === true)) {
+    throw new TesseraError(
+      'DB_MISSING',
+      `no database at ${path}: a terminal's journal is created by \`tessera provision init\`; if this terminal had one, restore it from backup (a new, empty journal would restart its chain and lose the records)`,
+      { details: { path } },
+    );
+  }
   // SQLite reads a zero-length file as a valid empty database; here it is what is left of a journal
   // (truncated, or created by a crash before its first page): refused like any other damage.
   if (size === 0) throw corrupt(path, 'the file is empty (0 bytes)');

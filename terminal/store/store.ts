@@ -118,6 +118,8 @@ export interface StoreOptions {
   signer: Signer;
   log?: Logger;
   factory?: DbFactory;
+  /** False: refuse a missing file (the daemon: only provisioning creates a terminal's journal). Default true. */
+  create?: boolean;
   /** When WAL checkpoints run (off the decision path); tests inject the timers. */
   checkpoint?: CheckpointOptions;
 }
@@ -165,7 +167,7 @@ export class Store {
   }
 
   start(): void {
-    this.db = openDatabase(this.opts.path, this.opts.factory ? { factory: this.opts.factory } : {});
+    this.db = openDatabase(this.opts.path, { ...(this.opts.factory ? { factory: this.opts.factory } : {}), ...(this.opts.create === false ? { create: false } : {}) });
     // Checkpoints are this store's job (checkpoint.ts), not the commit's that crosses 1000 pages.
     this.db.pragma('wal_autocheckpoint = 0');
     this.statements = new Map();

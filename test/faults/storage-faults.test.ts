@@ -1,11 +1,12 @@
-// Full disk at start (a real 1 MiB tmpfs filled to the last byte): the daemon starts, shows and reports STORAGE_FAILED, declines payments, and takes them again once space returns.
+// Storage faults at start: a full disk (a real 1 MiB tmpfs filled to the last byte) shows and reports STORAGE_FAILED until space returns; a deleted journal is refused, never restarted empty.
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient, type Decision } from '#terminal';
 import { RecordingDisplay, ScannerDouble, createTerminalWorld } from '../../terminal/daemon/testing.js';
+import { createDatabase } from '../../terminal/store/index.js';
 import { DaemonChild, until } from './harness.js';
 
 /** A 1 MiB tmpfs (mounting needs root, as the rest of the fault suite's disk tests). */
@@ -70,6 +71,7 @@ t.test('power cut with the disk still full: the daemon process starts and stays 
   t.teardown(() => tw.cleanup());
   const input = JSON.parse(readFileSync(tw.configPath, 'utf8')) as Record<string, Record<string, unknown>>;
   input.database = { path: join(disk, 'terminal.db') };
+  createDatabase(input.database.path as string);
   input.api = { ...input.api, allowScanInjection: true };
   writeFileSync(tw.configPath, JSON.stringify(input));
   mkdirSync(disk, { recursive: true });
@@ -108,4 +110,12 @@ t.test('power cut with the disk still full: the daemon process starts and stays 
   await second.kill('SIGTERM');
   const v = JSON.parse(execFileSync(process.execPath, [join(process.cwd(), 'dist/terminal/cli/main.js'), 'verify-journal', '--json', '--config', tw.configPath]).toString()) as { ok: boolean; records: number };
   t.match(v, { ok: true, records: 2 }, 'the journal verifies, head anchored');
+});
+
+t.test('a deleted journal: the daemon refuses to start (DB_MISSING) instead of starting an empty one', async (t) => {
+  const tw = await createTerminalWorld({ terminalId: 'T-GONE' });
+  t.teardown(() => tw.cleanup());
+  for (const suffix of ['', '-wal', '-shm']) rmSync(tw.config.database.path + suffix, { force: true });
+  await t.rejects(tw.daemon({ api: false }).start(), { code: 'DB_MISSING' });
+  t.notOk(existsSync(tw.config.database.path), 'no new journal was created');
 });
