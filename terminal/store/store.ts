@@ -1,12 +1,13 @@
 // The terminal's one writer to SQLite: signed hash-chained journal, replay guard, fleet state, time and outbox.
 import type { Logger } from '#common';
 import { TesseraError, silentLogger } from '#common';
-import { BytesMap, DECISION, getDefaultBackend, recordHash, signObject, type Signer } from '#protocol';
+import { BytesMap, DECISION, recordHash, signObject, type Signer } from '#protocol';
 import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
 import { UnsyncedTotals } from './unsynced.js';
 import { WalCheckpointer, type CheckpointOptions } from './checkpoint.js';
-import { HEAD_CHECKPOINT_KEY, headProblem, readHeadCheckpoint, signHeadCheckpoint } from './head-checkpoint.js';
+import { HeadAnchor } from './head-anchor.js';
+import { HEAD_CHECKPOINT_KEY } from './head-checkpoint.js';
 
 export const ZERO_HASH = new Uint8Array(32);
 
@@ -127,8 +128,6 @@ export interface StoreOptions {
 type Statement = Database.Statement<unknown[]>;
 
 const PURSE_CACHE_LIMIT = 4096;
-/** The head checkpoint is re-signed this long after the last append (idle), and with every ack. */
-export const HEAD_CHECKPOINT_IDLE_MS = 250;
 
 export class Store {
   private db: Db | undefined;
@@ -155,15 +154,14 @@ export class Store {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly checkpointer: WalCheckpointer;
-  private headTimer: NodeJS.Timeout | undefined;
-  /** The journal head the stored head checkpoint names; false once the stored one contradicts the database (left as evidence). */
-  private anchoredAt: number | false = 0;
+  private readonly anchor: HeadAnchor;
   /** Why the last write failed on the disk (full, I/O); cleared by the next write that commits. */
   private diskFault: string | undefined;
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? silentLogger();
     this.checkpointer = new WalCheckpointer(() => this.db, this.log, opts.checkpoint);
+    this.anchor = new HeadAnchor(opts.terminalId, opts.signer, this.log);
   }
 
   start(): void {
@@ -181,26 +179,9 @@ export class Store {
     // One scan of the backlog at start; from here on appends and acks keep the totals in step.
     this.unsynced = new UnsyncedTotals();
     this.unsynced.addRows(this.approvedBetween(this.ackedUpTo(), this.head.idx));
-    this.anchoredAt = this.checkAnchor();
-    if (this.anchoredAt !== false && this.anchoredAt < this.head.idx) this.scheduleHeadCheckpoint(0);
+    const due = this.anchor.open(this.kv.get(HEAD_CHECKPOINT_KEY), { idx: this.head.idx, hashAt: (i) => this.getRow(i)?.hash, ackedUpTo: this.ackedUpTo() });
+    if (due) this.anchor.schedule(() => this.checkpointHead(), 0);
     this.log.info({ path: this.opts.path, journalHead: this.head.idx }, 'store opened');
-  }
-
-  /**
-   * The head the stored checkpoint names, or false when the database contradicts it (rows deleted
-   * from the end, the cursor edited): then no new checkpoint is signed over it, and verify-journal
-   * reports what the old one says.
-   */
-  private checkAnchor(): number | false {
-    const text = this.kv.get(HEAD_CHECKPOINT_KEY);
-    if (text === undefined) return this.head.idx === 0 ? 0 : -1;
-    const r = readHeadCheckpoint(text, this.opts.signer.publicKey, getDefaultBackend());
-    const problem = r.ok
-      ? headProblem(r.checkpoint, { idx: this.head.idx, hashAt: (i) => this.getRow(i)?.hash, ackedUpTo: this.ackedUpTo(), terminalId: this.opts.terminalId })
-      : r.problem;
-    if (problem === undefined && r.ok) return r.checkpoint.idx;
-    this.log.error({ problem }, 'the journal contradicts its signed head checkpoint: run tessera verify-journal');
-    return false;
   }
 
   /** Runs `fn` after every append, ack and checkpoint already queued: one writer, one chain, one cursor. */
@@ -210,20 +191,10 @@ export class Store {
     return run;
   }
 
-  private scheduleHeadCheckpoint(ms = HEAD_CHECKPOINT_IDLE_MS): void {
-    if (this.anchoredAt === false) return;
-    if (this.headTimer) clearTimeout(this.headTimer);
-    this.headTimer = setTimeout(() => {
-      this.headTimer = undefined;
-      this.checkpointHead().catch((e: unknown) => this.log.warn({ err: e }, 'head checkpoint not written'));
-    }, ms);
-    this.headTimer.unref();
-  }
-
   /** Signs and stores a head checkpoint for the current head and cursor (after appends, at stop). */
   checkpointHead(): Promise<void> {
     return this.serial(async () => {
-      if (this.anchoredAt === false || !this.db || this.anchoredAt === this.head.idx) return;
+      if (!this.db || this.anchor.current(this.head.idx)) return;
       await this.writeCursorAndCheckpoint(this.ackedUpTo());
     });
   }
@@ -231,7 +202,7 @@ export class Store {
   /** Inside the queue: signs {head, acked} first, then writes the cursor and the checkpoint in one transaction. */
   private async writeCursorAndCheckpoint(acked: number, nowMs?: number): Promise<void> {
     const head = this.head;
-    const cp = this.anchoredAt === false ? undefined : await signHeadCheckpoint({ terminalId: this.opts.terminalId, idx: head.idx, hash: head.hash, ackedUpTo: acked }, this.opts.signer);
+    const cp = await this.anchor.sign(head.idx, head.hash, acked);
     try {
       this.handle.transaction(() => {
         if (nowMs !== undefined) {
@@ -247,12 +218,11 @@ export class Store {
       this.noteWrite(e);
       throw e;
     }
-    if (cp !== undefined) this.anchoredAt = head.idx;
+    if (cp !== undefined) this.anchor.written(head.idx);
   }
 
   stop(): void {
-    if (this.headTimer) clearTimeout(this.headTimer);
-    this.headTimer = undefined;
+    this.anchor.cancel();
     this.checkpointer.stop();
     this.statements.clear();
     this.appendTx = undefined;
@@ -354,7 +324,7 @@ export class Store {
     this.head = { idx, hash, timeMs: Math.max(this.head.timeMs, d.timeMs) };
     this.noteWrite();
     this.checkpointer.committed();
-    this.scheduleHeadCheckpoint();
+    this.anchor.schedule(() => this.checkpointHead());
     // Every approved row counts toward the terminal totals; rows without a purse only there.
     if (d.approved) this.unsynced.add(row.purse_id, row.amount);
     if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, row.cumulative);
