@@ -258,6 +258,8 @@ export interface JournalRecord {
   reason: number;
   amountCharged: number;
   time: number;
+  /** The merchant's reference of the payment request the payment answered (merchant mode, optional). */
+  reference?: string;
 }
 export const JOURNAL_RECORD_FIELDS: FieldSpec[] = [
   ...HEAD,
@@ -270,6 +272,7 @@ export const JOURNAL_RECORD_FIELDS: FieldSpec[] = [
   { key: 8, name: 'reason', type: { t: 'uint', max: 255 } },
   { key: 9, name: 'amountCharged', type: AMOUNT },
   { key: 10, name: 'time', type: TIME },
+  { key: 11, name: 'reference', type: { t: 'tstr', max: 32 }, optional: true },
 ];
 
 // ---- 8. Fleet messages (issuer-signed, role FLEET) ----

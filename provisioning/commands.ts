@@ -43,6 +43,8 @@ async function run(step: string, given: Partial<ProvisionDeps>, opts: CommonOpti
     const r = await fn(ctx);
     if (json) deps.io.out(JSON.stringify({ ok: r.ok !== false, step, ...r.data, changed: r.changed }));
     else for (const l of r.lines) deps.io.out(l);
+    // A step that ran but found problems (a ✗ in check) fails like any other: exit 1, one line on stderr.
+    if (r.ok === false) deps.io.err(`tessera provision ${step}: ${r.lines.at(-1) ?? 'failed'}`);
     deps.setExitCode(r.ok === false ? 1 : 0);
   } catch (e) {
     const code = isTesseraError(e) ? e.code : 'INTERNAL';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BackOffice, IssueTerminalOptions, TrustBundle } from '#backoffice';
 import { createKeyFile, signObject, toQrText } from '#protocol';
 import { createFramebufferEmulator, renderFramebufferPng, SerialScannerEmulator, TcpPrinterEmulator, type EmulatedFramebuffer } from '#drivers';
-import { ApiClient, Daemon, parseConfig, type Decision } from '#terminal';
+import { ApiClient, Daemon, createDatabase, parseConfig, type Decision } from '#terminal';
 import { driverDeviceFactory } from '../terminal/daemon/driver-devices.js';
 import { syncComponents } from '../terminal/daemon/sync-component.js';
 
@@ -65,6 +65,8 @@ export async function startTerminal(bo: BackOffice, dir: string, terminalId: str
   const printer = o.mode === 'merchant' ? new TcpPrinterEmulator() : undefined;
   const printerPort = printer ? await printer.start() : 0;
   const socket = join(dir, 'control.sock');
+  // As `tessera provision init` does: the daemon never creates its journal.
+  createDatabase(join(dir, 'terminal.db'));
   const config = parseConfig({
     identity,
     database: { path: join(dir, 'terminal.db') },

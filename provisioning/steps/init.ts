@@ -88,12 +88,25 @@ export async function runInit(ctx: StepContext, o: InitOptions): Promise<StepRes
     keyLine = `✓ key ${keyPath} created (mode 0600)`;
   }
   if (ctx.writeConfig(next)) changed.push(ctx.configPath);
+  // The journal is created here and only here: the daemon refuses a missing one rather than start
+  // an empty journal over a lost one. An existing journal is never touched.
+  const dbPath = (next.database as { path: string }).path;
+  const realDb = ctx.at(dbPath);
+  const journalLine = fs.existsSync(realDb) ? `= journal ${dbPath} exists (kept)` : `✓ journal ${dbPath} created (empty)`;
+  if (!fs.existsSync(realDb)) {
+    fs.mkdirSync(path.dirname(realDb), { recursive: true });
+    (await import('#terminal')).createDatabase(realDb);
+    fs.chmodSync(realDb, 0o640);
+    ctx.chownService(realDb);
+    changed.push(dbPath);
+  }
   const publicKey = toHex(signer.publicKey);
   return {
     changed,
     lines: [
       keyLine,
       changed.includes(ctx.configPath) ? `✓ config ${ctx.configPath} written` : `= config ${ctx.configPath} unchanged`,
+      journalLine,
       `terminal ${terminalId} (${mode}, ${merchantId}), key ${toHex(signer.kid)}`,
       'next: tessera provision request',
     ],

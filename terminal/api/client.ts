@@ -69,11 +69,11 @@ export class ApiClient {
     return JSON.parse(text) as T;
   }
 
-  /** A streamed response (exports), chunk by chunk into `write`. */
-  async stream(path: string, write: (chunk: Buffer) => void): Promise<void> {
+  /** A streamed response (exports), chunk by chunk into `write`; a promise from `write` holds the next chunk (backpressure). */
+  async stream(path: string, write: (chunk: Buffer) => unknown): Promise<void> {
     const res = await this.open('GET', path);
     if ((res.statusCode ?? 0) >= 300) throw ApiClient.fail(res.statusCode ?? 0, await ApiClient.text(res));
-    for await (const c of res as AsyncIterable<Buffer>) write(c);
+    for await (const c of res as AsyncIterable<Buffer>) await write(c);
   }
 
   /** Server-sent events until `onEvent` returns true or `signal` aborts. */

@@ -11,11 +11,12 @@ import type { PaymentState } from '../checkout/types.js';
 import type { FleetApplyResult } from '../checkout/fleet.js';
 import type { Store } from '../store/index.js';
 import type { TerminalConfig } from '../config.js';
-import { csvHeader, csvLine, jsonLine, txJson } from './transactions.js';
+import { txJson } from './transactions.js';
 import { redactSecrets } from '../secrets.js';
 import { serveEvents } from './events.js';
 import { PaymentOutcomes } from './outcomes.js';
 import { closeUnread, limitedServer, listen, tlsFiles, tokenDigest } from './listen.js';
+import { writeExport } from './export.js';
 
 /** What the API serves; the Daemon implements it. */
 export interface ApiHost {
@@ -310,10 +311,12 @@ export class ControlApi {
     const format = url.searchParams.get('format') ?? 'jsonl';
     if (format !== 'csv' && format !== 'jsonl') throw new TesseraError('API_BAD_REQUEST', 'format must be csv or jsonl');
     res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson', 'cache-control': 'no-store' });
-    if (format === 'csv') res.write(csvHeader());
-    // One synchronous pass over the journal: a consistent snapshot, constant memory per row.
-    for (const row of this.store.iterateRows()) res.write(format === 'csv' ? csvLine(txJson(row)) : jsonLine(txJson(row)));
-    res.end();
+    const store = this.store;
+    const src = { head: store.journalHead, page: (afterIdx: number, limit: number) => store.listRows({ afterIdx, limit }) };
+    writeExport(res, format, src).catch((e: unknown) => {
+      this.log.warn({ err: e }, 'export failed');
+      res.destroy();
+    });
   }
 
   private async reprint(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -189,12 +189,23 @@ export class Checkout {
   }
 
   /**
-   * Why the terminal cannot take payments now: not ready, or every payment would be declined as
-   * TRUST_STALE. Status, the resting screen and new payment requests use it; a scan still reaches
+   * Why the terminal cannot take payments now: not ready, the disk cannot record (STORAGE_FAILED),
+   * or every payment would be declined as TRUST_STALE. Status, the resting screen and new payment requests use it; a scan still reaches
    * the limits, so its decline names TRUST_STALE.
    */
   outOfServiceReason(): string | undefined {
-    return this.notReadyReason() ?? staleReason(this.freshness());
+    return this.notReadyReason() ?? this.storageReason() ?? staleReason(this.freshness());
+  }
+
+  /**
+   * STORAGE_FAILED while the last write failed on the disk and a probe write still fails. Scans are
+   * still decided (each commit attempt is a probe, declined STORAGE_FAILED while it fails), so a
+   * terminal started on a full disk takes payments again as soon as space returns.
+   */
+  storageReason(): string | undefined {
+    const fault = this.o.store.storageFault();
+    if (fault === undefined || this.o.store.probeStorage(this.o.clock.now())) return undefined;
+    return `STORAGE_FAILED: ${fault}`;
   }
 
   // ---------------------------------------------------------------- merchant requests

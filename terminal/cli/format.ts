@@ -46,6 +46,7 @@ export function statusText(s: DaemonStatus): string {
     ['Terminal', `${s.terminalId} (${s.mode}, ${s.displayName}) ${s.ready ? 'READY' : `NOT READY: ${s.notReady ?? ''}`}${s.unhealthy ? ` · UNHEALTHY: ${s.unhealthy}` : ''}`],
     ['Clock', `${s.clock.trusted ? 'trusted' : 'NOT TRUSTED'} (wall ${isoTime(s.clock.wallMs)}, last known ${isoTime(s.clock.highWaterMarkMs)})`],
     ['Journal', `${s.journal.head} records, ${s.journal.backlog} not yet synced, last sync ${isoTime(s.journal.lastSyncMs)}`],
+    ['Storage', s.storage.ok ? 'writable' : `${s.storage.error}: ${s.storage.detail} (payments declined until it is writable)`],
     ['Unsynced', `${s.unsynced.count} payments, ${money(s.unsynced.amount, null)}`],
     ['Latency', lat],
     ['Decisions', `${s.counters.approved} approved, ${s.counters.declined} declined (${s.counters.unreadable} unreadable), ${s.counters.rereads} re-reads`],

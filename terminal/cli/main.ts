@@ -21,9 +21,13 @@ if (plain) {
   // `tessera provision …` runs before a daemon exists; every config it writes passes the daemon's own
   // check (terminal/config.ts schema + the drivers' device schemas), loaded by provisioning on first use.
   // The daemon (started by systemd at every boot) does not load provisioning and what it imports.
+  // A provision step reports its outcome through this seam (it also runs standalone, where it sets
+  // process.exitCode): a failed step or a ✗ in `provision check` must not end as the program's 0.
+  let stepCode = 0;
   if (!args.includes('daemon') || args.includes('provision')) {
     const { registerProvisionCommands } = await import('#provisioning');
-    registerProvisionCommands(program);
+    registerProvisionCommands(program, { setExitCode: (c) => void (stepCode = c) });
   }
-  process.exitCode = await run(process.argv);
+  const code = await run(process.argv);
+  process.exitCode = code !== 0 ? code : stepCode;
 }

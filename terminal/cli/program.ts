@@ -1,4 +1,5 @@
 // The `tessera` command: daemon, status, charge, tx, reprint, verify-journal, config, devices — every one with --json.
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { TesseraError, isTesseraError } from '#common';
@@ -184,11 +185,13 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
         let bytes = 0;
         await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => {
           bytes += c.length;
-          f.write(c);
+          return f.write(c) ? undefined : once(f, 'drain');
         });
         await new Promise<void>((resolve, reject) => f.end((e?: Error | null) => (e ? reject(e) : resolve())));
         print(cmd, { output: o.output, format: o.format, bytes }, `wrote ${bytes} bytes of ${o.format} to ${o.output}`);
-      } else await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => out(c.toString('utf8')));
+      } else if (deps.stdout) await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => deps.stdout?.(c.toString('utf8')));
+      // A slow pipe (| gzip, | ssh) holds the export instead of filling this process's memory.
+      else await api.stream(`/v1/transactions/export?format=${o.format}`, (c) => (process.stdout.write(c) ? undefined : once(process.stdout, 'drain')));
     });
 
   program
@@ -203,7 +206,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
 
   program
     .command('verify-journal')
-    .description('check the whole journal offline: hash chain, every signature, rows against records (reads the database read-only)')
+    .description('check the whole journal offline: hash chain, every signature, every column against its record, the head against its signed checkpoint (reads the database read-only)')
     .option('--db <path>', 'database file (default: database.path from the config)')
     .option('--cert <path>', 'terminal certificate TC1 file (default: identity.certFile from the config)')
     .action(async (o: { db?: string; cert?: string }, cmd: Command) => {
@@ -211,17 +214,18 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       if (!o.db || !o.cert) cfg = cfgOf(cmd);
       const dbPath = o.db ?? cfg!.database.path;
       const { readTerminalCert } = await import('../checkout/identity.js');
-      const { openDatabase, verifyJournal } = await import('../store/index.js');
+      const { openDatabase, verifyJournal, verifyJournalHead } = await import('../store/index.js');
       const cert = readTerminalCert(o.cert ?? cfg!.identity.certFile);
       const db = openDatabase(dbPath, { readonly: true });
       const tty = deps.isTTY ?? process.stderr.isTTY === true;
       try {
-        const r = verifyJournal(db, cert.publicKey, {
+        const chain = verifyJournal(db, cert.publicKey, {
           terminalId: cert.terminalId,
           ...(tty && !g(cmd).json ? { onProgress: (n: number, total: number) => err(`\rchecked ${n}/${total} records`) } : {}),
         });
         if (tty && !g(cmd).json) err('\n');
-        if (r.ok) return print(cmd, r, `journal OK: ${r.records} records, chain and signatures verified (head ${r.headHash ?? 'empty'})`);
+        const r = chain.ok ? verifyJournalHead(db, cert.publicKey, chain, { terminalId: cert.terminalId }) : chain;
+        if (r.ok) return print(cmd, r, `journal OK: ${r.records} records, chain, signatures, columns and signed head verified (head ${r.headHash ?? 'empty'})`);
         print(cmd, r, `journal BAD at index ${r.firstBadIndex}: ${r.problem} (${r.records} records before it verified)`);
         err(`tessera: JOURNAL_TAMPERED: first bad record ${r.firstBadIndex}: ${r.problem}\n`);
         throw new Exit(1);

@@ -245,7 +245,7 @@ t.test('offline risk limits: per purse, since last sync, time offline (lower / r
   t.match(await pay(b, 100, 1, 100), { outcome: 'approved' });
   t.match(await pay(b, 100, 2, 200), { outcome: 'approved' });
   t.match(await pay(b, 100, 3, 300), { outcome: 'declined', reason: 'TERMINAL_LIMIT', detail: /not yet synced/ }, 'payments since last sync');
-  d.store!.ack(d.store!.journalHead, tw.clock.now());
+  await d.store!.ack(d.store!.journalHead, tw.clock.now());
   t.match(await pay(b, 100, 3, 300), { outcome: 'approved' }, 'a sync resets the counters');
   tw.clock.advance(25 * 3_600_000);
   t.match(await pay(b, 400, 4, 700), { outcome: 'declined', reason: 'TERMINAL_LIMIT', detail: /offline/ }, 'offline too long: lowered limit');

@@ -158,6 +158,8 @@ export class Daemon {
       if (!unverified.ok) throw new TesseraError('KEY_INVALID', `terminal certificate: ${unverified.reason} (${unverified.detail})`);
       this.store = new Store({
         path: cfg.database.path,
+        // A missing journal is refused, never silently started empty: provisioning creates it.
+        create: false,
         terminalId: unverified.value.value.terminalId,
         signer: files.signer,
         log: componentLogger(this.log, 'store'),
@@ -177,14 +179,18 @@ export class Daemon {
       this.trustedClock = new TrustedClock(this.clock, this.store, cfg.clock.slackSeconds * 1000);
       this.store.onSignedTime = (ms) => this.onSignedTime(ms);
       const now = this.trustedClock.now();
-      if (now.ms !== null) {
-        this.trustedClock.checkpoint();
-        if (this.store.getKv('offline_since_ms') === undefined) this.store.setKv('offline_since_ms', String(now.ms));
-      } else this.log.warn({ wallMs: now.wallMs, hwmMs: now.hwmMs }, 'clock is behind the last trusted time: payments are refused until it is corrected');
-      this.applyInstalledFleet(files.fleet ?? [], now.seconds, now.ms ?? now.hwmMs);
+      const store = this.store;
+      // A full disk (e.g. after a power cut) must not keep the daemon from starting: these writes can
+      // wait, and the terminal starts showing and reporting STORAGE_FAILED until space returns.
+      this.unlessDiskFails('start-up state', () => {
+        if (now.ms !== null) {
+          this.trustedClock!.checkpoint();
+          if (store.getKv('offline_since_ms') === undefined) store.setKv('offline_since_ms', String(now.ms));
+        } else this.log.warn({ wallMs: now.wallMs, hwmMs: now.hwmMs }, 'clock is behind the last trusted time: payments are refused until it is corrected');
+        this.applyInstalledFleet(files.fleet ?? [], now.seconds, now.ms ?? now.hwmMs);
+      });
 
       await this.openDevices(identity.mode);
-      const store = this.store;
       this.checkout = new Checkout({
         store,
         fleet: this.fleet,
@@ -297,6 +303,16 @@ export class Daemon {
     this.checkout?.showHome();
   }
 
+  /** Runs writes that may wait; a disk failure (the store notes it) is logged, anything else rethrown. */
+  private unlessDiskFails(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (this.store?.storageFault() === undefined) throw e;
+      this.log.error({ err: e }, `${what} not written: storage failed; payments are declined STORAGE_FAILED until it is writable`);
+    }
+  }
+
   private checkpoint(): void {
     try {
       this.trustedClock?.checkpoint();
@@ -338,6 +354,8 @@ export class Daemon {
     } catch {
       // the store may be the thing that failed
     }
+    // The last decisions get their signed head checkpoint before the file closes (verify-journal anchors the head with it).
+    await this.store?.checkpointHead().catch((e: unknown) => this.log.warn({ err: e }, 'head checkpoint not written'));
     this.store?.stop();
     this.store = undefined;
     if (wasRunning) this.log.info('daemon stopped');
@@ -396,6 +414,7 @@ export class Daemon {
     const co = this.checkout!;
     const why = co.outOfServiceReason();
     const sick = this.unhealthy();
+    const storageFault = store.storageFault();
     return {
       version: TESSERA_VERSION,
       build: DAEMON_BUILD,
@@ -409,6 +428,7 @@ export class Daemon {
       uptimeSeconds: Math.round((this.clock.now() - this.startedAtMs) / 1000),
       clock: { trusted: t.ms !== null, wallMs: t.wallMs, highWaterMarkMs: t.hwmMs },
       journal: { head: store.journalHead, ackedUpTo: store.ackedUpTo(), backlog: store.backlog(), lastSyncMs: store.lastSyncMs() },
+      storage: storageFault === undefined ? { ok: true } : { ok: false, error: 'STORAGE_FAILED', detail: storageFault },
       unsynced: store.unsyncedApproved(),
       latency: co.latency(),
       counters: { ...co.counters },
@@ -437,6 +457,8 @@ export interface DaemonStatus {
   uptimeSeconds: number;
   clock: { trusted: boolean; wallMs: number; highWaterMarkMs: number };
   journal: { head: number; ackedUpTo: number; backlog: number; lastSyncMs: number | null };
+  /** The database's writability: STORAGE_FAILED while writes fail on the disk (full, I/O). */
+  storage: { ok: true } | { ok: false; error: 'STORAGE_FAILED'; detail: string };
   unsynced: { count: number; amount: number };
   latency: ReturnType<Checkout['latency']>;
   counters: Checkout['counters'];

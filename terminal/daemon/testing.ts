@@ -1,6 +1,6 @@
 // A provisioned terminal in a temp directory with device doubles at the checkout's seams, for tests, bench and demos.
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, TesseraError, type Clock } from '#common';
@@ -18,6 +18,7 @@ import {
   type TestWorld,
 } from '#protocol';
 import { parseConfig, type TerminalConfig, type TerminalConfigInput } from '../config.js';
+import { createDatabase } from '../store/index.js';
 import type { DisplayLike, PrintedReceipt, PrinterLike, PrintOutcomeLike, ScannerLike, Screen } from '../checkout/devices.js';
 import type { Decision } from '../checkout/types.js';
 import { Daemon, type DaemonOptions } from './daemon.js';
@@ -126,6 +127,8 @@ export async function createTerminalWorld(o: TerminalWorldOptions = {}): Promise
   writeFileSync(identity.rootKeyFile, `${toHex(world.root.publicKey)}\n`);
   const input = merge(merge(TEST_CONFIG as Record<string, unknown>, { identity, database: { path: join(dir, 'terminal.db') }, api: { socket: join(dir, 'control.sock') } }), (o.config ?? {}) as Record<string, unknown>);
   const config = parseConfig(input);
+  // What `tessera provision init` does on a terminal: the daemon never creates its journal.
+  if (!existsSync(config.database.path)) createDatabase(config.database.path);
   const configPath = join(etc, 'terminal.json');
   writeFileSync(configPath, JSON.stringify(input, null, 2));
   const clock = new ManualClock(world.now * 1000);

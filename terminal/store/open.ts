@@ -1,6 +1,6 @@
 // Opens the terminal database safely: WAL + FULL sync, integrity check, migrations, and refusals that touch nothing.
 import type BetterSqlite3 from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TesseraError } from '#common';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -25,13 +25,42 @@ function corrupt(path: string, why: string, cause?: unknown): TesseraError {
   );
 }
 
+/** The disk failed (full, I/O), not the file's content: SQLite says IOERR, FULL or CANTOPEN. */
+function isDiskError(e: unknown): boolean {
+  return /^SQLITE_(IOERR|FULL|CANTOPEN)/.test(String((e as { code?: string }).code ?? ''));
+}
+
+function unwritable(path: string, cause: unknown): TesseraError {
+  return new TesseraError(
+    'DB_WRITE_FAILED',
+    `database ${path} cannot be opened: ${(cause as Error).message} (the disk is full or failing; the file was not modified, and it opens once the disk is writable)`,
+    { cause, details: { path } },
+  );
+}
+
+/** Creates a new, empty database (the schema, nothing else): what provisioning does once per terminal. */
+export function createDatabase(path: string): void {
+  openDatabase(path, { create: true }).close();
+}
+
 /**
- * Opens (or creates) the database. A corrupt file, or one written by a newer Tessera, is refused
+ * Opens (or, unless `create` is false, creates) the database. A corrupt file, or one written by a newer Tessera, is refused
  * with a clear error and left exactly as it was: never deleted, never silently recreated.
  */
-export function openDatabase(path: string, opts: { readonly?: boolean; factory?: DbFactory } = {}): Db {
+export function openDatabase(path: string, opts: { readonly?: boolean; factory?: DbFactory; create?: boolean } = {}): Db {
   const factory = opts.factory ?? defaultFactory;
-  const existed = path !== ':memory:' && existsSync(path);
+  const size = path === ':memory:' ? undefined : statSync(path, { throwIfNoEntry: false })?.size;
+  const existed = size !== undefined;
+  if (!existed && path !== ':memory:' && (opts.create === false || opts.readonly === true)) {
+    throw new TesseraError(
+      'DB_MISSING',
+      `no database at ${path}: a terminal's journal is created by \`tessera provision init\`; if this terminal had one, restore it from backup (a new, empty journal would restart its chain and lose the records)`,
+      { details: { path } },
+    );
+  }
+  // SQLite reads a zero-length file as a valid empty database; here it is what is left of a journal
+  // (truncated, or created by a crash before its first page): refused like any other damage.
+  if (size === 0) throw corrupt(path, 'the file is empty (0 bytes)');
   let db: Db;
   try {
     // Open read-only first when the file exists: checking it must not write (WAL setup would).
@@ -45,6 +74,7 @@ export function openDatabase(path: string, opts: { readonly?: boolean; factory?:
       try {
         check = String(db.pragma('quick_check', { simple: true }));
       } catch (e) {
+        if (isDiskError(e)) throw unwritable(path, e);
         throw corrupt(path, (e as Error).message, e);
       }
       if (check !== 'ok') throw corrupt(path, `integrity check: ${check}`);
@@ -58,7 +88,12 @@ export function openDatabase(path: string, opts: { readonly?: boolean; factory?:
       db.close();
       db = factory(path, { fileMustExist: true });
     }
-    db.pragma('journal_mode = WAL');
+    try {
+      db.pragma('journal_mode = WAL');
+    } catch (e) {
+      if (isDiskError(e)) throw unwritable(path, e);
+      throw e;
+    }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');

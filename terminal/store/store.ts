@@ -6,6 +6,8 @@ import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
 import { UnsyncedTotals } from './unsynced.js';
 import { WalCheckpointer, type CheckpointOptions } from './checkpoint.js';
+import { HeadAnchor } from './head-anchor.js';
+import { HEAD_CHECKPOINT_KEY } from './head-checkpoint.js';
 
 export const ZERO_HASH = new Uint8Array(32);
 
@@ -106,12 +108,19 @@ function isStorageFailure(e: unknown): boolean {
   return code.startsWith('SQLITE_');
 }
 
+/** A write that failed because of the disk or the file (full, I/O, read-only), not because of what was written (a constraint). */
+function isDiskFailure(e: unknown): boolean {
+  return isStorageFailure(e) && !String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
+}
+
 export interface StoreOptions {
   path: string;
   terminalId: string;
   signer: Signer;
   log?: Logger;
   factory?: DbFactory;
+  /** False: refuse a missing file (the daemon: only provisioning creates a terminal's journal). Default true. */
+  create?: boolean;
   /** When WAL checkpoints run (off the decision path); tests inject the timers. */
   checkpoint?: CheckpointOptions;
 }
@@ -145,14 +154,18 @@ export class Store {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly checkpointer: WalCheckpointer;
+  private readonly anchor: HeadAnchor;
+  /** Why the last write failed on the disk (full, I/O); cleared by the next write that commits. */
+  private diskFault: string | undefined;
 
   constructor(private readonly opts: StoreOptions) {
     this.log = opts.log ?? silentLogger();
     this.checkpointer = new WalCheckpointer(() => this.db, this.log, opts.checkpoint);
+    this.anchor = new HeadAnchor(opts.terminalId, opts.signer, this.log);
   }
 
   start(): void {
-    this.db = openDatabase(this.opts.path, this.opts.factory ? { factory: this.opts.factory } : {});
+    this.db = openDatabase(this.opts.path, { ...(this.opts.factory ? { factory: this.opts.factory } : {}), ...(this.opts.create === false ? { create: false } : {}) });
     // Checkpoints are this store's job (checkpoint.ts), not the commit's that crosses 1000 pages.
     this.db.pragma('wal_autocheckpoint = 0');
     this.statements = new Map();
@@ -166,10 +179,50 @@ export class Store {
     // One scan of the backlog at start; from here on appends and acks keep the totals in step.
     this.unsynced = new UnsyncedTotals();
     this.unsynced.addRows(this.approvedBetween(this.ackedUpTo(), this.head.idx));
+    const due = this.anchor.open(this.kv.get(HEAD_CHECKPOINT_KEY), { idx: this.head.idx, hashAt: (i) => this.getRow(i)?.hash, ackedUpTo: this.ackedUpTo() });
+    if (due) this.anchor.schedule(() => this.checkpointHead(), 0);
     this.log.info({ path: this.opts.path, journalHead: this.head.idx }, 'store opened');
   }
 
+  /** Runs `fn` after every append, ack and checkpoint already queued: one writer, one chain, one cursor. */
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Signs and stores a head checkpoint for the current head and cursor (after appends, at stop). */
+  checkpointHead(): Promise<void> {
+    return this.serial(async () => {
+      if (!this.db || this.anchor.current(this.head.idx)) return;
+      await this.writeCursorAndCheckpoint(this.ackedUpTo());
+    });
+  }
+
+  /** Inside the queue: signs {head, acked} first, then writes the cursor and the checkpoint in one transaction. */
+  private async writeCursorAndCheckpoint(acked: number, nowMs?: number): Promise<void> {
+    const head = this.head;
+    const cp = await this.anchor.sign(head.idx, head.hash, acked);
+    try {
+      this.handle.transaction(() => {
+        if (nowMs !== undefined) {
+          this.setKv('acked_upto', String(acked));
+          this.setKv('last_sync_ms', String(nowMs));
+        }
+        if (cp !== undefined) this.setKv(HEAD_CHECKPOINT_KEY, cp);
+      })();
+      this.noteWrite();
+      this.checkpointer.committed();
+    } catch (e) {
+      this.loadKv();
+      this.noteWrite(e);
+      throw e;
+    }
+    if (cp !== undefined) this.anchor.written(head.idx);
+  }
+
   stop(): void {
+    this.anchor.cancel();
     this.checkpointer.stop();
     this.statements.clear();
     this.appendTx = undefined;
@@ -215,9 +268,7 @@ export class Store {
    * TesseraError DB_WRITE_FAILED when the commit fails (disk full, I/O): the caller must decline.
    */
   appendDecision(d: DecisionInput): Promise<JournalRow> {
-    const run = this.queue.then(() => this.doAppend(d));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.doAppend(d));
   }
 
   private async doAppend(d: DecisionInput): Promise<JournalRow> {
@@ -236,6 +287,7 @@ export class Store {
         reason: d.approved ? 0 : d.reason,
         amountCharged: d.approved ? d.amountCharged : 0,
         time: Math.floor(d.timeMs / 1000),
+        ...(d.reference !== undefined ? { reference: d.reference } : {}),
       },
       this.opts.signer,
     );
@@ -261,6 +313,7 @@ export class Store {
       this.appendTx(row);
     } catch (e) {
       this.loadKv();
+      this.noteWrite(e);
       if (isStorageFailure(e)) {
         const replay = String((e as { code?: string }).code).startsWith('SQLITE_CONSTRAINT');
         this.log.error({ err: e, idx, replay }, 'journal commit failed');
@@ -269,7 +322,9 @@ export class Store {
       throw e;
     }
     this.head = { idx, hash, timeMs: Math.max(this.head.timeMs, d.timeMs) };
+    this.noteWrite();
     this.checkpointer.committed();
+    this.anchor.schedule(() => this.checkpointHead());
     // Every approved row counts toward the terminal totals; rows without a purse only there.
     if (d.approved) this.unsynced.add(row.purse_id, row.amount);
     if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, row.cumulative);
@@ -393,9 +448,11 @@ export class Store {
     let applied: boolean;
     try {
       applied = apply();
+      this.noteWrite();
       this.checkpointer.committed();
     } catch (e) {
       this.loadKv();
+      this.noteWrite(e);
       throw e;
     } finally {
       this.fleetCache.delete(kind);
@@ -469,24 +526,19 @@ export class Store {
     return Number(this.getKv('acked_upto') ?? 0);
   }
 
-  /** Records the back office's ack; never moves backwards, never beyond the journal head. */
-  ack(upTo: number, nowMs: number): number {
-    const db = this.handle;
-    const before = this.ackedUpTo();
-    const next = Math.min(Math.max(before, upTo), this.head.idx);
-    try {
-      db.transaction(() => {
-        this.setKv('acked_upto', String(next));
-        this.setKv('last_sync_ms', String(nowMs));
-      })();
-      this.checkpointer.committed();
-    } catch (e) {
-      this.loadKv();
-      throw e;
-    }
-    // O(rows acked now), off the decision path: the sync service acks in batches.
-    this.unsynced.removeRows(this.approvedBetween(before, next));
-    return next;
+  /**
+   * Records the back office's ack; never moves backwards, never beyond the journal head. The cursor
+   * is written with a head checkpoint signed over it, so an edited acked_upto shows in verify-journal.
+   */
+  ack(upTo: number, nowMs: number): Promise<number> {
+    return this.serial(async () => {
+      const before = this.ackedUpTo();
+      const next = Math.min(Math.max(before, upTo), this.head.idx);
+      await this.writeCursorAndCheckpoint(next, nowMs);
+      // O(rows acked now), off the decision path: the sync service acks in batches.
+      this.unsynced.removeRows(this.approvedBetween(before, next));
+      return next;
+    });
   }
 
   lastSyncMs(): number | null {
@@ -523,8 +575,43 @@ export class Store {
   }
 
   setKv(key: string, value: string): void {
-    this.st('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    const alone = !this.handle.inTransaction;
+    try {
+      this.st('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    } catch (e) {
+      if (alone) this.noteWrite(e);
+      throw e;
+    }
     this.kv.set(key, value);
-    if (!this.handle.inTransaction) this.checkpointer.committed();
+    if (alone) {
+      this.noteWrite();
+      this.checkpointer.committed();
+    }
+  }
+
+  // ---- storage health ----
+
+  /** After a write: a disk failure is remembered (status, display), a commit clears it. */
+  private noteWrite(e?: unknown): void {
+    if (e === undefined) {
+      if (this.diskFault !== undefined) this.log.info('storage writable again');
+      this.diskFault = undefined;
+    } else if (isDiskFailure(e)) this.diskFault = (e as Error).message;
+  }
+
+  /** Why the last write failed on the disk (e.g. "database or disk is full"), or undefined when writes commit. */
+  storageFault(): string | undefined {
+    return this.diskFault;
+  }
+
+  /** While a fault stands, one small write tells whether space (or the device) is back; true when writes commit. */
+  probeStorage(nowMs: number): boolean {
+    if (this.diskFault === undefined) return true;
+    try {
+      this.setKv('storage_probe_ms', String(nowMs));
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

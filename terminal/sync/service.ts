@@ -136,7 +136,7 @@ export class SyncService {
     for (const t of [this.pollTimer, this.ackTimer, this.statusTimer]) if (t) clearInterval(t);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
-    this.flushAck();
+    await this.flushAck();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(new TesseraError('SYNC_TIMEOUT', 'sync stopped before the backlog drained', { details: { backlog: this.backlog() } }));
@@ -400,31 +400,33 @@ export class SyncService {
     const backlog = store.journalHead - after;
     // Losing an ack in a crash only re-sends records the back office de-duplicates, so acks are
     // written in coalesced fsyncs while draining, and at once when the backlog is empty.
-    if (backlog === 0 || this.cfg.ackFlushMs === 0) this.flushAck();
-    else this.ackFlushTimer ??= setTimeout(() => this.flushAck(), this.cfg.ackFlushMs);
+    const flushed = backlog === 0 || this.cfg.ackFlushMs === 0 ? this.flushAck() : undefined;
+    if (!flushed) this.ackFlushTimer ??= setTimeout(() => void this.flushAck(), this.cfg.ackFlushMs);
     if (backlog === 0) {
       if (before < after) this.publishStatus();
-      for (const w of this.waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.resolve();
-      }
+      // Drained once the store has the cursor (the ack is written with its signed head checkpoint).
+      const waiters = this.waiters.splice(0);
+      void flushed?.then(() => {
+        for (const w of waiters) {
+          clearTimeout(w.timer);
+          w.resolve();
+        }
+      });
     }
     this.pump();
   }
 
   /** Writes the acked index to the store (fsync) and reports progress. */
-  private flushAck(): void {
+  private flushAck(): Promise<void> {
     if (this.ackFlushTimer) clearTimeout(this.ackFlushTimer);
     this.ackFlushTimer = undefined;
     const store = this.deps.store;
-    try {
-      store.ack(this.acked, this.clock.now());
-    } catch (e) {
+    const acked = this.acked;
+    return store.ack(acked, this.clock.now()).then(
+      () => this.deps.bus?.emit('sync.progress', { backlog: store.backlog(), ackedUpTo: store.ackedUpTo(), journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() }),
       // The store may already be closed at shutdown; the records will simply be re-sent.
-      this.log.warn({ err: errorMessage(e), acked: this.acked }, 'could not record the ack');
-      return;
-    }
-    this.deps.bus?.emit('sync.progress', { backlog: store.backlog(), ackedUpTo: store.ackedUpTo(), journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() });
+      (e: unknown) => this.log.warn({ err: errorMessage(e), acked }, 'could not record the ack'),
+    );
   }
 
   /**

@@ -88,7 +88,7 @@ t.test('provision → daemon → wallet payments through the pty scanner; SIGTER
 
   // The back office, and the terminal set up step by step.
   const init = ['provision', 'init', '--terminal-id', 'T-E2E', '--merchant-id', 'M-CAFE', '--display-name', 'Café E2E', '--mode', 'merchant', ...P];
-  t.match(await ok(t, init), { ok: true, terminalId: 'T-E2E', changed: [path.join(stateDir, 'terminal.key'), configFile] });
+  t.match(await ok(t, init), { ok: true, terminalId: 'T-E2E', changed: [path.join(stateDir, 'terminal.key'), configFile, path.join(stateDir, 'terminal.db')] });
   const request = ['provision', 'request', '--no-qr', ...P];
   const te1 = (await ok<{ request: string }>(t, request)).request;
   t.match(te1, /^TE1:/);

@@ -7,7 +7,7 @@ import { TcpPrinterEmulator } from '#drivers';
 import { ApiClient, type Decision, type PaymentState } from '#terminal';
 import { createTerminalWorld } from '../../terminal/daemon/testing.js';
 import { driverDeviceFactory } from '../../terminal/daemon/driver-devices.js';
-import { verifyJournal } from '../../terminal/store/index.js';
+import { createDatabase, verifyJournal } from '../../terminal/store/index.js';
 import { DaemonChild, sleep, until } from './harness.js';
 
 const HOUR = 3_600_000;
@@ -105,6 +105,7 @@ t.test('disk full under a child daemon (a real full filesystem): declined STORAG
   const input = JSON.parse(readFileSync(tw.configPath, 'utf8')) as Record<string, Record<string, unknown>>;
   const dbPath = join(mounted ? mnt : tw.dir, 'terminal.db');
   input.database = { path: dbPath };
+  createDatabase(dbPath);
   input.api = { ...input.api, allowScanInjection: true };
   writeFileSync(tw.configPath, JSON.stringify(input));
   const api = new ApiClient({ socketPath: tw.config.api.socket }, 10_000);

@@ -9,7 +9,7 @@ import { createKeyFile, signObject, toQrText } from '#protocol';
 import { BackOffice, ClearingService, type Settlement } from '#backoffice';
 import { Wallet } from '#wallet';
 import { SerialScannerEmulator } from '#drivers';
-import { ApiClient, type Decision } from '#terminal';
+import { ApiClient, createDatabase, type Decision } from '#terminal';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
 import { startBroker, type ClientFiles } from '../../scripts/broker.js';
 
@@ -98,6 +98,7 @@ export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig>
   const scanner = new SerialScannerEmulator(join(dir, 'ttyScanner'), join(dir, 'ttyScannerPeer'));
   await scanner.start();
   const dbPath = join(dir, 'terminal.db');
+  createDatabase(dbPath); // as provisioning does: the daemon never creates its journal
   const socket = join(dir, 'control.sock');
   const config = {
     identity,

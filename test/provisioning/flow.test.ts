@@ -16,7 +16,7 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
 
   const init = await h.run(...INIT, '--json');
   t.equal(init.code, 0, init.err);
-  t.same(init.json?.changed, ['/var/lib/tessera/terminal.key', '/etc/tessera/terminal.json']);
+  t.same(init.json?.changed, ['/var/lib/tessera/terminal.key', '/etc/tessera/terminal.json', '/var/lib/tessera/terminal.db'], 'key, config and the empty journal');
   const keyFile = path.join(root, 'var/lib/tessera/terminal.key');
   t.equal(fs.statSync(keyFile).mode & 0o777, 0o600, 'key is private');
   const key = loadKeyFile(keyFile);

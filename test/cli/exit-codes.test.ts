@@ -1,0 +1,165 @@
+// Every command of every CLI (tessera, tessera provision …, tessera-backoffice, tessera-wallet) exits non-zero on its failure path; commands are discovered from --help.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = {
+  tessera: join(process.cwd(), 'dist/terminal/cli/main.js'),
+  'tessera-backoffice': join(process.cwd(), 'dist/backoffice/cli/main.js'),
+  'tessera-wallet': join(process.cwd(), 'dist/wallet/cli/main.js'),
+} as const;
+type Cli = keyof typeof BIN;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cli: Cli, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN[cli], ...args], { timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Command names listed under "Commands:" in a commander help text (help itself left out). */
+function commandsIn(help: string): string[] {
+  const at = help.indexOf('\nCommands:\n');
+  if (at < 0) return [];
+  return [...help.slice(at).matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
+}
+
+/** Every leaf command of a CLI, as word paths ("provision check"), walking --help. */
+async function leafCommands(cli: Cli, path: string[] = []): Promise<string[]> {
+  const help = await run(cli, [...path, '--help']);
+  const subs = commandsIn(help.stdout);
+  if (subs.length === 0) return [path.join(' ')];
+  return (await Promise.all(subs.map((s) => leafCommands(cli, [...path, s])))).flat();
+}
+
+/** Runs `fn` over `items`, four at a time (the CLIs are separate processes), results in order. */
+async function pool<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-exit-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const notDir = join(dir, 'a-file');
+writeFileSync(notDir, 'not a directory\n');
+const sock = join(dir, 'no-daemon.sock');
+const missing = join(dir, 'missing');
+
+/** A provisioning root with a machine id; `init` makes it a terminal. */
+function root(name: string): string {
+  const r = join(dir, name);
+  mkdirSync(join(r, 'etc'), { recursive: true });
+  writeFileSync(join(r, 'etc/machine-id'), '0123456789abcdef0123456789abcdef\n');
+  return r;
+}
+
+t.test('every command of every CLI exits non-zero when it fails', { timeout: 240_000 }, async (t) => {
+  // A provisioned terminal T-1, a second terminal T-2 and a back office that issued T-2's bundle.
+  const empty = root('empty');
+  const t1 = root('t1');
+  const t2 = root('t2');
+  const bo = join(dir, 'bo');
+  const init = (r: string, id: string) => run('tessera', ['provision', 'init', '--root', r, '--terminal-id', id, '--merchant-id', 'M-1', '--mode', 'merchant', '--json']);
+  const setup = await Promise.all([init(t1, 'T-1'), init(t2, 'T-2'), run('tessera-backoffice', ['--home', bo, 'init', '--json'])]);
+  for (const s of setup) t.equal(s.code, 0, `setup: ${s.stderr}`);
+  const request = JSON.parse((await run('tessera', ['provision', 'request', '--root', t2, '--json', '--no-qr'])).stdout) as { request: string };
+  const otherBundle = join(dir, 'bundle-t2.json');
+  const issued = await run('tessera-backoffice', ['--home', bo, 'issue-terminal', request.request, '--merchant', 'M-1', '--name', 'Shop', '--out', otherBundle]);
+  t.equal(issued.code, 0, `setup: ${issued.stderr}`);
+  // A client certificate that does not belong to the key given with it.
+  const openssl = (args: string[]) => new Promise<void>((resolve, reject) => execFile('openssl', args, { cwd: dir }, (e) => (e ? reject(e) : resolve())));
+  await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k1.pem', '-out', 'c1.pem', '-subj', '/CN=T-1', '-days', '2']);
+  await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'k2.pem']);
+  const refusedBroker = 'mqtt://127.0.0.1:1';
+
+  // The failure path of each command: [args, expected exit code].
+  const cases: Record<Cli, Record<string, [string[], number]>> = {
+    tessera: {
+      daemon: [['daemon', '--config', join(missing, 'terminal.json')], 1],
+      status: [['status', '--socket', sock], 1],
+      charge: [['charge', '4.50', '--socket', sock], 1],
+      sync: [['sync', '--socket', sock], 1],
+      cancel: [['cancel', '--socket', sock], 1],
+      'tx list': [['tx', 'list', '--socket', sock], 1],
+      'tx show': [['tx', 'show', '1', '--socket', sock], 1],
+      'tx export': [['tx', 'export', '--socket', sock], 1],
+      reprint: [['reprint', '--socket', sock], 1],
+      'verify-journal': [['verify-journal', '--db', join(missing, 'tessera.db'), '--cert', join(missing, 'terminal.tc1')], 1],
+      'config check': [['config', 'check', '--config', join(missing, 'terminal.json')], 1],
+      'config docs': [['config', 'docs', 'surplus'], 2],
+      devices: [['devices', 'surplus'], 2],
+      'provision init': [['provision', 'init', '--root', empty, '--terminal-id', 'bad id!', '--merchant-id', 'M-1', '--mode', 'merchant'], 1],
+      'provision request': [['provision', 'request', '--root', empty], 1],
+      'provision install': [['provision', 'install', otherBundle, '--root', t1], 1],
+      'provision broker': [['provision', 'broker', '--root', t1, '--url', 'mqtts://localhost:8883', '--ca', join(dir, 'c1.pem'), '--cert', join(dir, 'c1.pem'), '--key', join(dir, 'k2.pem')], 1],
+      'provision devices': [['provision', 'devices', '--root', empty, '--scanner', 'none', '--printer', 'none', '--display', 'none'], 1],
+      'provision check': [['provision', 'check', '--root', t1], 1],
+    },
+    'tessera-backoffice': {
+      init: [['--home', join(notDir, 'bo'), 'init'], 1],
+      'issue-terminal': [['--home', bo, 'issue-terminal', 'TE1:NOT-A-REQUEST', '--merchant', 'M-1', '--name', 'Shop'], 1],
+      'account create': [['--home', bo, 'account', 'create', 'bad id!'], 1],
+      'account fund': [['--home', bo, 'account', 'fund', 'nobody', '100'], 1],
+      'account show': [['--home', bo, 'account', 'show', 'nobody'], 1],
+      'issue-purse': [['--home', bo, 'issue-purse', '--account', 'nobody', '--wallet-key', '00', '--cap', '100', '--limit', '10'], 1],
+      'settle-expired': [['--home', missing, 'settle-expired'], 1],
+      run: [['--home', missing, 'run', '--broker', refusedBroker], 1],
+      report: [['--home', missing, 'report'], 1],
+      deny: [['--home', bo, 'deny', 'not-a-purse-id'], 1],
+      'publish-denylist': [['--home', bo, 'publish-denylist', '--broker', refusedBroker], 1],
+      'publish-config': [['--home', bo, 'publish-config', 'T-2', '--operator', 'OP', '--broker', refusedBroker], 1],
+      'publish-trust': [['--home', bo, 'publish-trust', '--broker', refusedBroker], 1],
+      'verify-journal': [['--home', bo, 'verify-journal', 'T-NOBODY'], 1],
+      'broker-acl': [['--home', bo, 'broker-acl', '--backoffice', 'bad id!'], 1],
+      'trust sign': [['trust', 'sign', '--root-key', join(missing, 'root.key'), '--current', join(missing, 'trust-list.txt'), '--out', join(missing, 'next.txt')], 1],
+      'trust show': [['trust', 'show', join(missing, 'trust-list.txt'), '--root', '00'], 1],
+      'trust new-issuer-key': [['--home', missing, 'trust', 'new-issuer-key'], 1],
+    },
+    'tessera-wallet': {
+      create: [['--home', join(notDir, 'w'), 'create'], 1],
+      'public-key': [['--home', missing, 'public-key'], 1],
+      'import-purse': [['--home', missing, 'import-purse', join(missing, 'purse.json')], 1],
+      balance: [['--home', missing, 'balance'], 1],
+      pay: [['--home', missing, 'pay', '--text'], 1],
+      history: [['--home', missing, 'history'], 1],
+    },
+  };
+
+  for (const cli of Object.keys(BIN) as Cli[]) {
+    const commands = await leafCommands(cli);
+    t.ok(commands.length > 3, `${cli}: commands found in --help`);
+    // A command added later without a failure case here fails this test: every command is covered.
+    t.same(commands.filter((c) => !(c in cases[cli])), [], `${cli}: every command has a failure case`);
+    const named = commands.filter((c) => c in cases[cli]).map((c) => [c, ...(cases[cli][c] as [string[], number])] as const);
+    // Runtime failures run with --json (the error is JSON on stdout, the reason on stderr too); usage errors as typed.
+    const results = await pool(named, (n) => run(cli, n[2] === 1 ? [...n[1], '--json'] : n[1]));
+    named.forEach(([name, , code], i) => {
+      const r = results[i] as Run;
+      t.equal(r.code, code, `${cli} ${name} fails with exit ${code} (stderr: ${r.stderr.trim().split('\n')[0]})`);
+      t.not(r.stderr.trim(), '', `${cli} ${name} says why on stderr`);
+      if (code !== 1) return;
+      const last = r.stdout.trim().split('\n').pop() ?? '';
+      let parsed: { ok?: boolean; error?: { code?: string } } = {};
+      try {
+        parsed = JSON.parse(last) as typeof parsed;
+      } catch {
+        t.fail(`${cli} ${name} --json prints JSON, got ${JSON.stringify(r.stdout)}`);
+      }
+      t.ok(parsed.ok === false || typeof parsed.error?.code === 'string', `${cli} ${name} --json reports the failure`);
+    });
+  }
+});
