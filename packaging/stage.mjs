@@ -50,7 +50,8 @@ cpSync(join(from, 'package.json'), join(to, 'package.json'));
 
 // Files no terminal ever loads: type declarations, TypeScript sources, source maps, docs (but
 // never a licence), packages' own tests, examples and CI config. Fewer files, faster installs.
-const JUNK_FILE = /\.(d\.[cm]?ts|[cm]?ts|map|md|markdown|yml|yaml)$/i;
+// Dependencies' own unit tests too (pg-protocol ships dist/*.test.js): a package holds no tests.
+const JUNK_FILE = /\.(d\.[cm]?ts|[cm]?ts|map|md|markdown|yml|yaml)$|\.(test|spec)\.[cm]?js$/i;
 const JUNK_DIR = new Set(['.github', 'test', 'tests', '__tests__', 'example', 'examples', 'benchmark', 'benchmarks']);
 function isJunk(rel) {
   const parts = rel.split('/').filter(Boolean);

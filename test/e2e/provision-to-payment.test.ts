@@ -200,8 +200,9 @@ t.test('provision → daemon → wallet payments through the pty scanner; SIGTER
     const c = (await api.call<DaemonStatus>('GET', '/v1/status')).counters;
     return c.scans > 0 ? c : undefined;
   });
-  if (second === 1) t.equal(counters.rereads, 1, 'a code already paid is recognised as a re-read ("Already paid")');
-  else t.equal(counters.declined, 1, 'a code for a request that died with the old process is declined');
+  // Either way it is declined: a paid code shown while a new request is open is WRONG_REQUEST, never "Already paid" (protocol.md §8.3).
+  t.equal(counters.declined, 1, second === 1 ? 'a code already paid, shown while a new request is open, is declined' : 'a code for a request that died with the old process is declined');
+  t.equal(counters.rereads, 0, 'no re-read screen while a new request is open');
   t.equal((await api.call<PaymentState>('GET', `/v1/payments/${charged3.id}`)).status, 'pending', 'and pays nothing on the new request');
   const after = (await api.call<{ transactions: TransactionJson[] }>('GET', '/v1/transactions?limit=100')).transactions;
   t.equal(after.filter((r) => r.decision === 'approved' && r.txId === pay2.txId).length, second, 'still at most once');

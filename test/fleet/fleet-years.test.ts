@@ -8,7 +8,7 @@ import type { Clock } from '#common';
 import { createKeyFile, decodeObject, fromQrText, loadKeyFile, signObject, toHex, toQrText, type KeySigner } from '#protocol';
 import { BackOffice, ClearingService } from '#backoffice';
 import { SerialScannerEmulator } from '#drivers';
-import { ApiClient, type Decision } from '#terminal';
+import { ApiClient, createDatabase, type Decision } from '#terminal';
 import { Wallet } from '#wallet';
 import { installTrustList, createIssuerKey } from '../../backoffice/trust-admin.js';
 import { parseRoles, signNextTrustList } from '../../backoffice/trust-ceremony.js';
@@ -88,6 +88,7 @@ t.test('a fleet through 400 days: no honest payment declined for staleness onlin
   await scanner.start();
   const socket = join(dir, 'control.sock');
   const configPath = join(etc, 'terminal.json');
+  createDatabase(join(dir, 'terminal.db')); // as provisioning does: the daemon never creates its journal
   writeFileSync(
     configPath,
     JSON.stringify({
