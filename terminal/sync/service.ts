@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, EventBus, Logger } from '#common';
 import { TesseraError, errorMessage, silentLogger, systemClock } from '#common';
-import { encodeBatch, encodeStatus, topics, type AckResult, type StatusFreshness, type TerminalStatusMessage } from '#protocol';
+import { MAX_STORAGE_DETAIL, encodeBatch, encodeStatus, topics, type AckResult, type StatusFreshness, type StorageStatus, type TerminalStatusMessage } from '#protocol';
 import type { FleetKind, Store } from '../store/index.js';
 import { TrustedClock } from '../time.js';
 import type { SyncConfig } from './config.js';
@@ -483,6 +483,17 @@ export class SyncService {
     }
   }
 
+  /**
+   * The journal's storage state. While a fault stands, one probe write first: space may be back
+   * with no payment since to find out, and the back office should not see a stale STORAGE_FAILED.
+   */
+  private storage(): StorageStatus {
+    const s = this.deps.store;
+    if (s.probeStorage(this.clock.now())) return { ok: true };
+    const detail = s.storageFault() ?? 'unknown';
+    return { ok: false, error: 'STORAGE_FAILED', detail: detail.slice(0, MAX_STORAGE_DETAIL) };
+  }
+
   private publishStatus(): void {
     const client = this.client;
     if (!this.connected || !client) return;
@@ -503,6 +514,7 @@ export class SyncService {
       fleet: { trust: s.fleet('trust')?.version ?? null, denylist: s.fleet('denylist')?.version ?? null, config: s.fleet('config')?.version ?? null },
       ignored: this.ignored.snapshot(),
       ...(this.deps.freshness ? { freshness: this.deps.freshness() } : {}),
+      storage: this.storage(),
     };
     client.publish(topics.status(this.deps.terminalId), encodeStatus(body), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: errorMessage(err) }, 'status publish refused');
