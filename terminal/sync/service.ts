@@ -107,6 +107,8 @@ export class SyncService {
   private waiters: Waiter[] = [];
   /** Highest index the back office acknowledged; written to the store at most every ackFlushMs. */
   private acked = 0;
+  /** The verified signed ack for `acked` (stored with the cursor: verify-journal anchors the journal with it). */
+  private ackBytes: Uint8Array | undefined;
   private ackFlushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: SyncDeps) {
@@ -388,6 +390,7 @@ export class SyncService {
     const before = this.acked;
     const after = Math.max(before, upTo);
     this.acked = after;
+    if (upTo === after) this.ackBytes = new Uint8Array(payload);
     if (after > before) {
       this.lastProgress = this.clock.monotonic();
       this.sentUpTo = Math.max(this.sentUpTo, after);
@@ -422,7 +425,7 @@ export class SyncService {
     this.ackFlushTimer = undefined;
     const store = this.deps.store;
     const acked = this.acked;
-    return store.ack(acked, this.clock.now()).then(
+    return store.ack(acked, this.clock.now(), this.ackBytes).then(
       () => this.deps.bus?.emit('sync.progress', { backlog: store.backlog(), ackedUpTo: store.ackedUpTo(), journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() }),
       // The store may already be closed at shutdown; the records will simply be re-sent.
       (e: unknown) => this.log.warn({ err: errorMessage(e), acked }, 'could not record the ack'),
