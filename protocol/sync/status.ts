@@ -26,6 +26,12 @@ export interface StatusFreshness {
   denylist: ListFreshnessStatus & { installed: boolean };
 }
 
+/** Whether the terminal's journal takes writes: STORAGE_FAILED (a full or failing disk) means it declines every payment. */
+export type StorageStatus = { ok: true } | { ok: false; error: 'STORAGE_FAILED'; detail: string };
+
+/** Longest storage fault detail carried (SQLite's message; longer ones are clipped by the sender). */
+export const MAX_STORAGE_DETAIL = 200;
+
 export type TerminalStatusMessage =
   | { state: 'offline' }
   | {
@@ -43,6 +49,8 @@ export type TerminalStatusMessage =
       ignored?: Record<string, number>;
       /** Trust- and deny-list ages: a terminal nearing TRUST_STALE says so here before it declines. */
       freshness?: StatusFreshness;
+      /** Whether payments can be journaled: a terminal on a full disk says so here while it declines. */
+      storage?: StorageStatus;
     };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -81,6 +89,13 @@ function parseFreshness(v: unknown): StatusFreshness | undefined {
   return trust && denylist ? { trust, denylist: { ...denylist, installed: v.denylist.installed } } : undefined;
 }
 
+function parseStorage(v: unknown): StorageStatus | undefined {
+  if (!isRecord(v)) return undefined;
+  if (v.ok === true) return { ok: true };
+  if (v.ok !== false || v.error !== 'STORAGE_FAILED' || typeof v.detail !== 'string' || v.detail.length > MAX_STORAGE_DETAIL) return undefined;
+  return { ok: false, error: 'STORAGE_FAILED', detail: v.detail };
+}
+
 /** Parses a status payload strictly on the fields it knows; unknown fields are ignored (newer terminals may add some). */
 export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage> {
   const j = parseJsonObject(payload, MAX_STATUS_BYTES);
@@ -94,6 +109,8 @@ export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage
   if (o.ignored !== undefined && (!isRecord(o.ignored) || !Object.values(o.ignored).every(count))) return reject('MALFORMED', 'ignored');
   const freshness = o.freshness === undefined ? undefined : parseFreshness(o.freshness);
   if (o.freshness !== undefined && !freshness) return reject('MALFORMED', 'freshness');
+  const storage = o.storage === undefined ? undefined : parseStorage(o.storage);
+  if (o.storage !== undefined && !storage) return reject('MALFORMED', 'storage');
   return {
     ok: true,
     value: {
@@ -106,6 +123,7 @@ export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage
       fleet: { trust: f.trust, denylist: f.denylist, config: f.config },
       ...(o.ignored !== undefined ? { ignored: o.ignored as Record<string, number> } : {}),
       ...(freshness ? { freshness } : {}),
+      ...(storage ? { storage } : {}),
     },
   };
 }

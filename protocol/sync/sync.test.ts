@@ -4,7 +4,7 @@ import { decodeCbor, encodeCbor } from '../cbor.js';
 import { ACK_STATUS, MAX_ACK_REASON, MAX_ACK_RESULTS } from '../objects.js';
 import { ackResults, summarizeAck, buildAck, type AckResult } from './ack.js';
 import { MAX_BATCH, decodeBatch, encodeBatch } from './batch.js';
-import { parseJsonObject, parseStatus } from './status.js';
+import { MAX_STORAGE_DETAIL, parseJsonObject, parseStatus } from './status.js';
 import { isTopicSafeId, parseTerminalTopic, topics } from './topics.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -66,4 +66,15 @@ t.test('parseJsonObject and parseStatus refuse garbage, null, arrays and huge pa
   for (const bad of [{ ...online, backlog: -1 }, { ...online, fleet: null }, { ...online, state: 'asleep' }, { ...online, ignored: { a: 'x' } }, { ...online, version: 'v'.repeat(65) }]) {
     t.equal(parseStatus(bytes(JSON.stringify(bad))).ok, false, JSON.stringify(bad).slice(0, 60));
   }
+});
+
+t.test('parseStatus carries the storage state and refuses a malformed one', async (t) => {
+  const online = { state: 'online', backlog: 0, lastSyncAt: null, devices: {}, version: '1.0', clock: 5, fleet: { trust: 1, denylist: null, config: null } };
+  const full = { ok: false, error: 'STORAGE_FAILED', detail: 'database or disk is full' };
+  t.match(parseStatus(bytes(JSON.stringify({ ...online, storage: full }))), { ok: true, value: { storage: full } }, 'a full disk is reported');
+  t.same(parseStatus(bytes(JSON.stringify({ ...online, storage: { ok: true, detail: 'dropped' } }))), { ok: true, value: { ...online, storage: { ok: true } } }, 'writable: nothing else kept');
+  const p = parseStatus(bytes(JSON.stringify(online)));
+  t.ok(p.ok && p.value.state === 'online' && !('storage' in p.value), 'absent from older terminals');
+  const bad = [null, 'full', {}, { ok: 'false' }, { ok: false }, { ok: false, error: 'DISK', detail: 'x' }, { ok: false, error: 'STORAGE_FAILED', detail: 7 }, { ok: false, error: 'STORAGE_FAILED', detail: 'x'.repeat(MAX_STORAGE_DETAIL + 1) }];
+  for (const storage of bad) t.match(parseStatus(bytes(JSON.stringify({ ...online, storage }))), { ok: false, reason: 'MALFORMED', detail: 'storage' }, JSON.stringify(storage).slice(0, 40));
 });

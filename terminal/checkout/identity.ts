@@ -46,7 +46,7 @@ export function readInstalledFiles(identity: TerminalConfig['identity'], backend
     signer: loadKeyFile(identity.keyFile, backend),
     certBytes: qrBytes('TERMINAL_CERT', readText(certPath, 'terminal certificate'), certPath),
     trustListBytes: qrBytes('TRUST_LIST', readText(identity.trustListFile, 'trust list'), identity.trustListFile),
-    rootPublicKey: parseRootKey(readText(identity.rootKeyFile, 'root public key')),
+    rootPublicKey: readRootKey(identity.rootKeyFile),
     fleet: [
       ...(identity.fleetConfigFile ? [{ file: identity.fleetConfigFile, text: readText(identity.fleetConfigFile, 'fleet config message') }] : []),
       ...(identity.denylistFile ? [{ file: identity.denylistFile, text: readText(identity.denylistFile, 'deny list message') }] : []),
@@ -62,6 +62,11 @@ export function checkTerminalSection(section: TerminalConfig['terminal'], cert: 
     .filter(([, a, b]) => a !== b)
     .map(([k, a, b]) => `terminal.${k} is ${a}, the certificate says ${b}`);
   if (diff.length) throw new TesseraError('CONFIG_INVALID', `config does not match the installed certificate: ${diff.join('; ')} (re-run tessera provision init/install)`);
+}
+
+/** The installed root public key (verify-journal checks the stored trust list, and with it the last ack, against it). */
+export function readRootKey(rootKeyFile: string): Uint8Array {
+  return parseRootKey(readText(rootKeyFile, 'root public key'));
 }
 
 /** The certificate without the key file (verify-journal needs only the public key). */

@@ -206,16 +206,18 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
 
   program
     .command('verify-journal')
-    .description('check the whole journal offline: hash chain, every signature, every column against its record, the head against its signed checkpoint (reads the database read-only)')
+    .description('check the whole journal offline: hash chain, every signature, every column against its record, the head against its signed checkpoint, and the acknowledged index against the last ack the back office signed (reads the database read-only)')
     .option('--db <path>', 'database file (default: database.path from the config)')
     .option('--cert <path>', 'terminal certificate TC1 file (default: identity.certFile from the config)')
-    .action(async (o: { db?: string; cert?: string }, cmd: Command) => {
+    .option('--root-key <path>', 'root public key file the stored trust list is checked against (default: identity.rootKeyFile from the config)')
+    .action(async (o: { db?: string; cert?: string; rootKey?: string }, cmd: Command) => {
       let cfg: TerminalConfig | undefined;
-      if (!o.db || !o.cert) cfg = cfgOf(cmd);
+      if (!o.db || !o.cert || !o.rootKey) cfg = cfgOf(cmd);
       const dbPath = o.db ?? cfg!.database.path;
-      const { readTerminalCert } = await import('../checkout/identity.js');
-      const { openDatabase, verifyJournal, verifyJournalHead } = await import('../store/index.js');
+      const { readRootKey, readTerminalCert } = await import('../checkout/identity.js');
+      const { openDatabase, verifyJournal, verifyJournalAck, verifyJournalHead } = await import('../store/index.js');
       const cert = readTerminalCert(o.cert ?? cfg!.identity.certFile);
+      const rootKey = readRootKey(o.rootKey ?? cfg!.identity.rootKeyFile);
       const db = openDatabase(dbPath, { readonly: true });
       const tty = deps.isTTY ?? process.stderr.isTTY === true;
       try {
@@ -224,8 +226,12 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
           ...(tty && !g(cmd).json ? { onProgress: (n: number, total: number) => err(`\rchecked ${n}/${total} records`) } : {}),
         });
         if (tty && !g(cmd).json) err('\n');
-        const r = chain.ok ? verifyJournalHead(db, cert.publicKey, chain, { terminalId: cert.terminalId }) : chain;
-        if (r.ok) return print(cmd, r, `journal OK: ${r.records} records, chain, signatures, columns and signed head verified (head ${r.headHash ?? 'empty'})`);
+        const head = chain.ok ? verifyJournalHead(db, cert.publicKey, chain, { terminalId: cert.terminalId }) : chain;
+        const r = head.ok ? verifyJournalAck(db, rootKey, head, { terminalId: cert.terminalId }) : head;
+        if (r.ok) {
+          const acked = 'ack' in r && r.ack ? `; the back office acknowledged up to ${r.ack.upTo} (ack signed ${new Date(r.ack.time * 1000).toISOString()})` : '; nothing acknowledged yet';
+          return print(cmd, r, `journal OK: ${r.records} records, chain, signatures, columns and signed head verified (head ${r.headHash ?? 'empty'})${acked}`);
+        }
         print(cmd, r, `journal BAD at index ${r.firstBadIndex}: ${r.problem} (${r.records} records before it verified)`);
         err(`tessera: JOURNAL_TAMPERED: first bad record ${r.firstBadIndex}: ${r.problem}\n`);
         throw new Exit(1);

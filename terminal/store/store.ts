@@ -1,13 +1,14 @@
 // The terminal's one writer to SQLite: signed hash-chained journal, replay guard, fleet state, time and outbox.
 import type { Logger } from '#common';
 import { TesseraError, silentLogger } from '#common';
-import { BytesMap, DECISION, recordHash, signObject, type Signer } from '#protocol';
+import { BytesMap, DECISION, recordHash, signObject, toHex, type Signer } from '#protocol';
 import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
 import { UnsyncedTotals } from './unsynced.js';
 import { WalCheckpointer, type CheckpointOptions } from './checkpoint.js';
 import { HeadAnchor } from './head-anchor.js';
 import { HEAD_CHECKPOINT_KEY } from './head-checkpoint.js';
+import { ACK_KEY } from './ack-anchor.js';
 
 export const ZERO_HASH = new Uint8Array(32);
 
@@ -199,8 +200,8 @@ export class Store {
     });
   }
 
-  /** Inside the queue: signs {head, acked} first, then writes the cursor and the checkpoint in one transaction. */
-  private async writeCursorAndCheckpoint(acked: number, nowMs?: number): Promise<void> {
+  /** Inside the queue: signs {head, acked} first, then writes the cursor, the ack that moved it and the checkpoint in one transaction. */
+  private async writeCursorAndCheckpoint(acked: number, nowMs?: number, ackBytes?: Uint8Array): Promise<void> {
     const head = this.head;
     const cp = await this.anchor.sign(head.idx, head.hash, acked);
     try {
@@ -208,6 +209,7 @@ export class Store {
         if (nowMs !== undefined) {
           this.setKv('acked_upto', String(acked));
           this.setKv('last_sync_ms', String(nowMs));
+          if (ackBytes) this.setKv(ACK_KEY, toHex(ackBytes));
         }
         if (cp !== undefined) this.setKv(HEAD_CHECKPOINT_KEY, cp);
       })();
@@ -528,13 +530,15 @@ export class Store {
 
   /**
    * Records the back office's ack; never moves backwards, never beyond the journal head. The cursor
-   * is written with a head checkpoint signed over it, so an edited acked_upto shows in verify-journal.
+   * is written with a head checkpoint signed over it, so an edited acked_upto shows in verify-journal,
+   * and with `ackBytes`, the verified signed ack for `upTo` (kept when it is what moves or renews the
+   * cursor): verify-journal checks the journal against it, which a terminal key cannot forge.
    */
-  ack(upTo: number, nowMs: number): Promise<number> {
+  ack(upTo: number, nowMs: number, ackBytes?: Uint8Array): Promise<number> {
     return this.serial(async () => {
       const before = this.ackedUpTo();
       const next = Math.min(Math.max(before, upTo), this.head.idx);
-      await this.writeCursorAndCheckpoint(next, nowMs);
+      await this.writeCursorAndCheckpoint(next, nowMs, next === upTo ? ackBytes : undefined);
       // O(rows acked now), off the decision path: the sync service acks in batches.
       this.unsynced.removeRows(this.approvedBetween(before, next));
       return next;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, EventBus, Logger } from '#common';
 import { TesseraError, errorMessage, silentLogger, systemClock } from '#common';
-import { encodeBatch, encodeStatus, topics, type AckResult, type StatusFreshness, type TerminalStatusMessage } from '#protocol';
+import { MAX_STORAGE_DETAIL, encodeBatch, encodeStatus, topics, type AckResult, type StatusFreshness, type StorageStatus, type TerminalStatusMessage } from '#protocol';
 import type { FleetKind, Store } from '../store/index.js';
 import { TrustedClock } from '../time.js';
 import type { SyncConfig } from './config.js';
@@ -107,6 +107,8 @@ export class SyncService {
   private waiters: Waiter[] = [];
   /** Highest index the back office acknowledged; written to the store at most every ackFlushMs. */
   private acked = 0;
+  /** The verified signed ack for `acked` (stored with the cursor: verify-journal anchors the journal with it). */
+  private ackBytes: Uint8Array | undefined;
   private ackFlushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: SyncDeps) {
@@ -388,6 +390,7 @@ export class SyncService {
     const before = this.acked;
     const after = Math.max(before, upTo);
     this.acked = after;
+    if (upTo === after) this.ackBytes = new Uint8Array(payload);
     if (after > before) {
       this.lastProgress = this.clock.monotonic();
       this.sentUpTo = Math.max(this.sentUpTo, after);
@@ -422,7 +425,7 @@ export class SyncService {
     this.ackFlushTimer = undefined;
     const store = this.deps.store;
     const acked = this.acked;
-    return store.ack(acked, this.clock.now()).then(
+    return store.ack(acked, this.clock.now(), this.ackBytes).then(
       () => this.deps.bus?.emit('sync.progress', { backlog: store.backlog(), ackedUpTo: store.ackedUpTo(), journalHead: store.journalHead, lastSyncMs: store.lastSyncMs() }),
       // The store may already be closed at shutdown; the records will simply be re-sent.
       (e: unknown) => this.log.warn({ err: errorMessage(e), acked }, 'could not record the ack'),
@@ -483,6 +486,17 @@ export class SyncService {
     }
   }
 
+  /**
+   * The journal's storage state. While a fault stands, one probe write first: space may be back
+   * with no payment since to find out, and the back office should not see a stale STORAGE_FAILED.
+   */
+  private storage(): StorageStatus {
+    const s = this.deps.store;
+    if (s.probeStorage(this.clock.now())) return { ok: true };
+    const detail = s.storageFault() ?? 'unknown';
+    return { ok: false, error: 'STORAGE_FAILED', detail: detail.slice(0, MAX_STORAGE_DETAIL) };
+  }
+
   private publishStatus(): void {
     const client = this.client;
     if (!this.connected || !client) return;
@@ -503,6 +517,7 @@ export class SyncService {
       fleet: { trust: s.fleet('trust')?.version ?? null, denylist: s.fleet('denylist')?.version ?? null, config: s.fleet('config')?.version ?? null },
       ignored: this.ignored.snapshot(),
       ...(this.deps.freshness ? { freshness: this.deps.freshness() } : {}),
+      storage: this.storage(),
     };
     client.publish(topics.status(this.deps.terminalId), encodeStatus(body), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: errorMessage(err) }, 'status publish refused');

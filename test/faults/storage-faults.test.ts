@@ -1,12 +1,15 @@
-// Storage faults at start: a full disk (a real 1 MiB tmpfs filled to the last byte) shows and reports STORAGE_FAILED until space returns; a deleted journal is refused, never restarted empty.
+// Storage faults at start: a full disk (a real 1 MiB tmpfs filled to the last byte) shows and reports STORAGE_FAILED (API, CLI, retained MQTT status) until space returns; a deleted journal is refused, never restarted empty.
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { topics } from '#protocol';
 import { ApiClient, type Decision } from '#terminal';
 import { RecordingDisplay, ScannerDouble, createTerminalWorld } from '../../terminal/daemon/testing.js';
 import { createDatabase } from '../../terminal/store/index.js';
+import { startMosquitto } from '../support/mosquitto.js';
 import { DaemonChild, until } from './harness.js';
 
 /** A 1 MiB tmpfs (mounting needs root, as the rest of the fault suite's disk tests). */
@@ -65,10 +68,23 @@ t.test('started on a full disk (in-process): out of order STORAGE_FAILED on the 
   t.equal(d.store!.journalHead, 2);
 });
 
-t.test('power cut with the disk still full: the daemon process starts and stays up reporting STORAGE_FAILED (systemd does not loop)', { timeout: 120_000 }, async (t) => {
+t.test('power cut with the disk still full: the daemon process starts and stays up reporting STORAGE_FAILED, in its retained MQTT status too (systemd does not loop)', { timeout: 120_000 }, async (t) => {
   const disk = smallDisk(t);
-  const tw = await createTerminalWorld({ mode: 'transit', now: Math.floor(Date.now() / 1000), terminalId: 'T-CUT' });
+  const broker = await startMosquitto();
+  t.teardown(() => broker.close());
+  const tw = await createTerminalWorld({
+    mode: 'transit',
+    now: Math.floor(Date.now() / 1000),
+    terminalId: 'T-CUT',
+    config: { sync: { brokerUrl: broker.url, reconnectMinMs: 50, reconnectMaxMs: 200, statusIntervalMs: 200 } },
+  });
   t.teardown(() => tw.cleanup());
+  // The back office's view: the retained status of this terminal, as a fleet dashboard reads it.
+  let retained: { storage?: { ok: boolean; error?: string; detail?: string } } | undefined;
+  const watch = await mqtt.connectAsync(broker.url, { clientId: 'status-watch', reconnectPeriod: 100 });
+  t.teardown(() => watch.endAsync(true));
+  watch.on('message', (_topic, payload) => void (payload.length && (retained = JSON.parse(payload.toString()) as typeof retained)));
+  await watch.subscribeAsync(topics.status(tw.terminalId), { qos: 1 });
   const input = JSON.parse(readFileSync(tw.configPath, 'utf8')) as Record<string, Record<string, unknown>>;
   input.database = { path: join(disk, 'terminal.db') };
   createDatabase(input.database.path as string);
@@ -100,6 +116,8 @@ t.test('power cut with the disk still full: the daemon process starts and stays 
     'the daemon on a full disk',
   );
   t.match(st, { ready: false, notReady: /^STORAGE_FAILED/, storage: { ok: false, error: 'STORAGE_FAILED' } });
+  const full = await until(() => retained?.storage?.ok === false && retained, 20_000, 'the retained MQTT status on a full disk');
+  t.match(full, { state: 'online', storage: { ok: false, error: 'STORAGE_FAILED', detail: /database or disk is full/ } }, 'the retained MQTT status says the disk is full');
   const human = execFileSync(process.execPath, [join(process.cwd(), 'dist/terminal/cli/main.js'), 'status', '--config', tw.configPath]).toString();
   t.match(human, /NOT READY: STORAGE_FAILED/);
   t.match(human, /^Storage\s+STORAGE_FAILED: .*payments declined until it is writable/m);
@@ -107,6 +125,7 @@ t.test('power cut with the disk still full: the daemon process starts and stays 
   t.ok(second.alive, 'still running');
   rmSync(filler);
   t.match(await scan(2), { outcome: 'approved' }, 'space back: approved without a restart');
+  t.match(await until(() => retained?.storage?.ok === true && retained, 20_000, 'the retained MQTT status with space back'), { state: 'online', storage: { ok: true } }, 'and the retained MQTT status says so');
   await second.kill('SIGTERM');
   const v = JSON.parse(execFileSync(process.execPath, [join(process.cwd(), 'dist/terminal/cli/main.js'), 'verify-journal', '--json', '--config', tw.configPath]).toString()) as { ok: boolean; records: number };
   t.match(v, { ok: true, records: 2 }, 'the journal verifies, head anchored');

@@ -46,6 +46,9 @@ t.test('the daemon syncs its journal through the broker; `tessera sync --wait` d
   t.equal(lines.at(-1)?.backlog, 0);
   t.equal(daemon.store!.backlog(), 0);
   t.equal(consumer.terminals.get('T-SYNC')?.records.length, head, 'the back office got every record once, in order');
+  // The back office's signed ack is kept with the cursor: verify-journal checks the journal against it.
+  const verified = await run(process.execPath, [CLI, '--config', tw.configPath, 'verify-journal', '--json'], { timeout: 40_000 });
+  t.match(JSON.parse(verified.stdout), { ok: true, records: head, ack: { upTo: head } }, 'the journal is anchored by the ack clearing signed');
 
   // A deny list published by the back office reaches this validator through the broker.
   const denied = purses[0]!;
