@@ -26,6 +26,7 @@ import {
 } from './ledger.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
+import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
 
 const SCHEMA_VERSION = 2;
 
@@ -116,6 +117,18 @@ function terminalOf(r: Row): TerminalRecord {
     line: (r.line as string | null) ?? null,
   };
 }
+
+const priorOf = (r: Row): PriorSettlement => ({
+  txId: r.tx_id as string,
+  purseId: r.purse_id as string,
+  seq: r.seq as number,
+  cumulative: r.cumulative as number,
+  authorised: r.authorised as number,
+  terminalId: r.terminal_id as string,
+  chain: r.chain as number,
+  index: r.idx as number,
+  payment: u8(r.payment),
+});
 
 const chainOf = (r: Row, retiredAt: number | null): ChainRecord => ({ ...chainFields(r), retiredAt });
 
@@ -371,59 +384,43 @@ export class SqliteLedger implements Ledger {
     return (this.db.prepare('SELECT version FROM versions WHERE series = ?').get(series) as Row).version as number;
   }
 
-  private openFraud(e: JournalEntry, kind: FraudKind, detail: string, first: Row | undefined, purseId: string, amount: number, now: number): boolean {
+  private openFraud(e: JournalEntry, kind: FraudKind, detail: string, first: PriorSettlement | undefined, purseId: string, amount: number, now: number): boolean {
     this.db
       .prepare(
         `INSERT OR IGNORE INTO fraud_cases (purse_id, kind, detail, first_tx, second_tx, first_payment, second_payment, terminal_id, idx, amount, opened_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(purseId, kind, detail, (first?.tx_id as string | undefined) ?? null, e.txId, first?.payment ?? null, e.payment, e.terminalId, e.index, amount, now);
+      .run(purseId, kind, detail, first?.txId ?? null, e.txId, first ? Buffer.from(first.payment) : null, e.payment, e.terminalId, e.index, amount, now);
     return this.denyInTx(purseId, `fraud: ${kind}`, now);
   }
 
-  /** Clears one chained record: the money rules live here, inside the batch transaction. */
-  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
-    const base = { index: e.index, txId: e.txId };
-    const v = e.verdict;
-    if (v.kind === 'declined') return { ...base, status: 'declined-recorded' };
-    const rejected = (reason: string): EntryOutcome => {
-      incidents.add('invalid-payment', e.index, reason);
-      return { ...base, status: 'rejected', reason };
-    };
-    if (v.kind === 'rejected') return rejected(v.reason);
+  /** The facts the clearing rules read (rules/clearing-rules.ts): the same txId, then the purse and its settlements. */
+  private facts(txId: string, purseId: string): ClearingFacts {
+    const same = this.db.prepare('SELECT * FROM settlements WHERE tx_id = ?').get(txId) as Row | undefined;
+    if (same) return { sameTx: priorOf(same), purse: undefined, prior: [] };
+    const prior = (this.db.prepare('SELECT * FROM settlements WHERE purse_id = ?').all(purseId) as Row[]).map(priorOf);
+    return { sameTx: undefined, purse: this.purse(purseId), prior };
+  }
 
-    const fraud = (kind: FraudKind, detail: string, first: Row | undefined): EntryOutcome => {
-      if (this.openFraud(e, kind, detail, first, v.purseId, v.charged, now)) flags.denied = true;
-      return { ...base, status: 'fraud', reason: `${kind}: ${detail}` };
-    };
-    const same = this.db.prepare('SELECT * FROM settlements WHERE tx_id = ?').get(e.txId) as Row | undefined;
-    if (same) {
-      if (same.terminal_id === e.terminalId && same.chain === e.chain && same.idx === e.index) return { ...base, status: 'duplicate' };
-      return fraud('replay', `payment already settled at ${String(same.terminal_id)}#${String(same.idx)}`, same);
+  /** Clears one chained record inside the batch transaction: the pure rules decide, this applies. */
+  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
+    const v = e.verdict;
+    const d = decide(e, v, needsFacts(v) ? this.facts(e.txId, v.purseId) : NO_FACTS);
+    if (d.kind === 'rejected') incidents.add('invalid-payment', e.index, d.reason);
+    if (d.kind === 'fraud' && v.kind === 'payment' && this.openFraud(e, d.fraud, d.detail, d.first, v.purseId, v.charged, now)) flags.denied = true;
+    if (d.kind === 'settle' && v.kind === 'payment') {
+      const purse = this.purse(v.purseId) as PurseRecord;
+      this.ensureAccount(merchantAccount(merchantId), 'merchant', purse.currency, now);
+      const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
+      this.db
+        .prepare(
+          `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, chain, idx, payment, transfer_id, settled_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, e.payment, transferId, now);
+      this.db.prepare('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
     }
-    const purse = this.purse(v.purseId);
-    if (!purse) return rejected(`purse ${v.purseId} was not issued by this back office`);
-    if (purse.status !== 'active') return rejected(`purse ${v.purseId} is closed`);
-    const twin = this.db.prepare('SELECT * FROM settlements WHERE purse_id = ? AND seq = ?').get(v.purseId, v.seq) as Row | undefined;
-    if (twin) return fraud('double-spend', `sequence ${v.seq} already settled as ${String(twin.tx_id)}`, twin);
-    // Cumulative amounts must add up across every terminal the purse paid at.
-    const clash = this.db
-      .prepare('SELECT * FROM settlements WHERE purse_id = ? AND ((seq < ? AND cumulative > ?) OR (seq > ? AND cumulative - authorised < ?)) LIMIT 1')
-      .get(v.purseId, v.seq, v.cumulative - v.authorised, v.seq, v.cumulative) as Row | undefined;
-    if (clash) return fraud('inconsistent-cumulative', `seq ${v.seq} cumulative ${v.cumulative} vs seq ${String(clash.seq)} cumulative ${String(clash.cumulative)}`, clash);
-    if (purse.spent + v.charged > purse.cap) {
-      return fraud('over-cap', `spent ${purse.spent} + ${v.charged} > cap ${purse.cap}`, this.db.prepare('SELECT * FROM settlements WHERE purse_id = ? ORDER BY seq DESC LIMIT 1').get(v.purseId) as Row | undefined);
-    }
-    this.ensureAccount(merchantAccount(merchantId), 'merchant', purse.currency, now);
-    const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
-    this.db
-      .prepare(
-        `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, chain, idx, payment, transfer_id, settled_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, e.payment, transferId, now);
-    this.db.prepare('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
-    return { ...base, status: 'settled' };
+    return { index: e.index, txId: e.txId, ...outcomeOf(d) };
   }
 
   /** The head of one chain of a terminal: the current one (terminals row) or a retired one. */
