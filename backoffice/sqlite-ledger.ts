@@ -1,7 +1,7 @@
 // SQLite ledger (WAL): double-entry postings, journal chains, settlements, fraud cases and the deny list.
 import Database from 'better-sqlite3';
 import { TesseraError } from '#common';
-import { equalBytes, fromHex, toHex, type AckStatus } from '#protocol';
+import { equalBytes, type AckStatus } from '#protocol';
 import {
   EXTERNAL_ACCOUNT,
   merchantAccount,
@@ -24,8 +24,10 @@ import {
   type StoredRecord,
   type TerminalRecord,
 } from './ledger.js';
+import { ZERO_HASH, accountOf, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
+import { indexesToCompare, planChain, reportStep } from './rules/chaining.js';
 import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
 
 const SCHEMA_VERSION = 2;
@@ -77,92 +79,6 @@ CREATE TABLE IF NOT EXISTS denylist (
 CREATE TABLE IF NOT EXISTS versions (series TEXT PRIMARY KEY, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signed_fleet (series TEXT PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL);
 `;
-
-type Row = Record<string, unknown>;
-const ZERO_HASH = new Uint8Array(32);
-
-const u8 = (b: unknown): Uint8Array => new Uint8Array(b as Buffer);
-
-function accountOf(r: Row): Account {
-  return {
-    id: r.id as string,
-    kind: r.kind as AccountKind,
-    name: (r.name as string | null) ?? null,
-    currency: r.currency as string,
-    balance: r.balance as number,
-    createdAt: r.created_at as number,
-  };
-}
-
-/** The columns a terminals row and a retired_chains row share: whose chain, its key, its head. */
-function chainFields(r: Row): Omit<ChainRecord, 'retiredAt'> {
-  return {
-    terminalId: r.terminal_id as string,
-    chain: r.chain as number,
-    merchantId: r.merchant_id as string,
-    mode: r.mode as 'merchant' | 'transit',
-    publicKey: u8(r.public_key),
-    cert: r.cert as string,
-    lastIndex: r.last_index as number,
-    lastHash: u8(r.last_hash),
-  };
-}
-
-function terminalOf(r: Row): TerminalRecord {
-  return {
-    ...chainFields(r),
-    displayName: r.display_name as string,
-    notAfter: r.not_after as number,
-    operatorId: (r.operator_id as string | null) ?? null,
-    line: (r.line as string | null) ?? null,
-  };
-}
-
-const priorOf = (r: Row): PriorSettlement => ({
-  txId: r.tx_id as string,
-  purseId: r.purse_id as string,
-  seq: r.seq as number,
-  cumulative: r.cumulative as number,
-  authorised: r.authorised as number,
-  terminalId: r.terminal_id as string,
-  chain: r.chain as number,
-  index: r.idx as number,
-  payment: u8(r.payment),
-});
-
-const chainOf = (r: Row, retiredAt: number | null): ChainRecord => ({ ...chainFields(r), retiredAt });
-
-function purseOf(r: Row): PurseRecord {
-  return {
-    purseId: r.purse_id as string,
-    account: r.account as string,
-    currency: r.currency as string,
-    cap: r.cap as number,
-    perPaymentLimit: r.per_payment_limit as number,
-    walletKey: r.wallet_key as string,
-    notBefore: r.not_before as number,
-    notAfter: r.not_after as number,
-    cert: r.cert as string,
-    status: r.status as 'active' | 'closed',
-    spent: r.spent as number,
-    reserved: (r.reserved as number | null) ?? 0,
-  };
-}
-
-// Held entries wait in JSON, bytes as hex.
-function entryToJson(e: JournalEntry): string {
-  return JSON.stringify({ ...e, prevHash: toHex(e.prevHash), hash: toHex(e.hash), record: toHex(e.record), payment: toHex(e.payment) });
-}
-function entryFromJson(s: string): JournalEntry {
-  const o = JSON.parse(s) as Record<string, unknown>;
-  return {
-    ...(o as unknown as JournalEntry),
-    prevHash: fromHex(o.prevHash as string),
-    hash: fromHex(o.hash as string),
-    record: fromHex(o.record as string),
-    payment: fromHex(o.payment as string),
-  };
-}
 
 export interface SqliteLedgerOptions {
   /** Milliseconds a writer waits for another process's transaction (several clearing instances share the file). */
@@ -439,60 +355,38 @@ export class SqliteLedger implements Ledger {
     return this.tx(() => {
       const head = this.chainHead(terminalId, chain);
       const c = head.chain;
-      let last = head.lastIndex;
-      let lastHash = head.lastHash;
+      const key = [terminalId, c] as const;
+      const held = new Map((this.db.prepare('SELECT entry FROM held WHERE terminal_id = ? AND chain = ?').all(...key) as Row[]).map((r) => {
+        const e = entryFromJson(r.entry as string);
+        return [e.index, e] as const;
+      }));
+      const recorded = new Map<number, Uint8Array>();
+      for (const i of indexesToCompare(head.lastIndex, entries)) {
+        const old = this.db.prepare('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(...key, i) as Row | undefined;
+        if (old) recorded.set(i, u8(old.hash));
+      }
+      const plan = planChain(head, entries, held, recorded);
       const outcomes: EntryOutcome[] = [];
-      const held: number[] = [];
       const flags = { denied: false };
       const incidents = new IncidentTally(terminalId, now);
-
-      const append = (e: JournalEntry): boolean => {
-        if (!equalBytes(e.prevHash, lastHash)) {
-          incidents.add('chain-break', e.index, `record ${e.index} does not chain to record ${last} (chain ${c})`);
-          outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'chain break: previous hash does not match' });
-          return false;
-        }
-        const o = this.clear({ ...e, chain: c }, head.merchantId, now, flags, incidents);
+      for (const step of plan.steps) {
+        const e = { ...step.entry, chain: c };
+        const answer = reportStep(step, c, incidents);
+        if (answer) outcomes.push(answer);
+        if (step.kind === 'hold' && step.isNew) this.db.prepare('INSERT INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(...key, e.index, entryToJson(e));
+        if (step.kind === 'break' && step.fromHeld) this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(...key, e.index);
+        if (step.kind !== 'append') continue;
+        const o = this.clear(e, head.merchantId, now, flags, incidents);
         this.db
           .prepare('INSERT INTO records (terminal_id, chain, idx, hash, tx_id, status, reason, record, time, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
           .run(terminalId, c, e.index, e.hash, e.txId, o.status, o.reason ?? null, e.record, e.time, now);
         outcomes.push(o);
-        last = e.index;
-        lastHash = e.hash;
-        return true;
-      };
-
-      for (const e of [...entries].sort((a, b) => a.index - b.index)) {
-        if (e.index <= last) {
-          const old = this.db.prepare('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(terminalId, c, e.index) as Row | undefined;
-          if (old && equalBytes(u8(old.hash), e.hash)) {
-            outcomes.push({ index: e.index, txId: e.txId, status: 'duplicate' });
-          } else {
-            incidents.add('fork', e.index, `a different record ${e.index} was already recorded (chain ${c})`);
-            outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'fork: another record holds this index' });
-          }
-          continue;
-        }
-        if (e.index > last + 1) {
-          const r = this.db.prepare('INSERT OR IGNORE INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(terminalId, c, e.index, entryToJson({ ...e, chain: c }));
-          if (r.changes > 0) incidents.add('gap', e.index, `record ${e.index} held: records ${last + 1}..${e.index - 1} are missing (chain ${c})`);
-          held.push(e.index);
-          continue;
-        }
-        if (!append(e)) continue;
-        // Records held behind a gap may now be contiguous.
-        for (;;) {
-          const h = this.db.prepare('SELECT entry FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').get(terminalId, c, last + 1) as Row | undefined;
-          if (!h) break;
-          this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(terminalId, c, last + 1);
-          if (!append(entryFromJson(h.entry as string))) break;
-        }
       }
-      this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(terminalId, c, last);
-      if (head.retired) this.db.prepare('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(last, lastHash, terminalId, c);
-      else this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(last, lastHash, terminalId);
+      this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(...key, plan.lastIndex);
+      if (head.retired) this.db.prepare('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(plan.lastIndex, plan.lastHash, terminalId, c);
+      else this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(plan.lastIndex, plan.lastHash, terminalId);
       for (const i of incidents.reports) storeIncident(this.db, i);
-      return { upTo: last, outcomes, held: held.filter((i) => i > last), denylistChanged: flags.denied, ...(head.retired ? { retired: true as const } : {}) };
+      return { upTo: plan.lastIndex, outcomes, held: plan.held, denylistChanged: flags.denied, ...(head.retired ? { retired: true as const } : {}) };
     });
   }
 
@@ -545,16 +439,7 @@ export class SqliteLedger implements Ledger {
   // ---- reports ----
 
   async settlements(): Promise<Settlement[]> {
-    return (this.db.prepare('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map((r) => ({
-      txId: r.tx_id as string,
-      purseId: r.purse_id as string,
-      seq: r.seq as number,
-      amount: r.amount as number,
-      terminalId: r.terminal_id as string,
-      merchantId: r.merchant_id as string,
-      index: r.idx as number,
-      settledAt: r.settled_at as number,
-    }));
+    return (this.db.prepare('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map(settlementOf);
   }
 
   async merchantTotals(): Promise<MerchantTotal[]> {
@@ -571,20 +456,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async fraudCases(): Promise<FraudCase[]> {
-    return (this.db.prepare('SELECT * FROM fraud_cases ORDER BY id').all() as Row[]).map((r) => ({
-      id: r.id as number,
-      purseId: r.purse_id as string,
-      kind: r.kind as FraudKind,
-      detail: r.detail as string,
-      firstTxId: (r.first_tx as string | null) ?? null,
-      secondTxId: r.second_tx as string,
-      firstPayment: r.first_payment ? toHex(u8(r.first_payment)) : null,
-      secondPayment: toHex(u8(r.second_payment)),
-      terminalId: r.terminal_id as string,
-      index: r.idx as number,
-      amount: r.amount as number,
-      openedAt: r.opened_at as number,
-    }));
+    return (this.db.prepare('SELECT * FROM fraud_cases ORDER BY id').all() as Row[]).map(fraudCaseOf);
   }
 
   async incidents(): Promise<Incident[]> {

@@ -1,0 +1,53 @@
+// Small helpers over a pg client: typed rows, one connection pool setting for bigint, and the transaction runner.
+import pg from 'pg';
+import { TesseraError } from '#common';
+import type { Row } from '../ledger-rows.js';
+
+/** A connection in a transaction, or the pool for a single-statement read. */
+export type Client = Pick<pg.ClientBase, 'query'>;
+
+const INT8_OID = 20;
+
+/** bigint columns (amounts, seconds, counts) come back as numbers; one that a number cannot hold is refused, never rounded. */
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new TesseraError('DB_CORRUPT', `integer ${text} is out of the safe range`);
+  return n;
+}
+
+export const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export async function one(c: Client, sql: string, params: unknown[] = []): Promise<Row | undefined> {
+  return (await c.query<Row>(sql, params)).rows[0];
+}
+
+export async function all(c: Client, sql: string, params: unknown[] = []): Promise<Row[]> {
+  return (await c.query<Row>(sql, params)).rows;
+}
+
+/** Deadlock and serialization failures: the transaction rolled back whole and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 5;
+
+/** Runs fn in one transaction on one pooled connection; retried whole on a deadlock or serialization failure. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await fn(c);
+      await c.query('COMMIT');
+      return r;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      const code = (err as { code?: string }).code;
+      if (code !== undefined && RETRYABLE.has(code) && attempt < ATTEMPTS) continue;
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+}
