@@ -37,7 +37,7 @@ import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOffic
 import { OFFLINE_README } from './offline-readme.js';
 import { clearingTrustList, installedHistory, openingIssuer, pickIssuer } from './trust-admin.js';
 import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
-import { SqliteLedger } from './sqlite-ledger.js';
+import { openLedger } from './ledger-open.js';
 import { buildReport, type Report } from './report.js';
 
 export type { TrustBundle } from '#protocol';
@@ -56,6 +56,8 @@ export interface BackOfficeOptions {
   backend?: CryptoBackend;
   /** A ledger to use instead of the SQLite file in the home directory. */
   ledger?: Ledger;
+  /** A postgres:// URL: the ledger lives in PostgreSQL instead of the SQLite file (see ledger-open.ts). */
+  db?: string;
 }
 
 export interface InitOptions extends BackOfficeOptions {
@@ -201,7 +203,7 @@ export class BackOffice {
     const issuer = openingIssuer(paths, list, Math.floor((opts.clock ?? systemClock).now() / 1000), warn, opts.backend);
     const sealed = loadKeyFile(paths.sealedKey, opts.backend);
     const clearing = loadClearingKey(paths, list, opts.backend);
-    const ledger = opts.ledger ?? new SqliteLedger(paths.ledger);
+    const ledger = opts.ledger ?? (await openLedger(paths.ledger, opts.db));
     return new BackOffice(paths, settings, issuer, sealed, clearing, list, bytes, ledger, opts.clock, opts.logger, opts.backend);
   }
 

@@ -13,6 +13,7 @@ import { addTrustCommands } from './trust-commands.js';
 
 interface Globals {
   home: string;
+  db?: string;
   json?: boolean;
 }
 
@@ -65,7 +66,7 @@ async function connectWith(url: string, id: BrokerIdentity) {
 }
 
 async function withBackOffice<T>(g: Globals, fn: (bo: BackOffice) => Promise<T>): Promise<T> {
-  const bo = await BackOffice.open(g.home);
+  const bo = await BackOffice.open(g.home, { db: g.db });
   try {
     return await fn(bo);
   } finally {
@@ -102,6 +103,7 @@ function buildProgram(): Command {
       'The Tessera back office: the issuer (root, issuer and sealed keys; terminal and purse certificates), the ledger of accounts and purse reservations, the clearing service that settles terminal journals over MQTT, fraud cases and the deny list. Amounts are whole minor units (cents). Data lives in --home (default $TESSERA_BACKOFFICE_HOME or ~/.tessera-backoffice).',
     )
     .addOption(new Option('--home <dir>', 'back office data directory').env('TESSERA_BACKOFFICE_HOME').default(defaultHome()))
+    .addOption(new Option('--db <url>', 'keep the ledger in PostgreSQL (postgres://user@host/db) instead of the SQLite file in --home').env('TESSERA_BACKOFFICE_DB'))
     .option('--json', 'print machine-readable JSON instead of text')
     .showHelpAfterError();
 
@@ -112,7 +114,7 @@ function buildProgram(): Command {
     .option('--key-days <n>', 'validity of the issuer keys in the trust list, in days', int('--key-days'), 3 * 365)
     .action(async (o: { currency: string; keyDays: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
-      const bo = await BackOffice.init(g.home, { currency: o.currency, keyDays: o.keyDays });
+      const bo = await BackOffice.init(g.home, { currency: o.currency, keyDays: o.keyDays, db: g.db });
       const value = { home: g.home, currency: bo.currency, rootPublicKey: bo.rootPublicKey, trustList: bo.trustText };
       await bo.close();
       const text = [
@@ -252,7 +254,7 @@ function buildProgram(): Command {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
-      const bo = await BackOffice.open(g.home, { logger });
+      const bo = await BackOffice.open(g.home, { logger, db: g.db });
       const svc = new ClearingService(bo, {
         url: o.broker,
         ...(o.clientId ? { clientId: o.clientId } : {}),

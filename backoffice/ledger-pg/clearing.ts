@@ -1,6 +1,6 @@
 // PostgreSQL clearing of one terminal's batch: locks in a fixed order, chains, and applies the pure clearing rules.
 import { TesseraError } from '#common';
-import { INCIDENT_CAP, INCIDENT_WINDOW, IncidentTally } from '../incidents.js';
+import { INCIDENT_CAP, INCIDENT_WINDOW, IncidentTally, incidentParams } from '../incidents.js';
 import { merchantAccount, purseAccount, type BatchOutcome, type EntryOutcome, type IncidentReport, type JournalEntry } from '../ledger.js';
 import { entryFromJson, entryToJson, priorOf, terminalOf, u8, type Row } from '../ledger-rows.js';
 import { indexesToCompare, planChain, reportStep } from '../rules/chaining.js';
@@ -128,13 +128,5 @@ export async function storeIncident(c: Client, i: IncidentReport): Promise<void>
       return;
     }
   }
-  await c.query('INSERT INTO incidents (terminal_id, idx, last_idx, count, kind, detail, at, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)', [
-    i.terminalId,
-    i.index,
-    i.lastIndex,
-    i.count,
-    i.kind,
-    i.detail,
-    i.at,
-  ]);
+  await c.query('INSERT INTO incidents (terminal_id, idx, last_idx, count, kind, detail, at, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)', incidentParams(i));
 }

@@ -54,7 +54,7 @@ export class PgLedger implements Ledger {
     } catch (err) {
       await pool.end();
       if (err instanceof TesseraError) throw err;
-      throw new TesseraError('DB_MISSING', `cannot open the PostgreSQL ledger: ${(err as Error).message}`, { cause: err });
+      throw new TesseraError('DB_UNREACHABLE', `cannot open the PostgreSQL ledger: ${(err as Error).message}`, { cause: err });
     }
     return new PgLedger(pool);
   }

@@ -90,3 +90,31 @@ export async function startPostgres(): Promise<Postgres> {
     },
   };
 }
+
+/** A ledger backend a behaviour test runs on: `db()` gives the --db value of a fresh ledger (undefined: SQLite). */
+export interface LedgerBackend {
+  name: 'SQLite' | 'PostgreSQL';
+  db(): Promise<string | undefined>;
+}
+
+/**
+ * Both backends for one test file: the PostgreSQL server starts on first use (one per file, a fresh
+ * database per call) and stops when `t` ends.
+ */
+export function ledgerBackends(t: { teardown(fn: () => unknown): void }): LedgerBackend[] {
+  let server: Promise<Postgres> | undefined;
+  return [
+    { name: 'SQLite', db: async () => undefined },
+    {
+      name: 'PostgreSQL',
+      async db() {
+        if (!server) {
+          server = startPostgres();
+          const started = server;
+          t.teardown(async () => (await started).close());
+        }
+        return (await server).createDatabase();
+      },
+    },
+  ];
+}
