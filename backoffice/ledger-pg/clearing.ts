@@ -48,8 +48,6 @@ async function applyDecision(c: Client, e: JournalEntry, d: ClearingDecision, me
     return denyInTx(c, v.purseId, `fraud: ${d.fraud}`, now);
   }
   if (d.kind !== 'settle') return false;
-  const p = await purse(c, v.purseId);
-  await ensureAccount(c, merchantAccount(merchantId), 'merchant', p?.currency ?? '', now);
   // The purse row (locked at the start of the batch) guards the purse account's balance; the merchant account is only credited.
   const transferId = await transfer(c, 'settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
   await c.query(
@@ -63,8 +61,8 @@ async function applyDecision(c: Client, e: JournalEntry, d: ClearingDecision, me
 
 /**
  * Chains, de-duplicates and clears one terminal's batch in the caller's transaction. Locks, in this
- * order, before any insert: the terminal (and retired chain) row, then every purse the batch or its
- * held records name, sorted, then (only on a fraud) the deny-list version row. Every writer takes its
+ * order: the terminal (and retired chain) row, the merchant account's insertion when it is new, every
+ * purse the batch or its held records name (sorted), then (only on a fraud) the deny-list version row. Every writer takes its
  * locks in the same order, so concurrent batches queue instead of deadlocking.
  */
 export async function applyJournal(c: Client, terminalId: string, entries: JournalEntry[], now: number, chain?: number): Promise<BatchOutcome> {
@@ -75,6 +73,10 @@ export async function applyJournal(c: Client, terminalId: string, entries: Journ
     return [e.index, e] as const;
   }));
   const purseIds = [...entries, ...held.values()].flatMap((e) => (e.verdict.kind === 'payment' ? [e.verdict.purseId] : []));
+  // A new merchant account is inserted before any purse lock: a concurrent batch inserting the same
+  // account waits here holding only its own terminal's lock, never a purse this batch wants.
+  const currency = (await one(c, 'SELECT currency FROM purses WHERE purse_id = ANY($1) LIMIT 1', [purseIds]))?.currency as string | undefined;
+  if (currency !== undefined) await ensureAccount(c, merchantAccount(head.merchantId), 'merchant', currency, now);
   await c.query('SELECT purse_id FROM purses WHERE purse_id = ANY($1) ORDER BY purse_id COLLATE "C" FOR UPDATE', [[...new Set(purseIds)]]);
   const stored = await all(c, 'SELECT idx, hash FROM records WHERE terminal_id = $1 AND chain = $2 AND idx = ANY($3)', [terminalId, ch, indexesToCompare(head.lastIndex, entries)]);
   const plan = planChain(head, entries, held, new Map(stored.map((r) => [r.idx as number, u8(r.hash)])));

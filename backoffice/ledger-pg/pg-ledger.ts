@@ -37,6 +37,12 @@ export interface PgLedgerOptions {
 export const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//.test(s);
 
 export class PgLedger implements Ledger {
+  /**
+   * Transactions run again after a deadlock (40P01) or serialization failure (40001). With locks in a
+   * fixed order there should be none: operators and tests watch this.
+   */
+  readonly retried = { deadlock: 0, serialization: 0 };
+
   private constructor(private readonly pool: pg.Pool) {}
 
   /** Connects and applies pending migrations (each in its own transaction; concurrent openers wait for each other). */
@@ -60,7 +66,7 @@ export class PgLedger implements Ledger {
   }
 
   private tx<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, fn);
+    return inTransaction(this.pool, fn, (code) => (code === '40P01' ? this.retried.deadlock++ : this.retried.serialization++));
   }
 
   async close(): Promise<void> {

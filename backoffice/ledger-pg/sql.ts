@@ -33,7 +33,7 @@ const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 5;
 
 /** Runs fn in one transaction on one pooled connection; retried whole on a deadlock or serialization failure. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>, onRetry: (code: string) => void = () => {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const c = await pool.connect();
     try {
@@ -44,7 +44,10 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: Client) => Promise
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {});
       const code = (err as { code?: string }).code;
-      if (code !== undefined && RETRYABLE.has(code) && attempt < ATTEMPTS) continue;
+      if (code !== undefined && RETRYABLE.has(code) && attempt < ATTEMPTS) {
+        onRetry(code);
+        continue;
+      }
       throw err;
     } finally {
       c.release();
