@@ -6,6 +6,7 @@
 // (unique transaction ids, unique purse+sequence) and balances.
 
 import type { AckStatus } from '#protocol';
+import type { LedgerAudit } from './ledger-audit.js';
 
 /** Account kinds: a customer's funds, a purse reservation, a merchant's receivable, the outside world. */
 export type AccountKind = 'customer' | 'purse' | 'merchant' | 'external';
@@ -261,6 +262,12 @@ export interface Ledger {
   incidents(): Promise<Incident[]>;
   /** Sum of every posting (always 0 in a consistent double-entry ledger). */
   trialBalance(): Promise<number>;
+  /**
+   * Checks the invariants (ledger-audit.ts): postings sum to 0 overall and per transfer, every
+   * settled txId has exactly one settle transfer of its amount, every purse's spent is the sum of
+   * its settlements, every account's balance is the sum of its postings. Not ok lists what broke.
+   */
+  audit(): Promise<LedgerAudit>;
 }
 
 export const EXTERNAL_ACCOUNT = 'external:funding';

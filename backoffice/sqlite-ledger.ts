@@ -27,6 +27,7 @@ import {
 import { ZERO_HASH, accountOf, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
+import { runAudit, type AuditCheck, type LedgerAudit } from './ledger-audit.js';
 import { indexesToCompare, planChain, reportStep } from './rules/chaining.js';
 import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
 
@@ -79,6 +80,12 @@ CREATE TABLE IF NOT EXISTS denylist (
 CREATE TABLE IF NOT EXISTS versions (series TEXT PRIMARY KEY, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS signed_fleet (series TEXT PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL);
 `;
+
+const BALANCE_CHECK: AuditCheck = {
+  sql: `SELECT a.id, a.balance, coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0) AS s FROM accounts a
+        WHERE a.balance <> coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0) ORDER BY a.id`,
+  problem: (r) => `account ${String(r.id)}: balance ${String(r.balance)} but postings sum to ${String(r.s)}`,
+};
 
 export interface SqliteLedgerOptions {
   /** Milliseconds a writer waits for another process's transaction (several clearing instances share the file). */
@@ -461,6 +468,11 @@ export class SqliteLedger implements Ledger {
 
   async incidents(): Promise<Incident[]> {
     return (this.db.prepare('SELECT * FROM incidents ORDER BY id').all() as Row[]).map(incidentOf);
+  }
+
+  async audit(): Promise<LedgerAudit> {
+    // SQLite keeps a balance column beside the postings: it must agree with them.
+    return runAudit(async (sql) => this.db.prepare(sql).all() as Row[], [BALANCE_CHECK]);
   }
 
   async trialBalance(): Promise<number> {

@@ -1,5 +1,6 @@
-// Ledger schema upgrades in place (run inside the opening transaction), and indexes on upgraded columns.
+// Ledger schema upgrades in place (run inside the opening transaction), indexes on upgraded columns, append-only triggers.
 import type Database from 'better-sqlite3';
+import { APPEND_ONLY_TABLES } from './ledger-audit.js';
 
 /**
  * Schema 1 → 2: journal chains (one per terminal key, so a re-enrolled terminal starts again at
@@ -33,9 +34,16 @@ CREATE INDEX IF NOT EXISTS incidents_terminal ON incidents(terminal_id, at);
 CREATE INDEX IF NOT EXISTS incidents_kind ON incidents(kind, at);
 `;
 
+/** The money tables refuse UPDATE and DELETE: a correction is a new transfer, never an edit. */
+const APPEND_ONLY = APPEND_ONLY_TABLES.map(
+  (t) => `CREATE TRIGGER IF NOT EXISTS ${t}_no_update BEFORE UPDATE ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ${t}_no_delete BEFORE DELETE ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END;`,
+).join('\n');
+
 /** Brings a ledger at schema `from` to the current schema; returns the version it is now at. */
 export function migrate(db: Database.Database, from: number): number {
   if (from < 2) db.exec(V1_TO_V2);
   db.exec(INDEXES);
+  db.exec(APPEND_ONLY);
   return 2;
 }

@@ -306,6 +306,21 @@ function buildProgram(): Command {
     });
 
   program
+    .command('audit')
+    .description(
+      'Check the ledger invariants: every transfer two postings summing to 0, all postings summing to 0, every settled txId paid by exactly one transfer of its amount, every purse spent equal to its settlements, every balance equal to its postings. Exits 1 when one does not hold.',
+    )
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const a = await bo.ledger.audit();
+        const head = `${a.settlements} settlement(s), postings sum ${a.postingsSum}: ${a.ok ? 'ledger consistent' : 'LEDGER INCONSISTENT'}`;
+        print(g, a, [head, ...a.problems.map((p) => `  ${p}`)].join('\n'));
+        if (!a.ok) process.exitCode = 1;
+      });
+    });
+
+  program
     .command('deny')
     .description(
       'Put a purse on the deny list. With --broker, sign a new version and publish it retained to the fleet at once; without, a running clearing service publishes it at its next check (within a minute by default).',

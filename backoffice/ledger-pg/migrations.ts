@@ -1,6 +1,7 @@
 // PostgreSQL ledger schema as numbered migrations, each applied in its own transaction under an advisory lock.
 import type { Client } from './sql.js';
 import { TesseraError } from '#common';
+import { APPEND_ONLY_TABLES } from '../ledger-audit.js';
 
 /**
  * Balances are not stored: an account's balance is the sum of its postings, so it cannot drift from
@@ -56,8 +57,20 @@ INSERT INTO versions (series, version) VALUES ('denylist', 0);
 CREATE TABLE signed_fleet (series text PRIMARY KEY, version bigint NOT NULL, bytes bytea NOT NULL);
 `;
 
+/** The money tables refuse UPDATE, DELETE and TRUNCATE: a correction is a new transfer, never an edit. */
+const V2 = `
+CREATE FUNCTION tessera_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+END $$;
+${APPEND_ONLY_TABLES.map(
+  (t) => `CREATE TRIGGER ${t}_append_only BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION tessera_append_only();
+CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION tessera_append_only();`,
+).join('\n')}
+`;
+
 /** Migrations in order; the index + 1 is the schema version. Never edit one that shipped: append. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** Any fixed 64-bit number: concurrent clearing workers starting at once apply each migration once. */
 const MIGRATION_LOCK = 0x7e55e4a;

@@ -23,6 +23,7 @@ import {
 } from '../ledger.js';
 import { ZERO_HASH, accountOf, chainOf, fraudCaseOf, purseOf, settlementOf, terminalOf, u8 } from '../ledger-rows.js';
 import { incidentOf } from '../incidents.js';
+import { runAudit, type LedgerAudit } from '../ledger-audit.js';
 import { applyJournal, storeIncident } from './clearing.js';
 import { migrate } from './migrations.js';
 import { ACCOUNT_SELECT, PURSE_SELECT, account, bumpVersion, denyInTx, ensureAccount, lockAccounts, purse, readDenyList, transfer } from './money.js';
@@ -289,6 +290,14 @@ export class PgLedger implements Ledger {
 
   async incidents(): Promise<Incident[]> {
     return (await all(this.pool, 'SELECT * FROM incidents ORDER BY id')).map(incidentOf);
+  }
+
+  async audit(): Promise<LedgerAudit> {
+    // One snapshot for every check: clearing may commit while the audit reads.
+    return this.tx(async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      return runAudit((sql) => all(c, sql));
+    });
   }
 
   async trialBalance(): Promise<number> {

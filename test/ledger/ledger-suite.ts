@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Test } from 'tap';
 import { EXTERNAL_ACCOUNT, merchantAccount, purseAccount, type EntryVerdict, type JournalEntry, type Ledger } from '../../backoffice/ledger.js';
 import { INCIDENT_CAP } from '../../backoffice/incidents.js';
+import { APPEND_ONLY_TABLES } from '../../backoffice/ledger-audit.js';
 
-export type OpenLedger = () => Promise<Ledger>;
+/** A fresh ledger, and raw SQL on its database (what a DBA, or an attacker with the password, could run). */
+export type OpenLedger = () => Promise<{ ledger: Ledger; sql(statement: string): Promise<void> }>;
 
 const NOW = 1_800_000_000;
 const GENESIS = new Uint8Array(32);
@@ -56,11 +58,11 @@ async function purse(l: Ledger, id: string, cap = 1_000): Promise<void> {
 const balance = async (l: Ledger, id: string) => (await l.getAccount(id))?.balance ?? 0;
 
 export function ledgerSuite(t: Test, open: OpenLedger): void {
-  const withLedger = (name: string, fn: (t: Test, l: Ledger) => Promise<void>) =>
+  const withLedger = (name: string, fn: (t: Test, l: Ledger, sql: (statement: string) => Promise<void>) => Promise<void>) =>
     t.test(name, async (t) => {
-      const l = await open();
-      t.teardown(() => l.close());
-      await fn(t, l);
+      const { ledger, sql } = await open();
+      t.teardown(() => ledger.close());
+      await fn(t, ledger, sql);
     });
 
   withLedger('accounts and funding', async (t, l) => {
@@ -249,5 +251,34 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     t.equal(bad.reduce((s, r) => s + r.count, 0), INCIDENT_CAP + 20, 'no occurrence is lost');
     t.match(bad.at(-1), { count: 21, index: INCIDENT_CAP, lastIndex: INCIDENT_CAP + 20, lastAt: NOW + INCIDENT_CAP + 20, detail: `bad ${INCIDENT_CAP}` });
     t.match(rows.at(-1), { kind: 'gap', count: 3, index: null });
+  });
+
+  withLedger('money tables are append-only, and the audit finds what breaks the invariants', async (t, l, sql) => {
+    await terminal(l, 'T-1');
+    await purse(l, 'P1');
+    const c = new Chain('T-1');
+    await l.applyJournal('T-1', [c.entry(1, pay('P1', 1, 100, 100)), c.entry(2, pay('P1', 2, 350, 250)), c.entry(3, pay('P1', 2, 300, 200))], NOW);
+    t.same(await l.audit(), { ok: true, postingsSum: 0, settlements: 2, problems: [] });
+
+    for (const table of APPEND_ONLY_TABLES) {
+      await t.rejects(sql(`UPDATE ${table} SET amount = amount + 1`), /append-only/, `UPDATE ${table} is refused`);
+      await t.rejects(sql(`DELETE FROM ${table}`), /append-only/, `DELETE FROM ${table} is refused`);
+    }
+    t.same((await l.settlements()).map((s) => s.amount), [100, 250], 'nothing changed');
+
+    // Inserts stay possible: a lone posting breaks the double entry, and the audit says where.
+    await sql("INSERT INTO postings (transfer_id, account, amount) SELECT min(id), 'acct-P1', 5 FROM transfers");
+    t.equal(await l.trialBalance(), 5);
+    const one = await l.audit();
+    t.equal(one.ok, false);
+    t.equal(one.postingsSum, 5);
+    t.match(one.problems, [/^all postings sum to 5, not 0$/, /^transfer \d+: 3 postings summing to 5 \(want 2 summing to 0\)$/]);
+
+    // A second settle transfer for a settled txId: that payment is paid twice.
+    await sql("INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) SELECT kind, debit, credit, amount, ref, created_at FROM transfers WHERE ref = 'T-1-1'");
+    const two = await l.audit();
+    t.ok(two.problems.includes('txId T-1-1 is settled by 2 transfers'), two.problems.join('; '));
+    t.ok(two.problems.includes('settle transfer for T-1-1 has no settlement'));
+    t.ok(two.problems.some((p) => /^transfer \d+ has no postings$/.test(p)));
   });
 }

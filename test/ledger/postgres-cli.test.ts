@@ -51,7 +51,13 @@ t.test('the ledger lives in PostgreSQL when a URL is given', async (t) => {
   t.teardown(() => c.end());
   const rows = (await c.query("SELECT a.id, sum(p.amount)::int AS balance FROM accounts a JOIN postings p ON p.account = a.id WHERE a.id = 'dora' GROUP BY a.id")).rows;
   t.same(rows, [{ id: 'dora', balance: 2_500 }], 'the postings are in PostgreSQL');
-  t.same((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows, [{ version: 1 }], 'migrated once, however many commands opened it');
+  t.same((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows, [{ version: 1 }, { version: 2 }], 'migrated once, however many commands opened it');
+
+  t.match(await ok('audit'), { ok: true, postingsSum: 0, problems: [] });
+  await c.query("INSERT INTO postings (transfer_id, account, amount) SELECT min(id), 'dora', 1 FROM transfers");
+  const broken = await cli(['audit'], env);
+  t.equal(broken.code, 1, 'an inconsistent ledger fails the audit');
+  t.match(broken.stdout, /LEDGER INCONSISTENT\n {2}all postings sum to 1, not 0/);
 });
 
 t.test('a URL that is not PostgreSQL, or a server that is not there, fails with a clear code', async (t) => {
@@ -60,6 +66,9 @@ t.test('a URL that is not PostgreSQL, or a server that is not there, fails with 
   const home = { TESSERA_BACKOFFICE_HOME: join(dir, 'bo') };
   const init = await cli(['init'], home);
   t.equal(init.code, 0, init.stderr);
+  const audit = await cli(['audit'], home);
+  t.equal(audit.code, 0, audit.stderr);
+  t.match(audit.stdout, /^0 settlement\(s\), postings sum 0: ledger consistent\n$/, 'the SQLite default audits too');
 
   const wrong = await cli(['report'], { ...home, TESSERA_BACKOFFICE_DB: 'mysql://ops:s3cret@db.example/ledger' });
   t.not(wrong.code, 0);
