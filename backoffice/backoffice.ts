@@ -167,6 +167,8 @@ export class BackOffice {
     if (existsSync(paths.settings)) throw new TesseraError('ALREADY_EXISTS', `a back office already exists in ${home}`);
     const currency = opts.currency ?? 'EUR';
     if (!/^[A-Z]{3}$/.test(currency)) throw new TesseraError('USAGE', `currency must be 3 capital letters, got ${currency}`);
+    // A PostgreSQL ledger is reached (and migrated) before anything is written: a wrong URL leaves no half-made home.
+    if (opts.db && !opts.ledger) await (await openLedger(paths.ledger, opts.db)).close();
     ensureHome(home);
     const now = Math.floor((opts.clock ?? systemClock).now() / 1000);
     mkdirSync(paths.offlineDir, { recursive: true, mode: 0o700 });

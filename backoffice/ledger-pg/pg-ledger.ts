@@ -34,9 +34,6 @@ export interface PgLedgerOptions {
   maxConnections?: number;
 }
 
-/** True for the URLs `--db` / TESSERA_BACKOFFICE_DB accept as PostgreSQL. */
-export const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//.test(s);
-
 export class PgLedger implements Ledger {
   /**
    * Transactions run again after a deadlock (40P01) or serialization failure (40001). With locks in a

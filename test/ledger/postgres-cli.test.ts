@@ -80,4 +80,9 @@ t.test('a URL that is not PostgreSQL, or a server that is not there, fails with 
   t.not(dead.code, 0);
   t.match(dead.stderr, /\[DB_UNREACHABLE\]/);
   t.notMatch(dead.stderr, /s3cret/);
+
+  const elsewhere = join(dir, 'bo2');
+  const deadInit = await cli(['--db', `postgres://ops:s3cret@127.0.0.1:${port}/ledger`, 'init'], { TESSERA_BACKOFFICE_HOME: elsewhere });
+  t.match(deadInit.stderr, /\[DB_UNREACHABLE\]/);
+  t.notOk(existsSync(elsewhere), 'init against a server that is not there leaves no home behind');
 });
