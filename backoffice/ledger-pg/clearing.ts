@@ -106,6 +106,8 @@ export async function applyJournal(c: Client, terminalId: string, entries: Journ
   await c.query('DELETE FROM held WHERE terminal_id = $1 AND chain = $2 AND idx <= $3', [terminalId, ch, plan.lastIndex]);
   if (head.retired) await c.query('UPDATE retired_chains SET last_index = $1, last_hash = $2 WHERE terminal_id = $3 AND chain = $4', [...headAt, ch]);
   else await c.query('UPDATE terminals SET last_index = $1, last_hash = $2 WHERE terminal_id = $3', headAt);
+  // The same per-terminal lock recordIncident takes: the cap count and the merge are one decision.
+  if (incidents.reports.length > 0) await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`incident:${terminalId}`]);
   for (const i of incidents.reports) await storeIncident(c, i);
   return { upTo: plan.lastIndex, outcomes, held: plan.held, denylistChanged: denied, ...(head.retired ? { retired: true as const } : {}) };
 }

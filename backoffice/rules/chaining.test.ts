@@ -45,6 +45,7 @@ t.test('at or below the head: a duplicate when the hash matches, a fork otherwis
   const p = planChain(head, [entry(1), entry(2, 1, 9), entry(3)], new Map(), new Map([[1, h(1)], [2, h(2)]]));
   t.same(kinds(p), ['duplicate:1', 'fork:2', 'append:3']);
   t.same(kinds(planChain(head, [entry(2)], new Map(), new Map())), ['fork:2'], 'nothing stored at the index is no proof of a duplicate');
+  t.same(kinds(planChain(genesis, [entry(1), entry(1), entry(1, 0, 9)], new Map(), new Map())), ['append:1', 'duplicate:1', 'fork:1'], 'twice in one batch');
 });
 
 t.test('a record that does not chain breaks; a held one that does not is dropped', async (t) => {

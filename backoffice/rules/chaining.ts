@@ -38,6 +38,8 @@ export function planChain(
   recorded: ReadonlyMap<number, Uint8Array>,
 ): ChainPlan {
   const waiting = new Map(held);
+  // Stored hashes, plus those this batch appends (a record twice in one batch is a re-delivery too).
+  const known = new Map(recorded);
   const steps: ChainStep[] = [];
   const heldNow: number[] = [];
   let last = head.lastIndex;
@@ -49,6 +51,7 @@ export function planChain(
       return false;
     }
     steps.push({ kind: 'append', entry, fromHeld });
+    known.set(entry.index, entry.hash);
     last = entry.index;
     lastHash = entry.hash;
     return true;
@@ -56,7 +59,7 @@ export function planChain(
 
   for (const e of [...entries].sort((a, b) => a.index - b.index)) {
     if (e.index <= last) {
-      const old = recorded.get(e.index);
+      const old = known.get(e.index);
       steps.push({ kind: old && equalBytes(old, e.hash) ? 'duplicate' : 'fork', entry: e });
       continue;
     }

@@ -157,9 +157,12 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     t.match(await l.applyJournal('T-1', [broken], NOW), { upTo: 4, outcomes: [{ status: 'rejected', reason: 'chain break: previous hash does not match' }] });
     t.equal((await l.getTerminal('T-1'))?.lastIndex, 4);
     t.same((await l.chainRecords('T-1', 1)).map((r) => r.index), [1, 2, 3, 4], 'a rejected break is not recorded');
+    const twice = await l.applyJournal('T-1', [c.entry(5, { kind: 'declined' }), c.entry(5, { kind: 'declined' })], NOW);
+    t.same(twice.outcomes.map((o) => o.status), ['declined-recorded', 'duplicate'], 'a record twice in one batch is recorded once');
     t.equal(await balance(l, merchantAccount('M-1')), 400);
     t.same((await l.incidents()).map((i) => i.kind).sort(), ['chain-break', 'fork', 'gap']);
     t.same((await l.settlements()).map((s) => s.txId), ['T-1-1', 'T-1-2', 'T-1-3', 'T-1-4']);
+    t.equal((await l.getTerminal('T-1'))?.lastIndex, 5);
     t.same(await l.merchantTotals(), [{ merchantId: 'M-1', count: 4, amount: 400, balance: 400 }]);
   });
 
