@@ -297,9 +297,10 @@ export class BackOffice {
     return this.ledger.createAccount({ id, kind: 'customer', currency: this.currency, ...(name ? { name } : {}) }, this.now());
   }
 
-  async fund(id: string, amount: number, memo = 'funding'): Promise<Account> {
+  /** `transferId`: the caller's id for this funding (a retry with it credits once). */
+  async fund(id: string, amount: number, memo = 'funding', transferId?: string): Promise<Account> {
     positive('amount', amount);
-    return this.ledger.fund(id, amount, memo, this.now());
+    return this.ledger.fund(id, amount, memo, this.now(), transferId);
   }
 
   async account(id: string): Promise<Account> {

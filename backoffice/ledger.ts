@@ -211,8 +211,12 @@ export interface Ledger {
   createAccount(a: { id: string; kind: AccountKind; name?: string; currency: string }, now: number): Promise<Account>;
   getAccount(id: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
-  /** Moves `amount` from the external account into a customer account. */
-  fund(account: string, amount: number, memo: string, now: number): Promise<Account>;
+  /**
+   * Moves `amount` from the external account into a customer account. With `id` (chosen by the
+   * caller, e.g. the bank reference), a retry with the same id, account and amount moves nothing
+   * again; the same id for another account or amount is refused (ALREADY_EXISTS).
+   */
+  fund(account: string, amount: number, memo: string, now: number, id?: string): Promise<Account>;
 
   /** Enrols a terminal; with `replace`, a new key retires the current chain and opens the next one. */
   registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash' | 'chain'>, now: number, replace?: boolean): Promise<void>;

@@ -27,11 +27,12 @@ import {
 import { ZERO_HASH, accountOf, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
+import { isRetry, type TransferShape } from './rules/idempotency.js';
 import { runAudit, type AuditCheck, type LedgerAudit } from './ledger-audit.js';
 import { indexesToCompare, planChain, reportStep } from './rules/chaining.js';
 import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS accounts (
   balance INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS transfers (
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, debit TEXT NOT NULL, credit TEXT NOT NULL,
-  amount INTEGER NOT NULL CHECK (amount > 0), ref TEXT, created_at INTEGER NOT NULL);
+  amount INTEGER NOT NULL CHECK (amount > 0), ref TEXT, created_at INTEGER NOT NULL, idem TEXT);
 CREATE TABLE IF NOT EXISTS postings (
   id INTEGER PRIMARY KEY, transfer_id INTEGER NOT NULL REFERENCES transfers(id),
   account TEXT NOT NULL REFERENCES accounts(id), amount INTEGER NOT NULL);
@@ -133,9 +134,9 @@ export class SqliteLedger implements Ledger {
   }
 
   /** One double-entry transfer: a debit and a credit posting that sum to zero. */
-  private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number): number {
+  private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number, idem: string | null = null): number {
     const id = Number(
-      this.db.prepare('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now).lastInsertRowid,
+      this.db.prepare('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES (?, ?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now, idem).lastInsertRowid,
     );
     const post = this.db.prepare('INSERT INTO postings (transfer_id, account, amount) VALUES (?, ?, ?)');
     const bal = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?');
@@ -162,13 +163,16 @@ export class SqliteLedger implements Ledger {
     return (this.db.prepare('SELECT * FROM accounts ORDER BY kind, id').all() as Row[]).map(accountOf);
   }
 
-  async fund(account: string, amount: number, memo: string, now: number): Promise<Account> {
+  async fund(account: string, amount: number, memo: string, now: number, id?: string): Promise<Account> {
     if (!Number.isSafeInteger(amount) || amount <= 0) throw new TesseraError('USAGE', `amount must be a positive integer of minor units, got ${amount}`);
     return this.tx(() => {
       const a = this.account(account);
       if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${account}`);
+      const idem = id === undefined ? null : `fund:${id}`;
+      const prior = idem === null ? undefined : (this.db.prepare('SELECT kind, credit, amount FROM transfers WHERE idem = ?').get(idem) as TransferShape | undefined);
+      if (idem !== null && isRetry(idem, prior, { kind: 'fund', credit: account, amount })) return a;
       this.ensureAccount(EXTERNAL_ACCOUNT, 'external', a.currency, now);
-      this.transfer('fund', EXTERNAL_ACCOUNT, account, amount, memo, now);
+      this.transfer('fund', EXTERNAL_ACCOUNT, account, amount, memo, now, idem);
       return this.account(account) as Account;
     });
   }

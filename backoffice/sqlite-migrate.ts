@@ -29,7 +29,14 @@ ALTER TABLE incidents ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;
 UPDATE incidents SET last_idx = idx, last_at = at;
 `;
 
+/** Schema 2 → 3: client-chosen transfer ids (idempotent funding); a table created just now already has the column. */
+function v2ToV3(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(transfers)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'idem')) db.exec('ALTER TABLE transfers ADD COLUMN idem TEXT');
+}
+
 const INDEXES = `
+CREATE UNIQUE INDEX IF NOT EXISTS transfers_idem ON transfers(idem);
 CREATE INDEX IF NOT EXISTS incidents_terminal ON incidents(terminal_id, at);
 CREATE INDEX IF NOT EXISTS incidents_kind ON incidents(kind, at);
 `;
@@ -43,7 +50,8 @@ CREATE TRIGGER IF NOT EXISTS ${t}_no_delete BEFORE DELETE ON ${t} BEGIN SELECT R
 /** Brings a ledger at schema `from` to the current schema; returns the version it is now at. */
 export function migrate(db: Database.Database, from: number): number {
   if (from < 2) db.exec(V1_TO_V2);
+  if (from < 3) v2ToV3(db);
   db.exec(INDEXES);
   db.exec(APPEND_ONLY);
-  return 2;
+  return 3;
 }

@@ -188,10 +188,11 @@ function buildProgram(): Command {
     .argument('<id>', 'account id')
     .argument('<amount>', 'minor units', int('amount'))
     .option('--memo <text>', 'what the money is', 'funding')
-    .action(async (id: string, amount: number, o: { memo: string }, cmd: Command) => {
+    .option('--id <transfer-id>', 'your id for this funding (e.g. the bank reference): running the command again with it credits once; with another account or amount it is refused')
+    .action(async (id: string, amount: number, o: { memo: string; id?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
-        const a = await bo.fund(id, amount, o.memo);
+        const a = await bo.fund(id, amount, o.memo, o.id);
         print(g, a, `account ${a.id}: balance ${a.balance} ${a.currency}`);
       });
     });

@@ -69,8 +69,11 @@ CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECU
 ).join('\n')}
 `;
 
+/** Client-chosen transfer ids (idempotent funding). */
+const V3 = 'ALTER TABLE transfers ADD COLUMN idem text UNIQUE;';
+
 /** Migrations in order; the index + 1 is the schema version. Never edit one that shipped: append. */
-export const MIGRATIONS: readonly string[] = [V1, V2];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /** Any fixed 64-bit number: concurrent clearing workers starting at once apply each migration once. */
 const MIGRATION_LOCK = 0x7e55e4a;

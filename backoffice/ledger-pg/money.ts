@@ -30,8 +30,8 @@ export async function ensureAccount(c: Client, id: string, kind: AccountKind, cu
 }
 
 /** One double-entry transfer: a debit and a credit posting that sum to zero. */
-export async function transfer(c: Client, kind: string, from: string, to: string, amount: number, ref: string, now: number): Promise<number> {
-  const t = await one(c, 'INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [kind, from, to, amount, ref, now]);
+export async function transfer(c: Client, kind: string, from: string, to: string, amount: number, ref: string, now: number, idem: string | null = null): Promise<number> {
+  const t = await one(c, 'INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id', [kind, from, to, amount, ref, now, idem]);
   const id = t?.id as number;
   await c.query('INSERT INTO postings (transfer_id, account, amount) VALUES ($1, $2, $3), ($1, $4, $5)', [id, from, -amount, to, amount]);
   return id;

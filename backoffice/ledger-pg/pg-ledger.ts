@@ -24,6 +24,7 @@ import {
 import { ZERO_HASH, accountOf, chainOf, fraudCaseOf, purseOf, settlementOf, terminalOf, u8 } from '../ledger-rows.js';
 import { incidentOf } from '../incidents.js';
 import { runAudit, type LedgerAudit } from '../ledger-audit.js';
+import { isRetry, type TransferShape } from '../rules/idempotency.js';
 import { applyJournal, storeIncident } from './clearing.js';
 import { migrate } from './migrations.js';
 import { ACCOUNT_SELECT, PURSE_SELECT, account, bumpVersion, denyInTx, ensureAccount, lockAccounts, purse, readDenyList, transfer } from './money.js';
@@ -88,13 +89,20 @@ export class PgLedger implements Ledger {
     return (await all(this.pool, `${ACCOUNT_SELECT} ORDER BY a.kind COLLATE "C", a.id COLLATE "C"`)).map(accountOf);
   }
 
-  async fund(id: string, amount: number, memo: string, now: number): Promise<Account> {
+  async fund(id: string, amount: number, memo: string, now: number, transferId?: string): Promise<Account> {
     if (!Number.isSafeInteger(amount) || amount <= 0) throw new TesseraError('USAGE', `amount must be a positive integer of minor units, got ${amount}`);
     return this.tx(async (c) => {
+      const idem = transferId === undefined ? null : `fund:${transferId}`;
+      // Serialises two retries of one id running at once: the second sees the first's transfer (and balance).
+      if (idem !== null) await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [idem]);
       const a = await account(c, id);
       if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${id}`);
+      if (idem !== null) {
+        const prior = (await one(c, 'SELECT kind, credit, amount FROM transfers WHERE idem = $1', [idem])) as TransferShape | undefined;
+        if (isRetry(idem, prior, { kind: 'fund', credit: id, amount })) return a;
+      }
       await ensureAccount(c, EXTERNAL_ACCOUNT, 'external', a.currency, now);
-      await transfer(c, 'fund', EXTERNAL_ACCOUNT, id, amount, memo, now);
+      await transfer(c, 'fund', EXTERNAL_ACCOUNT, id, amount, memo, now, idem);
       return (await account(c, id)) as Account;
     });
   }

@@ -78,6 +78,18 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     await t.rejects(l.fund(EXTERNAL_ACCOUNT, 10, 'x', NOW), { code: 'NOT_FOUND' }, 'only customer accounts are funded');
     t.same((await l.listAccounts()).map((x) => [x.id, x.balance]), [['alice', 1_300], [EXTERNAL_ACCOUNT, -1_300]]);
     t.equal(await l.trialBalance(), 0);
+
+    // A funding with the caller's id, retried (also several at once), credits once.
+    t.equal((await l.fund('alice', 500, 'wire', NOW, 'bank-1')).balance, 1_800);
+    t.equal((await l.fund('alice', 500, 'wire', NOW, 'bank-1')).balance, 1_800, 'a retry moves nothing');
+    const retries = await Promise.all(Array.from({ length: 4 }, () => l.fund('alice', 700, 'wire', NOW, 'bank-2')));
+    t.ok(retries.every((a) => a.balance === 2_500), 'concurrent retries credit once');
+    await t.rejects(l.fund('alice', 501, 'wire', NOW, 'bank-1'), { code: 'ALREADY_EXISTS' }, 'the id with another amount');
+    await l.createAccount({ id: 'ben', kind: 'customer', currency: 'EUR' }, NOW);
+    await t.rejects(l.fund('ben', 500, 'wire', NOW, 'bank-1'), { code: 'ALREADY_EXISTS' }, 'the id for another account');
+    t.equal((await l.fund('ben', 500, 'wire', NOW, 'bank-3')).balance, 500);
+    t.equal(await balance(l, EXTERNAL_ACCOUNT), -3_000);
+    t.match(await l.audit(), { ok: true });
   });
 
   withLedger('purses reserve their cap and return the unspent part when they expire', async (t, l) => {
