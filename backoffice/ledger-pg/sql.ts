@@ -36,13 +36,23 @@ const ATTEMPTS = 5;
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: Client) => Promise<T>, onRetry: (code: string) => void = () => {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const c = await pool.connect();
+    // A connection that dies (server restarted, backend killed) is closed, not pooled again. Its
+    // 'error' event must have a listener while it is checked out, or it would crash the process;
+    // the query in flight rejects on its own.
+    let broken = false;
+    const onError = () => {
+      broken = true;
+    };
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const r = await fn(c);
       await c.query('COMMIT');
       return r;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
+      await c.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
       const code = (err as { code?: string }).code;
       if (code !== undefined && RETRYABLE.has(code) && attempt < ATTEMPTS) {
         onRetry(code);
@@ -50,7 +60,8 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: Client) => Promise
       }
       throw err;
     } finally {
-      c.release();
+      c.off('error', onError);
+      c.release(broken);
     }
   }
 }
