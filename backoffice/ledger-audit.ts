@@ -28,6 +28,11 @@ export const AUDIT_CHECKS: readonly AuditCheck[] = [
     problem: (r) => `transfer ${String(r.transfer_id)}: ${String(r.n)} postings summing to ${String(r.s)} (want 2 summing to 0)`,
   },
   {
+    sql: `SELECT t.id, d.currency AS dc, c.currency AS cc FROM transfers t JOIN accounts d ON d.id = t.debit JOIN accounts c ON c.id = t.credit
+          WHERE d.currency <> c.currency ORDER BY t.id`,
+    problem: (r) => `transfer ${String(r.id)} moves ${String(r.dc)} into ${String(r.cc)}`,
+  },
+  {
     sql: 'SELECT t.id FROM transfers t WHERE NOT EXISTS (SELECT 1 FROM postings p WHERE p.transfer_id = t.id) ORDER BY t.id',
     problem: (r) => `transfer ${String(r.id)} has no postings`,
   },

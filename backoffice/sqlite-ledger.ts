@@ -27,7 +27,7 @@ import {
 import { ZERO_HASH, accountOf, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
-import { isRetry, type TransferShape } from './rules/idempotency.js';
+import { assertSameCurrency, isRetry, type TransferShape } from './rules/transfers.js';
 import { runAudit, type AuditCheck, type LedgerAudit } from './ledger-audit.js';
 import { indexesToCompare, planChain, reportStep } from './rules/chaining.js';
 import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
@@ -135,6 +135,7 @@ export class SqliteLedger implements Ledger {
 
   /** One double-entry transfer: a debit and a credit posting that sum to zero. */
   private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number, idem: string | null = null): number {
+    assertSameCurrency(from, to, this.db.prepare('SELECT id, currency FROM accounts WHERE id IN (?, ?)').all(from, to) as { id: string; currency: string }[]);
     const id = Number(
       this.db.prepare('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES (?, ?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now, idem).lastInsertRowid,
     );

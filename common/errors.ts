@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'INSUFFICIENT_FUNDS',
   'VERIFICATION_FAILED',
+  'CURRENCY_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,7 @@
 // PostgreSQL ledger primitives used inside a caller's transaction: accounts, transfers, purses, the deny list.
 import type { Account, AccountKind, DenyList, PurseRecord } from '../ledger.js';
 import { accountOf, purseOf } from '../ledger-rows.js';
+import { assertSameCurrency } from '../rules/transfers.js';
 import { all, one, type Client } from './sql.js';
 
 /** An account's balance is the sum of its postings: there is no balance column to drift. */
@@ -31,6 +32,7 @@ export async function ensureAccount(c: Client, id: string, kind: AccountKind, cu
 
 /** One double-entry transfer: a debit and a credit posting that sum to zero. */
 export async function transfer(c: Client, kind: string, from: string, to: string, amount: number, ref: string, now: number, idem: string | null = null): Promise<number> {
+  assertSameCurrency(from, to, (await all(c, 'SELECT id, currency FROM accounts WHERE id = ANY($1)', [[from, to]])) as { id: string; currency: string }[]);
   const t = await one(c, 'INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id', [kind, from, to, amount, ref, now, idem]);
   const id = t?.id as number;
   await c.query('INSERT INTO postings (transfer_id, account, amount) VALUES ($1, $2, $3), ($1, $4, $5)', [id, from, -amount, to, amount]);

@@ -24,7 +24,7 @@ import {
 import { ZERO_HASH, accountOf, chainOf, fraudCaseOf, purseOf, settlementOf, terminalOf, u8 } from '../ledger-rows.js';
 import { incidentOf } from '../incidents.js';
 import { runAudit, type LedgerAudit } from '../ledger-audit.js';
-import { isRetry, type TransferShape } from '../rules/idempotency.js';
+import { isRetry, type TransferShape } from '../rules/transfers.js';
 import { applyJournal, storeIncident } from './clearing.js';
 import { migrate } from './migrations.js';
 import { ACCOUNT_SELECT, PURSE_SELECT, account, bumpVersion, denyInTx, ensureAccount, lockAccounts, purse, readDenyList, transfer } from './money.js';

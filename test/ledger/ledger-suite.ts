@@ -89,6 +89,10 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     await t.rejects(l.fund('ben', 500, 'wire', NOW, 'bank-1'), { code: 'ALREADY_EXISTS' }, 'the id for another account');
     t.equal((await l.fund('ben', 500, 'wire', NOW, 'bank-3')).balance, 500);
     t.equal(await balance(l, EXTERNAL_ACCOUNT), -3_000);
+    // The funding account holds EUR: a USD account cannot be funded from it.
+    await l.createAccount({ id: 'dollar', kind: 'customer', currency: 'USD' }, NOW);
+    await t.rejects(l.fund('dollar', 100, 'wire', NOW), { code: 'CURRENCY_MISMATCH' });
+    t.equal(await balance(l, 'dollar'), 0);
     t.match(await l.audit(), { ok: true });
   });
 
@@ -295,5 +299,10 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     t.ok(two.problems.includes('txId T-1-1 is settled by 2 transfers'), two.problems.join('; '));
     t.ok(two.problems.includes('settle transfer for T-1-1 has no settlement'));
     t.ok(two.problems.some((p) => /^transfer \d+ has no postings$/.test(p)));
+
+    // A transfer written around the ledger between two currencies.
+    await sql("INSERT INTO accounts (id, kind, currency, created_at) VALUES ('usd', 'customer', 'USD', 0)");
+    await sql("INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) VALUES ('fund', 'acct-P1', 'usd', 1, 'x', 0)");
+    t.ok((await l.audit()).problems.some((p) => /^transfer \d+ moves EUR into USD$/.test(p)));
   });
 }

@@ -1,4 +1,4 @@
-// Client-chosen transfer ids: a retry of the same transfer is answered, not applied twice; a reused id is refused.
+// Rules every transfer obeys on every backend: one currency on both sides, and client-chosen ids answered once.
 import { TesseraError } from '#common';
 
 /** What identifies a transfer's content for an idempotency check. */
@@ -16,4 +16,17 @@ export function isRetry(id: string, prior: TransferShape | undefined, want: Tran
   if (!prior) return false;
   if (prior.kind === want.kind && prior.credit === want.credit && prior.amount === want.amount) return true;
   throw new TesseraError('ALREADY_EXISTS', `transfer id ${id} was used for ${prior.kind} of ${prior.amount} to ${prior.credit}, not ${want.kind} of ${want.amount} to ${want.credit}`);
+}
+
+/**
+ * Both sides of a transfer hold the same currency, or it is refused: a ledger never converts.
+ * `accounts` are the transfer's debit and credit accounts as stored (a missing one is refused too).
+ */
+export function assertSameCurrency(from: string, to: string, accounts: readonly { id: string; currency: string }[]): void {
+  const debit = accounts.find((a) => a.id === from);
+  const credit = accounts.find((a) => a.id === to);
+  if (!debit || !credit) throw new TesseraError('NOT_FOUND', `no account ${!debit ? from : to}`);
+  if (debit.currency !== credit.currency) {
+    throw new TesseraError('CURRENCY_MISMATCH', `a transfer from ${from} (${debit.currency}) to ${to} (${credit.currency}) crosses currencies`);
+  }
 }
