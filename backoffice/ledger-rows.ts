@@ -114,3 +114,16 @@ export const fraudCaseOf = (r: Row): FraudCase => ({
   amount: r.amount as number,
   openedAt: r.opened_at as number,
 });
+
+/**
+ * The settlements of purse ?1 the clearing rules need for sequence ?2 (rules/clearing-rules.ts,
+ * ClearingFacts.prior): the same sequence, the nearest below and above, and the highest. Four
+ * index look-ups on (purse_id, seq), whatever the purse's history. Parameters: purse, seq, purse,
+ * seq, purse, seq, purse. Rows may repeat (the highest is often the nearest above).
+ */
+export const PRIOR_SETTLEMENTS_SQL = `
+SELECT * FROM (SELECT * FROM settlements WHERE purse_id = ? AND seq = ?) AS same_seq
+UNION ALL SELECT * FROM (SELECT * FROM settlements WHERE purse_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1) AS below
+UNION ALL SELECT * FROM (SELECT * FROM settlements WHERE purse_id = ? AND seq > ? ORDER BY seq LIMIT 1) AS above
+UNION ALL SELECT * FROM (SELECT * FROM settlements WHERE purse_id = ? ORDER BY seq DESC LIMIT 1) AS highest`;
+export const priorParams = (purseId: string, seq: number): unknown[] => [purseId, seq, purseId, seq, purseId, seq, purseId];

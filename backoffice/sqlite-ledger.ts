@@ -24,7 +24,7 @@ import {
   type StoredRecord,
   type TerminalRecord,
 } from './ledger.js';
-import { ZERO_HASH, accountOf, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
+import { PRIOR_SETTLEMENTS_SQL, ZERO_HASH, accountOf, priorParams, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
 import { assertSameCurrency, isRetry, type TransferShape } from './rules/transfers.js';
@@ -323,17 +323,17 @@ export class SqliteLedger implements Ledger {
   }
 
   /** The facts the clearing rules read (rules/clearing-rules.ts): the same txId, then the purse and its settlements. */
-  private facts(txId: string, purseId: string): ClearingFacts {
+  private facts(txId: string, purseId: string, seq: number): ClearingFacts {
     const same = this.db.prepare('SELECT * FROM settlements WHERE tx_id = ?').get(txId) as Row | undefined;
     if (same) return { sameTx: priorOf(same), purse: undefined, prior: [] };
-    const prior = (this.db.prepare('SELECT * FROM settlements WHERE purse_id = ?').all(purseId) as Row[]).map(priorOf);
+    const prior = (this.db.prepare(PRIOR_SETTLEMENTS_SQL).all(...priorParams(purseId, seq)) as Row[]).map(priorOf);
     return { sameTx: undefined, purse: this.purse(purseId), prior };
   }
 
   /** Clears one chained record inside the batch transaction: the pure rules decide, this applies. */
   private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
     const v = e.verdict;
-    const d = decide(e, v, needsFacts(v) ? this.facts(e.txId, v.purseId) : NO_FACTS);
+    const d = decide(e, v, needsFacts(v) ? this.facts(e.txId, v.purseId, v.seq) : NO_FACTS);
     if (d.kind === 'rejected') incidents.add('invalid-payment', e.index, d.reason);
     if (d.kind === 'fraud' && v.kind === 'payment' && this.openFraud(e, d.fraud, d.detail, d.first, v.purseId, v.charged, now)) flags.denied = true;
     if (d.kind === 'settle' && v.kind === 'payment') {

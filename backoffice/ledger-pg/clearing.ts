@@ -2,11 +2,11 @@
 import { TesseraError } from '#common';
 import { INCIDENT_CAP, INCIDENT_WINDOW, IncidentTally, incidentParams } from '../incidents.js';
 import { merchantAccount, purseAccount, type BatchOutcome, type EntryOutcome, type IncidentReport, type JournalEntry } from '../ledger.js';
-import { entryFromJson, entryToJson, priorOf, terminalOf, u8, type Row } from '../ledger-rows.js';
+import { PRIOR_SETTLEMENTS_SQL, entryFromJson, priorParams, entryToJson, priorOf, terminalOf, u8, type Row } from '../ledger-rows.js';
 import { indexesToCompare, planChain, reportStep } from '../rules/chaining.js';
 import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingDecision, type ClearingFacts } from '../rules/clearing-rules.js';
 import { denyInTx, ensureAccount, purse, transfer } from './money.js';
-import { all, one, type Client } from './sql.js';
+import { all, numbered, one, type Client } from './sql.js';
 
 interface Head {
   merchantId: string;
@@ -28,10 +28,12 @@ async function lockHead(c: Client, terminalId: string, chain: number | undefined
   return { merchantId: r.merchant_id as string, chain, retired: true, lastIndex: r.last_index as number, lastHash: u8(r.last_hash) };
 }
 
-async function readFacts(c: Client, txId: string, purseId: string): Promise<ClearingFacts> {
+const PRIOR_SQL = numbered(PRIOR_SETTLEMENTS_SQL);
+
+async function readFacts(c: Client, txId: string, purseId: string, seq: number): Promise<ClearingFacts> {
   const same = await one(c, 'SELECT * FROM settlements WHERE tx_id = $1', [txId]);
   if (same) return { sameTx: priorOf(same), purse: undefined, prior: [] };
-  const prior = (await all(c, 'SELECT * FROM settlements WHERE purse_id = $1', [purseId])).map(priorOf);
+  const prior = (await all(c, PRIOR_SQL, priorParams(purseId, seq))).map(priorOf);
   return { sameTx: undefined, purse: await purse(c, purseId), prior };
 }
 
@@ -92,7 +94,7 @@ export async function applyJournal(c: Client, terminalId: string, entries: Journ
     if (step.kind === 'break' && step.fromHeld) await c.query('DELETE FROM held WHERE terminal_id = $1 AND chain = $2 AND idx = $3', [terminalId, ch, e.index]);
     if (step.kind !== 'append') continue;
     const v = e.verdict;
-    const d = decide(e, v, needsFacts(v) ? await readFacts(c, e.txId, v.purseId) : NO_FACTS);
+    const d = decide(e, v, needsFacts(v) ? await readFacts(c, e.txId, v.purseId, v.seq) : NO_FACTS);
     if (d.kind === 'rejected') incidents.add('invalid-payment', e.index, d.reason);
     if (await applyDecision(c, e, d, head.merchantId, now)) denied = true;
     const o: EntryOutcome = { index: e.index, txId: e.txId, ...outcomeOf(d) };

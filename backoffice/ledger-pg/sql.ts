@@ -20,6 +20,12 @@ export const TYPES: pg.CustomTypesConfig = {
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** SQL written with `?` placeholders (shared with SQLite) in PostgreSQL's numbered form. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
 export async function one(c: Client, sql: string, params: unknown[] = []): Promise<Row | undefined> {
   return (await c.query<Row>(sql, params)).rows[0];
 }

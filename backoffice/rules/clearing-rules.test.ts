@@ -86,3 +86,28 @@ t.test('the checks run in a fixed order', async (t) => {
   // Inconsistent cumulative before over-cap.
   t.match(decide(place, pay(3, 350, 100), facts([settled(1, 100, 100), settled(2, 300, 200)], { ...ACTIVE, spent: 950 })), { fraud: 'inconsistent-cumulative' });
 });
+
+t.test('the neighbours and the highest settlement decide as the whole history does', async (t) => {
+  // A consistent history with holes (sequences 3 and 7 never settled), as clearing leaves it.
+  const history = [1, 2, 4, 5, 6, 8, 9].map((s) => settled(s, s * 100, 100));
+  const around = (seq: number) => {
+    const below = history.filter((s) => s.seq < seq).at(-1);
+    const above = history.find((s) => s.seq > seq);
+    return [history.find((s) => s.seq === seq), below, above, history.at(-1)].filter((s): s is PriorSettlement => s !== undefined);
+  };
+  const differ: string[] = [];
+  const kinds = new Set<string>();
+  for (let seq = 1; seq <= 11; seq++) {
+    for (let cumulative = 50; cumulative <= 1_200; cumulative += 50) {
+      for (const charged of [50, 100, 250]) {
+        const v = pay(seq, cumulative, charged);
+        const purse = { ...ACTIVE, cap: 100_000, spent: 700 };
+        const whole = decide(place, v, facts(history, purse));
+        kinds.add(whole.kind === 'fraud' ? whole.fraud : whole.kind);
+        if (JSON.stringify(decide(place, v, facts(around(seq), purse))) !== JSON.stringify(whole)) differ.push(`seq ${seq} cumulative ${cumulative} charged ${charged}`);
+      }
+    }
+  }
+  t.same(differ, [], 'the same decision for all 792 payments');
+  t.same([...kinds].sort(), ['double-spend', 'inconsistent-cumulative', 'settle'], 'the payments cover every outcome the history can give');
+});

@@ -30,8 +30,11 @@ export interface PurseFacts {
 
 /**
  * The narrow read interface: what a backend reads before deciding. `sameTx` is the settlement with
- * the record's txId (any purse); `purse` and `prior` (every settlement of that purse) are read only
- * for a payment whose txId is new.
+ * the record's txId (any purse); `purse` and `prior` are read only for a payment whose txId is new.
+ * `prior` holds the purse's settlements at the same sequence, the nearest below and above it, and the
+ * highest (PRIOR_SETTLEMENTS_SQL in ledger-rows.ts); passing all of them decides the same. The
+ * neighbours suffice because every settled pair already passed cumulativeClash, so settled
+ * cumulatives (and cumulative − authorised) rise with the sequence.
  */
 export interface ClearingFacts {
   sameTx: PriorSettlement | undefined;
@@ -60,14 +63,16 @@ type Payment = Extract<EntryVerdict, { kind: 'payment' }>;
 export const needsFacts = (v: EntryVerdict): v is Payment => v.kind === 'payment';
 
 /**
- * Two payments of one purse disagree on cumulative amounts: an earlier sequence already counted more
- * than this one says was spent before it, or a later one says less was spent before it than this
- * one's total.
+ * Two payments of one purse disagree on cumulative amounts: the nearest earlier sequence already
+ * counted more than this one says was spent before it, or the nearest later one says less was spent
+ * before it than this one's total.
  */
 export function cumulativeClash(v: Pick<Payment, 'seq' | 'cumulative' | 'authorised'>, prior: readonly PriorSettlement[]): PriorSettlement | undefined {
-  return [...prior]
-    .sort((a, b) => a.seq - b.seq)
-    .find((s) => (s.seq < v.seq && s.cumulative > v.cumulative - v.authorised) || (s.seq > v.seq && s.cumulative - s.authorised < v.cumulative));
+  const below = prior.reduce<PriorSettlement | undefined>((m, s) => (s.seq < v.seq && (!m || s.seq > m.seq) ? s : m), undefined);
+  const above = prior.reduce<PriorSettlement | undefined>((m, s) => (s.seq > v.seq && (!m || s.seq < m.seq) ? s : m), undefined);
+  if (below && below.cumulative > v.cumulative - v.authorised) return below;
+  if (above && above.cumulative - above.authorised < v.cumulative) return above;
+  return undefined;
 }
 
 /** The clearing rule, in order: duplicate or replay, unknown or closed purse, double spend, inconsistent cumulative, over cap, settle. */
