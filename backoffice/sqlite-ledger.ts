@@ -105,12 +105,21 @@ export class SqliteLedger implements Ledger {
     this.db.pragma('foreign_keys = ON');
     this.tx(() => {
       this.db.exec(SCHEMA);
-      const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as Row | undefined;
+      const v = this.sql("SELECT value FROM meta WHERE key = 'schema'").get() as Row | undefined;
       const from = v ? Number(v.value) : SCHEMA_VERSION;
       if (from > SCHEMA_VERSION) throw new TesseraError('DB_TOO_NEW', `ledger schema ${String(from)} is newer than ${SCHEMA_VERSION}`);
       migrate(this.db, from);
-      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+      this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
     });
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per SQL text (clearing runs the same few thousands of times). */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
   }
 
   /** Runs fn in a write transaction taken up front (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking. */
@@ -125,22 +134,22 @@ export class SqliteLedger implements Ledger {
   // ---- accounts and transfers ----
 
   private account(id: string): Account | undefined {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
     return r ? accountOf(r) : undefined;
   }
 
   private ensureAccount(id: string, kind: AccountKind, currency: string, now: number, name: string | null = null): void {
-    this.db.prepare('INSERT OR IGNORE INTO accounts (id, kind, name, currency, balance, created_at) VALUES (?, ?, ?, ?, 0, ?)').run(id, kind, name, currency, now);
+    this.sql('INSERT OR IGNORE INTO accounts (id, kind, name, currency, balance, created_at) VALUES (?, ?, ?, ?, 0, ?)').run(id, kind, name, currency, now);
   }
 
   /** One double-entry transfer: a debit and a credit posting that sum to zero. */
   private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number, idem: string | null = null): number {
-    assertSameCurrency(from, to, this.db.prepare('SELECT id, currency FROM accounts WHERE id IN (?, ?)').all(from, to) as { id: string; currency: string }[]);
+    assertSameCurrency(from, to, this.sql('SELECT id, currency FROM accounts WHERE id IN (?, ?)').all(from, to) as { id: string; currency: string }[]);
     const id = Number(
-      this.db.prepare('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES (?, ?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now, idem).lastInsertRowid,
+      this.sql('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES (?, ?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now, idem).lastInsertRowid,
     );
-    const post = this.db.prepare('INSERT INTO postings (transfer_id, account, amount) VALUES (?, ?, ?)');
-    const bal = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?');
+    const post = this.sql('INSERT INTO postings (transfer_id, account, amount) VALUES (?, ?, ?)');
+    const bal = this.sql('UPDATE accounts SET balance = balance + ? WHERE id = ?');
     post.run(id, from, -amount);
     post.run(id, to, amount);
     bal.run(-amount, from);
@@ -161,7 +170,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async listAccounts(): Promise<Account[]> {
-    return (this.db.prepare('SELECT * FROM accounts ORDER BY kind, id').all() as Row[]).map(accountOf);
+    return (this.sql('SELECT * FROM accounts ORDER BY kind, id').all() as Row[]).map(accountOf);
   }
 
   async fund(account: string, amount: number, memo: string, now: number, id?: string): Promise<Account> {
@@ -170,7 +179,7 @@ export class SqliteLedger implements Ledger {
       const a = this.account(account);
       if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${account}`);
       const idem = id === undefined ? null : `fund:${id}`;
-      const prior = idem === null ? undefined : (this.db.prepare('SELECT kind, credit, amount FROM transfers WHERE idem = ?').get(idem) as TransferShape | undefined);
+      const prior = idem === null ? undefined : (this.sql('SELECT kind, credit, amount FROM transfers WHERE idem = ?').get(idem) as TransferShape | undefined);
       if (idem !== null && isRetry(idem, prior, { kind: 'fund', credit: account, amount })) return a;
       this.ensureAccount(EXTERNAL_ACCOUNT, 'external', a.currency, now);
       this.transfer('fund', EXTERNAL_ACCOUNT, account, amount, memo, now, idem);
@@ -182,7 +191,7 @@ export class SqliteLedger implements Ledger {
 
   async registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash' | 'chain'>, now: number, replace = false): Promise<void> {
     this.tx(() => {
-      const old = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
+      const old = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
       if (!old) {
         this.db
           .prepare(
@@ -207,7 +216,7 @@ export class SqliteLedger implements Ledger {
 
   /** Keeps the current chain's key and head, so its records stay verifiable and late ones still clear. */
   private retireChain(cur: TerminalRecord, now: number, newKey: Uint8Array): void {
-    const reused = this.db.prepare('SELECT chain FROM retired_chains WHERE terminal_id = ? AND public_key = ?').get(cur.terminalId, newKey) as Row | undefined;
+    const reused = this.sql('SELECT chain FROM retired_chains WHERE terminal_id = ? AND public_key = ?').get(cur.terminalId, newKey) as Row | undefined;
     if (reused) throw new TesseraError('ALREADY_EXISTS', `terminal ${cur.terminalId} already used this key for chain ${String(reused.chain)}; enrol a fresh key`);
     this.db
       .prepare('INSERT INTO retired_chains (terminal_id, chain, merchant_id, mode, public_key, cert, last_index, last_hash, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -215,22 +224,22 @@ export class SqliteLedger implements Ledger {
   }
 
   async getTerminal(id: string): Promise<TerminalRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(id) as Row | undefined;
     return r ? terminalOf(r) : undefined;
   }
 
   async listTerminals(): Promise<TerminalRecord[]> {
-    return (this.db.prepare('SELECT * FROM terminals ORDER BY terminal_id').all() as Row[]).map(terminalOf);
+    return (this.sql('SELECT * FROM terminals ORDER BY terminal_id').all() as Row[]).map(terminalOf);
   }
 
   async chains(terminalId: string): Promise<ChainRecord[]> {
-    const retired = (this.db.prepare('SELECT * FROM retired_chains WHERE terminal_id = ? ORDER BY chain').all(terminalId) as Row[]).map((r) => chainOf(r, r.retired_at as number));
-    const cur = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
+    const retired = (this.sql('SELECT * FROM retired_chains WHERE terminal_id = ? ORDER BY chain').all(terminalId) as Row[]).map((r) => chainOf(r, r.retired_at as number));
+    const cur = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
     return cur ? [...retired, chainOf(cur, null)] : retired;
   }
 
   async chainRecords(terminalId: string, chain: number): Promise<StoredRecord[]> {
-    return (this.db.prepare('SELECT idx, hash, status, record FROM records WHERE terminal_id = ? AND chain = ? ORDER BY idx').all(terminalId, chain) as Row[]).map((r) => ({
+    return (this.sql('SELECT idx, hash, status, record FROM records WHERE terminal_id = ? AND chain = ? ORDER BY idx').all(terminalId, chain) as Row[]).map((r) => ({
       index: r.idx as number,
       hash: u8(r.hash),
       status: r.status as AckStatus,
@@ -239,7 +248,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async setTerminalRoute(id: string, operatorId: string | null, line: string | null): Promise<void> {
-    const r = this.db.prepare('UPDATE terminals SET operator_id = ?, line = ? WHERE terminal_id = ?').run(operatorId, line, id);
+    const r = this.sql('UPDATE terminals SET operator_id = ?, line = ? WHERE terminal_id = ?').run(operatorId, line, id);
     if (r.changes === 0) throw new TesseraError('NOT_FOUND', `no terminal ${id}`);
   }
 
@@ -275,17 +284,17 @@ export class SqliteLedger implements Ledger {
   }
 
   async listPurses(): Promise<PurseRecord[]> {
-    return (this.db.prepare('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = \'purse:\' || p.purse_id ORDER BY p.created_at').all() as Row[]).map(purseOf);
+    return (this.sql('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = \'purse:\' || p.purse_id ORDER BY p.created_at').all() as Row[]).map(purseOf);
   }
 
   async expirePurses(now: number, graceSeconds: number): Promise<{ purseId: string; returned: number }[]> {
     return this.tx(() => {
-      const due = this.db.prepare("SELECT purse_id FROM purses WHERE status = 'active' AND not_after + ? < ?").all(graceSeconds, now) as Row[];
+      const due = this.sql("SELECT purse_id FROM purses WHERE status = 'active' AND not_after + ? < ?").all(graceSeconds, now) as Row[];
       const out: { purseId: string; returned: number }[] = [];
       for (const r of due) {
         const p = this.purse(r.purse_id as string) as PurseRecord;
         if (p.reserved > 0) this.transfer('expire', purseAccount(p.purseId), p.account, p.reserved, p.purseId, now);
-        this.db.prepare("UPDATE purses SET status = 'closed' WHERE purse_id = ?").run(p.purseId);
+        this.sql("UPDATE purses SET status = 'closed' WHERE purse_id = ?").run(p.purseId);
         out.push({ purseId: p.purseId, returned: p.reserved });
       }
       return out;
@@ -299,17 +308,17 @@ export class SqliteLedger implements Ledger {
   }
 
   private denyInTx(purseId: string, reason: string, now: number): boolean {
-    const exists = this.db.prepare('SELECT 1 FROM denylist WHERE purse_id = ?').get(purseId);
+    const exists = this.sql('SELECT 1 FROM denylist WHERE purse_id = ?').get(purseId);
     if (exists) return false;
     // The first version that will carry it: versions are allocated when a list is signed (nextDenyList).
     const version = this.readDenyList().version + 1;
-    this.db.prepare('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES (?, ?, ?, ?)').run(purseId, reason, version, now);
+    this.sql('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES (?, ?, ?, ?)').run(purseId, reason, version, now);
     return true;
   }
 
   private bumpVersion(series: string): number {
-    this.db.prepare('INSERT INTO versions (series, version) VALUES (?, 1) ON CONFLICT (series) DO UPDATE SET version = version + 1').run(series);
-    return (this.db.prepare('SELECT version FROM versions WHERE series = ?').get(series) as Row).version as number;
+    this.sql('INSERT INTO versions (series, version) VALUES (?, 1) ON CONFLICT (series) DO UPDATE SET version = version + 1').run(series);
+    return (this.sql('SELECT version FROM versions WHERE series = ?').get(series) as Row).version as number;
   }
 
   private openFraud(e: JournalEntry, kind: FraudKind, detail: string, first: PriorSettlement | undefined, purseId: string, amount: number, now: number): boolean {
@@ -324,21 +333,22 @@ export class SqliteLedger implements Ledger {
 
   /** The facts the clearing rules read (rules/clearing-rules.ts): the same txId, then the purse and its settlements. */
   private facts(txId: string, purseId: string, seq: number): ClearingFacts {
-    const same = this.db.prepare('SELECT * FROM settlements WHERE tx_id = ?').get(txId) as Row | undefined;
+    const same = this.sql('SELECT * FROM settlements WHERE tx_id = ?').get(txId) as Row | undefined;
     if (same) return { sameTx: priorOf(same), purse: undefined, prior: [] };
-    const prior = (this.db.prepare(PRIOR_SETTLEMENTS_SQL).all(...priorParams(purseId, seq)) as Row[]).map(priorOf);
+    const prior = (this.sql(PRIOR_SETTLEMENTS_SQL).all(...priorParams(purseId, seq)) as Row[]).map(priorOf);
     return { sameTx: undefined, purse: this.purse(purseId), prior };
   }
 
   /** Clears one chained record inside the batch transaction: the pure rules decide, this applies. */
   private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
     const v = e.verdict;
-    const d = decide(e, v, needsFacts(v) ? this.facts(e.txId, v.purseId, v.seq) : NO_FACTS);
+    const facts = needsFacts(v) ? this.facts(e.txId, v.purseId, v.seq) : NO_FACTS;
+    const d = decide(e, v, facts);
     if (d.kind === 'rejected') incidents.add('invalid-payment', e.index, d.reason);
     if (d.kind === 'fraud' && v.kind === 'payment' && this.openFraud(e, d.fraud, d.detail, d.first, v.purseId, v.charged, now)) flags.denied = true;
     if (d.kind === 'settle' && v.kind === 'payment') {
-      const purse = this.purse(v.purseId) as PurseRecord;
-      this.ensureAccount(merchantAccount(merchantId), 'merchant', purse.currency, now);
+      // facts() read the whole purse record; the rules saw only what they need of it.
+      this.ensureAccount(merchantAccount(merchantId), 'merchant', (facts.purse as PurseRecord).currency, now);
       const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
       this.db
         .prepare(
@@ -346,18 +356,18 @@ export class SqliteLedger implements Ledger {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, e.payment, transferId, now);
-      this.db.prepare('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
+      this.sql('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
     }
     return { index: e.index, txId: e.txId, ...outcomeOf(d) };
   }
 
   /** The head of one chain of a terminal: the current one (terminals row) or a retired one. */
   private chainHead(terminalId: string, chain: number | undefined): { merchantId: string; chain: number; retired: boolean; lastIndex: number; lastHash: Uint8Array } {
-    const row = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
+    const row = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
     if (!row) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
     const t = terminalOf(row);
     if (chain === undefined || chain === t.chain) return { merchantId: t.merchantId, chain: t.chain, retired: false, lastIndex: t.lastIndex, lastHash: t.lastHash };
-    const r = this.db.prepare('SELECT * FROM retired_chains WHERE terminal_id = ? AND chain = ?').get(terminalId, chain) as Row | undefined;
+    const r = this.sql('SELECT * FROM retired_chains WHERE terminal_id = ? AND chain = ?').get(terminalId, chain) as Row | undefined;
     if (!r) throw new TesseraError('NOT_FOUND', `terminal ${terminalId} has no chain ${chain}`);
     // A retired chain's payments belong to the merchant its certificate named.
     return { merchantId: r.merchant_id as string, chain, retired: true, lastIndex: r.last_index as number, lastHash: u8(r.last_hash) };
@@ -368,13 +378,13 @@ export class SqliteLedger implements Ledger {
       const head = this.chainHead(terminalId, chain);
       const c = head.chain;
       const key = [terminalId, c] as const;
-      const held = new Map((this.db.prepare('SELECT entry FROM held WHERE terminal_id = ? AND chain = ?').all(...key) as Row[]).map((r) => {
+      const held = new Map((this.sql('SELECT entry FROM held WHERE terminal_id = ? AND chain = ?').all(...key) as Row[]).map((r) => {
         const e = entryFromJson(r.entry as string);
         return [e.index, e] as const;
       }));
       const recorded = new Map<number, Uint8Array>();
       for (const i of indexesToCompare(head.lastIndex, entries)) {
-        const old = this.db.prepare('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(...key, i) as Row | undefined;
+        const old = this.sql('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(...key, i) as Row | undefined;
         if (old) recorded.set(i, u8(old.hash));
       }
       const plan = planChain(head, entries, held, recorded);
@@ -385,8 +395,8 @@ export class SqliteLedger implements Ledger {
         const e = { ...step.entry, chain: c };
         const answer = reportStep(step, c, incidents);
         if (answer) outcomes.push(answer);
-        if (step.kind === 'hold' && step.isNew) this.db.prepare('INSERT INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(...key, e.index, entryToJson(e));
-        if (step.kind === 'break' && step.fromHeld) this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(...key, e.index);
+        if (step.kind === 'hold' && step.isNew) this.sql('INSERT INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(...key, e.index, entryToJson(e));
+        if (step.kind === 'break' && step.fromHeld) this.sql('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(...key, e.index);
         if (step.kind !== 'append') continue;
         const o = this.clear(e, head.merchantId, now, flags, incidents);
         this.db
@@ -394,9 +404,9 @@ export class SqliteLedger implements Ledger {
           .run(terminalId, c, e.index, e.hash, e.txId, o.status, o.reason ?? null, e.record, e.time, now);
         outcomes.push(o);
       }
-      this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(...key, plan.lastIndex);
-      if (head.retired) this.db.prepare('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(plan.lastIndex, plan.lastHash, terminalId, c);
-      else this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(plan.lastIndex, plan.lastHash, terminalId);
+      this.sql('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(...key, plan.lastIndex);
+      if (head.retired) this.sql('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(plan.lastIndex, plan.lastHash, terminalId, c);
+      else this.sql('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(plan.lastIndex, plan.lastHash, terminalId);
       for (const i of incidents.reports) storeIncident(this.db, i);
       return { upTo: plan.lastIndex, outcomes, held: plan.held, denylistChanged: flags.denied, ...(head.retired ? { retired: true as const } : {}) };
     });
@@ -432,15 +442,15 @@ export class SqliteLedger implements Ledger {
   }
 
   async newestSigned(series: string): Promise<{ version: number; bytes: Uint8Array } | undefined> {
-    const r = this.db.prepare('SELECT version, bytes FROM signed_fleet WHERE series = ?').get(series) as Row | undefined;
+    const r = this.sql('SELECT version, bytes FROM signed_fleet WHERE series = ?').get(series) as Row | undefined;
     return r ? { version: r.version as number, bytes: u8(r.bytes) } : undefined;
   }
 
   private readDenyList(): DenyList {
-    const v = this.db.prepare("SELECT version FROM versions WHERE series = 'denylist'").get() as Row | undefined;
+    const v = this.sql("SELECT version FROM versions WHERE series = 'denylist'").get() as Row | undefined;
     const version = (v?.version as number | undefined) ?? 0;
-    const ids = (this.db.prepare('SELECT purse_id FROM denylist ORDER BY purse_id').all() as Row[]).map((r) => r.purse_id as string);
-    const unpublished = (this.db.prepare('SELECT count(*) AS n FROM denylist WHERE version > ?').get(version) as Row).n as number;
+    const ids = (this.sql('SELECT purse_id FROM denylist ORDER BY purse_id').all() as Row[]).map((r) => r.purse_id as string);
+    const unpublished = (this.sql('SELECT count(*) AS n FROM denylist WHERE version > ?').get(version) as Row).n as number;
     return { version, purseIds: ids, unpublished };
   }
 
@@ -451,7 +461,7 @@ export class SqliteLedger implements Ledger {
   // ---- reports ----
 
   async settlements(): Promise<Settlement[]> {
-    return (this.db.prepare('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map(settlementOf);
+    return (this.sql('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map(settlementOf);
   }
 
   async merchantTotals(): Promise<MerchantTotal[]> {
@@ -468,19 +478,19 @@ export class SqliteLedger implements Ledger {
   }
 
   async fraudCases(): Promise<FraudCase[]> {
-    return (this.db.prepare('SELECT * FROM fraud_cases ORDER BY id').all() as Row[]).map(fraudCaseOf);
+    return (this.sql('SELECT * FROM fraud_cases ORDER BY id').all() as Row[]).map(fraudCaseOf);
   }
 
   async incidents(): Promise<Incident[]> {
-    return (this.db.prepare('SELECT * FROM incidents ORDER BY id').all() as Row[]).map(incidentOf);
+    return (this.sql('SELECT * FROM incidents ORDER BY id').all() as Row[]).map(incidentOf);
   }
 
   async audit(): Promise<LedgerAudit> {
     // SQLite keeps a balance column beside the postings: it must agree with them.
-    return runAudit(async (sql) => this.db.prepare(sql).all() as Row[], [BALANCE_CHECK]);
+    return runAudit(async (sql) => this.sql(sql).all() as Row[], [BALANCE_CHECK]);
   }
 
   async trialBalance(): Promise<number> {
-    return (this.db.prepare('SELECT coalesce(sum(amount), 0) AS s FROM postings').get() as Row).s as number;
+    return (this.sql('SELECT coalesce(sum(amount), 0) AS s FROM postings').get() as Row).s as number;
   }
 }
