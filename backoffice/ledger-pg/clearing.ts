@@ -6,7 +6,7 @@ import { PRIOR_SETTLEMENTS_SQL, entryFromJson, priorParams, entryToJson, priorOf
 import { indexesToCompare, planChain, reportStep } from '../rules/chaining.js';
 import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingDecision, type ClearingFacts } from '../rules/clearing-rules.js';
 import { denyInTx, ensureAccount, purse, transfer } from './money.js';
-import { all, numbered, one, type Client } from './sql.js';
+import { all, exec, numbered, one, type Client } from './sql.js';
 
 interface Head {
   merchantId: string;
@@ -42,7 +42,7 @@ async function applyDecision(c: Client, e: JournalEntry, d: ClearingDecision, me
   const v = e.verdict;
   if (v.kind !== 'payment') return false;
   if (d.kind === 'fraud') {
-    await c.query(
+    await exec(c, 
       `INSERT INTO fraud_cases (purse_id, kind, detail, first_tx, second_tx, first_payment, second_payment, terminal_id, idx, amount, opened_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (second_tx) DO NOTHING`,
       [v.purseId, d.fraud, d.detail, d.first?.txId ?? null, e.txId, d.first ? Buffer.from(d.first.payment) : null, Buffer.from(e.payment), e.terminalId, e.index, v.charged, now],
@@ -52,12 +52,12 @@ async function applyDecision(c: Client, e: JournalEntry, d: ClearingDecision, me
   if (d.kind !== 'settle') return false;
   // The purse row (locked at the start of the batch) guards the purse account's balance; the merchant account is only credited.
   const transferId = await transfer(c, 'settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
-  await c.query(
+  await exec(c, 
     `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, chain, idx, payment, transfer_id, settled_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, Buffer.from(e.payment), transferId, now],
   );
-  await c.query('UPDATE purses SET spent = spent + $1 WHERE purse_id = $2', [v.charged, v.purseId]);
+  await exec(c, 'UPDATE purses SET spent = spent + $1 WHERE purse_id = $2', [v.charged, v.purseId]);
   return false;
 }
 
@@ -79,7 +79,7 @@ export async function applyJournal(c: Client, terminalId: string, entries: Journ
   // account waits here holding only its own terminal's lock, never a purse this batch wants.
   const currency = (await one(c, 'SELECT currency FROM purses WHERE purse_id = ANY($1) LIMIT 1', [purseIds]))?.currency as string | undefined;
   if (currency !== undefined) await ensureAccount(c, merchantAccount(head.merchantId), 'merchant', currency, now);
-  await c.query('SELECT purse_id FROM purses WHERE purse_id = ANY($1) ORDER BY purse_id COLLATE "C" FOR UPDATE', [[...new Set(purseIds)]]);
+  await exec(c, 'SELECT purse_id FROM purses WHERE purse_id = ANY($1) ORDER BY purse_id COLLATE "C" FOR UPDATE', [[...new Set(purseIds)]]);
   const stored = await all(c, 'SELECT idx, hash FROM records WHERE terminal_id = $1 AND chain = $2 AND idx = ANY($3)', [terminalId, ch, indexesToCompare(head.lastIndex, entries)]);
   const plan = planChain(head, entries, held, new Map(stored.map((r) => [r.idx as number, u8(r.hash)])));
 
@@ -90,26 +90,26 @@ export async function applyJournal(c: Client, terminalId: string, entries: Journ
     const e = { ...step.entry, chain: ch };
     const answer = reportStep(step, ch, incidents);
     if (answer) outcomes.push(answer);
-    if (step.kind === 'hold' && step.isNew) await c.query('INSERT INTO held (terminal_id, chain, idx, entry) VALUES ($1, $2, $3, $4)', [terminalId, ch, e.index, entryToJson(e)]);
-    if (step.kind === 'break' && step.fromHeld) await c.query('DELETE FROM held WHERE terminal_id = $1 AND chain = $2 AND idx = $3', [terminalId, ch, e.index]);
+    if (step.kind === 'hold' && step.isNew) await exec(c, 'INSERT INTO held (terminal_id, chain, idx, entry) VALUES ($1, $2, $3, $4)', [terminalId, ch, e.index, entryToJson(e)]);
+    if (step.kind === 'break' && step.fromHeld) await exec(c, 'DELETE FROM held WHERE terminal_id = $1 AND chain = $2 AND idx = $3', [terminalId, ch, e.index]);
     if (step.kind !== 'append') continue;
     const v = e.verdict;
     const d = decide(e, v, needsFacts(v) ? await readFacts(c, e.txId, v.purseId, v.seq) : NO_FACTS);
     if (d.kind === 'rejected') incidents.add('invalid-payment', e.index, d.reason);
     if (await applyDecision(c, e, d, head.merchantId, now)) denied = true;
     const o: EntryOutcome = { index: e.index, txId: e.txId, ...outcomeOf(d) };
-    await c.query(
+    await exec(c, 
       'INSERT INTO records (terminal_id, chain, idx, hash, tx_id, status, reason, record, time, processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
       [terminalId, ch, e.index, Buffer.from(e.hash), e.txId, o.status, o.reason ?? null, Buffer.from(e.record), e.time, now],
     );
     outcomes.push(o);
   }
   const headAt = [plan.lastIndex, Buffer.from(plan.lastHash), terminalId];
-  await c.query('DELETE FROM held WHERE terminal_id = $1 AND chain = $2 AND idx <= $3', [terminalId, ch, plan.lastIndex]);
-  if (head.retired) await c.query('UPDATE retired_chains SET last_index = $1, last_hash = $2 WHERE terminal_id = $3 AND chain = $4', [...headAt, ch]);
-  else await c.query('UPDATE terminals SET last_index = $1, last_hash = $2 WHERE terminal_id = $3', headAt);
+  await exec(c, 'DELETE FROM held WHERE terminal_id = $1 AND chain = $2 AND idx <= $3', [terminalId, ch, plan.lastIndex]);
+  if (head.retired) await exec(c, 'UPDATE retired_chains SET last_index = $1, last_hash = $2 WHERE terminal_id = $3 AND chain = $4', [...headAt, ch]);
+  else await exec(c, 'UPDATE terminals SET last_index = $1, last_hash = $2 WHERE terminal_id = $3', headAt);
   // The same per-terminal lock recordIncident takes: the cap count and the merge are one decision.
-  if (incidents.reports.length > 0) await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`incident:${terminalId}`]);
+  if (incidents.reports.length > 0) await exec(c, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`incident:${terminalId}`]);
   for (const i of incidents.reports) await storeIncident(c, i);
   return { upTo: plan.lastIndex, outcomes, held: plan.held, denylistChanged: denied, ...(head.retired ? { retired: true as const } : {}) };
 }
@@ -126,7 +126,7 @@ export async function storeIncident(c: Client, i: IncidentReport): Promise<void>
       ? await one(c, 'SELECT id FROM incidents WHERE kind = $1 AND at > $2 ORDER BY id DESC LIMIT 1', [i.kind, since])
       : await one(c, 'SELECT id FROM incidents WHERE terminal_id = $1 AND kind = $2 AND at > $3 ORDER BY id DESC LIMIT 1', [i.terminalId, i.kind, since]);
     if (target) {
-      await c.query(
+      await exec(c, 
         `UPDATE incidents SET count = count + $1, last_at = $2,
            idx = least(coalesce(idx, $3), coalesce($3, idx)), last_idx = greatest(coalesce(last_idx, $4), coalesce($4, last_idx)) WHERE id = $5`,
         [i.count, i.at, i.index, i.lastIndex, target.id],
@@ -134,5 +134,5 @@ export async function storeIncident(c: Client, i: IncidentReport): Promise<void>
       return;
     }
   }
-  await c.query('INSERT INTO incidents (terminal_id, idx, last_idx, count, kind, detail, at, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)', incidentParams(i));
+  await exec(c, 'INSERT INTO incidents (terminal_id, idx, last_idx, count, kind, detail, at, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)', incidentParams(i));
 }

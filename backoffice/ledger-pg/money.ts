@@ -2,7 +2,7 @@
 import type { Account, AccountKind, DenyList, PurseRecord } from '../ledger.js';
 import { accountOf, purseOf } from '../ledger-rows.js';
 import { assertSameCurrency } from '../rules/transfers.js';
-import { all, one, type Client } from './sql.js';
+import { all, exec, one, type Client } from './sql.js';
 
 /** An account's balance is the sum of its postings: there is no balance column to drift. */
 const BALANCE = `coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0)::bigint AS balance`;
@@ -22,11 +22,11 @@ export async function account(c: Client, id: string): Promise<Account | undefine
  * credits to the same account (a busy merchant) never wait on it.
  */
 export async function lockAccounts(c: Client, ids: string[]): Promise<void> {
-  await c.query('SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR NO KEY UPDATE', [[...new Set(ids)]]);
+  await exec(c, 'SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR NO KEY UPDATE', [[...new Set(ids)]]);
 }
 
 export async function ensureAccount(c: Client, id: string, kind: AccountKind, currency: string, now: number, name: string | null = null): Promise<boolean> {
-  const r = await c.query('INSERT INTO accounts (id, kind, name, currency, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [id, kind, name, currency, now]);
+  const r = await exec(c, 'INSERT INTO accounts (id, kind, name, currency, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [id, kind, name, currency, now]);
   return (r.rowCount ?? 0) > 0;
 }
 
@@ -35,7 +35,7 @@ export async function transfer(c: Client, kind: string, from: string, to: string
   assertSameCurrency(from, to, (await all(c, 'SELECT id, currency FROM accounts WHERE id = ANY($1)', [[from, to]])) as { id: string; currency: string }[]);
   const t = await one(c, 'INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id', [kind, from, to, amount, ref, now, idem]);
   const id = t?.id as number;
-  await c.query('INSERT INTO postings (transfer_id, account, amount) VALUES ($1, $2, $3), ($1, $4, $5)', [id, from, -amount, to, amount]);
+  await exec(c, 'INSERT INTO postings (transfer_id, account, amount) VALUES ($1, $2, $3), ($1, $4, $5)', [id, from, -amount, to, amount]);
   return id;
 }
 
@@ -57,7 +57,7 @@ export async function readDenyList(c: Client): Promise<DenyList> {
  */
 export async function denyInTx(c: Client, purseId: string, reason: string, now: number): Promise<boolean> {
   const v = (await one(c, "SELECT version FROM versions WHERE series = 'denylist' FOR UPDATE"))?.version as number;
-  const r = await c.query('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT (purse_id) DO NOTHING', [purseId, reason, v + 1, now]);
+  const r = await exec(c, 'INSERT INTO denylist (purse_id, reason, version, added_at) VALUES ($1, $2, $3, $4) ON CONFLICT (purse_id) DO NOTHING', [purseId, reason, v + 1, now]);
   return (r.rowCount ?? 0) > 0;
 }
 
