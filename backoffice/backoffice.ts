@@ -37,7 +37,7 @@ import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOffic
 import { OFFLINE_README } from './offline-readme.js';
 import { clearingTrustList, installedHistory, openingIssuer, pickIssuer } from './trust-admin.js';
 import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
-import { SqliteLedger } from './sqlite-ledger.js';
+import { openLedger } from './ledger-open.js';
 import { buildReport, type Report } from './report.js';
 
 export type { TrustBundle } from '#protocol';
@@ -56,6 +56,8 @@ export interface BackOfficeOptions {
   backend?: CryptoBackend;
   /** A ledger to use instead of the SQLite file in the home directory. */
   ledger?: Ledger;
+  /** A postgres:// URL: the ledger lives in PostgreSQL instead of the SQLite file (see ledger-open.ts). */
+  db?: string;
 }
 
 export interface InitOptions extends BackOfficeOptions {
@@ -165,6 +167,8 @@ export class BackOffice {
     if (existsSync(paths.settings)) throw new TesseraError('ALREADY_EXISTS', `a back office already exists in ${home}`);
     const currency = opts.currency ?? 'EUR';
     if (!/^[A-Z]{3}$/.test(currency)) throw new TesseraError('USAGE', `currency must be 3 capital letters, got ${currency}`);
+    // A PostgreSQL ledger is reached (and migrated) before anything is written: a wrong URL leaves no half-made home.
+    if (opts.db && !opts.ledger) await (await openLedger(paths.ledger, opts.db)).close();
     ensureHome(home);
     const now = Math.floor((opts.clock ?? systemClock).now() / 1000);
     mkdirSync(paths.offlineDir, { recursive: true, mode: 0o700 });
@@ -201,7 +205,7 @@ export class BackOffice {
     const issuer = openingIssuer(paths, list, Math.floor((opts.clock ?? systemClock).now() / 1000), warn, opts.backend);
     const sealed = loadKeyFile(paths.sealedKey, opts.backend);
     const clearing = loadClearingKey(paths, list, opts.backend);
-    const ledger = opts.ledger ?? new SqliteLedger(paths.ledger);
+    const ledger = opts.ledger ?? (await openLedger(paths.ledger, opts.db));
     return new BackOffice(paths, settings, issuer, sealed, clearing, list, bytes, ledger, opts.clock, opts.logger, opts.backend);
   }
 
@@ -293,9 +297,10 @@ export class BackOffice {
     return this.ledger.createAccount({ id, kind: 'customer', currency: this.currency, ...(name ? { name } : {}) }, this.now());
   }
 
-  async fund(id: string, amount: number, memo = 'funding'): Promise<Account> {
+  /** `transferId`: the caller's id for this funding (a retry with it credits once). */
+  async fund(id: string, amount: number, memo = 'funding', transferId?: string): Promise<Account> {
     positive('amount', amount);
-    return this.ledger.fund(id, amount, memo, this.now());
+    return this.ledger.fund(id, amount, memo, this.now(), transferId);
   }
 
   async account(id: string): Promise<Account> {

@@ -6,11 +6,12 @@ import { decodeObject, fromHex, topics, verifyFleetMessage } from '#protocol';
 import { Wallet } from '#wallet';
 import { createWorld } from './test-world.js';
 import { merchantAccount, purseAccount } from './ledger.js';
+import { ledgerBackends } from '../test/support/postgres.js';
 
 const DENYLIST_TOPIC = topics.denylist;
 
-t.test('the same sequence at two terminals opens one fraud case and the deny list reaches the fleet', async (t) => {
-  const w = await createWorld();
+for (const backend of ledgerBackends(t)) t.test(`${backend.name}: the same sequence at two terminals opens one fraud case and the deny list reaches the fleet`, async (t) => {
+  const w = await createWorld({ db: await backend.db() });
   t.teardown(() => w.close());
   const { wallet, purseId } = await w.wallet('mallory', 1_000, 800);
   const a = await w.merchant('T-A', 'M-A', 'Shop A');

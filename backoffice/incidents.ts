@@ -65,17 +65,11 @@ export function storeIncident(db: Database.Database, i: IncidentReport): void {
       return;
     }
   }
-  db.prepare('INSERT INTO incidents (terminal_id, idx, last_idx, count, kind, detail, at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-    i.terminalId,
-    i.index,
-    i.lastIndex,
-    i.count,
-    i.kind,
-    i.detail,
-    i.at,
-    i.at,
-  );
+  db.prepare('INSERT INTO incidents (terminal_id, idx, last_idx, count, kind, detail, at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(...incidentParams(i), i.at);
 }
+
+/** A new incident row's values in column order (terminal_id, idx, last_idx, count, kind, detail, at), for every backend. */
+export const incidentParams = (i: IncidentReport): unknown[] => [i.terminalId, i.index, i.lastIndex, i.count, i.kind, i.detail, i.at];
 
 export function incidentOf(r: Row): Incident {
   return {

@@ -6,6 +6,7 @@
 // (unique transaction ids, unique purse+sequence) and balances.
 
 import type { AckStatus } from '#protocol';
+import type { LedgerAudit } from './ledger-audit.js';
 
 /** Account kinds: a customer's funds, a purse reservation, a merchant's receivable, the outside world. */
 export type AccountKind = 'customer' | 'purse' | 'merchant' | 'external';
@@ -210,8 +211,12 @@ export interface Ledger {
   createAccount(a: { id: string; kind: AccountKind; name?: string; currency: string }, now: number): Promise<Account>;
   getAccount(id: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
-  /** Moves `amount` from the external account into a customer account. */
-  fund(account: string, amount: number, memo: string, now: number): Promise<Account>;
+  /**
+   * Moves `amount` from the external account into a customer account. With `id` (chosen by the
+   * caller, e.g. the bank reference), a retry with the same id, account and amount moves nothing
+   * again; the same id for another account or amount is refused (ALREADY_EXISTS).
+   */
+  fund(account: string, amount: number, memo: string, now: number, id?: string): Promise<Account>;
 
   /** Enrols a terminal; with `replace`, a new key retires the current chain and opens the next one. */
   registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash' | 'chain'>, now: number, replace?: boolean): Promise<void>;
@@ -261,6 +266,12 @@ export interface Ledger {
   incidents(): Promise<Incident[]>;
   /** Sum of every posting (always 0 in a consistent double-entry ledger). */
   trialBalance(): Promise<number>;
+  /**
+   * Checks the invariants (ledger-audit.ts): postings sum to 0 overall and per transfer, every
+   * settled txId has exactly one settle transfer of its amount, every purse's spent is the sum of
+   * its settlements, every account's balance is the sum of its postings. Not ok lists what broke.
+   */
+  audit(): Promise<LedgerAudit>;
 }
 
 export const EXTERNAL_ACCOUNT = 'external:funding';

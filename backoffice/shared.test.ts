@@ -1,13 +1,14 @@
-// Two clearing processes' worth of state (two ledger connections) on one shared subscription: no double settlement.
+// Two clearing processes' worth of state (two ledger connections) on one shared subscription: no double settlement, on SQLite and PostgreSQL.
 import t from 'tap';
 import { BackOffice } from './backoffice.js';
 import { ClearingService } from './service.js';
 import { createWorld } from './test-world.js';
 import { merchantAccount, purseAccount } from './ledger.js';
 import { decodeObject, type Ack } from '#protocol';
+import { ledgerBackends } from '../test/support/postgres.js';
 
-t.test('two clearing instances settle a mixed stream exactly once', async (t) => {
-  const w = await createWorld();
+for (const backend of ledgerBackends(t)) t.test(`${backend.name}: two clearing instances settle a mixed stream exactly once`, async (t) => {
+  const w = await createWorld({ db: await backend.db() });
   t.teardown(() => w.close());
   const wallets = [await w.wallet('w1', 20_000, 1_000), await w.wallet('w2', 20_000, 1_000)];
   const terms = [await w.merchant('T-M1', 'M-ONE', 'One'), await w.merchant('T-M2', 'M-TWO', 'Two'), await w.validator('T-V1')];
@@ -25,7 +26,7 @@ t.test('two clearing instances settle a mixed stream exactly once', async (t) =>
   }
 
   // A second back office process view: its own ledger connection to the same file.
-  const bo2 = await BackOffice.open(w.bo.paths.home);
+  const bo2 = await BackOffice.open(w.bo.paths.home, { db: w.db });
   t.teardown(() => bo2.close());
   const s1 = await w.clearing();
   const s2 = new ClearingService(bo2, { url: w.broker.url });

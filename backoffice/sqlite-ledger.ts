@@ -1,7 +1,7 @@
 // SQLite ledger (WAL): double-entry postings, journal chains, settlements, fraud cases and the deny list.
 import Database from 'better-sqlite3';
 import { TesseraError } from '#common';
-import { equalBytes, fromHex, toHex, type AckStatus } from '#protocol';
+import { equalBytes, type AckStatus } from '#protocol';
 import {
   EXTERNAL_ACCOUNT,
   merchantAccount,
@@ -24,10 +24,15 @@ import {
   type StoredRecord,
   type TerminalRecord,
 } from './ledger.js';
+import { PRIOR_SETTLEMENTS_SQL, ZERO_HASH, accountOf, priorParams, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
+import { assertSameCurrency, isRetry, type TransferShape } from './rules/transfers.js';
+import { runAudit, type AuditCheck, type LedgerAudit } from './ledger-audit.js';
+import { indexesToCompare, planChain, reportStep } from './rules/chaining.js';
+import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,7 +41,7 @@ CREATE TABLE IF NOT EXISTS accounts (
   balance INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS transfers (
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, debit TEXT NOT NULL, credit TEXT NOT NULL,
-  amount INTEGER NOT NULL CHECK (amount > 0), ref TEXT, created_at INTEGER NOT NULL);
+  amount INTEGER NOT NULL CHECK (amount > 0), ref TEXT, created_at INTEGER NOT NULL, idem TEXT);
 CREATE TABLE IF NOT EXISTS postings (
   id INTEGER PRIMARY KEY, transfer_id INTEGER NOT NULL REFERENCES transfers(id),
   account TEXT NOT NULL REFERENCES accounts(id), amount INTEGER NOT NULL);
@@ -77,79 +82,11 @@ CREATE TABLE IF NOT EXISTS versions (series TEXT PRIMARY KEY, version INTEGER NO
 CREATE TABLE IF NOT EXISTS signed_fleet (series TEXT PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL);
 `;
 
-type Row = Record<string, unknown>;
-const ZERO_HASH = new Uint8Array(32);
-
-const u8 = (b: unknown): Uint8Array => new Uint8Array(b as Buffer);
-
-function accountOf(r: Row): Account {
-  return {
-    id: r.id as string,
-    kind: r.kind as AccountKind,
-    name: (r.name as string | null) ?? null,
-    currency: r.currency as string,
-    balance: r.balance as number,
-    createdAt: r.created_at as number,
-  };
-}
-
-/** The columns a terminals row and a retired_chains row share: whose chain, its key, its head. */
-function chainFields(r: Row): Omit<ChainRecord, 'retiredAt'> {
-  return {
-    terminalId: r.terminal_id as string,
-    chain: r.chain as number,
-    merchantId: r.merchant_id as string,
-    mode: r.mode as 'merchant' | 'transit',
-    publicKey: u8(r.public_key),
-    cert: r.cert as string,
-    lastIndex: r.last_index as number,
-    lastHash: u8(r.last_hash),
-  };
-}
-
-function terminalOf(r: Row): TerminalRecord {
-  return {
-    ...chainFields(r),
-    displayName: r.display_name as string,
-    notAfter: r.not_after as number,
-    operatorId: (r.operator_id as string | null) ?? null,
-    line: (r.line as string | null) ?? null,
-  };
-}
-
-const chainOf = (r: Row, retiredAt: number | null): ChainRecord => ({ ...chainFields(r), retiredAt });
-
-function purseOf(r: Row): PurseRecord {
-  return {
-    purseId: r.purse_id as string,
-    account: r.account as string,
-    currency: r.currency as string,
-    cap: r.cap as number,
-    perPaymentLimit: r.per_payment_limit as number,
-    walletKey: r.wallet_key as string,
-    notBefore: r.not_before as number,
-    notAfter: r.not_after as number,
-    cert: r.cert as string,
-    status: r.status as 'active' | 'closed',
-    spent: r.spent as number,
-    reserved: (r.reserved as number | null) ?? 0,
-  };
-}
-
-// Held entries wait in JSON, bytes as hex.
-function entryToJson(e: JournalEntry): string {
-  return JSON.stringify({ ...e, prevHash: toHex(e.prevHash), hash: toHex(e.hash), record: toHex(e.record), payment: toHex(e.payment) });
-}
-function entryFromJson(s: string): JournalEntry {
-  const o = JSON.parse(s) as Record<string, unknown>;
-  return {
-    ...(o as unknown as JournalEntry),
-    prevHash: fromHex(o.prevHash as string),
-    hash: fromHex(o.hash as string),
-    record: fromHex(o.record as string),
-    payment: fromHex(o.payment as string),
-  };
-}
+const BALANCE_CHECK: AuditCheck = {
+  sql: `SELECT a.id, a.balance, coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0) AS s FROM accounts a
+        WHERE a.balance <> coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0) ORDER BY a.id`,
+  problem: (r) => `account ${String(r.id)}: balance ${String(r.balance)} but postings sum to ${String(r.s)}`,
+};
 
 export interface SqliteLedgerOptions {
   /** Milliseconds a writer waits for another process's transaction (several clearing instances share the file). */
@@ -168,12 +105,21 @@ export class SqliteLedger implements Ledger {
     this.db.pragma('foreign_keys = ON');
     this.tx(() => {
       this.db.exec(SCHEMA);
-      const v = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as Row | undefined;
+      const v = this.sql("SELECT value FROM meta WHERE key = 'schema'").get() as Row | undefined;
       const from = v ? Number(v.value) : SCHEMA_VERSION;
       if (from > SCHEMA_VERSION) throw new TesseraError('DB_TOO_NEW', `ledger schema ${String(from)} is newer than ${SCHEMA_VERSION}`);
       migrate(this.db, from);
-      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+      this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
     });
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per SQL text (clearing runs the same few thousands of times). */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
   }
 
   /** Runs fn in a write transaction taken up front (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking. */
@@ -188,21 +134,22 @@ export class SqliteLedger implements Ledger {
   // ---- accounts and transfers ----
 
   private account(id: string): Account | undefined {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
     return r ? accountOf(r) : undefined;
   }
 
   private ensureAccount(id: string, kind: AccountKind, currency: string, now: number, name: string | null = null): void {
-    this.db.prepare('INSERT OR IGNORE INTO accounts (id, kind, name, currency, balance, created_at) VALUES (?, ?, ?, ?, 0, ?)').run(id, kind, name, currency, now);
+    this.sql('INSERT OR IGNORE INTO accounts (id, kind, name, currency, balance, created_at) VALUES (?, ?, ?, ?, 0, ?)').run(id, kind, name, currency, now);
   }
 
   /** One double-entry transfer: a debit and a credit posting that sum to zero. */
-  private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number): number {
+  private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number, idem: string | null = null): number {
+    assertSameCurrency(from, to, this.sql('SELECT id, currency FROM accounts WHERE id IN (?, ?)').all(from, to) as { id: string; currency: string }[]);
     const id = Number(
-      this.db.prepare('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now).lastInsertRowid,
+      this.sql('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES (?, ?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now, idem).lastInsertRowid,
     );
-    const post = this.db.prepare('INSERT INTO postings (transfer_id, account, amount) VALUES (?, ?, ?)');
-    const bal = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?');
+    const post = this.sql('INSERT INTO postings (transfer_id, account, amount) VALUES (?, ?, ?)');
+    const bal = this.sql('UPDATE accounts SET balance = balance + ? WHERE id = ?');
     post.run(id, from, -amount);
     post.run(id, to, amount);
     bal.run(-amount, from);
@@ -223,16 +170,19 @@ export class SqliteLedger implements Ledger {
   }
 
   async listAccounts(): Promise<Account[]> {
-    return (this.db.prepare('SELECT * FROM accounts ORDER BY kind, id').all() as Row[]).map(accountOf);
+    return (this.sql('SELECT * FROM accounts ORDER BY kind, id').all() as Row[]).map(accountOf);
   }
 
-  async fund(account: string, amount: number, memo: string, now: number): Promise<Account> {
+  async fund(account: string, amount: number, memo: string, now: number, id?: string): Promise<Account> {
     if (!Number.isSafeInteger(amount) || amount <= 0) throw new TesseraError('USAGE', `amount must be a positive integer of minor units, got ${amount}`);
     return this.tx(() => {
       const a = this.account(account);
       if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${account}`);
+      const idem = id === undefined ? null : `fund:${id}`;
+      const prior = idem === null ? undefined : (this.sql('SELECT kind, credit, amount FROM transfers WHERE idem = ?').get(idem) as TransferShape | undefined);
+      if (idem !== null && isRetry(idem, prior, { kind: 'fund', credit: account, amount })) return a;
       this.ensureAccount(EXTERNAL_ACCOUNT, 'external', a.currency, now);
-      this.transfer('fund', EXTERNAL_ACCOUNT, account, amount, memo, now);
+      this.transfer('fund', EXTERNAL_ACCOUNT, account, amount, memo, now, idem);
       return this.account(account) as Account;
     });
   }
@@ -241,7 +191,7 @@ export class SqliteLedger implements Ledger {
 
   async registerTerminal(t: Omit<TerminalRecord, 'lastIndex' | 'lastHash' | 'chain'>, now: number, replace = false): Promise<void> {
     this.tx(() => {
-      const old = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
+      const old = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
       if (!old) {
         this.db
           .prepare(
@@ -266,7 +216,7 @@ export class SqliteLedger implements Ledger {
 
   /** Keeps the current chain's key and head, so its records stay verifiable and late ones still clear. */
   private retireChain(cur: TerminalRecord, now: number, newKey: Uint8Array): void {
-    const reused = this.db.prepare('SELECT chain FROM retired_chains WHERE terminal_id = ? AND public_key = ?').get(cur.terminalId, newKey) as Row | undefined;
+    const reused = this.sql('SELECT chain FROM retired_chains WHERE terminal_id = ? AND public_key = ?').get(cur.terminalId, newKey) as Row | undefined;
     if (reused) throw new TesseraError('ALREADY_EXISTS', `terminal ${cur.terminalId} already used this key for chain ${String(reused.chain)}; enrol a fresh key`);
     this.db
       .prepare('INSERT INTO retired_chains (terminal_id, chain, merchant_id, mode, public_key, cert, last_index, last_hash, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -274,22 +224,22 @@ export class SqliteLedger implements Ledger {
   }
 
   async getTerminal(id: string): Promise<TerminalRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(id) as Row | undefined;
     return r ? terminalOf(r) : undefined;
   }
 
   async listTerminals(): Promise<TerminalRecord[]> {
-    return (this.db.prepare('SELECT * FROM terminals ORDER BY terminal_id').all() as Row[]).map(terminalOf);
+    return (this.sql('SELECT * FROM terminals ORDER BY terminal_id').all() as Row[]).map(terminalOf);
   }
 
   async chains(terminalId: string): Promise<ChainRecord[]> {
-    const retired = (this.db.prepare('SELECT * FROM retired_chains WHERE terminal_id = ? ORDER BY chain').all(terminalId) as Row[]).map((r) => chainOf(r, r.retired_at as number));
-    const cur = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
+    const retired = (this.sql('SELECT * FROM retired_chains WHERE terminal_id = ? ORDER BY chain').all(terminalId) as Row[]).map((r) => chainOf(r, r.retired_at as number));
+    const cur = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
     return cur ? [...retired, chainOf(cur, null)] : retired;
   }
 
   async chainRecords(terminalId: string, chain: number): Promise<StoredRecord[]> {
-    return (this.db.prepare('SELECT idx, hash, status, record FROM records WHERE terminal_id = ? AND chain = ? ORDER BY idx').all(terminalId, chain) as Row[]).map((r) => ({
+    return (this.sql('SELECT idx, hash, status, record FROM records WHERE terminal_id = ? AND chain = ? ORDER BY idx').all(terminalId, chain) as Row[]).map((r) => ({
       index: r.idx as number,
       hash: u8(r.hash),
       status: r.status as AckStatus,
@@ -298,7 +248,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async setTerminalRoute(id: string, operatorId: string | null, line: string | null): Promise<void> {
-    const r = this.db.prepare('UPDATE terminals SET operator_id = ?, line = ? WHERE terminal_id = ?').run(operatorId, line, id);
+    const r = this.sql('UPDATE terminals SET operator_id = ?, line = ? WHERE terminal_id = ?').run(operatorId, line, id);
     if (r.changes === 0) throw new TesseraError('NOT_FOUND', `no terminal ${id}`);
   }
 
@@ -334,17 +284,17 @@ export class SqliteLedger implements Ledger {
   }
 
   async listPurses(): Promise<PurseRecord[]> {
-    return (this.db.prepare('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = \'purse:\' || p.purse_id ORDER BY p.created_at').all() as Row[]).map(purseOf);
+    return (this.sql('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = \'purse:\' || p.purse_id ORDER BY p.created_at').all() as Row[]).map(purseOf);
   }
 
   async expirePurses(now: number, graceSeconds: number): Promise<{ purseId: string; returned: number }[]> {
     return this.tx(() => {
-      const due = this.db.prepare("SELECT purse_id FROM purses WHERE status = 'active' AND not_after + ? < ?").all(graceSeconds, now) as Row[];
+      const due = this.sql("SELECT purse_id FROM purses WHERE status = 'active' AND not_after + ? < ?").all(graceSeconds, now) as Row[];
       const out: { purseId: string; returned: number }[] = [];
       for (const r of due) {
         const p = this.purse(r.purse_id as string) as PurseRecord;
         if (p.reserved > 0) this.transfer('expire', purseAccount(p.purseId), p.account, p.reserved, p.purseId, now);
-        this.db.prepare("UPDATE purses SET status = 'closed' WHERE purse_id = ?").run(p.purseId);
+        this.sql("UPDATE purses SET status = 'closed' WHERE purse_id = ?").run(p.purseId);
         out.push({ purseId: p.purseId, returned: p.reserved });
       }
       return out;
@@ -358,81 +308,66 @@ export class SqliteLedger implements Ledger {
   }
 
   private denyInTx(purseId: string, reason: string, now: number): boolean {
-    const exists = this.db.prepare('SELECT 1 FROM denylist WHERE purse_id = ?').get(purseId);
+    const exists = this.sql('SELECT 1 FROM denylist WHERE purse_id = ?').get(purseId);
     if (exists) return false;
     // The first version that will carry it: versions are allocated when a list is signed (nextDenyList).
     const version = this.readDenyList().version + 1;
-    this.db.prepare('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES (?, ?, ?, ?)').run(purseId, reason, version, now);
+    this.sql('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES (?, ?, ?, ?)').run(purseId, reason, version, now);
     return true;
   }
 
   private bumpVersion(series: string): number {
-    this.db.prepare('INSERT INTO versions (series, version) VALUES (?, 1) ON CONFLICT (series) DO UPDATE SET version = version + 1').run(series);
-    return (this.db.prepare('SELECT version FROM versions WHERE series = ?').get(series) as Row).version as number;
+    this.sql('INSERT INTO versions (series, version) VALUES (?, 1) ON CONFLICT (series) DO UPDATE SET version = version + 1').run(series);
+    return (this.sql('SELECT version FROM versions WHERE series = ?').get(series) as Row).version as number;
   }
 
-  private openFraud(e: JournalEntry, kind: FraudKind, detail: string, first: Row | undefined, purseId: string, amount: number, now: number): boolean {
+  private openFraud(e: JournalEntry, kind: FraudKind, detail: string, first: PriorSettlement | undefined, purseId: string, amount: number, now: number): boolean {
     this.db
       .prepare(
         `INSERT OR IGNORE INTO fraud_cases (purse_id, kind, detail, first_tx, second_tx, first_payment, second_payment, terminal_id, idx, amount, opened_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(purseId, kind, detail, (first?.tx_id as string | undefined) ?? null, e.txId, first?.payment ?? null, e.payment, e.terminalId, e.index, amount, now);
+      .run(purseId, kind, detail, first?.txId ?? null, e.txId, first ? Buffer.from(first.payment) : null, e.payment, e.terminalId, e.index, amount, now);
     return this.denyInTx(purseId, `fraud: ${kind}`, now);
   }
 
-  /** Clears one chained record: the money rules live here, inside the batch transaction. */
-  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
-    const base = { index: e.index, txId: e.txId };
-    const v = e.verdict;
-    if (v.kind === 'declined') return { ...base, status: 'declined-recorded' };
-    const rejected = (reason: string): EntryOutcome => {
-      incidents.add('invalid-payment', e.index, reason);
-      return { ...base, status: 'rejected', reason };
-    };
-    if (v.kind === 'rejected') return rejected(v.reason);
+  /** The facts the clearing rules read (rules/clearing-rules.ts): the same txId, then the purse and its settlements. */
+  private facts(txId: string, purseId: string, seq: number): ClearingFacts {
+    const same = this.sql('SELECT * FROM settlements WHERE tx_id = ?').get(txId) as Row | undefined;
+    if (same) return { sameTx: priorOf(same), purse: undefined, prior: [] };
+    const prior = (this.sql(PRIOR_SETTLEMENTS_SQL).all(...priorParams(purseId, seq)) as Row[]).map(priorOf);
+    return { sameTx: undefined, purse: this.purse(purseId), prior };
+  }
 
-    const fraud = (kind: FraudKind, detail: string, first: Row | undefined): EntryOutcome => {
-      if (this.openFraud(e, kind, detail, first, v.purseId, v.charged, now)) flags.denied = true;
-      return { ...base, status: 'fraud', reason: `${kind}: ${detail}` };
-    };
-    const same = this.db.prepare('SELECT * FROM settlements WHERE tx_id = ?').get(e.txId) as Row | undefined;
-    if (same) {
-      if (same.terminal_id === e.terminalId && same.chain === e.chain && same.idx === e.index) return { ...base, status: 'duplicate' };
-      return fraud('replay', `payment already settled at ${String(same.terminal_id)}#${String(same.idx)}`, same);
+  /** Clears one chained record inside the batch transaction: the pure rules decide, this applies. */
+  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
+    const v = e.verdict;
+    const facts = needsFacts(v) ? this.facts(e.txId, v.purseId, v.seq) : NO_FACTS;
+    const d = decide(e, v, facts);
+    if (d.kind === 'rejected') incidents.add('invalid-payment', e.index, d.reason);
+    if (d.kind === 'fraud' && v.kind === 'payment' && this.openFraud(e, d.fraud, d.detail, d.first, v.purseId, v.charged, now)) flags.denied = true;
+    if (d.kind === 'settle' && v.kind === 'payment') {
+      // facts() read the whole purse record; the rules saw only what they need of it.
+      this.ensureAccount(merchantAccount(merchantId), 'merchant', (facts.purse as PurseRecord).currency, now);
+      const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
+      this.db
+        .prepare(
+          `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, chain, idx, payment, transfer_id, settled_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, e.payment, transferId, now);
+      this.sql('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
     }
-    const purse = this.purse(v.purseId);
-    if (!purse) return rejected(`purse ${v.purseId} was not issued by this back office`);
-    if (purse.status !== 'active') return rejected(`purse ${v.purseId} is closed`);
-    const twin = this.db.prepare('SELECT * FROM settlements WHERE purse_id = ? AND seq = ?').get(v.purseId, v.seq) as Row | undefined;
-    if (twin) return fraud('double-spend', `sequence ${v.seq} already settled as ${String(twin.tx_id)}`, twin);
-    // Cumulative amounts must add up across every terminal the purse paid at.
-    const clash = this.db
-      .prepare('SELECT * FROM settlements WHERE purse_id = ? AND ((seq < ? AND cumulative > ?) OR (seq > ? AND cumulative - authorised < ?)) LIMIT 1')
-      .get(v.purseId, v.seq, v.cumulative - v.authorised, v.seq, v.cumulative) as Row | undefined;
-    if (clash) return fraud('inconsistent-cumulative', `seq ${v.seq} cumulative ${v.cumulative} vs seq ${String(clash.seq)} cumulative ${String(clash.cumulative)}`, clash);
-    if (purse.spent + v.charged > purse.cap) {
-      return fraud('over-cap', `spent ${purse.spent} + ${v.charged} > cap ${purse.cap}`, this.db.prepare('SELECT * FROM settlements WHERE purse_id = ? ORDER BY seq DESC LIMIT 1').get(v.purseId) as Row | undefined);
-    }
-    this.ensureAccount(merchantAccount(merchantId), 'merchant', purse.currency, now);
-    const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
-    this.db
-      .prepare(
-        `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, chain, idx, payment, transfer_id, settled_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, e.payment, transferId, now);
-    this.db.prepare('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
-    return { ...base, status: 'settled' };
+    return { index: e.index, txId: e.txId, ...outcomeOf(d) };
   }
 
   /** The head of one chain of a terminal: the current one (terminals row) or a retired one. */
   private chainHead(terminalId: string, chain: number | undefined): { merchantId: string; chain: number; retired: boolean; lastIndex: number; lastHash: Uint8Array } {
-    const row = this.db.prepare('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
+    const row = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
     if (!row) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
     const t = terminalOf(row);
     if (chain === undefined || chain === t.chain) return { merchantId: t.merchantId, chain: t.chain, retired: false, lastIndex: t.lastIndex, lastHash: t.lastHash };
-    const r = this.db.prepare('SELECT * FROM retired_chains WHERE terminal_id = ? AND chain = ?').get(terminalId, chain) as Row | undefined;
+    const r = this.sql('SELECT * FROM retired_chains WHERE terminal_id = ? AND chain = ?').get(terminalId, chain) as Row | undefined;
     if (!r) throw new TesseraError('NOT_FOUND', `terminal ${terminalId} has no chain ${chain}`);
     // A retired chain's payments belong to the merchant its certificate named.
     return { merchantId: r.merchant_id as string, chain, retired: true, lastIndex: r.last_index as number, lastHash: u8(r.last_hash) };
@@ -442,60 +377,38 @@ export class SqliteLedger implements Ledger {
     return this.tx(() => {
       const head = this.chainHead(terminalId, chain);
       const c = head.chain;
-      let last = head.lastIndex;
-      let lastHash = head.lastHash;
+      const key = [terminalId, c] as const;
+      const held = new Map((this.sql('SELECT entry FROM held WHERE terminal_id = ? AND chain = ?').all(...key) as Row[]).map((r) => {
+        const e = entryFromJson(r.entry as string);
+        return [e.index, e] as const;
+      }));
+      const recorded = new Map<number, Uint8Array>();
+      for (const i of indexesToCompare(head.lastIndex, entries)) {
+        const old = this.sql('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(...key, i) as Row | undefined;
+        if (old) recorded.set(i, u8(old.hash));
+      }
+      const plan = planChain(head, entries, held, recorded);
       const outcomes: EntryOutcome[] = [];
-      const held: number[] = [];
       const flags = { denied: false };
       const incidents = new IncidentTally(terminalId, now);
-
-      const append = (e: JournalEntry): boolean => {
-        if (!equalBytes(e.prevHash, lastHash)) {
-          incidents.add('chain-break', e.index, `record ${e.index} does not chain to record ${last} (chain ${c})`);
-          outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'chain break: previous hash does not match' });
-          return false;
-        }
-        const o = this.clear({ ...e, chain: c }, head.merchantId, now, flags, incidents);
+      for (const step of plan.steps) {
+        const e = { ...step.entry, chain: c };
+        const answer = reportStep(step, c, incidents);
+        if (answer) outcomes.push(answer);
+        if (step.kind === 'hold' && step.isNew) this.sql('INSERT INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(...key, e.index, entryToJson(e));
+        if (step.kind === 'break' && step.fromHeld) this.sql('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(...key, e.index);
+        if (step.kind !== 'append') continue;
+        const o = this.clear(e, head.merchantId, now, flags, incidents);
         this.db
           .prepare('INSERT INTO records (terminal_id, chain, idx, hash, tx_id, status, reason, record, time, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
           .run(terminalId, c, e.index, e.hash, e.txId, o.status, o.reason ?? null, e.record, e.time, now);
         outcomes.push(o);
-        last = e.index;
-        lastHash = e.hash;
-        return true;
-      };
-
-      for (const e of [...entries].sort((a, b) => a.index - b.index)) {
-        if (e.index <= last) {
-          const old = this.db.prepare('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(terminalId, c, e.index) as Row | undefined;
-          if (old && equalBytes(u8(old.hash), e.hash)) {
-            outcomes.push({ index: e.index, txId: e.txId, status: 'duplicate' });
-          } else {
-            incidents.add('fork', e.index, `a different record ${e.index} was already recorded (chain ${c})`);
-            outcomes.push({ index: e.index, txId: e.txId, status: 'rejected', reason: 'fork: another record holds this index' });
-          }
-          continue;
-        }
-        if (e.index > last + 1) {
-          const r = this.db.prepare('INSERT OR IGNORE INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(terminalId, c, e.index, entryToJson({ ...e, chain: c }));
-          if (r.changes > 0) incidents.add('gap', e.index, `record ${e.index} held: records ${last + 1}..${e.index - 1} are missing (chain ${c})`);
-          held.push(e.index);
-          continue;
-        }
-        if (!append(e)) continue;
-        // Records held behind a gap may now be contiguous.
-        for (;;) {
-          const h = this.db.prepare('SELECT entry FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').get(terminalId, c, last + 1) as Row | undefined;
-          if (!h) break;
-          this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(terminalId, c, last + 1);
-          if (!append(entryFromJson(h.entry as string))) break;
-        }
       }
-      this.db.prepare('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(terminalId, c, last);
-      if (head.retired) this.db.prepare('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(last, lastHash, terminalId, c);
-      else this.db.prepare('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(last, lastHash, terminalId);
+      this.sql('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(...key, plan.lastIndex);
+      if (head.retired) this.sql('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(plan.lastIndex, plan.lastHash, terminalId, c);
+      else this.sql('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(plan.lastIndex, plan.lastHash, terminalId);
       for (const i of incidents.reports) storeIncident(this.db, i);
-      return { upTo: last, outcomes, held: held.filter((i) => i > last), denylistChanged: flags.denied, ...(head.retired ? { retired: true as const } : {}) };
+      return { upTo: plan.lastIndex, outcomes, held: plan.held, denylistChanged: flags.denied, ...(head.retired ? { retired: true as const } : {}) };
     });
   }
 
@@ -529,15 +442,15 @@ export class SqliteLedger implements Ledger {
   }
 
   async newestSigned(series: string): Promise<{ version: number; bytes: Uint8Array } | undefined> {
-    const r = this.db.prepare('SELECT version, bytes FROM signed_fleet WHERE series = ?').get(series) as Row | undefined;
+    const r = this.sql('SELECT version, bytes FROM signed_fleet WHERE series = ?').get(series) as Row | undefined;
     return r ? { version: r.version as number, bytes: u8(r.bytes) } : undefined;
   }
 
   private readDenyList(): DenyList {
-    const v = this.db.prepare("SELECT version FROM versions WHERE series = 'denylist'").get() as Row | undefined;
+    const v = this.sql("SELECT version FROM versions WHERE series = 'denylist'").get() as Row | undefined;
     const version = (v?.version as number | undefined) ?? 0;
-    const ids = (this.db.prepare('SELECT purse_id FROM denylist ORDER BY purse_id').all() as Row[]).map((r) => r.purse_id as string);
-    const unpublished = (this.db.prepare('SELECT count(*) AS n FROM denylist WHERE version > ?').get(version) as Row).n as number;
+    const ids = (this.sql('SELECT purse_id FROM denylist ORDER BY purse_id').all() as Row[]).map((r) => r.purse_id as string);
+    const unpublished = (this.sql('SELECT count(*) AS n FROM denylist WHERE version > ?').get(version) as Row).n as number;
     return { version, purseIds: ids, unpublished };
   }
 
@@ -548,16 +461,7 @@ export class SqliteLedger implements Ledger {
   // ---- reports ----
 
   async settlements(): Promise<Settlement[]> {
-    return (this.db.prepare('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map((r) => ({
-      txId: r.tx_id as string,
-      purseId: r.purse_id as string,
-      seq: r.seq as number,
-      amount: r.amount as number,
-      terminalId: r.terminal_id as string,
-      merchantId: r.merchant_id as string,
-      index: r.idx as number,
-      settledAt: r.settled_at as number,
-    }));
+    return (this.sql('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map(settlementOf);
   }
 
   async merchantTotals(): Promise<MerchantTotal[]> {
@@ -574,27 +478,19 @@ export class SqliteLedger implements Ledger {
   }
 
   async fraudCases(): Promise<FraudCase[]> {
-    return (this.db.prepare('SELECT * FROM fraud_cases ORDER BY id').all() as Row[]).map((r) => ({
-      id: r.id as number,
-      purseId: r.purse_id as string,
-      kind: r.kind as FraudKind,
-      detail: r.detail as string,
-      firstTxId: (r.first_tx as string | null) ?? null,
-      secondTxId: r.second_tx as string,
-      firstPayment: r.first_payment ? toHex(u8(r.first_payment)) : null,
-      secondPayment: toHex(u8(r.second_payment)),
-      terminalId: r.terminal_id as string,
-      index: r.idx as number,
-      amount: r.amount as number,
-      openedAt: r.opened_at as number,
-    }));
+    return (this.sql('SELECT * FROM fraud_cases ORDER BY id').all() as Row[]).map(fraudCaseOf);
   }
 
   async incidents(): Promise<Incident[]> {
-    return (this.db.prepare('SELECT * FROM incidents ORDER BY id').all() as Row[]).map(incidentOf);
+    return (this.sql('SELECT * FROM incidents ORDER BY id').all() as Row[]).map(incidentOf);
+  }
+
+  async audit(): Promise<LedgerAudit> {
+    // SQLite keeps a balance column beside the postings: it must agree with them.
+    return runAudit(async (sql) => this.sql(sql).all() as Row[], [BALANCE_CHECK]);
   }
 
   async trialBalance(): Promise<number> {
-    return (this.db.prepare('SELECT coalesce(sum(amount), 0) AS s FROM postings').get() as Row).s as number;
+    return (this.sql('SELECT coalesce(sum(amount), 0) AS s FROM postings').get() as Row).s as number;
   }
 }

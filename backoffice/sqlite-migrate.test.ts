@@ -41,12 +41,17 @@ t.test('a schema-1 ledger is upgraded in place', async (t) => {
   old.close();
 
   const ledger = new SqliteLedger(path);
-  t.equal((ledger.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '2');
+  t.equal((ledger.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '3');
   t.match(await ledger.getTerminal('T-1'), { chain: 1, lastIndex: 2 });
   t.same((await ledger.chainRecords('T-1', 1)).map((r) => [r.index, r.status]), [[1, 'settled'], [2, 'declined-recorded']]);
   t.same(ledger.db.prepare('SELECT chain, idx, json_extract(entry, \'$.chain\') AS c FROM held').all(), [{ chain: 1, idx: 4, c: 1 }]);
   t.match(await ledger.incidents(), [{ terminalId: 'T-1', kind: 'gap', index: 4, lastIndex: 4, count: 1, at: 9, lastAt: 9 }]);
   t.same((await ledger.chains('T-1')).map((c) => [c.chain, c.retiredAt]), [[1, null]]);
+  // Schema 3: funding with a transfer id is idempotent; the money tables are append-only.
+  await ledger.createAccount({ id: 'acct', kind: 'customer', currency: 'EUR' }, 10);
+  await ledger.fund('acct', 50, 'wire', 10, 'ref-1');
+  t.equal((await ledger.fund('acct', 50, 'wire', 10, 'ref-1')).balance, 50);
+  t.throws(() => ledger.db.exec('DELETE FROM transfers'), /append-only/);
   // Opening again is a no-op.
   await ledger.close();
   const again = new SqliteLedger(path);

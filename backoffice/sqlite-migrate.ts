@@ -1,5 +1,6 @@
-// Ledger schema upgrades in place (run inside the opening transaction), and indexes on upgraded columns.
+// Ledger schema upgrades in place (run inside the opening transaction), indexes on upgraded columns, append-only triggers.
 import type Database from 'better-sqlite3';
+import { APPEND_ONLY_TABLES } from './ledger-audit.js';
 
 /**
  * Schema 1 → 2: journal chains (one per terminal key, so a re-enrolled terminal starts again at
@@ -28,14 +29,29 @@ ALTER TABLE incidents ADD COLUMN last_at INTEGER NOT NULL DEFAULT 0;
 UPDATE incidents SET last_idx = idx, last_at = at;
 `;
 
+/** Schema 2 → 3: client-chosen transfer ids (idempotent funding); a table created just now already has the column. */
+function v2ToV3(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(transfers)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'idem')) db.exec('ALTER TABLE transfers ADD COLUMN idem TEXT');
+}
+
 const INDEXES = `
+CREATE UNIQUE INDEX IF NOT EXISTS transfers_idem ON transfers(idem);
 CREATE INDEX IF NOT EXISTS incidents_terminal ON incidents(terminal_id, at);
 CREATE INDEX IF NOT EXISTS incidents_kind ON incidents(kind, at);
 `;
 
+/** The money tables refuse UPDATE and DELETE: a correction is a new transfer, never an edit. */
+const APPEND_ONLY = APPEND_ONLY_TABLES.map(
+  (t) => `CREATE TRIGGER IF NOT EXISTS ${t}_no_update BEFORE UPDATE ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS ${t}_no_delete BEFORE DELETE ON ${t} BEGIN SELECT RAISE(ABORT, '${t} is append-only'); END;`,
+).join('\n');
+
 /** Brings a ledger at schema `from` to the current schema; returns the version it is now at. */
 export function migrate(db: Database.Database, from: number): number {
   if (from < 2) db.exec(V1_TO_V2);
+  if (from < 3) v2ToV3(db);
   db.exec(INDEXES);
-  return 2;
+  db.exec(APPEND_ONLY);
+  return 3;
 }

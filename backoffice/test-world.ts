@@ -21,6 +21,8 @@ export const METRO: TerminalConfigBody = {
 
 export interface World {
   dir: string;
+  /** The ledger's postgres:// URL (undefined: the SQLite file in the home). */
+  db: string | undefined;
   bo: BackOffice;
   broker: Mosquitto;
   /** Creates a wallet with one purse of `cap` funded from a new account. */
@@ -32,16 +34,20 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** `clock` drives the back office, the wallets and the simulated terminals alike (tests that move time). */
-export async function createWorld(opts: { clock?: Clock } = {}): Promise<World> {
+/**
+ * `clock` drives the back office, the wallets and the simulated terminals alike (tests that move time);
+ * `db` puts the ledger in PostgreSQL (test/support/postgres.ts).
+ */
+export async function createWorld(opts: { clock?: Clock; db?: string } = {}): Promise<World> {
   const clock = opts.clock ?? systemClock;
   const seconds = () => Math.floor(clock.now() / 1000);
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bo-'));
-  const bo = await BackOffice.init(join(dir, 'bo'), { clock });
+  const bo = await BackOffice.init(join(dir, 'bo'), { clock, ...(opts.db ? { db: opts.db } : {}) });
   const broker = await startMosquitto({ persistence: false });
   const closers: (() => Promise<void>)[] = [];
   const world: World = {
     dir,
+    db: opts.db,
     bo,
     broker,
     async wallet(name, cap = 10_000, limit = 2_500) {

@@ -1,10 +1,11 @@
-// Bench: clearing throughput (journal records verified and settled per second) vs the bare signature checks per record.
+// Bench: clearing throughput (journal records verified and settled per second, SQLite and PostgreSQL ledgers) vs the bare signature checks per record.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackOffice, SimulatedTerminal } from '#backoffice';
 import { Wallet } from '#wallet';
 import { NodeBackend, createTestWorld } from '#protocol';
+import { startPostgres } from '../test/support/postgres.js';
 import { interleaved, ratioRow, type BenchRow } from './types.js';
 
 const RECORDS = Number(process.env.BENCH_SETTLEMENT_RECORDS ?? 2_000);
@@ -12,8 +13,27 @@ const WALLETS = 20;
 const BATCH = 200;
 
 export async function run(): Promise<BenchRow[]> {
+  const floor = await verifyFloor();
+  const sqlite = await settle(undefined);
+  // The same clearing with the ledger in PostgreSQL (its own server, fsync on), one worker.
+  const server = await startPostgres();
+  let postgres: number;
+  try {
+    postgres = await settle(await server.createDatabase('bench_settlement'));
+  } finally {
+    await server.close();
+  }
+  const floorName = '3 × P-256 verify per record (node:crypto)';
+  return [
+    ratioRow(`settlement (${RECORDS} records, batches of ${BATCH}, SQLite ledger)`, sqlite, 'records/s', floor, floorName),
+    ratioRow(`settlement (${RECORDS} records, batches of ${BATCH}, PostgreSQL ledger, 1 worker)`, postgres, 'records/s', floor, floorName),
+  ];
+}
+
+/** Records verified and settled per second (wall clock) by one back office on the given ledger (undefined: SQLite). */
+async function settle(db: string | undefined): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-settle-'));
-  const bo = await BackOffice.init(join(dir, 'bo'));
+  const bo = await BackOffice.init(join(dir, 'bo'), db ? { db } : {});
   try {
     const term = new SimulatedTerminal('T-BENCH', bo.trust);
     const issued = await bo.issueTerminal(await term.enrolmentRequest(), { mode: 'merchant', merchantId: 'M-BENCH', displayName: 'Bench' });
@@ -46,26 +66,27 @@ export async function run(): Promise<BenchRow[]> {
     }
     const seconds = (performance.now() - t0) / 1000;
     if (settled !== RECORDS) throw new Error(`bench: settled ${settled} of ${RECORDS}`);
-    const rate = settled / seconds;
-
-    // Floor: the three P-256 verifications a record needs (record, payment, purse certificate), node:crypto.
-    const w = await createTestWorld({ backend: new NodeBackend() });
-    const backend = new NodeBackend();
-    const key = w.issuer.publicKey;
-    const msg = new Uint8Array(200).fill(7);
-    const sig = await w.issuer.sign(msg);
-    const bare = interleaved(
-      () => {
-        backend.verify(key, msg, sig);
-      },
-      () => {},
-      2_000,
-      3,
-    ).a;
-    const floor = bare / 3;
-    return [ratioRow(`settlement (${RECORDS} records, batches of ${BATCH}, SQLite ledger)`, rate, 'records/s', floor, '3 × P-256 verify per record (node:crypto)')];
+    return settled / seconds;
   } finally {
     await bo.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Floor: the three P-256 verifications a record needs (record, payment, purse certificate), node:crypto. */
+async function verifyFloor(): Promise<number> {
+  const w = await createTestWorld({ backend: new NodeBackend() });
+  const backend = new NodeBackend();
+  const key = w.issuer.publicKey;
+  const msg = new Uint8Array(200).fill(7);
+  const sig = await w.issuer.sign(msg);
+  const bare = interleaved(
+    () => {
+      backend.verify(key, msg, sig);
+    },
+    () => {},
+    2_000,
+    3,
+  ).a;
+  return bare / 3;
 }

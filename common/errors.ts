@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'DB_WRITE_FAILED',
   'JOURNAL_TAMPERED',
   'DB_MISSING',
+  'DB_UNREACHABLE',
   // devices
   'SCANNER_DISCONNECTED',
   'SCANNER_OPEN_FAILED',
@@ -47,6 +48,7 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'INSUFFICIENT_FUNDS',
   'VERIFICATION_FAILED',
+  'CURRENCY_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -12,6 +12,7 @@ PKGS=(
   openssl                   # test certificates for the TLS broker
   dpkg-dev fakeroot         # make deb
   faketime                  # libfaketime: the fleet-years test runs a real daemon hundreds of simulated days ahead
+  postgresql                # PostgreSQL 15 (initdb, pg_ctl): the ledger tests start a server of their own
 )
 missing=()
 for p in "${PKGS[@]}"; do

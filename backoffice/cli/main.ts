@@ -13,6 +13,7 @@ import { addTrustCommands } from './trust-commands.js';
 
 interface Globals {
   home: string;
+  db?: string;
   json?: boolean;
 }
 
@@ -65,7 +66,7 @@ async function connectWith(url: string, id: BrokerIdentity) {
 }
 
 async function withBackOffice<T>(g: Globals, fn: (bo: BackOffice) => Promise<T>): Promise<T> {
-  const bo = await BackOffice.open(g.home);
+  const bo = await BackOffice.open(g.home, { db: g.db });
   try {
     return await fn(bo);
   } finally {
@@ -102,6 +103,7 @@ function buildProgram(): Command {
       'The Tessera back office: the issuer (root, issuer and sealed keys; terminal and purse certificates), the ledger of accounts and purse reservations, the clearing service that settles terminal journals over MQTT, fraud cases and the deny list. Amounts are whole minor units (cents). Data lives in --home (default $TESSERA_BACKOFFICE_HOME or ~/.tessera-backoffice).',
     )
     .addOption(new Option('--home <dir>', 'back office data directory').env('TESSERA_BACKOFFICE_HOME').default(defaultHome()))
+    .addOption(new Option('--db <url>', 'keep the ledger in PostgreSQL (postgres://user@host/db) instead of the SQLite file in --home').env('TESSERA_BACKOFFICE_DB'))
     .option('--json', 'print machine-readable JSON instead of text')
     .showHelpAfterError();
 
@@ -112,7 +114,7 @@ function buildProgram(): Command {
     .option('--key-days <n>', 'validity of the issuer keys in the trust list, in days', int('--key-days'), 3 * 365)
     .action(async (o: { currency: string; keyDays: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
-      const bo = await BackOffice.init(g.home, { currency: o.currency, keyDays: o.keyDays });
+      const bo = await BackOffice.init(g.home, { currency: o.currency, keyDays: o.keyDays, db: g.db });
       const value = { home: g.home, currency: bo.currency, rootPublicKey: bo.rootPublicKey, trustList: bo.trustText };
       await bo.close();
       const text = [
@@ -186,10 +188,11 @@ function buildProgram(): Command {
     .argument('<id>', 'account id')
     .argument('<amount>', 'minor units', int('amount'))
     .option('--memo <text>', 'what the money is', 'funding')
-    .action(async (id: string, amount: number, o: { memo: string }, cmd: Command) => {
+    .option('--id <transfer-id>', 'your id for this funding (e.g. the bank reference): running the command again with it credits once; with another account or amount it is refused')
+    .action(async (id: string, amount: number, o: { memo: string; id?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
-        const a = await bo.fund(id, amount, o.memo);
+        const a = await bo.fund(id, amount, o.memo, o.id);
         print(g, a, `account ${a.id}: balance ${a.balance} ${a.currency}`);
       });
     });
@@ -252,7 +255,7 @@ function buildProgram(): Command {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
-      const bo = await BackOffice.open(g.home, { logger });
+      const bo = await BackOffice.open(g.home, { logger, db: g.db });
       const svc = new ClearingService(bo, {
         url: o.broker,
         ...(o.clientId ? { clientId: o.clientId } : {}),
@@ -300,6 +303,21 @@ function buildProgram(): Command {
         print(g, { terminalId: terminal, ok: audits.every((a) => a.ok), chains: audits }, lines.join('\n'));
         // The audit is printed either way; the exit status says whether every chain held.
         if (!audits.every((a) => a.ok)) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command('audit')
+    .description(
+      'Check the ledger invariants: every transfer two postings summing to 0, all postings summing to 0, every settled txId paid by exactly one transfer of its amount, every purse spent equal to its settlements, every balance equal to its postings. Exits 1 when one does not hold.',
+    )
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<Globals>();
+      await withBackOffice(g, async (bo) => {
+        const a = await bo.ledger.audit();
+        const head = `${a.settlements} settlement(s), postings sum ${a.postingsSum}: ${a.ok ? 'ledger consistent' : 'LEDGER INCONSISTENT'}`;
+        print(g, a, [head, ...a.problems.map((p) => `  ${p}`)].join('\n'));
+        if (!a.ok) process.exitCode = 1;
       });
     });
 

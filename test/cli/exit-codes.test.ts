@@ -119,6 +119,7 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
       'settle-expired': [['--home', missing, 'settle-expired'], 1],
       run: [['--home', missing, 'run', '--broker', refusedBroker], 1],
       report: [['--home', missing, 'report'], 1],
+      audit: [['--home', missing, 'audit'], 1],
       deny: [['--home', bo, 'deny', 'not-a-purse-id'], 1],
       'publish-denylist': [['--home', bo, 'publish-denylist', '--broker', refusedBroker], 1],
       'publish-config': [['--home', bo, 'publish-config', 'T-2', '--operator', 'OP', '--broker', refusedBroker], 1],
