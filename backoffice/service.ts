@@ -208,10 +208,13 @@ export class ClearingService {
       const client = this.client;
       // Offline: nothing to refresh on the broker; the next check after the reconnect does it.
       if (!client?.connected) return;
+      // The schedule counts from when the lists were signed, not from when the broker acknowledged
+      // them: a clock that moved meanwhile must not make the next refresh look already done.
+      const signedAt = this.bo.now();
       try {
         const trust = await publishTrust(this.bo, client);
         const denylist = await publishDenylist(this.bo, client);
-        this.lastRefresh = this.bo.now();
+        this.lastRefresh = signedAt;
         this.log.info({ trust, denylist }, 'fleet lists refreshed');
         const ageDays = Math.floor((this.bo.now() - this.bo.trustList.issuedAt) / 86_400);
         if (ageDays >= TRUST_RENEWAL_DUE_DAYS) {
