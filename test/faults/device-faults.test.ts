@@ -92,18 +92,11 @@ t.test('disk full under a child daemon (a real full filesystem): declined STORAG
   t.teardown(() => tw.cleanup());
   const mnt = join(tw.dir, 'small');
   mkdirSync(mnt);
-  let mounted = false;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
-    mounted = true;
-  } catch {
-    // Not root: no small filesystem to fill; SQLite's page limit covers the same path in terminal/daemon/daemon.test.ts.
-  }
-  t.teardown(() => {
-    if (mounted) execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
-  });
+  // A real full filesystem needs a mount, so root (as CI has): without it this test fails rather than pass without checking.
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'ignore' });
+  t.teardown(() => execFileSync('umount', ['-l', mnt], { stdio: 'ignore' }));
   const input = JSON.parse(readFileSync(tw.configPath, 'utf8')) as Record<string, Record<string, unknown>>;
-  const dbPath = join(mounted ? mnt : tw.dir, 'terminal.db');
+  const dbPath = join(mnt, 'terminal.db');
   input.database = { path: dbPath };
   createDatabase(dbPath);
   input.api = { ...input.api, allowScanInjection: true };
@@ -123,10 +116,6 @@ t.test('disk full under a child daemon (a real full filesystem): declined STORAG
   const approved: Decision[] = [];
   for (let i = 0; i < 5; i++) approved.push(await scan());
   t.ok(approved.every((x) => x.outcome === 'approved'));
-  if (!mounted) {
-    t.pass('tmpfs mount not available (not root); the full-disk path is covered in-process by terminal/daemon/daemon.test.ts');
-    return;
-  }
   // Fill the filesystem to the last byte.
   const filler = join(mnt, 'filler');
   try {
