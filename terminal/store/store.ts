@@ -204,7 +204,7 @@ export class Store {
   private async writeCursorAndCheckpoint(acked: number, nowMs?: number, ackBytes?: Uint8Array): Promise<void> {
     const head = this.head;
     const cp = await this.anchor.sign(head.idx, head.hash, acked);
-    try {
+    this.commitKv(
       this.handle.transaction(() => {
         if (nowMs !== undefined) {
           this.setKv('acked_upto', String(acked));
@@ -212,15 +212,27 @@ export class Store {
           if (ackBytes) this.setKv(ACK_KEY, toHex(ackBytes));
         }
         if (cp !== undefined) this.setKv(HEAD_CHECKPOINT_KEY, cp);
-      })();
+      }),
+    );
+    if (cp !== undefined) this.anchor.written(head.idx);
+  }
+
+  /**
+   * Runs a transaction that writes kv rows: a commit is noted (storage healthy again, one more for
+   * the checkpointer); a failure is noted and the kv cache re-read, since the rollback undid what
+   * setKv cached.
+   */
+  private commitKv<T>(tx: () => T): T {
+    try {
+      const r = tx();
       this.noteWrite();
       this.checkpointer.committed();
+      return r;
     } catch (e) {
       this.loadKv();
       this.noteWrite(e);
       throw e;
     }
-    if (cp !== undefined) this.anchor.written(head.idx);
   }
 
   stop(): void {
@@ -449,13 +461,7 @@ export class Store {
     });
     let applied: boolean;
     try {
-      applied = apply();
-      this.noteWrite();
-      this.checkpointer.committed();
-    } catch (e) {
-      this.loadKv();
-      this.noteWrite(e);
-      throw e;
+      applied = this.commitKv(apply);
     } finally {
       this.fleetCache.delete(kind);
       this.denyCount = undefined;
