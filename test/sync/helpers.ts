@@ -1,7 +1,9 @@
 // Shared pieces of the sync tests: a seeded terminal store (with the sync trust list) and fast sync settings.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KeySigner, seededBytes, seededSecret } from '#protocol';
 import { Store } from '../../terminal/store/index.js';
 import { parseSyncConfig, type SyncConfig, type SyncConfigInput } from '../../terminal/sync/index.js';
@@ -43,4 +45,29 @@ export async function seedJournal(store: Store, n: number, tag = 'r'): Promise<v
 /** Small batches and a short ack timeout so failures are exercised quickly. */
 export function fastConfig(url: string, o: SyncConfigInput = {}): SyncConfig {
   return parseSyncConfig({ brokerUrl: url, batchSize: 20, window: 4, ackTimeoutMs: 1_000, reconnectMinMs: 50, reconnectMaxMs: 300, pollMs: 100, drainTimeoutMs: 20_000, ...o });
+}
+
+/** A terminal sync process (terminal-child.ts) and the JSON lines it printed so far. */
+export interface TerminalChild {
+  proc: ChildProcess;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+const TERMINAL_CHILD = fileURLToPath(new URL('./terminal-child.js', import.meta.url));
+
+/** Starts terminal-child.ts on a database and broker; its stdout is one JSON object per line. */
+export function startTerminalChild(db: string, url: string, terminalId: string): TerminalChild {
+  const proc = spawn(process.execPath, [TERMINAL_CHILD, db, url, terminalId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c: TerminalChild = { proc, lines: [], exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
+  let buf = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      c.lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
+      buf = buf.slice(i + 1);
+    }
+  });
+  return c;
 }

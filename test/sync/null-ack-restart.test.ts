@@ -1,45 +1,21 @@
 // A retained `null` ack and queued garbage on a terminal's ack topic: the terminal process survives every restart and keeps draining.
 import t from 'tap';
 import mqtt from 'mqtt';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { topics } from '#protocol';
 import { startBroker } from '../../scripts/broker.js';
 import { JournalConsumer, waitUntil } from '../support/journal-consumer.js';
-import { openStore, openSyncStore, seedJournal, tempDir } from './helpers.js';
+import { openStore, openSyncStore, seedJournal, startTerminalChild, tempDir, type TerminalChild } from './helpers.js';
 
-const CHILD = fileURLToPath(new URL('./terminal-child.js', import.meta.url));
 const ID = 'T-NULL';
 
-interface Child {
-  proc: ChildProcess;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-function startChild(db: string, url: string): Child {
-  const proc = spawn(process.execPath, [CHILD, db, url, ID], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const c: Child = { proc, lines: [], exited: new Promise((r) => proc.once('exit', (code) => r(code))) };
-  let buf = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      c.lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
-      buf = buf.slice(i + 1);
-    }
-  });
-  return c;
-}
-
-async function stop(c: Child): Promise<number | null> {
+async function stop(c: TerminalChild): Promise<number | null> {
   if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGTERM');
   return c.exited;
 }
 
-const drained = (c: Child, upTo: number) => c.lines.some((l) => l.event === 'progress' && l.backlog === 0 && l.ackedUpTo === upTo);
-const nullIgnored = (c: Child) => c.lines.filter((l) => l.event === 'ignored' && l.channel === 'ack' && l.reason === 'MALFORMED').length;
+const drained = (c: TerminalChild, upTo: number) => c.lines.some((l) => l.event === 'progress' && l.backlog === 0 && l.ackedUpTo === upTo);
+const nullIgnored = (c: TerminalChild) => c.lines.filter((l) => l.event === 'ignored' && l.channel === 'ack' && l.reason === 'MALFORMED').length;
 
 t.test('a retained null ack and queued garbage acks neither crash the restarted terminal nor stop its drain', async (t) => {
   const broker = await startBroker({ tls: false });
@@ -55,7 +31,7 @@ t.test('a retained null ack and queued garbage acks neither crash the restarted 
   t.teardown(() => consumer.stop());
 
   // First run: the persistent session (QoS 1 subscription to the ack topic) exists and the journal drains.
-  const first = startChild(db, broker.url);
+  const first = startTerminalChild(db, broker.url, ID);
   t.teardown(() => stop(first));
   await waitUntil(() => drained(first, 40), 20_000, 'the first drain');
   t.equal(await stop(first), 0, 'clean stop');
@@ -70,7 +46,7 @@ t.test('a retained null ack and queued garbage acks neither crash the restarted 
   more.stop();
 
   for (const round of [1, 2]) {
-    const c = startChild(db, broker.url);
+    const c = startTerminalChild(db, broker.url, ID);
     t.teardown(() => stop(c));
     // Round 1 has 25 records to drain; round 2 starts drained (its acked index survived in SQLite).
     const done = () => (round === 1 ? drained(c, 65) : c.lines.some((l) => l.event === 'started' && l.ackedUpTo === 65 && l.backlog === 0));

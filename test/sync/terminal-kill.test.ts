@@ -1,34 +1,10 @@
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startBroker } from '../../scripts/broker.js';
 import { JournalConsumer, waitUntil } from '../support/journal-consumer.js';
-import { openStore, openSyncStore, seedJournal, tempDir } from './helpers.js';
+import { openStore, openSyncStore, seedJournal, startTerminalChild, tempDir, type TerminalChild } from './helpers.js';
 
-const CHILD = fileURLToPath(new URL('./terminal-child.js', import.meta.url));
-
-interface Child {
-  proc: ChildProcess;
-  lines: Record<string, unknown>[];
-}
-
-function startChild(db: string, url: string, id: string): Child {
-  const proc = spawn(process.execPath, [CHILD, db, url, id], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const c: Child = { proc, lines: [] };
-  let buf = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      c.lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
-      buf = buf.slice(i + 1);
-    }
-  });
-  return c;
-}
-
-function kill(c: Child): Promise<void> {
+function kill(c: TerminalChild): Promise<void> {
   if (c.proc.exitCode !== null || c.proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     c.proc.once('exit', () => resolve());
@@ -51,7 +27,7 @@ t.test('terminal SIGKILLed mid-drain and restarted: every record arrives once, i
   await consumer.start();
   t.teardown(() => consumer.stop());
 
-  const first = startChild(db, broker.url, 'T-KILL');
+  const first = startTerminalChild(db, broker.url, 'T-KILL');
   t.teardown(() => kill(first));
   // The first window (4 × 20 records) reaches the back office; only half of it gets acked.
   await waitUntil(() => consumer.upTo('T-KILL') >= 80, 15_000, 'the first window');
@@ -65,7 +41,7 @@ t.test('terminal SIGKILLed mid-drain and restarted: every record arrives once, i
   after.stop();
 
   consumer.release();
-  const second = startChild(db, broker.url, 'T-KILL');
+  const second = startTerminalChild(db, broker.url, 'T-KILL');
   t.teardown(() => kill(second));
   await waitUntil(() => second.lines.some((l) => l.event === 'started'), 10_000, 'the restarted child');
   t.match(second.lines.find((l) => l.event === 'started'), { ackedUpTo: 40 }, 'it resumes from the acked index');
