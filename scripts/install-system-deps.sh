@@ -13,6 +13,9 @@ PKGS=(
   dpkg-dev fakeroot         # make deb
   faketime                  # libfaketime: the fleet-years test runs a real daemon hundreds of simulated days ahead
   postgresql                # PostgreSQL 15 (initdb, pg_ctl): the ledger tests start a server of their own
+  chromium                  # Debian's Chromium: the dashboard and wallet tests drive it with playwright-core
+  fonts-dejavu-core         # a font for Chromium's pages and screenshots
+  wrk                       # HTTP load for the API benchmark
 )
 missing=()
 for p in "${PKGS[@]}"; do
