@@ -31,6 +31,8 @@ export interface BatchResult {
   ack: ClearingAck;
   /** Set when records are held behind a gap: the terminal should re-send from this index. */
   resyncFrom?: number;
+  /** The highest index held behind that gap (set with resyncFrom): once the head reaches it, the gap is closed. */
+  heldUpTo?: number;
   denylistChanged: boolean;
   /** False when the terminal is unknown (no ack is owed to it). */
   known: boolean;
@@ -129,7 +131,7 @@ export class ClearingEngine {
     const retiredOnly = (current.length === 0 && byChain.size > 0) || out.retired === true;
     return {
       ack: { upTo: head.lastIndex, hash: head.lastHash, results },
-      ...(out.held.length > 0 ? { resyncFrom: head.lastIndex + 1 } : {}),
+      ...(out.held.length > 0 ? { resyncFrom: head.lastIndex + 1, heldUpTo: Math.max(...out.held) } : {}),
       denylistChanged: denylistChanged || out.denylistChanged,
       known: true,
       ...(retiredOnly ? { retiredOnly } : {}),
