@@ -230,7 +230,15 @@ export class ClearingService {
       // connection, without a reason code in mosquitto 2.0.11): each process needs its own identity.
       if (this.client === client) this.log.warn({ url: this.opts.url }, 'broker connection closed, reconnecting');
     });
-    await client.subscribeAsync(subscriptions);
+    try {
+      await client.subscribeAsync(subscriptions);
+    } catch (e) {
+      // mqtt.js fails the subscribe with the SUBACK attached when a reason code says refused (0x87: not authorized).
+      this.client = undefined;
+      await client.endAsync(true);
+      if ((e as { packet?: { cmd?: string } }).packet?.cmd !== 'suback') throw e;
+      throw new TesseraError('BROKER_REFUSED', `the broker refused ${subscription} or ${topics.allStatus} (${errorMessage(e)}): its rules must give this identity the clearing role with this share group (broker-acl --share-group)`, { cause: e });
+    }
     if ((this.opts.expireEveryMs ?? 0) > 0) {
       this.timer = setInterval(() => void this.expire(), this.opts.expireEveryMs);
       this.timer.unref();
