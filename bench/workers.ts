@@ -1,6 +1,6 @@
-// Bench: settlement throughput of 1 and 2 `tessera-backoffice run` workers on one PostgreSQL ledger, fed through mosquitto's $share, vs bare signature checks.
+// Bench: settlement throughput of 1 and 2 `tessera-backoffice run` workers (one batch at a time or several) on one PostgreSQL ledger, fed through mosquitto's $share, vs bare signature checks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,12 @@ const RECORDS = Number(process.env.BENCH_WORKERS_RECORDS ?? 2_400);
 const TERMINALS = 4;
 const WALLETS = 20;
 const BATCH = 200;
-const WORKER_COUNTS = [1, 2];
+/** Workers × batches each clears at once: one batch at a time shows what the bounded concurrency buys. */
+const RUNS = [
+  { workers: 1, concurrency: 1 },
+  { workers: 1, concurrency: 4 },
+  { workers: 2, concurrency: 4 },
+];
 
 export async function run(): Promise<BenchRow[]> {
   const floor = await verifyFloor();
@@ -31,17 +36,19 @@ export async function run(): Promise<BenchRow[]> {
     const template = await server.createDatabase('bench_workers_template');
     const { home, batches } = await prepare(dir, template);
     const rows: BenchRow[] = [];
-    for (const n of WORKER_COUNTS) {
-      const db = await copyDatabase(server.url(), 'bench_workers_template', `bench_workers_${n}`);
-      const rate = await drain(home, db, broker.url, n, batches);
+    for (const r of RUNS) {
+      const db = await copyDatabase(server.url(), 'bench_workers_template', `bench_workers_${r.workers}_${r.concurrency}`);
+      const { rate, perCpuSecond } = await drain(home, db, broker.url, r, batches);
       rows.push(
         ratioRow(
-          `settlement through MQTT $share (${RECORDS} records, ${TERMINALS} terminals, batches of ${BATCH}, PostgreSQL ledger, ${n} worker${n > 1 ? 's' : ''}: run processes)`,
+          `settlement through MQTT $share (${RECORDS} records, ${TERMINALS} terminals, batches of ${BATCH}, PostgreSQL ledger, ${r.workers} worker${r.workers > 1 ? 's' : ''} × ${r.concurrency} batch${r.concurrency > 1 ? 'es' : ''} at once: run processes)`,
           rate,
           'records/s',
           floor,
           '3 × P-256 verify per record (node:crypto, one core)',
         ),
+        // The workers' own CPU per record, which the load of other processes on the box does not change.
+        ratioRow(`…the same, records per CPU-second of the worker processes (${r.workers} × ${r.concurrency})`, perCpuSecond, 'records/CPU-s', floor, '3 × P-256 verify per record (CPU time)'),
       );
     }
     return rows;
@@ -113,9 +120,10 @@ async function copyDatabase(adminUrl: string, template: string, name: string): P
  * Starts `n` workers on `db`, publishes every terminal's batches at once (a fleet coming back
  * online), and times until each terminal holds an ack for its whole journal. Records per second.
  */
-async function drain(home: string, db: string, brokerUrl: string, n: number, batches: Map<string, Uint8Array[]>): Promise<number> {
-  const workers = Array.from({ length: n }, (_, i) => startWorker(home, db, brokerUrl, `bench-${n}-${i}`));
-  const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId: `bench-fleet-${n}` });
+async function drain(home: string, db: string, brokerUrl: string, r: { workers: number; concurrency: number }, batches: Map<string, Uint8Array[]>): Promise<{ rate: number; perCpuSecond: number }> {
+  const name = `${r.workers}x${r.concurrency}`;
+  const workers = Array.from({ length: r.workers }, (_, i) => startWorker(home, db, brokerUrl, `bench-${name}-${i}`, r.concurrency));
+  const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId: `bench-fleet-${name}` });
   try {
     await Promise.all(workers.map((w) => w.ready));
     const want = new Map([...batches].map(([id]) => [id, RECORDS / TERMINALS]));
@@ -130,6 +138,7 @@ async function drain(home: string, db: string, brokerUrl: string, n: number, bat
       if ([...want].every(([t, upTo]) => (acked.get(t) ?? 0) >= upTo)) done();
     });
     await client.subscribeAsync(topics.ack('+'), { qos: 1 });
+    const cpu0 = workers.reduce((n, w) => n + w.cpuMs(), 0);
     const t0 = performance.now();
     // Round-robin over terminals, each terminal's batches in order, as a fleet's sync windows would send them.
     const rounds = Math.max(...[...batches.values()].map((l) => l.length));
@@ -138,12 +147,13 @@ async function drain(home: string, db: string, brokerUrl: string, n: number, bat
     await Promise.all(pubs);
     await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`bench: not every terminal acked within 300 s (${JSON.stringify([...acked])})`)), 300_000).unref())]);
     const seconds = (performance.now() - t0) / 1000;
+    const cpuSeconds = (workers.reduce((n, w) => n + w.cpuMs(), 0) - cpu0) / 1000;
     const c = new pg.Client({ connectionString: db });
     await c.connect();
     const settled = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM settlements')).rows[0]?.n);
     await c.end();
     if (settled !== RECORDS) throw new Error(`bench: settled ${settled} of ${RECORDS}`);
-    return RECORDS / seconds;
+    return { rate: RECORDS / seconds, perCpuSecond: RECORDS / cpuSeconds };
   } finally {
     await client.endAsync();
     await Promise.all(workers.map((w) => w.stop()));
@@ -151,8 +161,17 @@ async function drain(home: string, db: string, brokerUrl: string, n: number, bat
 }
 
 /** A `tessera-backoffice run` child on the ledger; ready once subscribed. */
-function startWorker(home: string, db: string, brokerUrl: string, name: string): { ready: Promise<void>; stop(): Promise<void> } {
-  const proc: ChildProcess = spawn(process.execPath, [BO_CLI, 'run', '--broker', brokerUrl, '--worker-id', name, '--expire-every', '0', '--refresh-every', '0'], {
+/** CPU time (user + system, ms) a live process has used so far, from /proc (clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+function startWorker(home: string, db: string, brokerUrl: string, name: string, concurrency: number): { ready: Promise<void>; cpuMs(): number; stop(): Promise<void> } {
+  const args = ['run', '--broker', brokerUrl, '--worker-id', name, '--concurrency', String(concurrency), '--expire-every', '0', '--refresh-every', '0'];
+  const proc: ChildProcess = spawn(process.execPath, [BO_CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '', TESSERA_BACKOFFICE_HOME: home, TESSERA_BACKOFFICE_DB: db, TESSERA_LOG_LEVEL: 'warn' },
   });
@@ -169,6 +188,7 @@ function startWorker(home: string, db: string, brokerUrl: string, name: string):
   });
   return {
     ready,
+    cpuMs: () => processCpuMs(proc.pid),
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
