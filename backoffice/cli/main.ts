@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TesseraError, createLogger, runCli } from '#common';
-import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
+import { isShareGroup, toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
 import { defaultHome } from '../home.js';
@@ -30,6 +30,11 @@ function positiveInt(name: string) {
     if (n < 1) throw new TesseraError('USAGE', `${name} must be at least 1, got ${v}`);
     return n;
   };
+}
+
+function shareGroup(v: string): string {
+  if (!isShareGroup(v)) throw new TesseraError('USAGE', `--share-group must be one topic level (A-Z a-z 0-9 . _ -, at most 64), got "${v}"`);
+  return v;
 }
 
 function signedInt(name: string) {
@@ -260,7 +265,7 @@ function buildProgram(): Command {
     .option('--grace-days <n>', 'days after expiry before a purse is closed', int('--grace-days'), 7)
     .option('--refresh-every <seconds>', 're-sign the deny list at a new version and republish it and the trust list this often (0: never; terminals decline as TRUST_STALE once their deny list is 72 h old)', int('--refresh-every'), 3_600)
     .addOption(new Option('--worker-id <name>', "this worker's name in logs and status output (default: <hostname>-<pid>)").env('TESSERA_WORKER_ID'))
-    .addOption(new Option('--share-group <name>', 'shared-subscription group; every worker of one ledger joins the same one (the broker rules must allow it: broker-acl --share-group)').env('TESSERA_SHARE_GROUP').default('clearing'))
+    .addOption(new Option('--share-group <name>', 'shared-subscription group; every worker of one ledger joins the same one (the broker rules must allow it: broker-acl --share-group)').env('TESSERA_SHARE_GROUP').default('clearing').argParser(shareGroup))
     .option('--concurrency <n>', 'batches cleared at once by this process, each terminal still in order (PostgreSQL: one connection each)', positiveInt('--concurrency'), 4)
     .option('--resync-delay <ms>', 'how long a gap may stay open (another worker filling it) before the terminal is asked to re-send (0: at once)', int('--resync-delay'), 1_000)
     .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number; workerId?: string; shareGroup: string; concurrency: number; resyncDelay: number }, cmd: Command) => {
