@@ -268,7 +268,8 @@ function buildProgram(): Command {
     .addOption(new Option('--share-group <name>', 'shared-subscription group; every worker of one ledger joins the same one (the broker rules must allow it: broker-acl --share-group)').env('TESSERA_SHARE_GROUP').default('clearing').argParser(shareGroup))
     .option('--concurrency <n>', 'batches cleared at once by this process, each terminal still in order (PostgreSQL: one connection each)', positiveInt('--concurrency'), 4)
     .option('--resync-delay <ms>', 'how long a gap may stay open (another worker filling it) before the terminal is asked to re-send (0: at once)', int('--resync-delay'), 1_000)
-    .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number; workerId?: string; shareGroup: string; concurrency: number; resyncDelay: number }, cmd: Command) => {
+    .option('--status-every <seconds>', "log this worker's counters (batches, queue, resyncs, gaps) this often (0: never)", int('--status-every'), 60)
+    .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number; workerId?: string; shareGroup: string; concurrency: number; resyncDelay: number; statusEvery: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
@@ -299,10 +300,13 @@ function buildProgram(): Command {
         { running: true, broker: o.broker, pid: process.pid, worker: s.workerId, subscription: s.subscription, concurrency: s.concurrency },
         `clearing running on ${o.broker} as worker ${s.workerId} (pid ${process.pid}, ${s.subscription}, ${s.concurrency} batches at once)`,
       );
+      const statusTimer = o.statusEvery > 0 ? setInterval(() => logger.info({ clearing: svc.status() }, 'clearing status'), o.statusEvery * 1000) : undefined;
+      statusTimer?.unref();
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
       });
+      if (statusTimer) clearInterval(statusTimer);
       await svc.stop();
       await bo.close();
     });
