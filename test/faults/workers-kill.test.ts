@@ -25,7 +25,7 @@ const PROGRESS = 1;
 const GROUP = 'clearing-pg';
 const PAY_PAUSE_MS = 20;
 
-t.test(`${WORKERS.length} clearing workers on PostgreSQL, ${TERMINALS.length} terminal daemons, a random worker SIGKILLed ${KILLS} times during the drain`, { timeout: 400_000 }, async (t) => {
+t.test(`${WORKERS.length} clearing workers on PostgreSQL, ${TERMINALS.length} terminal daemons, a random worker SIGKILLed ${KILLS} times during the drain`, { timeout: 300_000 }, async (t) => {
   const seed = Number(process.env.TESSERA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.comment(`seed ${seed} (replay with TESSERA_FAULT_SEED=${seed})`);
   const rng = seededRng(seed);
