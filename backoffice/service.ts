@@ -390,7 +390,8 @@ export class ClearingService {
     this.stopping = true;
     this.gaps.clear();
     const c = this.client;
-    if (c?.connected) await c.unsubscribeAsync(this.subscription).catch(() => {});
+    // Bounded: a broker that went away meanwhile must not hold the stop (the session is clean anyway).
+    if (c?.connected) await Promise.race([c.unsubscribeAsync(this.subscription).catch(() => {}), new Promise((r) => setTimeout(r, 2_000).unref())]);
     await this.queue.idle();
     this.client = undefined;
     if (c) await c.endAsync();
