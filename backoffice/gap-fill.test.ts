@@ -4,13 +4,27 @@ import { decodeObject, topics } from '#protocol';
 import { ledgerBackends } from '../test/support/postgres.js';
 import { BackOffice } from './backoffice.js';
 import { ClearingService, type ClearingEvents } from './service.js';
+import type { GapTimer } from './gap-watch.js';
 import type { SimulatedTerminal } from './sim-terminal.js';
 import { createWorld, waitFor, type World } from './test-world.js';
 
 const ID = 'T-GAP';
 
 /** A world with one merchant terminal that journaled six payments, and two workers (their own ledger connections) on it. */
-async function twoWorkers(t: Test, db: string | undefined): Promise<{ w: World; term: SimulatedTerminal; a: ClearingService; b: ClearingService }> {
+/** Gap checks fired by the test, not by time: whether another worker filled the gap must not depend on the load of the box. */
+function manualTimer(): { timer: GapTimer; fire(): void; pending(): number } {
+  const due: (() => void)[] = [];
+  return {
+    timer: (fire) => {
+      due.push(fire);
+      return () => due.splice(due.indexOf(fire), 1);
+    },
+    fire: () => due.splice(0).forEach((f) => f()),
+    pending: () => due.length,
+  };
+}
+
+async function twoWorkers(t: Test, db: string | undefined, gapTimer?: GapTimer): Promise<{ w: World; term: SimulatedTerminal; a: ClearingService; b: ClearingService }> {
   const w = await createWorld({ db });
   t.teardown(() => w.close());
   const { wallet } = await w.wallet('rider', 10_000, 1_000);
@@ -21,7 +35,7 @@ async function twoWorkers(t: Test, db: string | undefined): Promise<{ w: World; 
   }
   const bo2 = await BackOffice.open(w.bo.paths.home, { db });
   t.teardown(() => bo2.close());
-  const [a, b] = [new ClearingService(w.bo, { url: w.broker.url, workerId: 'A', resyncDelayMs: 200 }), new ClearingService(bo2, { url: w.broker.url, workerId: 'B', resyncDelayMs: 200 })];
+  const [a, b] = [new ClearingService(w.bo, { url: w.broker.url, workerId: 'A', resyncDelayMs: 200 }), new ClearingService(bo2, { url: w.broker.url, workerId: 'B', resyncDelayMs: 200, ...(gapTimer ? { gapTimer } : {}) })];
   for (const s of [a, b]) {
     await s.start();
     t.teardown(() => s.stop());
@@ -37,7 +51,8 @@ function record<K extends keyof ClearingEvents>(s: ClearingService, name: K): Cl
 
 for (const backend of ledgerBackends(t)) {
   t.test(`${backend.name}: the worker that fills a gap clears what another worker held; no resync is sent`, async (t) => {
-    const { w, term, a, b } = await twoWorkers(t, await backend.db());
+    const clock = manualTimer();
+    const { w, term, a, b } = await twoWorkers(t, await backend.db(), clock.timer);
     const [batchesA, batchesB, closedB, resyncsB] = [record(a, 'batch'), record(b, 'batch'), record(b, 'gapClosed'), record(b, 'resync')];
     const topic = topics.journal(ID);
     // The broker dealt the second batch to B before A had the first (mosquitto's round robin).
@@ -49,6 +64,8 @@ for (const backend of ledgerBackends(t)) {
     await waitFor(async () => batchesA.length === 1);
     t.equal(batchesA[0]?.ack.upTo, 6, 'A recorded 1..3 and the records B held, in one transaction');
     t.same(batchesA[0]?.ack.results.map((r) => [r.index, r.status]), [1, 2, 3, 4, 5, 6].map((i) => [i, 'settled']));
+    t.equal(clock.pending(), 1, "B's gap check is waiting");
+    clock.fire();
     await waitFor(async () => closedB.length === 1, 5_000);
     t.same(closedB, [{ terminalId: ID, head: 6 }], "B's check found the gap closed");
     t.same(resyncsB, [], 'so the terminal was not asked to re-send');

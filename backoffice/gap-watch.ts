@@ -10,13 +10,23 @@ import type { Ledger } from './ledger.js';
  * still open (batch 1 was lost with a killed worker or a dropped session) is worth a resync request.
  * Should this worker die meanwhile, the terminal's own ack timeout re-sends anyway.
  */
+/** Calls `fire` after `ms`; returns a cancel function (the timer seam: tests fire checks by hand). */
+export type GapTimer = (fire: () => void, ms: number) => () => void;
+
+const realTimer: GapTimer = (fire, ms) => {
+  const t = setTimeout(fire, ms);
+  t.unref();
+  return () => clearTimeout(t);
+};
+
 export class GapWatch {
-  private readonly open = new Map<string, { heldUpTo: number; timer: NodeJS.Timeout | undefined }>();
+  private readonly open = new Map<string, { heldUpTo: number; cancel: (() => void) | undefined }>();
 
   constructor(
     private readonly delayMs: number,
     /** Runs `check` in the terminal's own queue (so it sees the head after this worker's batches). */
     private readonly enqueue: (terminalId: string, check: () => Promise<void>) => void,
+    private readonly timer: GapTimer = realTimer,
   ) {}
 
   /** Gaps waiting for their check. */
@@ -37,18 +47,15 @@ export class GapWatch {
         this.open.delete(terminalId);
         if (due) await check(due.heldUpTo);
       });
-    const entry = { heldUpTo, timer: undefined as NodeJS.Timeout | undefined };
+    const entry = { heldUpTo, cancel: undefined as (() => void) | undefined };
     this.open.set(terminalId, entry);
     if (this.delayMs === 0) fire();
-    else {
-      entry.timer = setTimeout(fire, this.delayMs);
-      entry.timer.unref();
-    }
+    else entry.cancel = this.timer(fire, this.delayMs);
   }
 
   /** Drops every pending check (at stop: the terminals' ack timeouts cover what is left). */
   clear(): void {
-    for (const g of this.open.values()) if (g.timer) clearTimeout(g.timer);
+    for (const g of this.open.values()) g.cancel?.();
     this.open.clear();
   }
 }

@@ -7,7 +7,7 @@ import { DEFAULT_SHARE_GROUP, isShareGroup, parseStatus, parseTerminalTopic, top
 import type { BackOffice } from './backoffice.js';
 import { KeyedQueue } from './batch-queue.js';
 import type { ClearingAck } from './clearing.js';
-import { GapWatch, gapClosed } from './gap-watch.js';
+import { GapWatch, gapClosed, type GapTimer } from './gap-watch.js';
 
 export type ConnectFn = (url: string, opts: IClientOptions) => Promise<MqttClient>;
 
@@ -69,6 +69,8 @@ export interface ClearingServiceOptions {
    * 1000; 0: at once). Another worker usually fills it within a batch's time (gap-watch.ts).
    */
   resyncDelayMs?: number;
+  /** The timer of those deferred gap checks (default: setTimeout). */
+  gapTimer?: GapTimer;
 }
 
 /** Default batches in flight per process: PgLedger keeps 4 connections, one per batch transaction. */
@@ -200,7 +202,7 @@ export class ClearingService {
       this.log.error({ err: errorMessage(error), terminalId: key }, 'journal batch failed');
       this.events.emit('error', { error });
     });
-    this.gaps = new GapWatch(opts.resyncDelayMs ?? 1_000, (terminalId, check) => this.queue.push(terminalId, check));
+    this.gaps = new GapWatch(opts.resyncDelayMs ?? 1_000, (terminalId, check) => this.queue.push(terminalId, check), opts.gapTimer);
   }
 
   async start(): Promise<void> {
