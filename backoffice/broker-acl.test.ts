@@ -26,3 +26,10 @@ t.test('TLS identity options: certificate and key together, unreadable files nam
   t.throws(() => brokerTlsOptions({ key: '/k.pem' }), { code: 'USAGE' });
   t.throws(() => brokerTlsOptions({ ca: '/nonexistent/ca.pem' }), { code: 'CONFIG_NOT_FOUND', message: /broker CA \/nonexistent\/ca\.pem/ });
 });
+
+t.test('the clearing role subscribes only through the named share groups', async (t) => {
+  const subs = (c: ReturnType<typeof dynsecConfig>) => c.roles.find((r) => r.rolename === 'tessera-clearing')?.acls.filter((a) => a.acltype === 'subscribeLiteral').map((a) => a.topic);
+  t.same(subs(dynsecConfig({ terminals: [], backoffice: ['bo'] })), ['$share/clearing/tessera/v1/terminals/+/journal', 'tessera/v1/terminals/+/status'], 'default group');
+  t.same(subs(dynsecConfig({ terminals: [], backoffice: ['bo'], shareGroups: ['eu', 'eu', 'shadow'] })), ['$share/eu/tessera/v1/terminals/+/journal', '$share/shadow/tessera/v1/terminals/+/journal', 'tessera/v1/terminals/+/status']);
+  for (const bad of ['a/b', '+', '#', '']) t.throws(() => dynsecConfig({ terminals: [], backoffice: ['bo'], shareGroups: [bad] }), /not a valid share group/, JSON.stringify(bad));
+});

@@ -1,5 +1,5 @@
 // The broker's access rules for mosquitto's dynamic-security plugin: a role per terminal, the clearing, admin and monitor roles.
-import { topics } from '#protocol';
+import { DEFAULT_SHARE_GROUP, isShareGroup, topics } from '#protocol';
 
 export type DynsecAclType = 'publishClientSend' | 'publishClientReceive' | 'subscribeLiteral' | 'subscribePattern' | 'unsubscribeLiteral' | 'unsubscribePattern';
 
@@ -71,16 +71,20 @@ export function terminalRole(terminalId: string): DynsecRole {
 }
 
 /**
- * Exactly what clearing and the publishing commands need: every journal, only through the
- * `$share/clearing` group; every terminal's status (read); acks, resync requests and configs to
- * any terminal; the retained fleet topics.
+ * Exactly what clearing and the publishing commands need: every journal, only through the shared
+ * subscription of the clearing workers' group(s) (`$share/clearing` unless run --share-group says
+ * otherwise); every terminal's status (read); acks, resync requests and configs to any terminal;
+ * the retained fleet topics.
  */
-export function clearingRole(): DynsecRole {
+export function clearingRole(shareGroups: readonly string[] = [DEFAULT_SHARE_GROUP]): DynsecRole {
+  const groups = [...new Set(shareGroups)];
+  const bad = groups.find((g) => !isShareGroup(g));
+  if (bad !== undefined || groups.length === 0) throw new Error(`not a valid share group: ${JSON.stringify(bad ?? '')} (A-Z a-z 0-9 . _ -, at most 64)`);
   return {
     rolename: CLEARING_ROLE,
-    textname: 'back office: clearing through $share/clearing, acks, configs and fleet messages',
+    textname: `back office: clearing through ${groups.map((g) => `$share/${g}`).join(', ')}, acks, configs and fleet messages`,
     acls: [
-      allow('subscribeLiteral', topics.clearingShare),
+      ...groups.map((g) => allow('subscribeLiteral', topics.clearingShareOf(g))),
       allow('publishClientReceive', topics.journal(ANY)),
       allow('subscribeLiteral', topics.allStatus),
       allow('publishClientReceive', topics.status(ANY)),
@@ -98,7 +102,7 @@ export function clearingRole(): DynsecRole {
  * terminal, the clearing role for each back-office identity. Clients have no password: they
  * authenticate with their TLS certificate (`use_identity_as_username`).
  */
-export function dynsecConfig(o: { terminals: readonly string[]; backoffice: readonly string[]; admin?: readonly string[]; monitor?: readonly string[] }): DynsecConfig {
+export function dynsecConfig(o: { terminals: readonly string[]; backoffice: readonly string[]; admin?: readonly string[]; monitor?: readonly string[]; shareGroups?: readonly string[] }): DynsecConfig {
   const ids = (l: readonly string[] | undefined) => [...new Set(l ?? [])].map(checkIdentity);
   const [terminals, backoffice, admin, monitor] = [ids(o.terminals), ids(o.backoffice), ids(o.admin), ids(o.monitor)];
   const all = [...terminals, ...backoffice, ...admin, ...monitor];
@@ -118,7 +122,7 @@ export function dynsecConfig(o: { terminals: readonly string[]; backoffice: read
     roles: [
       ...(admin.length ? [{ rolename: ADMIN_ROLE, textname: 'changes these rules with mosquitto_ctrl', acls: [allow('publishClientSend', CONTROL_TOPIC), allow('publishClientReceive', CONTROL_TOPIC), allow('subscribePattern', CONTROL_TOPIC)] }] : []),
       ...(monitor.length ? [{ rolename: MONITOR_ROLE, textname: "reads every terminal's status", acls: [allow('subscribeLiteral', status), allow('publishClientReceive', status)] }] : []),
-      clearingRole(),
+      clearingRole(o.shareGroups),
       ...terminals.map(terminalRole),
     ],
   };

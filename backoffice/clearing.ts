@@ -31,6 +31,8 @@ export interface BatchResult {
   ack: ClearingAck;
   /** Set when records are held behind a gap: the terminal should re-send from this index. */
   resyncFrom?: number;
+  /** The highest index held behind that gap (set with resyncFrom): once the head reaches it, the gap is closed. */
+  heldUpTo?: number;
   denylistChanged: boolean;
   /** False when the terminal is unknown (no ack is owed to it). */
   known: boolean;
@@ -40,6 +42,9 @@ export interface BatchResult {
    */
   retiredOnly?: boolean;
 }
+
+/** The verdict of a record at an index already recorded: never cleared (duplicate or fork), so never judged. */
+const ALREADY_RECORDED: EntryVerdict = { kind: 'rejected', reason: 'index already recorded: a re-delivery or a fork, not cleared again' };
 
 /** A record verified under one of the terminal's keys, with the chain that key signs. */
 interface Signed {
@@ -108,7 +113,10 @@ export class ClearingEngine {
         record: bytes,
         payment: rec.payment,
         time: rec.time,
-        verdict: this.chainVerdict(terminal, chain, rec, now),
+        // An index of the current chain at or below the head read above is a re-delivery or a fork
+        // whatever happens meanwhile (a chain's head only grows): the chain plan never clears it, so
+        // its payment is not verified again (re-sends after a lost ack or a killed worker are common).
+        verdict: chain.retiredAt === null && rec.index <= terminal.lastIndex ? ALREADY_RECORDED : this.chainVerdict(terminal, chain, rec, now),
       });
     }
     for (const i of incidents.reports) await this.ledger.recordIncident(i);
@@ -129,7 +137,7 @@ export class ClearingEngine {
     const retiredOnly = (current.length === 0 && byChain.size > 0) || out.retired === true;
     return {
       ack: { upTo: head.lastIndex, hash: head.lastHash, results },
-      ...(out.held.length > 0 ? { resyncFrom: head.lastIndex + 1 } : {}),
+      ...(out.held.length > 0 ? { resyncFrom: head.lastIndex + 1, heldUpTo: Math.max(...out.held) } : {}),
       denylistChanged: denylistChanged || out.denylistChanged,
       known: true,
       ...(retiredOnly ? { retiredOnly } : {}),

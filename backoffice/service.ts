@@ -1,15 +1,23 @@
 // The clearing service: (shared) MQTT subscription to every terminal's journal, signed acks and resync requests, fleet publications.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { EventBus, TesseraError, errorMessage, silentLogger, type Logger } from '#common';
-import { parseStatus, parseTerminalTopic, topics, type TerminalConfigBody, type TerminalStatusMessage } from '#protocol';
+import { DEFAULT_SHARE_GROUP, isShareGroup, parseStatus, parseTerminalTopic, topics, type TerminalConfigBody, type TerminalStatusMessage } from '#protocol';
 import type { BackOffice } from './backoffice.js';
+import { KeyedQueue } from './batch-queue.js';
 import type { ClearingAck } from './clearing.js';
+import { GapWatch, gapClosed, type GapTimer } from './gap-watch.js';
 
 export type ConnectFn = (url: string, opts: IClientOptions) => Promise<MqttClient>;
 
 export interface ClearingEvents {
+  /** A batch cleared; `resyncFrom` when it left records held behind a gap (a resync request may follow). */
   batch: { terminalId: string; ack: ClearingAck; resyncFrom?: number; known: boolean };
+  /** A resync request sent: the gap was still open after the resync delay. */
+  resync: { terminalId: string; from: number };
+  /** A gap this worker saw was closed meanwhile (by another worker, or a later batch): no resync needed. */
+  gapClosed: { terminalId: string; head: number };
   /** An inbound message ignored (not a terminal topic, a malformed status). */
   ignored: { topic: string; reason: string; detail: string };
   denylist: { version: number };
@@ -50,6 +58,42 @@ export interface ClearingServiceOptions {
   shared?: boolean;
   /** MQTT protocol: 5 (default) or 4 (3.1.1, for brokers that speak nothing newer). */
   protocolVersion?: 4 | 5;
+  /** This worker's name in logs and status (default `<hostname>-<pid>`); also the default client id's suffix. */
+  workerId?: string;
+  /** The shared-subscription group (default `clearing`); every group receives every batch, so workers of one ledger share one group. */
+  shareGroup?: string;
+  /** Batches cleared at once by this process, each terminal's batches still one after another (default 4). */
+  concurrency?: number;
+  /**
+   * How long (ms) a gap this worker saw may stay open before it asks the terminal to re-send (default
+   * 1000; 0: at once). Another worker usually fills it within a batch's time (gap-watch.ts).
+   */
+  resyncDelayMs?: number;
+  /** The timer of those deferred gap checks (default: setTimeout). */
+  gapTimer?: GapTimer;
+}
+
+/** Default batches in flight per process: PgLedger keeps 4 connections, one per batch transaction. */
+export const DEFAULT_CONCURRENCY = 4;
+/** Queue key of fleet-list publications (terminal ids never contain a space). */
+const FLEET_KEY = ' fleet';
+
+/** What `status()` reports about one clearing worker. */
+export interface ClearingStatus {
+  workerId: string;
+  subscription: string;
+  connected: boolean;
+  concurrency: number;
+  /** Batches being cleared now, and waiting (behind their terminal's previous batch or a free slot). */
+  active: number;
+  queued: number;
+  batches: number;
+  /** Resync requests sent, and gaps found closed by the time they were checked. */
+  resyncs: number;
+  gapsClosed: number;
+  /** Gaps waiting for their check. */
+  gapsOpen: number;
+  ignored: Record<string, number>;
 }
 
 /**
@@ -130,7 +174,12 @@ export async function publishConfig(bo: BackOffice, client: MqttClient, terminal
 export class ClearingService {
   readonly events = new EventBus<ClearingEvents>();
   private client: MqttClient | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: KeyedQueue;
+  private readonly gaps: GapWatch;
+  private stopping = false;
+  private readonly counts = { batches: 0, resyncs: 0, gapsClosed: 0 };
+  readonly workerId: string;
+  readonly subscription: string;
   private timer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRefresh: number | undefined;
@@ -144,21 +193,30 @@ export class ClearingService {
     private readonly bo: BackOffice,
     private readonly opts: ClearingServiceOptions,
   ) {
-    this.log = opts.logger ?? silentLogger();
+    this.workerId = opts.workerId ?? `${hostname()}-${process.pid}`;
+    const group = opts.shareGroup ?? DEFAULT_SHARE_GROUP;
+    if (!isShareGroup(group)) throw new TesseraError('USAGE', `not a valid share group: ${JSON.stringify(group)} (A-Z a-z 0-9 . _ -, at most 64)`);
+    this.subscription = opts.shared === false ? topics.allJournals : topics.clearingShareOf(group);
+    this.log = (opts.logger ?? silentLogger()).child({ worker: this.workerId });
+    this.queue = new KeyedQueue(opts.concurrency ?? DEFAULT_CONCURRENCY, (key, error) => {
+      this.log.error({ err: errorMessage(error), terminalId: key }, 'journal batch failed');
+      this.events.emit('error', { error });
+    });
+    this.gaps = new GapWatch(opts.resyncDelayMs ?? 1_000, (terminalId, check) => this.queue.push(terminalId, check), opts.gapTimer);
   }
 
   async start(): Promise<void> {
     const client = await connectBroker(
       this.opts.url,
       {
-        clientId: this.opts.clientId ?? `tessera-clearing-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+        clientId: this.opts.clientId ?? `tessera-clearing-${this.workerId}-${Math.random().toString(16).slice(2, 8)}`,
         clean: true,
         protocolVersion: this.opts.protocolVersion ?? 5,
         ...brokerTlsOptions(this.opts.tls),
       },
       this.opts.connect,
     );
-    const subscription = this.opts.shared === false ? topics.allJournals : topics.clearingShare;
+    const subscription = this.subscription;
     const subscriptions = { [subscription]: { qos: 1 as const }, [topics.allStatus]: { qos: 1 as const } };
     this.client = client;
     client.on('message', (topic, payload) => this.receive(topic, payload));
@@ -174,7 +232,15 @@ export class ClearingService {
       // connection, without a reason code in mosquitto 2.0.11): each process needs its own identity.
       if (this.client === client) this.log.warn({ url: this.opts.url }, 'broker connection closed, reconnecting');
     });
-    await client.subscribeAsync(subscriptions);
+    try {
+      await client.subscribeAsync(subscriptions);
+    } catch (e) {
+      // mqtt.js fails the subscribe with the SUBACK attached when a reason code says refused (0x87: not authorized).
+      this.client = undefined;
+      await client.endAsync(true);
+      if ((e as { packet?: { cmd?: string } }).packet?.cmd !== 'suback') throw e;
+      throw new TesseraError('BROKER_REFUSED', `the broker refused ${subscription} or ${topics.allStatus} (${errorMessage(e)}): its rules must give this identity the clearing role with this share group (broker-acl --share-group)`, { cause: e });
+    }
     if ((this.opts.expireEveryMs ?? 0) > 0) {
       this.timer = setInterval(() => void this.expire(), this.opts.expireEveryMs);
       this.timer.unref();
@@ -185,7 +251,7 @@ export class ClearingService {
       this.refreshTimer = setInterval(() => void this.refreshIfDue(every), this.opts.refreshCheckMs ?? 60_000);
       this.refreshTimer.unref();
     }
-    this.log.info({ url: this.opts.url, subscription }, 'clearing subscribed');
+    this.log.info({ url: this.opts.url, subscription, concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY }, 'clearing subscribed');
   }
 
   /** A refresh is due on schedule, or at once when an operator denied a purse without publishing (deny without --broker). */
@@ -200,35 +266,36 @@ export class ClearingService {
 
   /**
    * Republishes the trust list in force (picking up one installed by publish-trust meanwhile) and a
-   * deny list at a new version. Queued behind batches, like every other publication of this process.
+   * deny list at a new version. One refresh at a time, in the same bounded queue as batches.
    */
   refresh(): Promise<void> {
     if (this.refreshing) return this.refreshing;
-    const run = this.chain.then(async () => {
-      const client = this.client;
-      // Offline: nothing to refresh on the broker; the next check after the reconnect does it.
-      if (!client?.connected) return;
-      // The schedule counts from when the lists were signed, not from when the broker acknowledged
-      // them: a clock that moved meanwhile must not make the next refresh look already done.
-      const signedAt = this.bo.now();
-      try {
-        const trust = await publishTrust(this.bo, client);
-        const denylist = await publishDenylist(this.bo, client);
-        this.lastRefresh = signedAt;
-        this.log.info({ trust, denylist }, 'fleet lists refreshed');
-        const ageDays = Math.floor((this.bo.now() - this.bo.trustList.issuedAt) / 86_400);
-        if (ageDays >= TRUST_RENEWAL_DUE_DAYS) {
-          this.log.warn({ trust, ageDays }, 'trust list renewal due: sign the next list offline (tessera-backoffice trust sign) before terminals reach their trust-list age limit');
-        }
-        this.events.emit('refreshed', { trust, denylist });
-      } catch (error) {
-        this.log.error({ err: error }, 'fleet list refresh failed');
-        this.events.emit('error', { error });
-      }
-    });
-    this.chain = run;
+    const run = new Promise<void>((resolve) => this.queue.push(FLEET_KEY, () => this.publishLists().finally(resolve)));
     this.refreshing = run.finally(() => (this.refreshing = undefined));
     return this.refreshing;
+  }
+
+  private async publishLists(): Promise<void> {
+    const client = this.client;
+    // Offline: nothing to refresh on the broker; the next check after the reconnect does it.
+    if (!client?.connected) return;
+    // The schedule counts from when the lists were signed, not from when the broker acknowledged
+    // them: a clock that moved meanwhile must not make the next refresh look already done.
+    const signedAt = this.bo.now();
+    try {
+      const trust = await publishTrust(this.bo, client);
+      const denylist = await publishDenylist(this.bo, client);
+      this.lastRefresh = signedAt;
+      this.log.info({ trust, denylist }, 'fleet lists refreshed');
+      const ageDays = Math.floor((this.bo.now() - this.bo.trustList.issuedAt) / 86_400);
+      if (ageDays >= TRUST_RENEWAL_DUE_DAYS) {
+        this.log.warn({ trust, ageDays }, 'trust list renewal due: sign the next list offline (tessera-backoffice trust sign) before terminals reach their trust-list age limit');
+      }
+      this.events.emit('refreshed', { trust, denylist });
+    } catch (error) {
+      this.log.error({ err: error }, 'fleet list refresh failed');
+      this.events.emit('error', { error });
+    }
   }
 
   private async expire(): Promise<void> {
@@ -262,24 +329,36 @@ export class ClearingService {
       return;
     }
     if (t?.leaf !== 'journal') return this.ignore(topic, 'UNKNOWN_TOPIC', 'not a terminal journal or status topic');
-    // One batch at a time per process: the ledger serialises writers anyway, and order helps chains.
-    this.chain = this.chain
-      .then(() => this.handle(t.terminalId, payload))
-      .catch((error: unknown) => {
-        this.log.error({ err: errorMessage(error), topic }, 'journal batch failed');
-        this.events.emit('error', { error });
-      });
+    // Stopping: not acked, so the terminal re-sends it to a worker that stays.
+    if (this.stopping) return;
+    // A terminal's batches in arrival order (order helps its chain); other terminals' batches beside them.
+    this.queue.push(t.terminalId, () => this.handle(t.terminalId, payload));
+  }
+
+  /** This worker's load and counters (for status output and tests). */
+  status(): ClearingStatus {
+    return {
+      workerId: this.workerId,
+      subscription: this.subscription,
+      connected: this.client?.connected === true,
+      concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
+      active: this.queue.active,
+      queued: this.queue.queued,
+      ...this.counts,
+      gapsOpen: this.gaps.size,
+      ignored: this.ignored(),
+    };
   }
 
   private async handle(terminalId: string, payload: Buffer): Promise<void> {
     const client = this.client;
     if (!client) return;
     const r = await this.bo.clearing.processBatch(terminalId, new Uint8Array(payload));
+    this.counts.batches++;
+    // Every batch is acked, a re-sent one too (its ack names the head as it is now): the ack the
+    // terminal missed may have been lost with a killed worker or a broker restart.
     if (r.known && !r.retiredOnly) await client.publishAsync(topics.ack(terminalId), Buffer.from(await this.bo.signAck(terminalId, r.ack)), { qos: 1 });
-    if (r.resyncFrom !== undefined) {
-      await client.publishAsync(topics.resync(terminalId), Buffer.from(await this.bo.signResync(terminalId, r.resyncFrom)), { qos: 1 });
-      this.log.info({ terminalId, from: r.resyncFrom }, 'records held behind a gap: asked the terminal to re-send');
-    }
+    if (r.heldUpTo !== undefined) this.gaps.watch(terminalId, r.heldUpTo, (heldUpTo) => this.resyncIfOpen(terminalId, heldUpTo));
     if (r.denylistChanged) {
       const version = await publishDenylist(this.bo, client);
       this.log.warn({ version }, 'fraud detected: deny list published');
@@ -288,14 +367,35 @@ export class ClearingService {
     this.events.emit('batch', { terminalId, ack: r.ack, ...(r.resyncFrom !== undefined ? { resyncFrom: r.resyncFrom } : {}), known: r.known });
   }
 
-  /** Waits for batches in progress, then disconnects. */
+  /** The gap check GapWatch runs: a resync request only if the chain head is still below what was held. */
+  private async resyncIfOpen(terminalId: string, heldUpTo: number): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const g = await gapClosed(this.bo.ledger, terminalId, heldUpTo);
+    if (g.closed) {
+      this.counts.gapsClosed++;
+      this.log.debug({ terminalId, head: g.head }, 'gap closed meanwhile: no resync needed');
+      this.events.emit('gapClosed', { terminalId, head: g.head });
+      return;
+    }
+    const from = g.head + 1;
+    await client.publishAsync(topics.resync(terminalId), Buffer.from(await this.bo.signResync(terminalId, from)), { qos: 1 });
+    this.counts.resyncs++;
+    this.log.info({ terminalId, from, heldUpTo }, 'records held behind a gap: asked the terminal to re-send');
+    this.events.emit('resync', { terminalId, from });
+  }
+
+  /** Stops taking batches (unsubscribes), waits for those in progress, then disconnects. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.stopping = true;
+    this.gaps.clear();
     const c = this.client;
-    await this.chain;
+    // Bounded: a broker that went away meanwhile must not hold the stop (the session is clean anyway).
+    if (c?.connected) await Promise.race([c.unsubscribeAsync(this.subscription).catch(() => {}), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    await this.queue.idle();
     this.client = undefined;
     if (c) await c.endAsync();
-    await this.chain;
   }
 }

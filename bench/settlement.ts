@@ -74,7 +74,7 @@ async function settle(db: string | undefined): Promise<number> {
 }
 
 /** Floor: the three P-256 verifications a record needs (record, payment, purse certificate), node:crypto. */
-async function verifyFloor(): Promise<number> {
+export async function verifyFloor(): Promise<number> {
   const w = await createTestWorld({ backend: new NodeBackend() });
   const backend = new NodeBackend();
   const key = w.issuer.publicKey;

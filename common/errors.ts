@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   // sync and network
   'BROKER_UNREACHABLE',
   'SYNC_TIMEOUT',
+  /** The broker refused a subscription (its rules do not allow it). */
+  'BROKER_REFUSED',
   // control API / CLI
   'DAEMON_UNREACHABLE',
   'API_BAD_REQUEST',

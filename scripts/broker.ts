@@ -188,6 +188,8 @@ export interface BrokerOptions {
   clients?: string[];
   /** Back-office identities (certificate CNs holding the clearing role); default ['backoffice']. */
   backoffice?: string[];
+  /** Shared-subscription groups the clearing role may join (default: the `clearing` group). */
+  shareGroups?: string[];
   /** The identity that may change the rules at run time (addTerminal); default 'broker-admin'. A 'monitor' identity reads statuses. */
   admin?: string;
   /** Run this production configuration text (docs/mosquitto.conf.example) instead of the generated one (TLS only). */
@@ -245,7 +247,7 @@ async function startBrokerOnce(o: BrokerOptions & { port: number }): Promise<Bro
     pki = generatePki(join(dir, 'pki'));
     for (const id of [admin, ...backoffice, ...(o.clients ?? [])]) issueClientCert(pki, id);
     dynsecFile = join(dir, 'dynamic-security.json');
-    writeFileSync(dynsecFile, JSON.stringify(dynsecConfig({ terminals: o.clients ?? [], backoffice, admin: [admin], monitor: ['monitor'] }), null, 2) + '\n');
+    writeFileSync(dynsecFile, JSON.stringify(dynsecConfig({ terminals: o.clients ?? [], backoffice, admin: [admin], monitor: ['monitor'], ...(o.shareGroups ? { shareGroups: o.shareGroups } : {}) }), null, 2) + '\n');
   }
   const confPath = join(dir, 'mosquitto.conf');
   const configOptions: BrokerConfigOptions = { port, host, dir, ...(pki && dynsecFile ? { tls: { pki, dynsecFile } } : {}), ...(o.persistence === false ? { persistence: false } : {}) };

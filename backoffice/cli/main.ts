@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TesseraError, createLogger, runCli } from '#common';
-import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
+import { isShareGroup, toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
 import { defaultHome } from '../home.js';
@@ -22,6 +22,19 @@ function int(name: string) {
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new TesseraError('USAGE', `${name} must be a whole number (minor units / days), got "${v}"`);
     return Number(v);
   };
+}
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = int(name)(v);
+    if (n < 1) throw new TesseraError('USAGE', `${name} must be at least 1, got ${v}`);
+    return n;
+  };
+}
+
+function shareGroup(v: string): string {
+  if (!isShareGroup(v)) throw new TesseraError('USAGE', `--share-group must be one topic level (A-Z a-z 0-9 . _ -, at most 64), got "${v}"`);
+  return v;
 }
 
 function signedInt(name: string) {
@@ -244,33 +257,56 @@ function buildProgram(): Command {
   program
     .command('run')
     .description(
-      "The clearing service: subscribes to every terminal's journal with the shared subscription $share/clearing/tessera/v1/terminals/+/journal (run several on the same ledger to share the load), verifies each record and its chain, re-verifies each payment, settles, acks the terminal (an ack signed with the clearing key), asks it to re-send when records are missing, and publishes a new deny list when it detects fraud.",
+      "The clearing service: subscribes to every terminal's journal with the shared subscription $share/clearing/tessera/v1/terminals/+/journal (run several on the same ledger, on one machine or several, to share the load), clears up to --concurrency batches at once (each terminal's in order), verifies each record and its chain, re-verifies each payment, settles, acks the terminal (an ack signed with the clearing key), asks it to re-send when records are missing, and publishes a new deny list when it detects fraud.",
     )
     .option('--broker <url>', 'MQTT broker URL ($TESSERA_BROKER_URL)', DEFAULT_BROKER)
     .option('--client-id <id>', 'MQTT client id (default: unique per process; a broker that makes the certificate CN the client id, as the shipped one does, ignores it)')
     .option('--expire-every <seconds>', 'close expired purses this often (0: never)', int('--expire-every'), 3_600)
     .option('--grace-days <n>', 'days after expiry before a purse is closed', int('--grace-days'), 7)
     .option('--refresh-every <seconds>', 're-sign the deny list at a new version and republish it and the trust list this often (0: never; terminals decline as TRUST_STALE once their deny list is 72 h old)', int('--refresh-every'), 3_600)
-    .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number }, cmd: Command) => {
+    .addOption(new Option('--worker-id <name>', "this worker's name in logs and status output (default: <hostname>-<pid>)").env('TESSERA_WORKER_ID'))
+    .addOption(new Option('--share-group <name>', 'shared-subscription group; every worker of one ledger joins the same one (the broker rules must allow it: broker-acl --share-group)').env('TESSERA_SHARE_GROUP').default('clearing').argParser(shareGroup))
+    .option('--concurrency <n>', 'batches cleared at once by this process, each terminal still in order (PostgreSQL: one connection each)', positiveInt('--concurrency'), 4)
+    .option('--resync-delay <ms>', 'how long a gap may stay open (another worker filling it) before the terminal is asked to re-send (0: at once)', int('--resync-delay'), 1_000)
+    .option('--status-every <seconds>', "log this worker's counters (batches, queue, resyncs, gaps) this often (0: never)", int('--status-every'), 60)
+    .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number; workerId?: string; shareGroup: string; concurrency: number; resyncDelay: number; statusEvery: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
       const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
       const bo = await BackOffice.open(g.home, { logger, db: g.db });
-      const svc = new ClearingService(bo, {
-        url: o.broker,
-        ...(o.clientId ? { clientId: o.clientId } : {}),
-        tls: { ca: o.ca, cert: o.cert, key: o.key },
-        logger,
-        expireEveryMs: o.expireEvery * 1000,
-        graceSeconds: o.graceDays * 86_400,
-        refreshEverySeconds: o.refreshEvery,
-      });
-      await svc.start();
-      print(g, { running: true, broker: o.broker, pid: process.pid }, `clearing running on ${o.broker} (pid ${process.pid})`);
+      let svc: InstanceType<typeof ClearingService>;
+      try {
+        svc = new ClearingService(bo, {
+          url: o.broker,
+          ...(o.clientId ? { clientId: o.clientId } : {}),
+          ...(o.workerId ? { workerId: o.workerId } : {}),
+          shareGroup: o.shareGroup,
+          concurrency: o.concurrency,
+          resyncDelayMs: o.resyncDelay,
+          tls: { ca: o.ca, cert: o.cert, key: o.key },
+          logger,
+          expireEveryMs: o.expireEvery * 1000,
+          graceSeconds: o.graceDays * 86_400,
+          refreshEverySeconds: o.refreshEvery,
+        });
+        await svc.start();
+      } catch (e) {
+        await bo.close();
+        throw e;
+      }
+      const s = svc.status();
+      print(
+        g,
+        { running: true, broker: o.broker, pid: process.pid, worker: s.workerId, subscription: s.subscription, concurrency: s.concurrency },
+        `clearing running on ${o.broker} as worker ${s.workerId} (pid ${process.pid}, ${s.subscription}, ${s.concurrency} batches at once)`,
+      );
+      const statusTimer = o.statusEvery > 0 ? setInterval(() => logger.info({ clearing: svc.status() }, 'clearing status'), o.statusEvery * 1000) : undefined;
+      statusTimer?.unref();
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         process.once('SIGINT', resolve);
       });
+      if (statusTimer) clearInterval(statusTimer);
       await svc.stop();
       await bo.close();
     });
@@ -432,9 +468,10 @@ function buildProgram(): Command {
     .option('--admin <ids>', 'comma-separated identities allowed to change the rules at run time with mosquitto_ctrl', '')
     .option('--monitor <ids>', "comma-separated identities that may read every terminal's status topic (dashboards)", '')
     .option('--exclude <ids>', 'comma-separated terminal ids to leave out (stolen or retired terminals)', '')
+    .option('--share-group <names>', 'comma-separated shared-subscription groups the clearing role may join (run --share-group)', 'clearing')
     .option('--live <terminal>', 'print the mosquitto_ctrl arguments that add this terminal to a running broker instead')
     .option('--out <file>', 'write the JSON here (default: print it)')
-    .action(async (o: { backoffice: string; admin: string; monitor: string; exclude: string; live?: string; out?: string }, cmd: Command) => {
+    .action(async (o: { backoffice: string; admin: string; monitor: string; exclude: string; shareGroup: string; live?: string; out?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
       const usage = <T>(f: () => T): T => {
@@ -455,7 +492,7 @@ function buildProgram(): Command {
         const excluded = new Set(list(o.exclude));
         const terminals = (await bo.ledger.listTerminals()).map((x) => x.terminalId).filter((id) => !excluded.has(id));
         const backoffice = list(o.backoffice);
-        const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin), monitor: list(o.monitor) }));
+        const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin), monitor: list(o.monitor), shareGroups: list(o.shareGroup) }));
         if (o.out) BackOffice.writeJson(o.out, config, true);
         print(g, o.out ? { out: o.out, terminals: terminals.length, backoffice } : config, o.out ? `broker rules for ${terminals.length} terminals and ${backoffice.join(', ')} written to ${o.out}` : JSON.stringify(config, null, 2));
       });

@@ -9,6 +9,16 @@ export function isTopicSafeId(id: string): boolean {
   return TOPIC_SAFE_ID.test(id);
 }
 
+/** The shared-subscription group clearing workers join unless told otherwise. */
+export const DEFAULT_SHARE_GROUP = 'clearing';
+
+/** A share name is one topic level (MQTT 5 §4.8.2: no `/`, `+` or `#`); kept to the id syntax. */
+const SHARE_GROUP = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function isShareGroup(group: string): boolean {
+  return SHARE_GROUP.test(group);
+}
+
 export const topics = {
   journal: (terminalId: string) => `${TOPIC_ROOT}/terminals/${terminalId}/journal`,
   ack: (terminalId: string) => `${TOPIC_ROOT}/terminals/${terminalId}/ack`,
@@ -20,7 +30,9 @@ export const topics = {
   /** Every terminal's journal: what a single clearing process subscribes to. */
   allJournals: `${TOPIC_ROOT}/terminals/+/journal`,
   /** The same, shared among back-office instances (each batch goes to one of them). */
-  clearingShare: `$share/clearing/${TOPIC_ROOT}/terminals/+/journal`,
+  clearingShare: `$share/${DEFAULT_SHARE_GROUP}/${TOPIC_ROOT}/terminals/+/journal`,
+  /** The shared subscription of another group of clearing workers (each group receives every batch). */
+  clearingShareOf: (group: string) => `$share/${group}/${TOPIC_ROOT}/terminals/+/journal`,
   allStatus: `${TOPIC_ROOT}/terminals/+/status`,
 } as const;
 

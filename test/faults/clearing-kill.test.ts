@@ -1,48 +1,14 @@
 // SIGKILL clearing processes and the broker under a stream of payments: every approved record still settles exactly once.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { Decision } from '#terminal';
+import { ClearingChild } from './clearing-child.js';
 import { DaemonChild, checkNothingLost, createFaultRig, seededRng, sleep, until, type FaultRig } from './harness.js';
 
-const BO = fileURLToPath(new URL('../../backoffice/cli/main.js', import.meta.url));
 const WORKER_KILLS = 8;
 /** After which kills the broker is SIGKILLed and restarted as well. */
 const BROKER_RESTARTS = new Set([2, 5]);
 
-/** `tessera-backoffice run` as a child process on the rig's back office and broker. */
-class ClearingChild {
-  readonly proc: ChildProcess;
-  output = '';
-  readonly exited: Promise<unknown>;
-
-  constructor(rig: FaultRig, identity: string) {
-    const f = rig.tlsFiles?.(identity);
-    const tls = f ? ['--ca', f.ca, '--cert', f.cert, '--key', f.key] : [];
-    this.proc = spawn(process.execPath, [BO, 'run', '--broker', rig.broker.url, ...tls, '--expire-every', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '', TESSERA_BACKOFFICE_HOME: rig.bo.paths.home, TESSERA_LOG_LEVEL: 'warn' },
-    });
-    const keep = (d: Buffer) => {
-      if (this.output.length < 20_000) this.output += d.toString();
-    };
-    this.proc.stdout?.on('data', keep);
-    this.proc.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => this.proc.once('exit', resolve));
-  }
-
-  async ready(): Promise<void> {
-    await until(() => {
-      if (this.proc.exitCode !== null) throw new Error(`clearing exited: ${this.output}`);
-      return this.output.includes('clearing running');
-    }, 15_000, 'clearing to subscribe');
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
-    await this.exited;
-  }
-}
+const worker = (rig: FaultRig, identity: string) => new ClearingChild({ brokerUrl: rig.broker.url, home: rig.bo.paths.home, tls: rig.tlsFiles?.(identity) });
 
 t.test(`clearing SIGKILLed ${WORKER_KILLS} times and the TLS broker twice while a terminal drains: every approved record settles exactly once`, { timeout: 300_000 }, async (t) => {
   const seed = Number(process.env.TESSERA_FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -55,7 +21,7 @@ t.test(`clearing SIGKILLed ${WORKER_KILLS} times and the TLS broker twice while 
   const daemon = new DaemonChild(rig);
   t.teardown(() => daemon.kill('SIGKILL'));
   await daemon.ready();
-  const workers = identities.map((id) => new ClearingChild(rig, id));
+  const workers = identities.map((id) => worker(rig, id));
   t.teardown(() => Promise.all(workers.map((w) => w.kill('SIGKILL'))));
   for (const w of workers) await w.ready();
 
@@ -85,7 +51,7 @@ t.test(`clearing SIGKILLed ${WORKER_KILLS} times and the TLS broker twice while 
       await sleep(Math.floor(rng() * 500));
       await rig.broker.start();
     }
-    const w = new ClearingChild(rig, identities[i] ?? '');
+    const w = worker(rig, identities[i] ?? '');
     workers[i] = w;
     await w.ready();
     t.comment(`kill ${kill}: worker ${i}${BROKER_RESTARTS.has(kill) ? ' and the broker' : ''} at ${before} settlements, ${shown.size} approvals shown`);

@@ -53,6 +53,8 @@ export interface FaultRigOptions {
    * the terminal's certificate and these back-office identities (scripts/broker.ts).
    */
   tlsBroker?: { backoffice: string[] };
+  /** The back office's ledger: a postgres:// URL (default: SQLite in its home). */
+  db?: string;
 }
 
 /** A real back office, broker, wallets and a provisioned terminal directory; the daemon runs as a child. */
@@ -85,34 +87,11 @@ export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig>
   const terminalId = o.terminalId ?? 'T-FAULT';
   const tlsBroker = o.tlsBroker ? await startBroker({ clients: [terminalId], backoffice: o.tlsBroker.backoffice }) : undefined;
   const broker: Mosquitto = tlsBroker ?? (await startMosquitto());
-  const bo = await BackOffice.init(join(dir, 'bo'));
-  const etc = join(dir, 'etc');
-  const identity = { keyFile: join(etc, 'terminal.key'), certFile: join(etc, 'terminal.cert'), trustListFile: join(etc, 'trust.list'), rootKeyFile: join(etc, 'root.pub') };
-  mkdirSync(etc);
-  const key = createKeyFile(identity.keyFile);
-  const req = await signObject('ENROLMENT_REQUEST', { terminalId, publicKey: key.publicKey, hardwareId: 'fault-rig', time: Math.floor(Date.now() / 1000) }, key);
-  const issued = await bo.issueTerminal(toQrText('ENROLMENT_REQUEST', req), { mode: 'transit', merchantId: METRO.operatorId, displayName: 'Metro', config: METRO });
-  writeFileSync(identity.certFile, `${issued.bundle.terminalCert}\n`);
-  writeFileSync(identity.trustListFile, `${issued.bundle.trustList}\n`);
-  writeFileSync(identity.rootKeyFile, `${issued.bundle.rootPublicKey}\n`);
+  const bo = await BackOffice.init(join(dir, 'bo'), o.db ? { db: o.db } : {});
   const scanner = new SerialScannerEmulator(join(dir, 'ttyScanner'), join(dir, 'ttyScannerPeer'));
   await scanner.start();
-  const dbPath = join(dir, 'terminal.db');
-  createDatabase(dbPath); // as provisioning does: the daemon never creates its journal
-  const socket = join(dir, 'control.sock');
-  const config = {
-    identity,
-    database: { path: dbPath },
-    api: { socket, allowScanInjection: true },
-    transit: { resultDisplaySeconds: 0 },
-    limits: { maxPerPurseOffline: 100_000_000, maxUnsyncedAmount: 100_000_000, maxUnsyncedPayments: 100_000 },
-    devices: { scanner: { type: 'serial', path: scanner.path, presenceCheckMs: 100, backoff: { initialMs: 50, maxMs: 300 } } },
-    sync: { brokerUrl: broker.url, ...(tlsBroker ? { tls: tlsBroker.clientFiles(terminalId) } : {}), batchSize: 20, window: 4, ackTimeoutMs: 1_000, ackFlushMs: 50, reconnectMinMs: 50, reconnectMaxMs: 300, pollMs: 200, connectTimeoutMs: 2_000 },
-    log: { level: 'warn' },
-    ...o.config,
-  };
-  const configPath = join(etc, 'terminal.json');
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const devices = { scanner: { type: 'serial', path: scanner.path, presenceCheckMs: 100, backoff: { initialMs: 50, maxMs: 300 } } };
+  const { configPath, dbPath, socket, fareConfig, api } = await provisionTransitTerminal(bo, dir, terminalId, { brokerUrl: broker.url, ...(tlsBroker ? { tls: tlsBroker.clientFiles(terminalId) } : {}), devices, config: o.config });
 
   const wallets: Wallet[] = [];
   for (let i = 0; i < (o.wallets ?? 3); i++) {
@@ -131,14 +110,14 @@ export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig>
     configPath,
     dbPath,
     socket,
-    fareConfig: issued.bundle.config as string,
+    fareConfig,
     broker,
     ...(tlsBroker ? { tlsFiles: (id: string) => tlsBroker.clientFiles(id) } : {}),
     bo,
     clearing: undefined,
     scanner,
     wallets,
-    api: new ApiClient({ socketPath: socket }, 10_000),
+    api,
     async startClearing() {
       if (rig.clearing) return;
       const identity = o.tlsBroker?.backoffice[0];
@@ -164,16 +143,70 @@ export async function createFaultRig(o: FaultRigOptions = {}): Promise<FaultRig>
     },
   };
   if (o.clearing !== false) await rig.startClearing();
-  // First boot: install the signed fare config the bundle carries (as `tessera provision install` would).
-  const first = new DaemonChild(rig);
+  await installFareConfig(rig);
+  return rig;
+}
+
+/** A transit terminal's files in `dir` (enrolled with the back office): what the daemon child needs to start. */
+export interface ProvisionedTerminal {
+  terminalId: string;
+  configPath: string;
+  dbPath: string;
+  socket: string;
+  /** The signed fare config of its bundle (TF1 text). */
+  fareConfig: string;
+  api: ApiClient;
+}
+
+/**
+ * Enrols a transit terminal of METRO with a new key and writes its identity, an empty journal (as
+ * provisioning does: the daemon never creates one) and its config (sync to `brokerUrl`; test-fast
+ * timings; `config` merged last) under `dir`.
+ */
+export async function provisionTransitTerminal(
+  bo: BackOffice,
+  dir: string,
+  terminalId: string,
+  o: { brokerUrl: string; tls?: ClientFiles | undefined; devices: Record<string, unknown>; config?: Record<string, unknown> | undefined },
+): Promise<ProvisionedTerminal> {
+  const etc = join(dir, 'etc');
+  const identity = { keyFile: join(etc, 'terminal.key'), certFile: join(etc, 'terminal.cert'), trustListFile: join(etc, 'trust.list'), rootKeyFile: join(etc, 'root.pub') };
+  mkdirSync(etc, { recursive: true });
+  const key = createKeyFile(identity.keyFile);
+  const req = await signObject('ENROLMENT_REQUEST', { terminalId, publicKey: key.publicKey, hardwareId: 'fault-rig', time: Math.floor(Date.now() / 1000) }, key);
+  const issued = await bo.issueTerminal(toQrText('ENROLMENT_REQUEST', req), { mode: 'transit', merchantId: METRO.operatorId, displayName: 'Metro', config: METRO });
+  writeFileSync(identity.certFile, `${issued.bundle.terminalCert}\n`);
+  writeFileSync(identity.trustListFile, `${issued.bundle.trustList}\n`);
+  writeFileSync(identity.rootKeyFile, `${issued.bundle.rootPublicKey}\n`);
+  const dbPath = join(dir, 'terminal.db');
+  createDatabase(dbPath);
+  const socket = join(dir, 'control.sock');
+  const config = {
+    identity,
+    database: { path: dbPath },
+    api: { socket, allowScanInjection: true },
+    transit: { resultDisplaySeconds: 0 },
+    limits: { maxPerPurseOffline: 100_000_000, maxUnsyncedAmount: 100_000_000, maxUnsyncedPayments: 100_000 },
+    devices: o.devices,
+    sync: { brokerUrl: o.brokerUrl, ...(o.tls ? { tls: o.tls } : {}), batchSize: 20, window: 4, ackTimeoutMs: 1_000, ackFlushMs: 50, reconnectMinMs: 50, reconnectMaxMs: 300, pollMs: 200, connectTimeoutMs: 2_000 },
+    log: { level: 'warn' },
+    ...o.config,
+  };
+  const configPath = join(etc, 'terminal.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  return { terminalId, configPath, dbPath, socket, fareConfig: issued.bundle.config as string, api: new ApiClient({ socketPath: socket }, 10_000) };
+}
+
+/** First boot: installs the signed fare config the bundle carries (as `tessera provision install` would), then stops. */
+export async function installFareConfig(t: Pick<ProvisionedTerminal, 'configPath' | 'api' | 'fareConfig'>): Promise<void> {
+  const first = new DaemonChild(t);
   try {
     await first.ready();
-    const r = await rig.api.call<{ ok: boolean }>('POST', '/v1/fleet', { text: rig.fareConfig });
+    const r = await t.api.call<{ ok: boolean }>('POST', '/v1/fleet', { text: t.fareConfig });
     if (!r.ok) throw new Error(`fare config refused: ${JSON.stringify(r)}`);
   } finally {
     await first.kill('SIGTERM');
   }
-  return rig;
 }
 
 /** A `tessera daemon` child process with its approvals observed from outside, over the API's SSE stream. */
@@ -291,7 +324,7 @@ export interface LossCheck {
  * The invariant of the whole suite: every approval the display showed is in the journal, the
  * chain verifies (`tessera verify-journal`), and clearing settled every approved record exactly once.
  */
-export async function checkNothingLost(rig: FaultRig, shown: Set<string>): Promise<LossCheck> {
+export async function checkNothingLost(rig: Pick<FaultRig, 'dbPath' | 'configPath' | 'terminalId' | 'bo'>, shown: Set<string>): Promise<LossCheck> {
   const problems: string[] = [];
   const j = readJournal(rig.dbPath);
   for (const tx of shown) if (!j.approved.has(tx)) problems.push(`approval ${tx} was shown but is not in the journal`);
