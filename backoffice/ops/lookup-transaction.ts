@@ -15,8 +15,6 @@ export interface LookupTransactionInput {
   txId: string;
   /** Re-verify each record and its payment under this trust list (the back office's, with retired keys). */
   trust?: TrustStore | undefined;
-  /** Seconds; the clock verification judges against. */
-  now: number;
   /** A merchant's view: the transaction must be one of this merchant's (NOT_FOUND otherwise, as for an unknown txId). */
   merchantId?: string | undefined;
   /** Include the opened sealed details (operators, and the customer whose payment it is). */
@@ -26,7 +24,7 @@ export interface LookupTransactionInput {
 export interface Verification {
   /** The record's signature under its chain's key: 'ok', or why not. */
   record: string;
-  /** What re-verifying the payment concludes now (as clearing would). */
+  /** What re-verifying the payment concludes, judged at the time clearing recorded it. */
   payment: EntryVerdict | null;
 }
 
@@ -49,12 +47,12 @@ export interface TransactionView {
   sealed: SealedView | 'hidden' | null;
 }
 
-function verify(ledger: Ledger, trust: TrustStore, chain: ChainRecord | undefined, bytes: Uint8Array, now: number): Verification {
+function verify(ledger: Ledger, trust: TrustStore, chain: ChainRecord | undefined, bytes: Uint8Array, recordedAt: number): Verification {
   if (!chain) return { record: 'the chain of this record is unknown', payment: null };
   const v = verifyJournalRecord(bytes, { terminalPublicKey: chain.publicKey, terminalId: chain.terminalId, trust });
   if (!v.ok) return { record: `${v.reason}: ${v.detail}`, payment: null };
   const t = { ...chain, displayName: '', notAfter: 0, operatorId: null, line: null };
-  return { record: 'ok', payment: new ClearingEngine(ledger, trust).verdict(t, v.value.value, now) };
+  return { record: 'ok', payment: new ClearingEngine(ledger, trust).verdict(t, v.value.value, recordedAt) };
 }
 
 export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInput): Promise<TransactionView> {
@@ -79,7 +77,7 @@ export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInpu
     const bytes = u8(stored?.record);
     const { payment: _payment, ...rec } = recordOf(bytes);
     const chain = chains.get(`${String(r.terminal_id)}/${num(r, 'chain')}`);
-    return { ...summaryOf(r, data.currency), record: { ...rec, bytes: Buffer.from(bytes).toString('hex') }, verification: i.trust ? verify(ledger, i.trust, chain, bytes, i.now) : null };
+    return { ...summaryOf(r, data.currency), record: { ...rec, bytes: Buffer.from(bytes).toString('hex') }, verification: i.trust ? verify(ledger, i.trust, chain, bytes, num(r, 'processed_at')) : null };
   });
   const first = data.bytes[0];
   const s = data.settlement;

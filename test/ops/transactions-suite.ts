@@ -27,10 +27,9 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     const p3 = await w.pay(bakery, a, 200, { sealed: utf8('x') });
     await w.clear(cafe);
     await w.clear(bakery);
-    const now = w.now();
     const trust = w.bo.trust;
 
-    const v = await lookupTransaction(w.bo.ledger, { txId: p1.txId, trust, now, showSealed: true });
+    const v = await lookupTransaction(w.bo.ledger, { txId: p1.txId, trust, showSealed: true });
     t.match(v, {
       txId: p1.txId,
       merchantId: 'M-CAFE',
@@ -44,14 +43,14 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     t.equal(v.records.length, 1);
     t.match(v.records[0], { status: 'settled', terminalId: 'T-1', index: 1, amount: eur(450), record: { decision: 'approved', amountCharged: 450 } });
     t.match(v.records[0]?.verification, { record: 'ok', payment: { kind: 'payment', purseId: a.purseId, seq: 1, charged: 450 } });
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now })).sealed, 'hidden', 'sealed details are shown only when asked for');
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now, merchantId: 'M-CAFE' })).txId, p1.txId);
-    await t.rejects(lookupTransaction(w.bo.ledger, { txId: p1.txId, now, merchantId: 'M-BAKERY' }), { code: 'NOT_FOUND' }, "another merchant's payment is unknown to a merchant");
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p2.txId, now, showSealed: true })).sealed, null, 'no sealed details');
-    const bad = (await lookupTransaction(w.bo.ledger, { txId: p3.txId, now, showSealed: true })).sealed as Exclude<TransactionView['sealed'], 'hidden' | null>;
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId })).sealed, 'hidden', 'sealed details are shown only when asked for');
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, merchantId: 'M-CAFE' })).txId, p1.txId);
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: p1.txId, merchantId: 'M-BAKERY' }), { code: 'NOT_FOUND' }, "another merchant's payment is unknown to a merchant");
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p2.txId, showSealed: true })).sealed, null, 'no sealed details');
+    const bad = (await lookupTransaction(w.bo.ledger, { txId: p3.txId, showSealed: true })).sealed as Exclude<TransactionView['sealed'], 'hidden' | null>;
     t.match(bad, { status: 'opened', text: 'x' }, 'details of a payment at the other merchant');
-    await t.rejects(lookupTransaction(w.bo.ledger, { txId: '00'.repeat(32), now }), { code: 'NOT_FOUND' });
-    await t.rejects(lookupTransaction(w.bo.ledger, { txId: 'not hex', now }), { code: 'USAGE' });
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: '00'.repeat(32) }), { code: 'NOT_FOUND' });
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: 'not hex' }), { code: 'USAGE' });
 
     const report = await w.bo.report();
     t.equal(report.sealed.count, 2);
@@ -66,15 +65,15 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     const plain = new ClearingEngine(w.bo.ledger, w.bo.trust, w.clock);
     const p1 = await w.pay(cafe, a, 100, { sealed: 'late' });
     await plain.processBatch(cafe.terminalId, cafe.batch());
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now: w.now(), showSealed: true })).sealed, null);
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, showSealed: true })).sealed, null);
     t.same(await openPendingSealed(w.bo.ledger, w.bo.sealedKey.secretKey(), w.now()), { scanned: 1, stored: 1 });
-    t.match((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now: w.now(), showSealed: true })).sealed, { status: 'opened', text: 'late' });
+    t.match((await lookupTransaction(w.bo.ledger, { txId: p1.txId, showSealed: true })).sealed, { status: 'opened', text: 'late' });
     t.same(await openPendingSealed(w.bo.ledger, w.bo.sealedKey.secretKey(), w.now()), { scanned: 0, stored: 0 }, 'idempotent');
     // The wrong key (a box sealed to another recipient): stored as unreadable, with why.
     const p2 = await w.pay(cafe, a, 100, { sealed: 'secret' });
     await plain.processBatch(cafe.terminalId, cafe.batch([cafe.journal[1] as Uint8Array]));
     t.same(await openPendingSealed(w.bo.ledger, other.secretKey(), w.now()), { scanned: 1, stored: 1 });
-    t.match((await lookupTransaction(w.bo.ledger, { txId: p2.txId, now: w.now(), showSealed: true })).sealed, { status: 'unreadable', text: null, error: /cannot open/ });
+    t.match((await lookupTransaction(w.bo.ledger, { txId: p2.txId, showSealed: true })).sealed, { status: 'unreadable', text: null, error: /cannot open/ });
   });
 
   withWorld('transaction search: filters and cursor paging', async (t, w) => {
