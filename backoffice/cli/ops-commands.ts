@@ -1,9 +1,9 @@
 // The operator commands: look-ups (tx, purse, terminal, fraud), search, statements, sealed details, and the money operations in ops-money-commands.ts.
 import { Option, type Command } from 'commander';
 import { TesseraError } from '#common';
-import { dailyStatement, listFraudCases, lookupFraudCase, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions } from '../ops/index.js';
+import { accountStatement, dailyStatement, listFraudCases, listPurses, listTerminals, lookupFraudCase, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, overview, searchTransactions } from '../ops/index.js';
 import { addMoneyCommands, type OpsCliHelpers } from './ops-money-commands.js';
-import { formatCase, formatPurse, formatStatement, formatSummaries, formatTerminal, formatTransaction } from './ops-format.js';
+import { amount, formatCase, formatPurse, formatStatement, formatSummaries, formatTerminal, formatTransaction, pageText } from './ops-format.js';
 
 /** Unix seconds, or an ISO 8601 date or date-time (a date alone is its UTC midnight). */
 export function instant(name: string) {
@@ -67,9 +67,8 @@ export function addOpsCommands<G extends { json?: boolean }>(program: Command, h
     },
   );
 
-  program
-    .command('terminal')
-    .description('Terminals.')
+  const terminal = program.command('terminal').description('Terminals: list them, look one up.');
+  terminal
     .command('show')
     .description('A terminal: certificate fields, journal chains, records by clearing status, settled total, held records, newest incidents.')
     .argument('<terminal>', 'terminal id')
@@ -78,6 +77,60 @@ export function addOpsCommands<G extends { json?: boolean }>(program: Command, h
       await h.withBackOffice(g, async (bo) => {
         const t = await lookupTerminal(bo.ledger, { terminalId: id });
         h.print(g, t, formatTerminal(t));
+      });
+    });
+  paging(terminal.command('list').description('Terminals by id.').option('--merchant <id>', "one merchant's")).action(async (o: { merchant?: string; limit: number; cursor?: string }, cmd: Command) => {
+    const g = cmd.optsWithGlobals<G>();
+    await h.withBackOffice(g, async (bo) => {
+      const p = await listTerminals(bo.ledger, { merchantId: o.merchant, limit: o.limit, cursor: o.cursor });
+      h.print(g, p, pageText(p, (x) => `${x.terminalId}  ${x.merchantId}  ${x.mode}  chain ${x.chain} up to #${x.lastIndex}  "${x.displayName}"`));
+    });
+  });
+  paging(
+    purse
+      .command('list')
+      .description('Purses, newest first.')
+      .option('--account <id>', "one customer account's")
+      .addOption(new Option('--status <s>', 'active or closed').choices(['active', 'closed'])),
+  ).action(async (o: { account?: string; status?: 'active' | 'closed'; limit: number; cursor?: string }, cmd: Command) => {
+    const g = cmd.optsWithGlobals<G>();
+    await h.withBackOffice(g, async (bo) => {
+      const p = await listPurses(bo.ledger, { accountId: o.account, status: o.status, limit: o.limit, cursor: o.cursor });
+      h.print(g, p, pageText(p, (x) => `${x.purseId}  ${x.account}  ${x.status}${x.denied ? ' denied' : ''}  cap ${amount(x.cap)}  spent ${amount(x.spent)}  reserved ${amount(x.reserved)}`));
+    });
+  });
+  const account = program.commands.find((c) => c.name() === 'account') ?? program.command('account');
+  paging(
+    account
+      .command('statement')
+      .description("An account's balance and its postings, newest first (customer, purse:<id>, merchant:<id> or external:… account).")
+      .argument('<id>', 'account id')
+      .option('--from <time>', 'at or after (Unix seconds or ISO 8601)', instant('--from'))
+      .option('--to <time>', 'before (Unix seconds or ISO 8601)', instant('--to')),
+  ).action(async (id: string, o: { from?: number; to?: number; limit: number; cursor?: string }, cmd: Command) => {
+    const g = cmd.optsWithGlobals<G>();
+    await h.withBackOffice(g, async (bo) => {
+      const st = await accountStatement(bo.ledger, { accountId: id, from: o.from, to: o.to, limit: o.limit, cursor: o.cursor });
+      const lines = pageText(st.postings, (x) => `${new Date(x.at * 1000).toISOString()}  ${x.kind}  ${amount(x.amount)}  ${x.counterparty}${x.ref ? `  (${x.ref})` : ''}`);
+      h.print(g, st, `${st.accountId} (${st.kind}) balance ${amount(st.balance)}\n${lines}`);
+    });
+  });
+  program
+    .command('overview')
+    .description('Figures for the operator: terminals, active purses and what they reserve, the last 24 hours settled, incidents, fraud cases open and resolved, deny-list size.')
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<G>();
+      await h.withBackOffice(g, async (bo) => {
+        const v = await overview(bo.ledger, { now: bo.now() });
+        h.print(
+          g,
+          v,
+          [
+            `${v.terminals} terminal(s); ${v.purses.active} active purse(s) reserving ${amount(v.purses.reserved)}`,
+            `last 24 h: ${v.lastDay.settlements} settlement(s), ${amount(v.lastDay.amount)}; ${v.lastDay.incidents} incident(s)`,
+            `fraud cases: ${v.fraud.open} open (${amount(v.fraud.openAmount)}), ${v.fraud.resolved} resolved; deny list ${v.denylist.size} purse(s)`,
+          ].join('\n'),
+        );
       });
     });
 
@@ -94,7 +147,7 @@ export function addOpsCommands<G extends { json?: boolean }>(program: Command, h
     const g = cmd.optsWithGlobals<G>();
     await h.withBackOffice(g, async (bo) => {
       const p = await listFraudCases(bo.ledger, { status: o.status, purseId: o.purse, terminalId: o.terminal, merchantId: o.merchant, limit: o.limit, cursor: o.cursor });
-      h.print(g, p, [...(p.items.length ? p.items.map((c) => formatCase(c)) : ['(no fraud cases)']), ...(p.nextCursor ? [`more: --cursor ${p.nextCursor}`] : [])].join('\n'));
+      h.print(g, p, pageText(p, (c) => formatCase(c)));
     });
   });
   fraud

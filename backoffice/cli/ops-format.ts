@@ -6,9 +6,13 @@ export const amount = (m: Money | null): string => (m ? `${m.amount} ${m.currenc
 const time = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
 const more = (p: Page<unknown>): string[] => (p.nextCursor ? [`more: --cursor ${p.nextCursor}`] : []);
 
+/** One line per item, '(none)' for an empty page, and the cursor of the next page. */
+export function pageText<T>(p: Page<T>, line: (x: T) => string): string {
+  return [...(p.items.length ? p.items.map(line) : ['(none)']), ...more(p)].join('\n');
+}
+
 export function formatSummaries(p: Page<TransactionSummary>): string {
-  const lines = p.items.map((x) => `${time(x.time)}  ${x.txId}  ${x.terminalId}#${x.index}  ${x.merchantId ?? '-'}  ${x.status}${x.reason ? ` (${x.reason})` : ''}  ${amount(x.amount)}`);
-  return [...(lines.length ? lines : ['(no transactions)']), ...more(p)].join('\n');
+  return pageText(p, (x) => `${time(x.time)}  ${x.txId}  ${x.terminalId}#${x.index}  ${x.merchantId ?? '-'}  ${x.status}${x.reason ? ` (${x.reason})` : ''}  ${amount(x.amount)}`);
 }
 
 export function formatTransaction(v: TransactionView): string {

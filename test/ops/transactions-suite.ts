@@ -2,7 +2,7 @@
 import type { Test } from 'tap';
 import { KeySigner, utf8 } from '#protocol';
 import { ClearingEngine } from '../../backoffice/clearing.js';
-import { dailyStatement, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions, type TransactionView } from '../../backoffice/ops/index.js';
+import { accountStatement, dailyStatement, listPurses, listTerminals, lookupPurse, overview, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions, type TransactionView } from '../../backoffice/ops/index.js';
 import type { LedgerBackend } from '../support/postgres.js';
 import { START, opsWorld, type OpsWorld } from './ops-world.js';
 
@@ -146,5 +146,31 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     await t.rejects(dailyStatement(w.bo.ledger, { merchantId: 'M-CAFE', date: '2027-02-30' }), { code: 'USAGE' });
     await t.rejects(dailyStatement(w.bo.ledger, { merchantId: 'M-CAFE', date, timeZone: 'Mars/Olympus' }), { code: 'USAGE' });
     await t.rejects(dailyStatement(w.bo.ledger, { date }), { code: 'USAGE' }, 'a merchant or a terminal');
+  });
+
+  withWorld('lists (purses, terminals, an account statement) and the overview', async (t, w) => {
+    const cafe = await w.terminal('T-1');
+    await w.terminal('T-2', 'M-BAKERY');
+    await w.terminal('T-3');
+    const a = await w.purse('ann', 1_000);
+    w.clock.advance(1_000);
+    const b = await w.purse('bob', 2_000);
+    await w.pay(cafe, a, 300);
+    await w.clear(cafe);
+    const l = w.bo.ledger;
+    const purses = await listPurses(l, { limit: 1 });
+    t.same(purses.items.map((p) => [p.purseId, p.reserved.amount]), [[b.purseId, 2_000]], 'newest first');
+    t.match((await listPurses(l, { cursor: purses.nextCursor })).items, [{ purseId: a.purseId, spent: eur(300), reserved: eur(700), denied: false }]);
+    t.same((await listPurses(l, { accountId: 'acct-bob' })).items.map((p) => p.purseId), [b.purseId]);
+    t.same((await listPurses(l, { status: 'closed' })).items, []);
+    const terms = await listTerminals(l, { merchantId: 'M-CAFE', limit: 1 });
+    t.same(terms.items.map((x) => x.terminalId), ['T-1']);
+    t.same((await listTerminals(l, { merchantId: 'M-CAFE', cursor: terms.nextCursor })).items.map((x) => x.terminalId), ['T-3']);
+    const st = await accountStatement(l, { accountId: 'acct-ann' });
+    t.match(st, { accountId: 'acct-ann', kind: 'customer', balance: eur(5_000) });
+    t.same(st.postings.items.map((p) => [p.kind, p.amount.amount, p.counterparty]), [['reserve', -1_000, `purse:${a.purseId}`], ['fund', 6_000, 'external:funding']]);
+    await t.rejects(accountStatement(l, { accountId: 'nobody' }), { code: 'NOT_FOUND' });
+    t.match(await overview(l, { now: w.now() }), { terminals: 3, purses: { active: 2, reserved: eur(2_700) }, lastDay: { settlements: 1, amount: eur(300) }, fraud: { open: 0, resolved: 0 }, denylist: { size: 0 } });
+    t.match(await overview(l, { now: w.now() + 2 * 86_400 }), { lastDay: { settlements: 0, amount: eur(0) } });
   });
 }
