@@ -17,6 +17,8 @@ export interface LookupTransactionInput {
   trust?: TrustStore | undefined;
   /** A merchant's view: the transaction must be one of this merchant's (NOT_FOUND otherwise, as for an unknown txId). */
   merchantId?: string | undefined;
+  /** A customer's view: the payment must be from a purse of this account (NOT_FOUND otherwise). */
+  accountId?: string | undefined;
   /** Include the opened sealed details (operators, and the customer whose payment it is). */
   showSealed?: boolean | undefined;
 }
@@ -65,11 +67,16 @@ export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInpu
       fraud: yield* all('SELECT id FROM fraud_cases WHERE first_tx = ? OR second_tx = ? ORDER BY id', [txId, txId]),
       refunds: yield* refundsOf(txId),
       sealed: yield* sealedOf(txId),
+      account: yield* one(
+        'SELECT p.account FROM purses p WHERE p.purse_id = (SELECT coalesce(s.purse_id, f.purse_id) FROM records r LEFT JOIN settlements s ON s.tx_id = r.tx_id LEFT JOIN fraud_cases f ON f.second_tx = r.tx_id WHERE r.tx_id = ? LIMIT 1)',
+        [txId],
+      ),
       currency: yield* ledgerCurrency(),
     };
   });
   const merchantId = (data.settlement?.merchant_id as string | undefined) ?? (data.rows[0]?.merchant_id as string | undefined) ?? null;
-  if (data.rows.length === 0 || (i.merchantId !== undefined && merchantId !== i.merchantId)) throw new TesseraError('NOT_FOUND', `no transaction ${txId}`);
+  const theirs = (i.merchantId === undefined || merchantId === i.merchantId) && (i.accountId === undefined || data.account?.account === i.accountId);
+  if (data.rows.length === 0 || !theirs) throw new TesseraError('NOT_FOUND', `no transaction ${txId}`);
   const chains = new Map<string, ChainRecord>();
   for (const id of new Set(data.rows.map((r) => r.terminal_id as string))) for (const c of await ledger.chains(id)) chains.set(`${id}/${c.chain}`, c);
   const records = data.rows.map((r): TransactionRecord => {

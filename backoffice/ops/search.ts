@@ -14,6 +14,8 @@ export interface TransactionFilter extends PageInput {
   purseId?: string | undefined;
   terminalId?: string | undefined;
   merchantId?: string | undefined;
+  /** A customer's payments: from the purses of this account. */
+  accountId?: string | undefined;
   status?: string | undefined;
   /** Terminal time, seconds: from inclusive, to exclusive. */
   from?: number | undefined;
@@ -29,6 +31,7 @@ export async function searchTransactions(ledger: Ledger, f: TransactionFilter): 
   if (f.purseId !== undefined) add('coalesce(s.purse_id, f.purse_id) = ?', purseIdOf(f.purseId));
   if (f.terminalId !== undefined) add('r.terminal_id = ?', idOf('terminal id', f.terminalId));
   if (f.merchantId !== undefined) add('coalesce(rc.merchant_id, t.merchant_id) = ?', idOf('merchant id', f.merchantId));
+  if (f.accountId !== undefined) add('coalesce(s.purse_id, f.purse_id) IN (SELECT purse_id FROM purses WHERE account = ?)', idOf('account id', f.accountId));
   if (f.status !== undefined) {
     if (!Object.hasOwn(ACK_STATUS, f.status)) throw new TesseraError('USAGE', `status must be one of ${Object.keys(ACK_STATUS).join(', ')}`);
     add('r.status = ?', f.status);

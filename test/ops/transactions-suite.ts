@@ -47,6 +47,8 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, merchantId: 'M-CAFE' })).txId, p1.txId);
     await t.rejects(lookupTransaction(w.bo.ledger, { txId: p1.txId, merchantId: 'M-BAKERY' }), { code: 'NOT_FOUND' }, "another merchant's payment is unknown to a merchant");
     t.equal((await lookupTransaction(w.bo.ledger, { txId: p2.txId, showSealed: true })).sealed, null, 'no sealed details');
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, accountId: 'acct-ann', showSealed: true })).txId, p1.txId, "the customer's own payment");
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: p1.txId, accountId: 'acct-bob' }), { code: 'NOT_FOUND' }, "another customer's payment is unknown to a customer");
     const bad = (await lookupTransaction(w.bo.ledger, { txId: p3.txId, showSealed: true })).sealed as Exclude<TransactionView['sealed'], 'hidden' | null>;
     t.match(bad, { status: 'opened', text: 'x' }, 'details of a payment at the other merchant');
     await t.rejects(lookupTransaction(w.bo.ledger, { txId: '00'.repeat(32) }), { code: 'NOT_FOUND' });
@@ -95,6 +97,7 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     t.same((await searchTransactions(l, { terminalId: 'T-2' })).items.map((x) => x.amount?.amount), [500, 300]);
     t.same((await searchTransactions(l, { merchantId: 'M-CAFE' })).items.map((x) => x.amount?.amount), [400, 200, 100]);
     t.same((await searchTransactions(l, { purseId: b.purseId })).items.map((x) => x.amount?.amount), [500, 200]);
+    t.same((await searchTransactions(l, { accountId: 'acct-ann' })).items.map((x) => x.amount?.amount), [400, 300, 100]);
     t.same((await searchTransactions(l, { txId: paid[2] as string })).items.map((x) => x.terminalId), ['T-2']);
     t.equal((await searchTransactions(l, { status: 'settled' })).items.length, 5);
     t.equal((await searchTransactions(l, { status: 'fraud' })).items.length, 0);
