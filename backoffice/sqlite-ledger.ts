@@ -500,6 +500,9 @@ export class SqliteLedger implements Ledger {
   private ops: OpsDb | undefined;
 
   operations(): OpsDb {
-    return (this.ops ??= sqliteOps(this.db, (t) => this.transfer(t.kind, t.from, t.to, t.amount, t.ref, t.now, t.idem)));
+    return (this.ops ??= sqliteOps(this.db, {
+      transfer: (t) => this.transfer(t.kind, t.from, t.to, t.amount, t.ref, t.now, t.idem),
+      ensureAccount: (a) => this.ensureAccount(a.id, a.kind, a.currency, a.now),
+    }));
   }
 }

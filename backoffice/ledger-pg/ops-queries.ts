@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { Row } from '../ledger-rows.js';
 import { driveAsync, type OpsDb, type Query, type Step } from '../ops/db.js';
-import { lockAccounts, transfer } from './money.js';
+import { ensureAccount, lockAccounts, transfer } from './money.js';
 import { exec, numbered, type Client } from './sql.js';
 
 async function answer(c: Client, s: Step): Promise<Row[]> {
@@ -16,6 +16,11 @@ async function answer(c: Client, s: Step): Promise<Row[]> {
     case 'transfer': {
       const t = s.transfer;
       return [{ id: await transfer(c, t.kind, t.from, t.to, t.amount, t.ref, t.now, t.idem) }];
+    }
+    case 'ensureAccount': {
+      const a = s.account;
+      await ensureAccount(c, a.id, a.kind, a.currency, a.now);
+      return [];
     }
     case 'lock':
       await exec(c, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`ops:${s.name}`]);

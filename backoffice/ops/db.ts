@@ -17,11 +17,23 @@ export interface TransferSpec {
   idem: string | null;
 }
 
+/** An account to create unless it exists (through the backend's own primitive: a merchant account names its merchant). */
+export interface AccountSpec {
+  id: string;
+  kind: 'merchant' | 'external';
+  currency: string;
+  now: number;
+  /** For a merchant account. */
+  merchantId?: string;
+}
+
 export type Step =
   /** One statement: its rows, or `[{ changes }]` for one that returns none. */
   | { kind: 'sql'; sql: string; params: unknown[] }
   /** A double-entry transfer through the backend's own primitive (currency check, postings): `[{ id }]`. */
   | { kind: 'transfer'; transfer: TransferSpec }
+  /** Creates an account unless it exists: `[]`. */
+  | { kind: 'ensureAccount'; account: AccountSpec }
   /**
    * Serialises writers on a name until the transaction ends (PostgreSQL advisory lock; SQLite's write
    * transactions are serial already). Take locks in a fixed order: by kind, then name.
@@ -59,6 +71,10 @@ export function* forUpdate(sql: string, params: unknown[] = []): Query<Row | und
 
 export function* transfer(t: TransferSpec): Query<number> {
   return Number((yield { kind: 'transfer', transfer: t })[0]?.id);
+}
+
+export function* ensureAccount(account: AccountSpec): Query<void> {
+  yield { kind: 'ensureAccount', account };
 }
 
 export function* lock(name: string): Query<void> {

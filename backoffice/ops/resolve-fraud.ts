@@ -1,7 +1,7 @@
 // Resolving a fraud case: the merchant is paid the payment it accepted, by the operator (pay-merchant) or charged to the purse's account (charge-back).
 import { TesseraError } from '#common';
 import { merchantAccount, type Ledger } from '../ledger.js';
-import { exec, lock, lockAccounts, one, transfer, type Query } from './db.js';
+import { ensureAccount, exec, lock, lockAccounts, one, transfer, type Query } from './db.js';
 import { caseIdOf } from './fraud-cases.js';
 import { FRAUD_OUTCOMES, caseOf, caseRow, type FraudCaseView, type FraudOutcome } from './fraud-rows.js';
 import { actorOf, reasonOf } from './ids.js';
@@ -40,9 +40,9 @@ function* resolveTx(id: number, outcome: FraudOutcome, reason: string, actor: st
   if (!purse) throw new TesseraError('DB_CORRUPT', `fraud case ${id}: no purse ${view.purseId}`);
   const debit = outcome === 'pay-merchant' ? FRAUD_LOSS_ACCOUNT : (purse.account as string);
   const credit = merchantAccount(view.merchantId);
-  const ensure = "INSERT INTO accounts (id, kind, name, currency, created_at) VALUES (?, ?, NULL, ?, ?) ON CONFLICT (id) DO NOTHING";
-  yield* exec(ensure, [FRAUD_LOSS_ACCOUNT, 'external', purse.currency, now]);
-  yield* exec(ensure, [credit, 'merchant', purse.currency, now]);
+  const held = purse.currency as string;
+  yield* ensureAccount({ id: FRAUD_LOSS_ACCOUNT, kind: 'external', currency: held, now });
+  yield* ensureAccount({ id: credit, kind: 'merchant', currency: held, now, merchantId: view.merchantId });
   yield* lockAccounts([debit]);
   const amount = num(row, 'amount');
   const transferId = yield* transfer({ kind: `fraud-${outcome}`, from: debit, to: credit, amount, ref: String(id), now, idem: `fraud:${id}` });
