@@ -17,6 +17,8 @@ export interface LookupTransactionInput {
   trust?: TrustStore | undefined;
   /** A merchant's view: the transaction must be one of this merchant's (NOT_FOUND otherwise, as for an unknown txId). */
   merchantId?: string | undefined;
+  /** Judge the payment as of this time (Unix seconds); by default as of when clearing recorded the record. */
+  now?: number | undefined;
   /** A customer's view: the payment must be from a purse of this account (NOT_FOUND otherwise). */
   accountId?: string | undefined;
   /** Include the opened sealed details (operators, and the customer whose payment it is). */
@@ -26,7 +28,7 @@ export interface LookupTransactionInput {
 export interface Verification {
   /** The record's signature under its chain's key: 'ok', or why not. */
   record: string;
-  /** What re-verifying the payment concludes, judged at the time clearing recorded it. */
+  /** What re-verifying the payment concludes (as of when clearing recorded it, or the caller's `now`). */
   payment: EntryVerdict | null;
 }
 
@@ -84,7 +86,7 @@ export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInpu
     const bytes = u8(stored?.record);
     const { payment: _payment, ...rec } = recordOf(bytes);
     const chain = chains.get(`${String(r.terminal_id)}/${num(r, 'chain')}`);
-    return { ...summaryOf(r, data.currency), record: { ...rec, bytes: Buffer.from(bytes).toString('hex') }, verification: i.trust ? verify(ledger, i.trust, chain, bytes, num(r, 'processed_at')) : null };
+    return { ...summaryOf(r, data.currency), record: { ...rec, bytes: Buffer.from(bytes).toString('hex') }, verification: i.trust ? verify(ledger, i.trust, chain, bytes, i.now ?? num(r, 'processed_at')) : null };
   });
   const first = data.bytes[0];
   const s = data.settlement;
