@@ -28,10 +28,27 @@ export async function searchTransactions(ledger: Ledger, f: TransactionFilter): 
   const w = new Where();
   const add = (sql: string, ...p: unknown[]) => w.add(sql, ...p);
   if (f.txId !== undefined) add('r.tx_id = ?', txIdOf(f.txId));
-  if (f.purseId !== undefined) add('coalesce(s.purse_id, f.purse_id) = ?', purseIdOf(f.purseId));
+  // Through the settlements' and fraud cases' purse indexes, then records by txId: no scan of the journal.
+  if (f.purseId !== undefined) {
+    const p = purseIdOf(f.purseId);
+    add('r.tx_id IN (SELECT tx_id FROM settlements WHERE purse_id = ? UNION SELECT second_tx FROM fraud_cases WHERE purse_id = ?)', p, p);
+  }
   if (f.terminalId !== undefined) add('r.terminal_id = ?', idOf('terminal id', f.terminalId));
-  if (f.merchantId !== undefined) add('coalesce(rc.merchant_id, t.merchant_id) = ?', idOf('merchant id', f.merchantId));
-  if (f.accountId !== undefined) add('coalesce(s.purse_id, f.purse_id) IN (SELECT purse_id FROM purses WHERE account = ?)', idOf('account id', f.accountId));
+  if (f.merchantId !== undefined) {
+    const m = idOf('merchant id', f.merchantId);
+    // The terminals that ever served the merchant narrow the records; the chain's own merchant decides.
+    add('r.terminal_id IN (SELECT terminal_id FROM terminals WHERE merchant_id = ? UNION SELECT terminal_id FROM retired_chains WHERE merchant_id = ?)', m, m);
+    add('coalesce(rc.merchant_id, t.merchant_id) = ?', m);
+  }
+  if (f.accountId !== undefined) {
+    const a = idOf('account id', f.accountId);
+    add(
+      `r.tx_id IN (SELECT x.tx_id FROM settlements x JOIN purses p ON p.purse_id = x.purse_id WHERE p.account = ?
+        UNION SELECT y.second_tx FROM fraud_cases y JOIN purses q ON q.purse_id = y.purse_id WHERE q.account = ?)`,
+      a,
+      a,
+    );
+  }
   if (f.status !== undefined) {
     if (!Object.hasOwn(ACK_STATUS, f.status)) throw new TesseraError('USAGE', `status must be one of ${Object.keys(ACK_STATUS).join(', ')}`);
     add('r.status = ?', f.status);
