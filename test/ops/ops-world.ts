@@ -26,7 +26,8 @@ export interface OpsWorld {
   /** The home directory (for the CLI). */
   home: string;
   purse(name: string, cap?: number): Promise<TestPurse>;
-  terminal(id: string, merchantId?: string): Promise<SimulatedTerminal>;
+  /** Enrols a terminal; `replace` re-enrols the id with a new key (a new journal chain). */
+  terminal(id: string, merchantId?: string, replace?: boolean): Promise<SimulatedTerminal>;
   /** Signs a payment of `amount` to the terminal's request and has the terminal accept it; `again` reuses the purse's last sequence (a clone paying twice). */
   pay(t: SimulatedTerminal, p: TestPurse, amount: number, o?: { sealed?: string | Uint8Array; again?: boolean }): Promise<{ txId: string; approved: boolean; index: number }>;
   /** Sends the terminal's backlog through clearing and applies the ack. */
@@ -55,9 +56,9 @@ export async function opsWorld(db: string | undefined): Promise<OpsWorld> {
       if (!cert.ok) throw new Error(cert.detail);
       return { purseId: r.purse.purseId, account, key, cert: cert.value, seq: 0, cumulative: 0 };
     },
-    async terminal(id, merchantId = 'M-CAFE') {
+    async terminal(id, merchantId = 'M-CAFE', replace = false) {
       const t = new SimulatedTerminal(id, bo.trust, now);
-      const r = await bo.issueTerminal(await t.enrolmentRequest(), { mode: 'merchant', merchantId, displayName: 'Shop' });
+      const r = await bo.issueTerminal(await t.enrolmentRequest(), { mode: 'merchant', merchantId, displayName: 'Shop', replace });
       t.install(r.bundle.terminalCert);
       return t;
     },

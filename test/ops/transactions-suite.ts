@@ -170,4 +170,19 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     t.same(terms.items.map((x) => x.terminalId), ['T-1']);
     t.same((await listTerminals(l, { merchantId: 'M-CAFE', cursor: terms.nextCursor })).items.map((x) => x.terminalId), ['T-3']);
   });
+
+  withWorld("a re-enrolled terminal's old chain stays its old merchant's", async (t, w) => {
+    const old = await w.terminal('T-1');
+    const a = await w.purse('ann');
+    const before = await w.pay(old, a, 100);
+    await w.clear(old);
+    const moved = await w.terminal('T-1', 'M-NEW', true);
+    const after = await w.pay(moved, a, 200);
+    await w.clear(moved);
+    const l = w.bo.ledger;
+    t.same((await searchTransactions(l, { merchantId: 'M-CAFE' })).items.map((x) => [x.txId, x.chain]), [[before.txId, 1]]);
+    t.same((await searchTransactions(l, { merchantId: 'M-NEW' })).items.map((x) => [x.txId, x.chain]), [[after.txId, 2]]);
+    t.match(await lookupTransaction(l, { txId: before.txId, trust: w.bo.clearing.trust }), { merchantId: 'M-CAFE', records: [{ chain: 1, verification: { record: 'ok', payment: { kind: 'payment' } } }] });
+    t.match(await lookupTerminal(l, { terminalId: 'T-1' }), { merchantId: 'M-NEW', chains: [{ chain: 1, merchantId: 'M-CAFE', lastIndex: 1 }, { chain: 2, merchantId: 'M-NEW', retiredAt: null }] });
+  });
 }
