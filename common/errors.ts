@@ -53,6 +53,10 @@ export const ERROR_CODES = [
   'INSUFFICIENT_FUNDS',
   'VERIFICATION_FAILED',
   'CURRENCY_MISMATCH',
+  /** A refund would take more back than the payment it refunds (in total). */
+  'REFUND_EXCEEDS_PAYMENT',
+  /** The operation does not apply in the state the thing is in (a case resolved otherwise, a purse already closed). */
+  'CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
