@@ -43,6 +43,10 @@ export const ERROR_CODES = [
   'API_BAD_REQUEST',
   'API_UNAUTHORIZED',
   'API_IDEMPOTENCY_MISMATCH',
+  'API_FORBIDDEN',
+  'API_RATE_LIMITED',
+  'API_TOO_LARGE',
+  'API_IDP_UNREACHABLE',
   'USAGE',
   'INTERNAL',
   // back office and wallet

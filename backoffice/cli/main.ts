@@ -9,6 +9,7 @@ import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
 import { defaultHome } from '../home.js';
 import { formatReport } from '../report.js';
 import { installTrustList } from '../trust-admin.js';
+import { addServeCommand } from './serve-command.js';
 import { addTrustCommands } from './trust-commands.js';
 import { addOpsCommands } from './ops-commands.js';
 
@@ -504,6 +505,7 @@ function buildProgram(): Command {
 
   addTrustCommands<Globals>(program, { print, withBackOffice });
   addOpsCommands<Globals>(program, { print, withBackOffice, publishDenylist: publishIfAsked });
+  addServeCommand(program);
 
   addBrokerIdentity(program);
   return program;
