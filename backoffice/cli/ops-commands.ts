@@ -1,7 +1,7 @@
 // The operator commands: look-ups (tx, purse, terminal, fraud), search, statements, sealed details, and the money operations in ops-money-commands.ts.
 import { Option, type Command } from 'commander';
 import { TesseraError } from '#common';
-import { dailyStatement, listFraudCases, listPurses, listTerminals, lookupFraudCase, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions } from '../ops/index.js';
+import { accountStatement, dailyStatement, listFraudCases, listPurses, listTerminals, lookupFraudCase, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, overview, searchTransactions } from '../ops/index.js';
 import { addMoneyCommands, type OpsCliHelpers } from './ops-money-commands.js';
 import { amount, formatCase, formatPurse, formatStatement, formatSummaries, formatTerminal, formatTransaction, pageText } from './ops-format.js';
 
@@ -99,6 +99,41 @@ export function addOpsCommands<G extends { json?: boolean }>(program: Command, h
       h.print(g, p, pageText(p, (x) => `${x.purseId}  ${x.account}  ${x.status}${x.denied ? ' denied' : ''}  cap ${amount(x.cap)}  spent ${amount(x.spent)}  reserved ${amount(x.reserved)}`));
     });
   });
+  const account = program.commands.find((c) => c.name() === 'account') ?? program.command('account');
+  paging(
+    account
+      .command('statement')
+      .description("An account's balance and its postings, newest first (customer, purse:<id>, merchant:<id> or external:… account).")
+      .argument('<id>', 'account id')
+      .option('--from <time>', 'at or after (Unix seconds or ISO 8601)', instant('--from'))
+      .option('--to <time>', 'before (Unix seconds or ISO 8601)', instant('--to')),
+  ).action(async (id: string, o: { from?: number; to?: number; limit: number; cursor?: string }, cmd: Command) => {
+    const g = cmd.optsWithGlobals<G>();
+    await h.withBackOffice(g, async (bo) => {
+      const st = await accountStatement(bo.ledger, { accountId: id, from: o.from, to: o.to, limit: o.limit, cursor: o.cursor });
+      const lines = pageText(st.postings, (x) => `${new Date(x.at * 1000).toISOString()}  ${x.kind}  ${amount(x.amount)}  ${x.counterparty}${x.ref ? `  (${x.ref})` : ''}`);
+      h.print(g, st, `${st.accountId} (${st.kind}) balance ${amount(st.balance)}\n${lines}`);
+    });
+  });
+  program
+    .command('overview')
+    .description('Figures for the operator: terminals, active purses and what they reserve, the last 24 hours settled, incidents, fraud cases open and resolved, deny-list size.')
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<G>();
+      await h.withBackOffice(g, async (bo) => {
+        const v = await overview(bo.ledger, { now: bo.now() });
+        h.print(
+          g,
+          v,
+          [
+            `${v.terminals} terminal(s); ${v.purses.active} active purse(s) reserving ${amount(v.purses.reserved)}`,
+            `last 24 h: ${v.lastDay.settlements} settlement(s), ${amount(v.lastDay.amount)}; ${v.lastDay.incidents} incident(s)`,
+            `fraud cases: ${v.fraud.open} open (${amount(v.fraud.openAmount)}), ${v.fraud.resolved} resolved; deny list ${v.denylist.size} purse(s)`,
+          ].join('\n'),
+        );
+      });
+    });
+
   const fraud = program.command('fraud').description('Fraud cases: list, look one up with its evidence, resolve.');
   paging(
     fraud

@@ -1,11 +1,11 @@
-// Keyset-paged lists the API and dashboard page through: purses and terminals.
+// Keyset-paged lists the API and dashboard page through: purses, terminals, and one account's postings (its statement).
 import { TesseraError } from '#common';
 import type { Ledger } from '../ledger.js';
-import { all } from './db.js';
+import { all, balanceOf, one } from './db.js';
 import { idOf } from './ids.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageInput } from './paging.js';
 import { Where } from './where.js';
-import { money, num, str, type Money } from './view.js';
+import { ledgerCurrency, money, num, str, type Money } from './view.js';
 
 export interface PurseSummary {
   purseId: string;
@@ -79,4 +79,60 @@ export async function listTerminals(ledger: Ledger, f: PageInput & { merchantId?
     }),
     (r) => [r.terminal_id as string],
   );
+}
+
+export interface PostingLine {
+  postingId: number;
+  transferId: number;
+  /** fund, reserve, settle, expire, close, refund, fraud-…: what moved the money. */
+  kind: string;
+  /** What the transfer is about (a txId, a purse id, a case id, a memo). */
+  ref: string | null;
+  /** The other side of the transfer. */
+  counterparty: string;
+  /** Signed: positive in, negative out. */
+  amount: Money;
+  at: number;
+}
+
+/** An account's balance and its postings, newest first (`from`/`to`: transfer time, Unix seconds). */
+export async function accountStatement(
+  ledger: Ledger,
+  f: PageInput & { accountId: string; from?: number | undefined; to?: number | undefined },
+): Promise<{ accountId: string; kind: string; balance: Money; postings: Page<PostingLine> }> {
+  const limit = pageLimit(f.limit);
+  const id = f.accountId;
+  const w = new Where();
+  w.add('p.account = ?', id);
+  if (f.from !== undefined) w.add('t.created_at >= ?', f.from);
+  if (f.to !== undefined) w.add('t.created_at < ?', f.to);
+  if (f.cursor) w.add('p.id < ?', decodeCursor(f.cursor, ['n'])[0]);
+  const r = await ledger.operations().read(function* () {
+    return {
+      account: yield* one('SELECT kind, currency FROM accounts WHERE id = ?', [id]),
+      balance: yield* balanceOf(id),
+      rows: yield* all(`SELECT p.id, p.amount, t.id AS transfer_id, t.kind, t.ref, t.debit, t.credit, t.created_at FROM postings p JOIN transfers t ON t.id = p.transfer_id ${String(w)} ORDER BY p.id DESC LIMIT ?`, [
+        ...w.params,
+        limit + 1,
+      ]),
+      currency: yield* ledgerCurrency(),
+    };
+  });
+  if (!r.account) throw new TesseraError('NOT_FOUND', `no account ${id}`);
+  const c = (r.account.currency as string | undefined) ?? r.currency;
+  const postings = toPage(
+    r.rows,
+    limit,
+    (p): PostingLine => ({
+      postingId: num(p, 'id'),
+      transferId: num(p, 'transfer_id'),
+      kind: p.kind as string,
+      ref: str(p, 'ref'),
+      counterparty: (p.debit === id ? p.credit : p.debit) as string,
+      amount: money(num(p, 'amount'), c),
+      at: num(p, 'created_at'),
+    }),
+    (p) => [num(p, 'id')],
+  );
+  return { accountId: id, kind: r.account.kind as string, balance: money(r.balance, c), postings };
 }

@@ -144,6 +144,8 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
       'sealed open': [['--home', missing, 'sealed', 'open'], 1],
       'purse list': [['--home', bo, 'purse', 'list', '--cursor', 'x'], 1],
       'terminal list': [['--home', bo, 'terminal', 'list', '--limit', '501'], 1],
+      'account statement': [['--home', bo, 'account', 'statement', 'nobody'], 1],
+      overview: [['--home', missing, 'overview'], 1],
     },
     'tessera-wallet': {
       create: [['--home', join(notDir, 'w'), 'create'], 1],

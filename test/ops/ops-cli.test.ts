@@ -91,6 +91,7 @@ t.test('operator commands', async (t) => {
   t.match(await text('report'), /SEALED DETAILS \(1 opened\)\ntxId +status +details\n[0-9a-f]{64} +opened +\{"basket":"2 coffees"\}/);
   t.match(await json('purse', 'list', '--status', 'closed'), { items: [{ purseId: ann.purseId, status: 'closed', denied: true }], nextCursor: null });
   t.match(await text('terminal', 'list', '--merchant', 'M-BAKERY'), /^T-2 {2}M-BAKERY {2}merchant {2}chain 1 up to #1/);
-  t.match(await json('account', 'show', 'acct-ann'), { balance: 14_600 }, 'refund and closure credited the account');
+  t.match(await json('account', 'statement', 'acct-ann', '--limit', '1'), { balance: { amount: 14_600 }, postings: { items: [{ kind: 'close', amount: { amount: 9_500 } }] } });
+  t.match(await json('overview'), { terminals: 2, fraud: { open: 0, resolved: 1 } });
   t.match(await json('audit'), { ok: true });
 });

@@ -2,7 +2,7 @@
 import type { Test } from 'tap';
 import { KeySigner, utf8 } from '#protocol';
 import { ClearingEngine } from '../../backoffice/clearing.js';
-import { dailyStatement, listPurses, listTerminals, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions, type TransactionView } from '../../backoffice/ops/index.js';
+import { accountStatement, dailyStatement, listPurses, listTerminals, lookupPurse, overview, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions, type TransactionView } from '../../backoffice/ops/index.js';
 import type { LedgerBackend } from '../support/postgres.js';
 import { START, opsWorld, type OpsWorld } from './ops-world.js';
 
@@ -151,7 +151,7 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     await t.rejects(dailyStatement(w.bo.ledger, { date }), { code: 'USAGE' }, 'a merchant or a terminal');
   });
 
-  withWorld('paged lists of purses and terminals', async (t, w) => {
+  withWorld('lists (purses, terminals, an account statement) and the overview', async (t, w) => {
     const cafe = await w.terminal('T-1');
     await w.terminal('T-2', 'M-BAKERY');
     await w.terminal('T-3');
@@ -169,6 +169,12 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     const terms = await listTerminals(l, { merchantId: 'M-CAFE', limit: 1 });
     t.same(terms.items.map((x) => x.terminalId), ['T-1']);
     t.same((await listTerminals(l, { merchantId: 'M-CAFE', cursor: terms.nextCursor })).items.map((x) => x.terminalId), ['T-3']);
+    const st = await accountStatement(l, { accountId: 'acct-ann' });
+    t.match(st, { accountId: 'acct-ann', kind: 'customer', balance: eur(5_000) });
+    t.same(st.postings.items.map((p) => [p.kind, p.amount.amount, p.counterparty]), [['reserve', -1_000, `purse:${a.purseId}`], ['fund', 6_000, 'external:funding']]);
+    await t.rejects(accountStatement(l, { accountId: 'nobody' }), { code: 'NOT_FOUND' });
+    t.match(await overview(l, { now: w.now() }), { terminals: 3, purses: { active: 2, reserved: eur(2_700) }, lastDay: { settlements: 1, amount: eur(300) }, fraud: { open: 0, resolved: 0 }, denylist: { size: 0 } });
+    t.match(await overview(l, { now: w.now() + 2 * 86_400 }), { lastDay: { settlements: 0, amount: eur(0) } });
   });
 
   withWorld("a re-enrolled terminal's old chain stays its old merchant's", async (t, w) => {
