@@ -49,6 +49,12 @@ export const ERROR_CODES = [
   'INSUFFICIENT_FUNDS',
   'VERIFICATION_FAILED',
   'CURRENCY_MISMATCH',
+  // wallet API
+  'CHALLENGE_INVALID',
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_USED',
+  'PURSE_NOT_ACTIVE',
+  'PURSE_UNSETTLED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
