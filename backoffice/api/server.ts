@@ -18,6 +18,9 @@ import { installGuard } from './guard.js';
 import { healthRoutes } from './health.js';
 import { accountRoutes } from './routes/accounts.js';
 import { meRoutes } from './routes/me.js';
+import { fleetListRoutes } from './routes/fleet-lists.js';
+import { walletRoutes } from './routes/wallet.js';
+import { WalletService } from '../wallet/service.js';
 import { defaultWebRoot, serveWebApps } from './static.js';
 
 export interface ApiOptions {
@@ -109,6 +112,8 @@ export class ApiServer {
     healthRoutes(zapp, o.backOffice, () => this.verifier);
     meRoutes(zapp);
     accountRoutes(zapp, o.backOffice);
+    walletRoutes(zapp, new WalletService(o.backOffice));
+    fleetListRoutes(zapp, o.backOffice);
     if (o.devIdp) mountDevIdp(app, this.idp);
     serveWebApps(app, o.webRoot ?? defaultWebRoot());
     this.app = app;
