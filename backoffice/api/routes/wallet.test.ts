@@ -116,14 +116,13 @@ t.test('the fleet lists are public and verify offline against the root the walle
   await api.bo.denyPurse(p.purse.purseId);
   const signed = await api.bo.signDenylist();
 
-  const trust = await api.call<{ version: number; trustList: string }>('GET', '/v1/fleet/trust');
+  const trust = await api.call<{ version: number; text: string }>('GET', '/v1/fleet/trust');
   t.equal(trust.status, 200);
-  const tb = fromQrText('TRUST_LIST', trust.body.trustList);
+  const tb = fromQrText('TRUST_LIST', trust.body.text);
   const tl = tb.ok ? verifyTrustList(tb.value, { rootPublicKey: fromHex(api.bo.rootPublicKey) }) : tb;
   t.ok(tl.ok, 'the trust list verifies against the root key');
-  const deny = await api.call<{ version: number; denylist: string }>('GET', '/v1/fleet/denylist');
+  const deny = await api.call<{ version: number; bytes: string }>('GET', '/v1/fleet/denylist');
   t.equal(deny.body.version, signed.version);
-  const db = fromQrText('FLEET_MESSAGE', deny.body.denylist);
-  const v = db.ok ? verifyFleetMessage(db.value, { trust: api.bo.trust as TrustStore, now: api.bo.now(), terminalId: 'any', appliedVersion: 0 }) : db;
+  const v = verifyFleetMessage(fromHex(deny.body.bytes), { trust: api.bo.trust as TrustStore, now: api.bo.now(), terminalId: 'any', appliedVersion: 0 });
   t.ok(v.ok && v.value.value.denylist?.some((x) => toHex(x) === p.purse.purseId), 'the signed deny list names the denied purse');
 });
