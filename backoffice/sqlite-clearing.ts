@@ -32,13 +32,26 @@ function readFacts(sql: Prepare, merchantId: string, want: FactsWanted, now: num
   if (first) ensureAccount(sql, merchantAccount(merchantId), 'merchant', first.currency, now, null, merchantId);
   const merchant = sql('SELECT currency FROM accounts WHERE id = ?').get(merchantAccount(merchantId)) as Row | undefined;
   const settled = new Map<string, PriorSettlement>();
-  const add = (r: Row) => settled.set(r.tx_id as string, priorOf(r));
+  const add = (r: Row): PriorSettlement => {
+    const s = priorOf(r);
+    settled.set(s.txId, s);
+    return s;
+  };
   for (const txId of want.txIds) {
     const r = sql('SELECT * FROM settlements WHERE tx_id = ?').get(txId) as Row | undefined;
     if (r) add(r);
   }
+  // A sequence above the purse's highest settled one (the usual case: new payments) has no twin and
+  // no later neighbour, and the highest is its nearest below: the purse's highest is all it needs.
+  const highest = new Map<string, number>();
+  for (const id of want.purseIds) {
+    const r = sql('SELECT * FROM settlements WHERE purse_id = ? ORDER BY seq DESC LIMIT 1').get(id) as Row | undefined;
+    if (r) highest.set(id, add(r).seq);
+  }
   const prior = sql(PRIOR_SETTLEMENTS_SQL);
-  for (const p of want.pairs) for (const r of prior.all(...priorParams(p.purseId, p.seq)) as Row[]) add(r);
+  for (const p of want.pairs) {
+    if (p.seq <= (highest.get(p.purseId) ?? -Infinity)) for (const r of prior.all(...priorParams(p.purseId, p.seq)) as Row[]) add(r);
+  }
   return { settled: [...settled.values()], purses, merchantCurrency: merchant?.currency as string | undefined };
 }
 

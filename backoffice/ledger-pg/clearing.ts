@@ -41,20 +41,25 @@ SELECT currency FROM ins UNION ALL SELECT currency FROM accounts WHERE id = $1`;
 const LOCK_PURSES_SQL = 'SELECT purse_id, status, cap, spent, currency FROM purses WHERE purse_id = ANY($1::text[]) ORDER BY purse_id COLLATE "C" FOR UPDATE';
 
 /**
- * The stored settlements the rules need for the whole batch: those with its txIds, and for each
- * (purse, seq) pair the same sequence, the nearest below and above, and the highest (four index
- * look-ups on (purse_id, seq) per pair, as PRIOR_SETTLEMENTS_SQL does for one).
+ * The stored settlements the rules need for the whole batch: those with its txIds, each purse's
+ * highest, and for a (purse, seq) pair at or below that highest the same sequence and the nearest
+ * below and above (index look-ups on (purse_id, seq), as PRIOR_SETTLEMENTS_SQL does for one). A
+ * sequence above the purse's highest (the usual case: new payments) has no twin and no later
+ * neighbour, and the highest is its nearest below.
  */
 const SETTLED_SQL = `
-SELECT s.tx_id, s.purse_id, s.seq, s.cumulative, s.authorised, s.terminal_id, s.chain, s.idx, s.payment
-FROM settlements s WHERE s.tx_id IN (
-  SELECT tx_id FROM settlements WHERE tx_id = ANY($1::text[])
-  UNION
-  SELECT n.tx_id FROM (SELECT DISTINCT * FROM unnest($2::text[], $3::bigint[]) AS q0(purse_id, seq)) AS q CROSS JOIN LATERAL (
+WITH q AS (SELECT DISTINCT * FROM unnest($2::text[], $3::bigint[]) AS q0(purse_id, seq)),
+top AS (
+  SELECT h.purse_id, h.tx_id, h.seq FROM (SELECT DISTINCT purse_id FROM q) AS p CROSS JOIN LATERAL
+    (SELECT purse_id, tx_id, seq FROM settlements WHERE purse_id = p.purse_id ORDER BY seq DESC LIMIT 1) AS h),
+near AS (
+  SELECT n.tx_id FROM q JOIN top ON top.purse_id = q.purse_id AND q.seq <= top.seq CROSS JOIN LATERAL (
     (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq = q.seq)
     UNION ALL (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq < q.seq ORDER BY seq DESC LIMIT 1)
-    UNION ALL (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq > q.seq ORDER BY seq LIMIT 1)
-    UNION ALL (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id ORDER BY seq DESC LIMIT 1)) AS n)`;
+    UNION ALL (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq > q.seq ORDER BY seq LIMIT 1)) AS n)
+SELECT s.tx_id, s.purse_id, s.seq, s.cumulative, s.authorised, s.terminal_id, s.chain, s.idx, s.payment
+FROM settlements s WHERE s.tx_id IN (
+  SELECT tx_id FROM settlements WHERE tx_id = ANY($1::text[]) UNION SELECT tx_id FROM top UNION SELECT tx_id FROM near)`;
 
 /**
  * Every row a batch appends, in one statement: its records; one settle transfer per settlement

@@ -242,6 +242,37 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     t.equal(await l.trialBalance(), 0);
   });
 
+  withLedger('sequences out of order across batches: the stored neighbours below and above decide, not only the highest', async (t, l) => {
+    await terminal(l, 'T-A', 'M-A');
+    await terminal(l, 'T-B', 'M-B');
+    await purse(l, 'P1', 1_000);
+    const a = new Chain('T-A');
+    const b = new Chain('T-B');
+    const stored = await l.applyJournal('T-A', [a.entry(1, pay('P1', 1, 100, 100)), a.entry(2, pay('P1', 5, 500, 100)), a.entry(3, pay('P1', 9, 900, 100))], NOW);
+    t.same(stored.outcomes.map((o) => o.status), ['settled', 'settled', 'settled']);
+    const r = await l.applyJournal(
+      'T-B',
+      [
+        b.entry(1, pay('P1', 3, 350, 100)), // between 1 and 5, consistent with both
+        b.entry(2, pay('P1', 7, 750, 100)), // between 5 and 9
+        b.entry(3, pay('P1', 4, 460, 50)), // seq 5 says only 400 was spent before it
+        b.entry(4, pay('P1', 5, 520, 20)), // seq 5 is settled already
+      ],
+      NOW,
+    );
+    t.same(
+      r.outcomes.map((o) => [o.status, o.reason?.split(':')[0]]),
+      [
+        ['settled', undefined],
+        ['settled', undefined],
+        ['fraud', 'inconsistent-cumulative'],
+        ['fraud', 'double-spend'],
+      ],
+    );
+    t.same((await l.fraudCases()).map((c) => [c.kind, c.firstTxId]), [['inconsistent-cumulative', 'T-A-2'], ['double-spend', 'T-A-2']]);
+    t.match(await l.getPurse('P1'), { spent: 500 });
+  });
+
   withLedger('deny-list versions and signed fleet messages', async (t, l) => {
     t.same(await l.denyList(), { version: 0, purseIds: [], unpublished: 0 });
     t.match(await l.deny('P2', 'lost', NOW), { added: true, purseIds: ['P2'], unpublished: 1 });
