@@ -45,7 +45,8 @@ const LOCK_PURSES_SQL = 'SELECT purse_id, status, cap, spent, currency FROM purs
  * highest, and for a (purse, seq) pair at or below that highest the same sequence and the nearest
  * below and above (index look-ups on (purse_id, seq), as PRIOR_SETTLEMENTS_SQL does for one). A
  * sequence above the purse's highest (the usual case: new payments) has no twin and no later
- * neighbour, and the highest is its nearest below.
+ * neighbour, and the highest is its nearest below. Every read is a primary-key or (purse_id, seq)
+ * index look-up through LATERAL, whatever plan a prepared statement settles on.
  */
 const SETTLED_SQL = `
 WITH q AS (SELECT DISTINCT * FROM unnest($2::text[], $3::bigint[]) AS q0(purse_id, seq)),
@@ -56,10 +57,10 @@ near AS (
   SELECT n.tx_id FROM q JOIN top ON top.purse_id = q.purse_id AND q.seq <= top.seq CROSS JOIN LATERAL (
     (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq = q.seq)
     UNION ALL (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq < q.seq ORDER BY seq DESC LIMIT 1)
-    UNION ALL (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq > q.seq ORDER BY seq LIMIT 1)) AS n)
+    UNION ALL (SELECT tx_id FROM settlements WHERE purse_id = q.purse_id AND seq > q.seq ORDER BY seq LIMIT 1)) AS n),
+ids AS (SELECT tx_id FROM unnest($1::text[]) AS x(tx_id) UNION SELECT tx_id FROM top UNION SELECT tx_id FROM near)
 SELECT s.tx_id, s.purse_id, s.seq, s.cumulative, s.authorised, s.terminal_id, s.chain, s.idx, s.payment
-FROM settlements s WHERE s.tx_id IN (
-  SELECT tx_id FROM settlements WHERE tx_id = ANY($1::text[]) UNION SELECT tx_id FROM top UNION SELECT tx_id FROM near)`;
+FROM ids CROSS JOIN LATERAL (SELECT * FROM settlements WHERE settlements.tx_id = ids.tx_id) AS s`;
 
 /**
  * Every row a batch appends, in one statement: its records; one settle transfer per settlement
