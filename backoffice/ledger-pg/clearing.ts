@@ -93,19 +93,33 @@ ${
     : 'UPDATE terminals SET last_index = $6, last_hash = $7 WHERE terminal_id = $1'
 }`;
 
+/**
+ * Merchant accounts this process has seen committed, with their currency: accounts are never
+ * deleted, so a batch for one of them skips the insert (a round trip). `seen` collects what a
+ * transaction found; the ledger adds it to `committed` only once that transaction committed.
+ */
+export interface MerchantAccounts {
+  committed: ReadonlyMap<string, string>;
+  seen: Map<string, string>;
+}
+
 /** The merchant account's currency, creating the account first when the batch is its first credit. */
-async function merchantCurrency(c: Client, merchantId: string, purseIds: string[], now: number): Promise<string | undefined> {
+async function merchantCurrency(c: Client, merchantId: string, purseIds: string[], now: number, known: MerchantAccounts): Promise<string | undefined> {
   const id = merchantAccount(merchantId);
+  const cached = known.committed.get(id);
+  if (cached !== undefined) return cached;
   const row = (await one(c, MERCHANT_ACCOUNT_SQL, [id, now, purseIds, merchantId])) ?? (await one(c, 'SELECT currency FROM accounts WHERE id = $1', [id]));
-  return row?.currency as string | undefined;
+  const currency = row?.currency as string | undefined;
+  if (currency !== undefined) known.seen.set(id, currency);
+  return currency;
 }
 
 /** Reads the batch's facts and locks its purses, in the fixed order: the merchant account's insertion, then the purses. */
-async function readFacts(c: Client, merchantId: string, want: FactsWanted, now: number): Promise<BatchFacts> {
+async function readFacts(c: Client, merchantId: string, want: FactsWanted, now: number, known: MerchantAccounts): Promise<BatchFacts> {
   if (want.purseIds.length === 0) return { settled: [], purses: new Map(), merchantCurrency: undefined };
   // A new merchant account is inserted before any purse lock: a concurrent batch inserting the same
   // account waits here holding only its own terminal's lock, never a purse this batch wants.
-  const currency = await merchantCurrency(c, merchantId, want.purseIds, now);
+  const currency = await merchantCurrency(c, merchantId, want.purseIds, now, known);
   const purses = new Map(
     (await all(c, LOCK_PURSES_SQL, [want.purseIds])).map((r) => [
       r.purse_id as string,
@@ -173,7 +187,7 @@ async function writeBatch(c: Client, terminalId: string, head: ChainHead, plan: 
  * deny-list version row. Every writer takes its locks in the same order, so concurrent batches queue
  * instead of deadlocking.
  */
-export async function applyJournal(c: Client, terminalId: string, entries: JournalEntry[], now: number, chain?: number): Promise<BatchOutcome> {
+export async function applyJournal(c: Client, terminalId: string, entries: JournalEntry[], now: number, chain: number | undefined, known: MerchantAccounts): Promise<BatchOutcome> {
   const head = await lockHead(c, terminalId, chain);
   const ch = head.chain;
   const held = new Map<number, JournalEntry>();
@@ -184,7 +198,7 @@ export async function applyJournal(c: Client, terminalId: string, entries: Journ
   }
   const plan = planChain(head, entries, held, stored);
   const incidents = new IncidentTally(terminalId, now);
-  const facts = await readFacts(c, head.merchantId, factsWanted(plan), now);
+  const facts = await readFacts(c, head.merchantId, factsWanted(plan), now, known);
   const w = clearBatch(plan, ch, head.merchantId, facts, incidents);
   const denied = await writeExceptions(c, terminalId, ch, w, now);
   await writeBatch(c, terminalId, head, plan, w, now);

@@ -228,8 +228,17 @@ export class PgLedger implements Ledger {
 
   // ---- clearing ----
 
+  /** Merchant accounts seen committed (clearing skips inserting them again). */
+  private readonly merchants = new Map<string, string>();
+
   async applyJournal(terminalId: string, entries: JournalEntry[], now: number, chain?: number): Promise<BatchOutcome> {
-    return this.tx((c) => applyJournal(c, terminalId, entries, now, chain));
+    const seen = new Map<string, string>();
+    const out = await this.tx((c) => {
+      seen.clear(); // a retried transaction starts again
+      return applyJournal(c, terminalId, entries, now, chain, { committed: this.merchants, seen });
+    });
+    for (const [id, currency] of seen) this.merchants.set(id, currency);
+    return out;
   }
 
   async recordIncident(i: IncidentReport): Promise<void> {
