@@ -90,6 +90,11 @@ export interface IssuePurseOptions {
    * from a request (the wallet API) makes a retry collide with the purse already issued.
    */
   purseId?: string;
+  /**
+   * The caller's id for this issuance: a retry with the same id and request answers with the purse
+   * issued first (same purse id and certificate); the same id for another request is refused.
+   */
+  id?: string;
 }
 
 const CLOCK_SKEW_ALLOWANCE = 3_600;
@@ -354,9 +359,12 @@ export class BackOffice {
         cert: text,
       },
       now,
+      o.id,
     );
-    this.log.info({ purseId: purse.purseId, account: o.account, cap: o.cap }, 'purse issued');
-    return { purse, cert, file: { format: 'tessera-purse/1', purseCert: text, trustList: this.trustText, rootPublicKey: this.rootPublicKey } };
+    // A retry of an id gets the purse issued first: the certificate signed just now is dropped.
+    const issued = purse.cert === text ? cert : decodeCert('PURSE_CERT', purse.cert, `purse ${purse.purseId}`);
+    this.log.info({ purseId: purse.purseId, account: o.account, cap: o.cap, retry: issued !== cert }, 'purse issued');
+    return { purse, cert: issued, file: { format: 'tessera-purse/1', purseCert: purse.cert, trustList: this.trustText, rootPublicKey: this.rootPublicKey } };
   }
 
   /** Closes purses past their validity (plus a grace period for late journals) and returns their unspent reservation. */
@@ -424,11 +432,16 @@ export class BackOffice {
   async terminalCert(terminalId: string): Promise<TerminalCert> {
     const t = await this.ledger.getTerminal(terminalId);
     if (!t) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
-    const b = fromQrText('TERMINAL_CERT', t.cert);
-    const d = b.ok ? decodeObject('TERMINAL_CERT', b.value) : b;
-    if (!d.ok) throw new TesseraError('DB_CORRUPT', `stored certificate of ${terminalId}: ${d.detail}`);
-    return d.value.value;
+    return decodeCert('TERMINAL_CERT', t.cert, terminalId);
   }
+}
+
+/** A certificate as the ledger stores it (QR text), decoded; `whose` names it in the error. */
+function decodeCert<K extends 'TERMINAL_CERT' | 'PURSE_CERT'>(kind: K, text: string, whose: string): K extends 'TERMINAL_CERT' ? TerminalCert : PurseCert {
+  const b = fromQrText(kind, text);
+  const d = b.ok ? decodeObject(kind, b.value) : b;
+  if (!d.ok) throw new TesseraError('DB_CORRUPT', `stored certificate of ${whose}: ${d.detail}`);
+  return d.value.value as K extends 'TERMINAL_CERT' ? TerminalCert : PurseCert;
 }
 
 /** The trust list installed in the home, verified against the root public key in the settings. */

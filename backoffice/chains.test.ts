@@ -6,6 +6,10 @@ import { ClearingEngine } from './clearing.js';
 import { SimulatedTerminal } from './sim-terminal.js';
 import { createWorld, waitFor, type World } from './test-world.js';
 import { merchantAccount } from './ledger.js';
+import { ledgerBackends } from '../test/support/postgres.js';
+
+/** One PostgreSQL server for the file (a fresh database per test). */
+const backends = ledgerBackends(t);
 
 type Wallet = Awaited<ReturnType<World['wallet']>>['wallet'];
 
@@ -17,10 +21,10 @@ async function pay(term: SimulatedTerminal, wallet: Wallet, amount: number): Pro
 
 const indexOf = (bytes: Uint8Array): number => (decodeObject('JOURNAL_RECORD', bytes) as { ok: true; value: { value: JournalRecord } }).value.value.index;
 
-t.test('issue-terminal --replace starts a new chain that settles; the old chain stays verifiable', async (t) => {
+for (const backend of backends) t.test(`${backend.name}: issue-terminal --replace starts a new chain that settles; the old chain stays verifiable`, async (t) => {
   let offsetMs = 0;
   const clock: Clock = { now: () => Date.now() + offsetMs, monotonic: () => performance.now() };
-  const w = await createWorld({ clock });
+  const w = await createWorld({ clock, db: await backend.db() });
   t.teardown(() => w.close());
   const seconds = () => Math.floor(clock.now() / 1000);
   const { wallet } = await w.wallet('carol', 10_000, 2_500);
@@ -93,8 +97,8 @@ t.test('issue-terminal --replace starts a new chain that settles; the old chain 
   t.equal((await w.bo.report()).trialBalance, 0);
 });
 
-t.test('a chain audit finds a tampered stored record', async (t) => {
-  const w = await createWorld();
+for (const backend of backends) t.test(`${backend.name}: a chain audit finds a tampered stored record`, async (t) => {
+  const w = await createWorld({ db: await backend.db() });
   t.teardown(() => w.close());
   const { wallet } = await w.wallet('dan');
   const term = await w.merchant('T-AUDIT');
@@ -102,18 +106,17 @@ t.test('a chain audit finds a tampered stored record', async (t) => {
   await pay(term, wallet, 200);
   await w.bo.clearing.processBatch('T-AUDIT', term.batch());
   t.same((await w.bo.auditJournal('T-AUDIT')).map((a) => a.ok), [true]);
-  const db = (w.bo.ledger as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): unknown } } }).db;
   const forged = Uint8Array.from(term.journal[0] as Uint8Array);
   forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 1;
-  db.prepare('UPDATE records SET record = ? WHERE terminal_id = ? AND idx = 1').run(forged, 'T-AUDIT');
+  await w.sql('UPDATE records SET record = ? WHERE terminal_id = ? AND idx = 1', [forged, 'T-AUDIT']);
   const [audit] = await w.bo.auditJournal('T-AUDIT');
   t.equal(audit?.ok, false);
   t.match(audit?.problems.join('\n'), /record 1/);
   await t.rejects(w.bo.auditJournal('T-NOBODY'), { code: 'NOT_FOUND' });
 });
 
-t.test('a re-enrolment racing a batch of the old key cannot put its records on the new chain', async (t) => {
-  const w = await createWorld();
+for (const backend of backends) t.test(`${backend.name}: a re-enrolment racing a batch of the old key cannot put its records on the new chain`, async (t) => {
+  const w = await createWorld({ db: await backend.db() });
   t.teardown(() => w.close());
   const { wallet } = await w.wallet('fay');
   const old = await w.merchant('T-RACE');

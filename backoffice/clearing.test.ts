@@ -2,9 +2,10 @@
 import t from 'tap';
 import { createWorld } from './test-world.js';
 import { merchantAccount, purseAccount } from './ledger.js';
+import { ledgerBackends } from '../test/support/postgres.js';
 
-t.test('offline payments at a merchant terminal and a validator settle exactly once', async (t) => {
-  const w = await createWorld();
+for (const backend of ledgerBackends(t)) t.test(`${backend.name}: offline payments at a merchant terminal and a validator settle exactly once`, async (t) => {
+  const w = await createWorld({ db: await backend.db() });
   t.teardown(() => w.close());
   const { wallet, purseId, account } = await w.wallet('alice', 10_000, 2_500);
   const cafe = await w.merchant('T-CAFE-1');

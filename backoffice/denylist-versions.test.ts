@@ -12,6 +12,10 @@ import { BackOffice } from './backoffice.js';
 import { ClearingService, connectBroker, publishDenylist } from './service.js';
 const { denylist: DENYLIST_TOPIC, trust: TRUST_TOPIC } = topics;
 import { startMosquitto } from '../test/support/mosquitto.js';
+import { ledgerBackends } from '../test/support/postgres.js';
+
+/** One PostgreSQL server for the file (a fresh database per test). */
+const backends = ledgerBackends(t);
 
 const versionOf = (p: Uint8Array): number => {
   const d = decodeObject('FLEET_MESSAGE', p);
@@ -46,11 +50,12 @@ function unevenly(c: MqttClient, seed: number): MqttClient {
   } as unknown as MqttClient;
 }
 
-t.test('two back-office instances on one ledger publishing at once (uneven delays): every version new, the retained one the newest', async (t) => {
+for (const backend of backends) t.test(`${backend.name}: two back-office instances on one ledger publishing at once (uneven delays): every version new, the retained one the newest`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-deny-'));
   const broker = await startMosquitto({ persistence: false });
-  const a = await BackOffice.init(join(dir, 'bo'));
-  const b = await BackOffice.open(join(dir, 'bo'));
+  const db = await backend.db();
+  const a = await BackOffice.init(join(dir, 'bo'), { db });
+  const b = await BackOffice.open(join(dir, 'bo'), { db });
   const ca = await connectBroker(broker.url, { reconnectPeriod: 0 });
   const cb = await connectBroker(broker.url, { reconnectPeriod: 0 });
   t.teardown(async () => {
@@ -79,11 +84,11 @@ t.test('two back-office instances on one ledger publishing at once (uneven delay
   t.ok(bundled.version > Math.max(...seen), 'a list signed for a bundle is newer than every published one');
 });
 
-t.test('clearing re-signs and publishes on schedule and at once after an unpublished deny', async (t) => {
+for (const backend of backends) t.test(`${backend.name}: clearing re-signs and publishes on schedule and at once after an unpublished deny`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-refresh-'));
   const broker = await startMosquitto({ persistence: false });
   const clock = new ManualClock(Date.UTC(2027, 0, 1));
-  const bo = await BackOffice.init(join(dir, 'bo'), { clock });
+  const bo = await BackOffice.init(join(dir, 'bo'), { clock, db: await backend.db() });
   const svc = new ClearingService(bo, { url: broker.url, refreshEverySeconds: 3_600, refreshCheckMs: 20 });
   const refreshed: { trust: number; denylist: number }[] = [];
   svc.events.on('refreshed', (r) => refreshed.push(r));
@@ -125,11 +130,12 @@ t.test('clearing re-signs and publishes on schedule and at once after an unpubli
   t.equal((await bo.ledger.denyList()).unpublished, 0);
 });
 
-t.test('separate processes: concurrent publish-denylist runs leave the newest version retained', async (t) => {
+for (const backend of backends) t.test(`${backend.name}: separate processes: concurrent publish-denylist runs leave the newest version retained`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-deny-procs-'));
   const broker = await startMosquitto({ persistence: false });
   const home = join(dir, 'bo');
-  const bo = await BackOffice.init(home);
+  const db = await backend.db();
+  const bo = await BackOffice.init(home, { db });
   await bo.close();
   t.teardown(async () => {
     await broker.close();
@@ -138,6 +144,9 @@ t.test('separate processes: concurrent publish-denylist runs leave the newest ve
   const cli = join(dirname(fileURLToPath(import.meta.url)), 'cli', 'main.js');
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS_')) env[k] = v;
+  // Each process finds the ledger as an operator's would: PostgreSQL through the environment.
+  if (db !== undefined) env.TESSERA_BACKOFFICE_DB = db;
+  else delete env.TESSERA_BACKOFFICE_DB;
   const publish = () =>
     new Promise<number>((resolve, reject) => {
       execFile(process.execPath, [cli, '--home', home, '--json', 'publish-denylist', '--broker', broker.url], { env, timeout: 30_000 }, (err, stdout, stderr) => {
@@ -148,7 +157,7 @@ t.test('separate processes: concurrent publish-denylist runs leave the newest ve
   const versions: number[] = [];
   for (let round = 0; round < 4; round++) {
     versions.push(...(await Promise.all([publish(), publish(), publish()])));
-    const check = await BackOffice.open(home);
+    const check = await BackOffice.open(home, { db });
     const newest = (await check.ledger.newestSigned('denylist'))?.version;
     await check.close();
     t.equal(versionOf(await retained(broker.url, DENYLIST_TOPIC)), newest, `round ${round}: retained = newest signed (${newest})`);

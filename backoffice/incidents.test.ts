@@ -6,10 +6,14 @@ import { KeySigner, decodeObject, encodeCbor, signObject, topics, type JournalRe
 import { INCIDENT_CAP, INCIDENT_WINDOW } from './incidents.js';
 import { formatReport } from './report.js';
 import { createWorld, waitFor } from './test-world.js';
+import { ledgerBackends } from '../test/support/postgres.js';
+
+/** One PostgreSQL server for the file (a fresh database per test). */
+const backends = ledgerBackends(t);
 
 
-t.test('one message of 5,000 garbage records writes one incident row that counts them', async (t) => {
-  const w = await createWorld();
+for (const backend of backends) t.test(`${backend.name}: one message of 5,000 garbage records writes one incident row that counts them`, async (t) => {
+  const w = await createWorld({ db: await backend.db() });
   t.teardown(() => w.close());
   const term = await w.merchant('T-FLOOD');
   await w.clearing();
@@ -40,9 +44,9 @@ t.test('one message of 5,000 garbage records writes one incident row that counts
   t.equal((await w.bo.clearing.processBatch('T-FLOOD', term.batch())).ack.upTo, 1);
 });
 
-t.test('past the cap, a terminal’s incidents merge until the window ends; unknown ids share one cap', async (t) => {
+for (const backend of backends) t.test(`${backend.name}: past the cap, a terminal’s incidents merge until the window ends; unknown ids share one cap`, async (t) => {
   const clock = new ManualClock(Date.UTC(2026, 5, 1));
-  const w = await createWorld({ clock });
+  const w = await createWorld({ clock, db: await backend.db() });
   t.teardown(() => w.close());
   const noisy = await w.merchant('T-NOISY');
   const batches = INCIDENT_CAP + 50;

@@ -4,6 +4,7 @@ import { KeySigner, decodeObject, encodeCbor, signObject, type JournalRecord } f
 import { SimulatedTerminal } from './sim-terminal.js';
 import { createWorld } from './test-world.js';
 import { merchantAccount } from './ledger.js';
+import { ledgerBackends } from '../test/support/postgres.js';
 
 async function pay(w: Awaited<ReturnType<typeof createWorld>>, term: SimulatedTerminal, wallet: Awaited<ReturnType<Awaited<ReturnType<typeof createWorld>>['wallet']>>['wallet'], amount: number) {
   const p = await wallet.payMerchant(await term.requestPayment(amount, 'EUR'));
@@ -12,8 +13,8 @@ async function pay(w: Awaited<ReturnType<typeof createWorld>>, term: SimulatedTe
   return p;
 }
 
-t.test('tampered record, unknown terminal, gap and fork', async (t) => {
-  const w = await createWorld();
+for (const backend of ledgerBackends(t)) t.test(`${backend.name}: tampered record, unknown terminal, gap and fork`, async (t) => {
+  const w = await createWorld({ db: await backend.db() });
   t.teardown(() => w.close());
   const { wallet } = await w.wallet('bob');
   const cafe = await w.merchant('T-CAFE');

@@ -17,7 +17,7 @@ export interface Account {
   kind: AccountKind;
   name: string | null;
   currency: string;
-  /** Minor units; for the external account it is minus everything ever funded. */
+  /** Minor units, the sum of the account's postings (never stored); for the external account it is minus everything ever funded. */
   balance: number;
   createdAt: number;
 }
@@ -229,8 +229,13 @@ export interface Ledger {
   listTerminals(): Promise<TerminalRecord[]>;
   setTerminalRoute(id: string, operatorId: string | null, line: string | null): Promise<void>;
 
-  /** Reserves `cap` from the account for a new purse (fails when the balance is short). */
-  createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number): Promise<PurseRecord>;
+  /**
+   * Reserves `cap` from the account for a new purse (fails when the balance is short). With `id`
+   * (chosen by the caller), a retry with the same id and request (account, currency, cap, limit,
+   * wallet key, validity length) returns the purse issued first; the same id for another request is
+   * refused (ALREADY_EXISTS).
+   */
+  createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number, id?: string): Promise<PurseRecord>;
   getPurse(id: string): Promise<PurseRecord | undefined>;
   listPurses(): Promise<PurseRecord[]>;
   /** Closes purses past notAfter + grace and returns what they did not spend to their account. */
@@ -272,7 +277,7 @@ export interface Ledger {
   /**
    * Checks the invariants (ledger-audit.ts): postings sum to 0 overall and per transfer, every
    * settled txId has exactly one settle transfer of its amount, every purse's spent is the sum of
-   * its settlements, every account's balance is the sum of its postings. Not ok lists what broke.
+   * its settlements (balances are sums of postings by construction). Not ok lists what broke.
    */
   audit(): Promise<LedgerAudit>;
 

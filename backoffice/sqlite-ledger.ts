@@ -4,16 +4,13 @@ import { TesseraError } from '#common';
 import { equalBytes, type AckStatus } from '#protocol';
 import {
   EXTERNAL_ACCOUNT,
-  merchantAccount,
   purseAccount,
   type Account,
   type AccountKind,
   type BatchOutcome,
   type ChainRecord,
   type DenyList,
-  type EntryOutcome,
   type FraudCase,
-  type FraudKind,
   type Incident,
   type IncidentReport,
   type JournalEntry,
@@ -24,30 +21,28 @@ import {
   type StoredRecord,
   type TerminalRecord,
 } from './ledger.js';
-import { PRIOR_SETTLEMENTS_SQL, ZERO_HASH, accountOf, priorParams, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
-import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
+import { ZERO_HASH, accountOf, chainOf, fraudCaseOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
+import { incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
 import { migrateOps, sqliteOps } from './sqlite-ops.js';
 import type { OpsDb } from './ops/db.js';
-import { assertSameCurrency, isRetry, type TransferShape } from './rules/transfers.js';
-import { runAudit, type AuditCheck, type LedgerAudit } from './ledger-audit.js';
-import { indexesToCompare, planChain, reportStep } from './rules/chaining.js';
-import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
+import { isPurseRetry, isRetry, type TransferShape } from './rules/transfers.js';
+import { runAudit, type LedgerAudit } from './ledger-audit.js';
+import { applyJournal } from './sqlite-clearing.js';
+import { ACCOUNT_SELECT, PURSE_SELECT, account, bumpVersion, denyInTx, ensureAccount, purse, readDenyList, transfer } from './sqlite-money.js';
 
 const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT, currency TEXT NOT NULL,
-  balance INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT, currency TEXT NOT NULL, created_at INTEGER NOT NULL, merchant_id TEXT);
 CREATE TABLE IF NOT EXISTS transfers (
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, debit TEXT NOT NULL, credit TEXT NOT NULL,
   amount INTEGER NOT NULL CHECK (amount > 0), ref TEXT, created_at INTEGER NOT NULL, idem TEXT);
 CREATE TABLE IF NOT EXISTS postings (
   id INTEGER PRIMARY KEY, transfer_id INTEGER NOT NULL REFERENCES transfers(id),
   account TEXT NOT NULL REFERENCES accounts(id), amount INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS postings_account ON postings(account);
 CREATE TABLE IF NOT EXISTS terminals (
   terminal_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, display_name TEXT NOT NULL, mode TEXT NOT NULL,
   public_key BLOB NOT NULL, cert TEXT NOT NULL, not_after INTEGER NOT NULL, operator_id TEXT, line TEXT,
@@ -84,12 +79,6 @@ CREATE TABLE IF NOT EXISTS versions (series TEXT PRIMARY KEY, version INTEGER NO
 CREATE TABLE IF NOT EXISTS signed_fleet (series TEXT PRIMARY KEY, version INTEGER NOT NULL, bytes BLOB NOT NULL);
 `;
 
-const BALANCE_CHECK: AuditCheck = {
-  sql: `SELECT a.id, a.balance, coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0) AS s FROM accounts a
-        WHERE a.balance <> coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0) ORDER BY a.id`,
-  problem: (r) => `account ${String(r.id)}: balance ${String(r.balance)} but postings sum to ${String(r.s)}`,
-};
-
 export interface SqliteLedgerOptions {
   /** Milliseconds a writer waits for another process's transaction (several clearing instances share the file). */
   busyTimeoutMs?: number;
@@ -119,11 +108,11 @@ export class SqliteLedger implements Ledger {
   private readonly statements = new Map<string, Database.Statement>();
 
   /** A prepared statement, prepared once per SQL text (clearing runs the same few thousands of times). */
-  private sql(text: string): Database.Statement {
+  private readonly sql = (text: string): Database.Statement => {
     let st = this.statements.get(text);
     if (!st) this.statements.set(text, (st = this.db.prepare(text)));
     return st;
-  }
+  };
 
   /** Runs fn in a write transaction taken up front (BEGIN IMMEDIATE), so concurrent writers queue instead of deadlocking. */
   private tx<T>(fn: () => T): T {
@@ -136,57 +125,33 @@ export class SqliteLedger implements Ledger {
 
   // ---- accounts and transfers ----
 
-  private account(id: string): Account | undefined {
-    const r = this.sql('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
-    return r ? accountOf(r) : undefined;
-  }
-
-  private ensureAccount(id: string, kind: AccountKind, currency: string, now: number, name: string | null = null): void {
-    this.sql('INSERT OR IGNORE INTO accounts (id, kind, name, currency, balance, created_at) VALUES (?, ?, ?, ?, 0, ?)').run(id, kind, name, currency, now);
-  }
-
-  /** One double-entry transfer: a debit and a credit posting that sum to zero. */
-  private transfer(kind: string, from: string, to: string, amount: number, ref: string, now: number, idem: string | null = null): number {
-    assertSameCurrency(from, to, this.sql('SELECT id, currency FROM accounts WHERE id IN (?, ?)').all(from, to) as { id: string; currency: string }[]);
-    const id = Number(
-      this.sql('INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) VALUES (?, ?, ?, ?, ?, ?, ?)').run(kind, from, to, amount, ref, now, idem).lastInsertRowid,
-    );
-    const post = this.sql('INSERT INTO postings (transfer_id, account, amount) VALUES (?, ?, ?)');
-    const bal = this.sql('UPDATE accounts SET balance = balance + ? WHERE id = ?');
-    post.run(id, from, -amount);
-    post.run(id, to, amount);
-    bal.run(-amount, from);
-    bal.run(amount, to);
-    return id;
-  }
-
   async createAccount(a: { id: string; kind: AccountKind; name?: string; currency: string }, now: number): Promise<Account> {
     return this.tx(() => {
-      if (this.account(a.id)) throw new TesseraError('ALREADY_EXISTS', `account ${a.id} exists`);
-      this.ensureAccount(a.id, a.kind, a.currency, now, a.name ?? null);
-      return this.account(a.id) as Account;
+      if (account(this.sql, a.id)) throw new TesseraError('ALREADY_EXISTS', `account ${a.id} exists`);
+      ensureAccount(this.sql, a.id, a.kind, a.currency, now, a.name ?? null);
+      return account(this.sql, a.id) as Account;
     });
   }
 
   async getAccount(id: string): Promise<Account | undefined> {
-    return this.account(id);
+    return account(this.sql, id);
   }
 
   async listAccounts(): Promise<Account[]> {
-    return (this.sql('SELECT * FROM accounts ORDER BY kind, id').all() as Row[]).map(accountOf);
+    return (this.sql(`${ACCOUNT_SELECT} ORDER BY a.kind, a.id`).all() as Row[]).map(accountOf);
   }
 
-  async fund(account: string, amount: number, memo: string, now: number, id?: string): Promise<Account> {
+  async fund(accountId: string, amount: number, memo: string, now: number, id?: string): Promise<Account> {
     if (!Number.isSafeInteger(amount) || amount <= 0) throw new TesseraError('USAGE', `amount must be a positive integer of minor units, got ${amount}`);
     return this.tx(() => {
-      const a = this.account(account);
-      if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${account}`);
+      const a = account(this.sql, accountId);
+      if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${accountId}`);
       const idem = id === undefined ? null : `fund:${id}`;
       const prior = idem === null ? undefined : (this.sql('SELECT kind, credit, amount FROM transfers WHERE idem = ?').get(idem) as TransferShape | undefined);
-      if (idem !== null && isRetry(idem, prior, { kind: 'fund', credit: account, amount })) return a;
-      this.ensureAccount(EXTERNAL_ACCOUNT, 'external', a.currency, now);
-      this.transfer('fund', EXTERNAL_ACCOUNT, account, amount, memo, now, idem);
-      return this.account(account) as Account;
+      if (idem !== null && isRetry(idem, prior, { kind: 'fund', credit: accountId, amount })) return a;
+      ensureAccount(this.sql, EXTERNAL_ACCOUNT, 'external', a.currency, now);
+      transfer(this.sql, 'fund', EXTERNAL_ACCOUNT, accountId, amount, memo, now, idem);
+      return account(this.sql, accountId) as Account;
     });
   }
 
@@ -196,8 +161,7 @@ export class SqliteLedger implements Ledger {
     this.tx(() => {
       const old = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(t.terminalId) as Row | undefined;
       if (!old) {
-        this.db
-          .prepare(
+        this.sql(
             `INSERT INTO terminals (terminal_id, merchant_id, display_name, mode, public_key, cert, not_after, operator_id, line, last_index, last_hash, created_at, chain)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 1)`,
           )
@@ -208,8 +172,7 @@ export class SqliteLedger implements Ledger {
       const sameKey = equalBytes(u8(old.public_key), t.publicKey);
       if (!sameKey && !replace) throw new TesseraError('ALREADY_EXISTS', `terminal ${t.terminalId} is enrolled with another key (re-enrol with --replace)`);
       if (!sameKey) this.retireChain(terminalOf(old), now, t.publicKey);
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE terminals SET merchant_id = ?, display_name = ?, mode = ?, public_key = ?, cert = ?, not_after = ?, operator_id = ?, line = ?
            ${sameKey ? '' : ', last_index = 0, last_hash = ?, chain = chain + 1'} WHERE terminal_id = ?`,
         )
@@ -221,8 +184,7 @@ export class SqliteLedger implements Ledger {
   private retireChain(cur: TerminalRecord, now: number, newKey: Uint8Array): void {
     const reused = this.sql('SELECT chain FROM retired_chains WHERE terminal_id = ? AND public_key = ?').get(cur.terminalId, newKey) as Row | undefined;
     if (reused) throw new TesseraError('ALREADY_EXISTS', `terminal ${cur.terminalId} already used this key for chain ${String(reused.chain)}; enrol a fresh key`);
-    this.db
-      .prepare('INSERT INTO retired_chains (terminal_id, chain, merchant_id, mode, public_key, cert, last_index, last_hash, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.sql('INSERT INTO retired_chains (terminal_id, chain, merchant_id, mode, public_key, cert, last_index, last_hash, retired_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(cur.terminalId, cur.chain, cur.merchantId, cur.mode, cur.publicKey, cur.cert, cur.lastIndex, cur.lastHash, now);
   }
 
@@ -257,37 +219,35 @@ export class SqliteLedger implements Ledger {
 
   // ---- purses ----
 
-  private purse(id: string): PurseRecord | undefined {
-    const r = this.db
-      .prepare('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = ? WHERE p.purse_id = ?')
-      .get(purseAccount(id), id) as Row | undefined;
-    return r ? purseOf(r) : undefined;
-  }
-
-  async createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number): Promise<PurseRecord> {
+  async createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number, id?: string): Promise<PurseRecord> {
     return this.tx(() => {
-      const a = this.account(p.account);
+      const idem = id === undefined ? null : `issue:${id}`;
+      if (idem !== null) {
+        // The reservation transfer carries the client's id; its ref is the purse it reserved for.
+        const prior = this.sql(`${PURSE_SELECT} JOIN transfers t ON t.ref = p.purse_id AND t.kind = 'reserve' WHERE t.idem = ?`).get(idem) as Row | undefined;
+        if (isPurseRetry(id as string, prior && purseOf(prior), p)) return purseOf(prior as Row);
+      }
+      const a = account(this.sql, p.account);
       if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${p.account}`);
       if (a.currency !== p.currency) throw new TesseraError('USAGE', `account ${p.account} holds ${a.currency}, not ${p.currency}`);
       if (a.balance < p.cap) throw new TesseraError('INSUFFICIENT_FUNDS', `account ${p.account} has ${a.balance}, the purse cap is ${p.cap}`);
-      this.ensureAccount(purseAccount(p.purseId), 'purse', p.currency, now);
-      this.db
-        .prepare(
+      ensureAccount(this.sql, purseAccount(p.purseId), 'purse', p.currency, now);
+      this.sql(
           `INSERT INTO purses (purse_id, account, currency, cap, per_payment_limit, wallet_key, not_before, not_after, cert, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(p.purseId, p.account, p.currency, p.cap, p.perPaymentLimit, p.walletKey, p.notBefore, p.notAfter, p.cert, now);
-      this.transfer('reserve', p.account, purseAccount(p.purseId), p.cap, p.purseId, now);
-      return this.purse(p.purseId) as PurseRecord;
+      transfer(this.sql, 'reserve', p.account, purseAccount(p.purseId), p.cap, p.purseId, now, idem);
+      return purse(this.sql, p.purseId) as PurseRecord;
     });
   }
 
   async getPurse(id: string): Promise<PurseRecord | undefined> {
-    return this.purse(id);
+    return purse(this.sql, id);
   }
 
   async listPurses(): Promise<PurseRecord[]> {
-    return (this.sql('SELECT p.*, a.balance AS reserved FROM purses p LEFT JOIN accounts a ON a.id = \'purse:\' || p.purse_id ORDER BY p.created_at').all() as Row[]).map(purseOf);
+    return (this.sql(`${PURSE_SELECT} ORDER BY p.created_at`).all() as Row[]).map(purseOf);
   }
 
   async expirePurses(now: number, graceSeconds: number): Promise<{ purseId: string; returned: number }[]> {
@@ -295,8 +255,8 @@ export class SqliteLedger implements Ledger {
       const due = this.sql("SELECT purse_id FROM purses WHERE status = 'active' AND not_after + ? < ?").all(graceSeconds, now) as Row[];
       const out: { purseId: string; returned: number }[] = [];
       for (const r of due) {
-        const p = this.purse(r.purse_id as string) as PurseRecord;
-        if (p.reserved > 0) this.transfer('expire', purseAccount(p.purseId), p.account, p.reserved, p.purseId, now);
+        const p = purse(this.sql, r.purse_id as string) as PurseRecord;
+        if (p.reserved > 0) transfer(this.sql, 'expire', purseAccount(p.purseId), p.account, p.reserved, p.purseId, now);
         this.sql("UPDATE purses SET status = 'closed' WHERE purse_id = ?").run(p.purseId);
         out.push({ purseId: p.purseId, returned: p.reserved });
       }
@@ -310,134 +270,32 @@ export class SqliteLedger implements Ledger {
     this.tx(() => storeIncident(this.db, i));
   }
 
-  private denyInTx(purseId: string, reason: string, now: number): boolean {
-    const exists = this.sql('SELECT 1 FROM denylist WHERE purse_id = ?').get(purseId);
-    if (exists) return false;
-    // The first version that will carry it: versions are allocated when a list is signed (nextDenyList).
-    const version = this.readDenyList().version + 1;
-    this.sql('INSERT INTO denylist (purse_id, reason, version, added_at) VALUES (?, ?, ?, ?)').run(purseId, reason, version, now);
-    return true;
-  }
-
-  private bumpVersion(series: string): number {
-    this.sql('INSERT INTO versions (series, version) VALUES (?, 1) ON CONFLICT (series) DO UPDATE SET version = version + 1').run(series);
-    return (this.sql('SELECT version FROM versions WHERE series = ?').get(series) as Row).version as number;
-  }
-
-  private openFraud(e: JournalEntry, kind: FraudKind, detail: string, first: PriorSettlement | undefined, purseId: string, amount: number, now: number): boolean {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO fraud_cases (purse_id, kind, detail, first_tx, second_tx, first_payment, second_payment, terminal_id, idx, amount, opened_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(purseId, kind, detail, first?.txId ?? null, e.txId, first ? Buffer.from(first.payment) : null, e.payment, e.terminalId, e.index, amount, now);
-    return this.denyInTx(purseId, `fraud: ${kind}`, now);
-  }
-
-  /** The facts the clearing rules read (rules/clearing-rules.ts): the same txId, then the purse and its settlements. */
-  private facts(txId: string, purseId: string, seq: number): ClearingFacts {
-    const same = this.sql('SELECT * FROM settlements WHERE tx_id = ?').get(txId) as Row | undefined;
-    if (same) return { sameTx: priorOf(same), purse: undefined, prior: [] };
-    const prior = (this.sql(PRIOR_SETTLEMENTS_SQL).all(...priorParams(purseId, seq)) as Row[]).map(priorOf);
-    return { sameTx: undefined, purse: this.purse(purseId), prior };
-  }
-
-  /** Clears one chained record inside the batch transaction: the pure rules decide, this applies. */
-  private clear(e: JournalEntry, merchantId: string, now: number, flags: { denied: boolean }, incidents: IncidentTally): EntryOutcome {
-    const v = e.verdict;
-    const facts = needsFacts(v) ? this.facts(e.txId, v.purseId, v.seq) : NO_FACTS;
-    const d = decide(e, v, facts);
-    if (d.kind === 'rejected') incidents.add('invalid-payment', e.index, d.reason);
-    if (d.kind === 'fraud' && v.kind === 'payment' && this.openFraud(e, d.fraud, d.detail, d.first, v.purseId, v.charged, now)) flags.denied = true;
-    if (d.kind === 'settle' && v.kind === 'payment') {
-      // facts() read the whole purse record; the rules saw only what they need of it.
-      this.ensureAccount(merchantAccount(merchantId), 'merchant', (facts.purse as PurseRecord).currency, now);
-      const transferId = this.transfer('settle', purseAccount(v.purseId), merchantAccount(merchantId), v.charged, e.txId, now);
-      this.db
-        .prepare(
-          `INSERT INTO settlements (tx_id, purse_id, seq, cumulative, authorised, amount, terminal_id, merchant_id, chain, idx, payment, transfer_id, settled_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(e.txId, v.purseId, v.seq, v.cumulative, v.authorised, v.charged, e.terminalId, merchantId, e.chain, e.index, e.payment, transferId, now);
-      this.sql('UPDATE purses SET spent = spent + ? WHERE purse_id = ?').run(v.charged, v.purseId);
-    }
-    return { index: e.index, txId: e.txId, ...outcomeOf(d) };
-  }
-
-  /** The head of one chain of a terminal: the current one (terminals row) or a retired one. */
-  private chainHead(terminalId: string, chain: number | undefined): { merchantId: string; chain: number; retired: boolean; lastIndex: number; lastHash: Uint8Array } {
-    const row = this.sql('SELECT * FROM terminals WHERE terminal_id = ?').get(terminalId) as Row | undefined;
-    if (!row) throw new TesseraError('NOT_FOUND', `no terminal ${terminalId}`);
-    const t = terminalOf(row);
-    if (chain === undefined || chain === t.chain) return { merchantId: t.merchantId, chain: t.chain, retired: false, lastIndex: t.lastIndex, lastHash: t.lastHash };
-    const r = this.sql('SELECT * FROM retired_chains WHERE terminal_id = ? AND chain = ?').get(terminalId, chain) as Row | undefined;
-    if (!r) throw new TesseraError('NOT_FOUND', `terminal ${terminalId} has no chain ${chain}`);
-    // A retired chain's payments belong to the merchant its certificate named.
-    return { merchantId: r.merchant_id as string, chain, retired: true, lastIndex: r.last_index as number, lastHash: u8(r.last_hash) };
-  }
-
   async applyJournal(terminalId: string, entries: JournalEntry[], now: number, chain?: number): Promise<BatchOutcome> {
-    return this.tx(() => {
-      const head = this.chainHead(terminalId, chain);
-      const c = head.chain;
-      const key = [terminalId, c] as const;
-      const held = new Map((this.sql('SELECT entry FROM held WHERE terminal_id = ? AND chain = ?').all(...key) as Row[]).map((r) => {
-        const e = entryFromJson(r.entry as string);
-        return [e.index, e] as const;
-      }));
-      const recorded = new Map<number, Uint8Array>();
-      for (const i of indexesToCompare(head.lastIndex, entries)) {
-        const old = this.sql('SELECT hash FROM records WHERE terminal_id = ? AND chain = ? AND idx = ?').get(...key, i) as Row | undefined;
-        if (old) recorded.set(i, u8(old.hash));
-      }
-      const plan = planChain(head, entries, held, recorded);
-      const outcomes: EntryOutcome[] = [];
-      const flags = { denied: false };
-      const incidents = new IncidentTally(terminalId, now);
-      for (const step of plan.steps) {
-        const e = { ...step.entry, chain: c };
-        const answer = reportStep(step, c, incidents);
-        if (answer) outcomes.push(answer);
-        if (step.kind === 'hold' && step.isNew) this.sql('INSERT INTO held (terminal_id, chain, idx, entry) VALUES (?, ?, ?, ?)').run(...key, e.index, entryToJson(e));
-        if (step.kind === 'break' && step.fromHeld) this.sql('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx = ?').run(...key, e.index);
-        if (step.kind !== 'append') continue;
-        const o = this.clear(e, head.merchantId, now, flags, incidents);
-        this.db
-          .prepare('INSERT INTO records (terminal_id, chain, idx, hash, tx_id, status, reason, record, time, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(terminalId, c, e.index, e.hash, e.txId, o.status, o.reason ?? null, e.record, e.time, now);
-        outcomes.push(o);
-      }
-      this.sql('DELETE FROM held WHERE terminal_id = ? AND chain = ? AND idx <= ?').run(...key, plan.lastIndex);
-      if (head.retired) this.sql('UPDATE retired_chains SET last_index = ?, last_hash = ? WHERE terminal_id = ? AND chain = ?').run(plan.lastIndex, plan.lastHash, terminalId, c);
-      else this.sql('UPDATE terminals SET last_index = ?, last_hash = ? WHERE terminal_id = ?').run(plan.lastIndex, plan.lastHash, terminalId);
-      for (const i of incidents.reports) storeIncident(this.db, i);
-      return { upTo: plan.lastIndex, outcomes, held: plan.held, denylistChanged: flags.denied, ...(head.retired ? { retired: true as const } : {}) };
-    });
+    return this.tx(() => applyJournal(this.db, this.sql, terminalId, entries, now, chain));
   }
 
   // ---- deny list and versions ----
 
   async deny(purseId: string, reason: string, now: number): Promise<DenyList & { added: boolean }> {
-    const added = this.tx(() => this.denyInTx(purseId, reason, now));
+    const added = this.tx(() => denyInTx(this.sql, purseId, reason, now));
     return { ...(await this.denyList()), added };
   }
 
   async denyList(): Promise<DenyList> {
-    return this.readDenyList();
+    return readDenyList(this.sql);
   }
 
   async nextDenyList(): Promise<DenyList> {
     // BEGIN IMMEDIATE: the bump and the read are one snapshot, serialised against every other writer.
     return this.tx(() => {
-      this.bumpVersion('denylist');
-      return this.readDenyList();
+      bumpVersion(this.sql, 'denylist');
+      return readDenyList(this.sql);
     });
   }
 
   async recordSigned(series: string, version: number, bytes: Uint8Array): Promise<void> {
     // Keeps only the newest: a slower signer of an older version never overwrites a newer one.
-    this.db
-      .prepare(
+    this.sql(
         `INSERT INTO signed_fleet (series, version, bytes) VALUES (?, ?, ?)
          ON CONFLICT (series) DO UPDATE SET version = excluded.version, bytes = excluded.bytes WHERE excluded.version > signed_fleet.version`,
       )
@@ -449,16 +307,8 @@ export class SqliteLedger implements Ledger {
     return r ? { version: r.version as number, bytes: u8(r.bytes) } : undefined;
   }
 
-  private readDenyList(): DenyList {
-    const v = this.sql("SELECT version FROM versions WHERE series = 'denylist'").get() as Row | undefined;
-    const version = (v?.version as number | undefined) ?? 0;
-    const ids = (this.sql('SELECT purse_id FROM denylist ORDER BY purse_id').all() as Row[]).map((r) => r.purse_id as string);
-    const unpublished = (this.sql('SELECT count(*) AS n FROM denylist WHERE version > ?').get(version) as Row).n as number;
-    return { version, purseIds: ids, unpublished };
-  }
-
   async nextVersion(series: string): Promise<number> {
-    return this.tx(() => this.bumpVersion(series));
+    return this.tx(() => bumpVersion(this.sql, series));
   }
 
   // ---- reports ----
@@ -473,11 +323,10 @@ export class SqliteLedger implements Ledger {
 
   async merchantTotals(): Promise<MerchantTotal[]> {
     return (
-      this.db
-        .prepare(
-          `SELECT a.id AS account, substr(a.id, 10) AS merchant_id, a.balance AS balance,
-             (SELECT count(*) FROM settlements s WHERE s.merchant_id = substr(a.id, 10)) AS n,
-             (SELECT coalesce(sum(amount), 0) FROM settlements s WHERE s.merchant_id = substr(a.id, 10)) AS amount
+      this.sql(
+          `SELECT a.merchant_id, coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0) AS balance,
+             (SELECT count(*) FROM settlements s WHERE s.merchant_id = a.merchant_id) AS n,
+             (SELECT coalesce(sum(amount), 0) FROM settlements s WHERE s.merchant_id = a.merchant_id) AS amount
            FROM accounts a WHERE a.kind = 'merchant' ORDER BY a.id`,
         )
         .all() as Row[]
@@ -493,8 +342,7 @@ export class SqliteLedger implements Ledger {
   }
 
   async audit(): Promise<LedgerAudit> {
-    // SQLite keeps a balance column beside the postings: it must agree with them.
-    return runAudit(async (sql) => this.sql(sql).all() as Row[], [BALANCE_CHECK]);
+    return runAudit(async (sql) => this.sql(sql).all() as Row[]);
   }
 
   async trialBalance(): Promise<number> {
@@ -505,8 +353,8 @@ export class SqliteLedger implements Ledger {
 
   operations(): OpsDb {
     return (this.ops ??= sqliteOps(this.db, {
-      transfer: (t) => this.transfer(t.kind, t.from, t.to, t.amount, t.ref, t.now, t.idem),
-      ensureAccount: (a) => this.ensureAccount(a.id, a.kind, a.currency, a.now),
+      transfer: (t) => transfer(this.sql, t.kind, t.from, t.to, t.amount, t.ref, t.now, t.idem),
+      ensureAccount: (a) => ensureAccount(this.sql, a.id, a.kind, a.currency, a.now, null, a.merchantId ?? null),
     }));
   }
 }

@@ -35,7 +35,26 @@ function v2ToV3(db: Database.Database): void {
   if (!columns.some((c) => c.name === 'idem')) db.exec('ALTER TABLE transfers ADD COLUMN idem TEXT');
 }
 
+/**
+ * Schema 3 → 4: an account's balance is the sum of its postings (the stored balance column goes, so it
+ * cannot drift); a merchant account names its merchant in a column (no more slicing account ids);
+ * settle transfers carry their txId as idempotency id, so a second settlement of one txId is refused by
+ * the unique index. The one-time back-fill of the append-only transfers table lifts its update
+ * trigger for this transaction only (APPEND_ONLY below puts it back).
+ */
+function v3ToV4(db: Database.Database): void {
+  const columns = (db.prepare('PRAGMA table_info(accounts)').all() as { name: string }[]).map((c) => c.name);
+  if (columns.includes('balance')) db.exec('ALTER TABLE accounts DROP COLUMN balance');
+  if (!columns.includes('merchant_id')) db.exec("ALTER TABLE accounts ADD COLUMN merchant_id TEXT; UPDATE accounts SET merchant_id = substr(id, length('merchant:') + 1) WHERE kind = 'merchant'");
+  db.exec(`DROP INDEX IF EXISTS postings_account;
+DROP TRIGGER IF EXISTS transfers_no_update;
+UPDATE transfers SET idem = 'settle:' || ref WHERE kind = 'settle' AND idem IS NULL;`);
+}
+
 const INDEXES = `
+CREATE INDEX IF NOT EXISTS postings_account_amount ON postings(account, amount);
+CREATE INDEX IF NOT EXISTS accounts_merchant ON accounts(merchant_id);
+CREATE INDEX IF NOT EXISTS settlements_merchant ON settlements(merchant_id);
 CREATE UNIQUE INDEX IF NOT EXISTS transfers_idem ON transfers(idem);
 CREATE INDEX IF NOT EXISTS incidents_terminal ON incidents(terminal_id, at);
 CREATE INDEX IF NOT EXISTS incidents_kind ON incidents(kind, at);
@@ -51,7 +70,8 @@ CREATE TRIGGER IF NOT EXISTS ${t}_no_delete BEFORE DELETE ON ${t} BEGIN SELECT R
 export function migrate(db: Database.Database, from: number): number {
   if (from < 2) db.exec(V1_TO_V2);
   if (from < 3) v2ToV3(db);
+  if (from < 4) v3ToV4(db);
   db.exec(INDEXES);
   db.exec(APPEND_ONLY);
-  return 3;
+  return 4;
 }

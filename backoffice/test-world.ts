@@ -10,6 +10,7 @@ import { startMosquitto, type Mosquitto } from '../test/support/mosquitto.js';
 import { BackOffice } from './backoffice.js';
 import { ClearingService } from './service.js';
 import { SimulatedTerminal } from './sim-terminal.js';
+import type { SqliteLedger } from './sqlite-ledger.js';
 
 export const METRO: TerminalConfigBody = {
   currency: 'EUR',
@@ -31,6 +32,8 @@ export interface World {
   validator(id: string, config?: TerminalConfigBody): Promise<SimulatedTerminal>;
   client(id: string): Promise<MqttClient>;
   clearing(bo?: BackOffice): Promise<ClearingService>;
+  /** Raw SQL on the ledger's database, `?` placeholders (what a DBA or an attacker could run), whichever backend holds it. */
+  sql(statement: string, params?: unknown[]): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,21 @@ export async function createWorld(opts: { clock?: Clock; db?: string } = {}): Pr
       await s.start();
       closers.push(() => s.stop());
       return s;
+    },
+    async sql(statement, params = []) {
+      if (!opts.db) {
+        const st = (bo.ledger as SqliteLedger).db.prepare(statement);
+        return st.reader ? st.all(...params) : (st.run(...params), []);
+      }
+      // Loaded only by tests on PostgreSQL.
+      const [{ default: pg }, { numbered }] = await Promise.all([import('pg'), import('./ledger-pg/sql.js')]);
+      const c = new pg.Client({ connectionString: opts.db });
+      await c.connect();
+      try {
+        return (await c.query(numbered(statement), params.map((p) => (p instanceof Uint8Array ? Buffer.from(p) : p)))).rows;
+      } finally {
+        await c.end();
+      }
     },
     async close() {
       for (const c of closers.reverse()) await c().catch(() => {});

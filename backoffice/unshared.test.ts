@@ -9,13 +9,14 @@ import { startEmbeddedBroker } from '../scripts/embedded-broker.js';
 import { BackOffice } from './backoffice.js';
 import { ClearingService } from './service.js';
 import { SimulatedTerminal } from './sim-terminal.js';
+import { ledgerBackends } from '../test/support/postgres.js';
 
-t.test('shared: false settles journal batches through a broker without shared subscriptions', async (t) => {
+for (const backend of ledgerBackends(t)) t.test(`${backend.name}: shared: false settles journal batches through a broker without shared subscriptions`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-unshared-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const broker = await startEmbeddedBroker();
   t.teardown(() => broker.close());
-  const bo = await BackOffice.init(join(dir, 'bo'));
+  const bo = await BackOffice.init(join(dir, 'bo'), { db: await backend.db() });
   t.teardown(() => bo.close());
 
   const wallet = Wallet.create(join(dir, 'wallet'));

@@ -247,10 +247,11 @@ function buildProgram(): Command {
     .requiredOption('--limit <amount>', 'per-payment limit, minor units', int('--limit'))
     .option('--days <n>', 'purse validity in days', int('--days'), 30)
     .option('--out <file>', 'write the purse file here (default: print it)')
-    .action(async (o: { account: string; walletKey: string; cap: number; limit: number; days: number; out?: string }, cmd: Command) => {
+    .option('--id <issue-id>', 'your id for this issuance: running the command again with it and the same request gives the same purse; with another request it is refused')
+    .action(async (o: { account: string; walletKey: string; cap: number; limit: number; days: number; out?: string; id?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
-        const r = await bo.issuePurse({ account: o.account, walletKey: o.walletKey, cap: o.cap, perPaymentLimit: o.limit, days: o.days });
+        const r = await bo.issuePurse({ account: o.account, walletKey: o.walletKey, cap: o.cap, perPaymentLimit: o.limit, days: o.days, ...(o.id !== undefined ? { id: o.id } : {}) });
         if (o.out) BackOffice.writeJson(o.out, r.file, true);
         print(g, { purse: r.purse, file: o.out ?? r.file }, o.out ? `purse ${r.purse.purseId} (cap ${r.purse.cap}) written to ${o.out}` : JSON.stringify(r.file, null, 2));
       });

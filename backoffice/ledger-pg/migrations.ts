@@ -73,8 +73,26 @@ CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECU
 /** Client-chosen transfer ids (idempotent funding). */
 const V3 = 'ALTER TABLE transfers ADD COLUMN idem text UNIQUE;';
 
+/**
+ * A merchant account names its merchant in a column (no more slicing account ids); balances are summed
+ * through an (account, amount) index; settle transfers carry their txId as idempotency id, so a second
+ * settlement of one txId is refused by the unique index (the one-time back-fill of the append-only
+ * table lifts its trigger inside this migration's transaction only).
+ */
+const V4 = `
+ALTER TABLE accounts ADD COLUMN merchant_id text;
+UPDATE accounts SET merchant_id = substr(id, length('merchant:') + 1) WHERE kind = 'merchant';
+CREATE INDEX accounts_merchant ON accounts(merchant_id);
+CREATE INDEX settlements_merchant ON settlements(merchant_id);
+DROP INDEX postings_account;
+CREATE INDEX postings_account_amount ON postings(account, amount);
+ALTER TABLE transfers DISABLE TRIGGER transfers_append_only;
+UPDATE transfers SET idem = 'settle:' || ref WHERE kind = 'settle' AND idem IS NULL;
+ALTER TABLE transfers ENABLE TRIGGER transfers_append_only;
+`;
+
 /** Migrations in order; the index + 1 is the schema version. Never edit one that shipped: append. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, PG_OPS_MIGRATION];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, PG_OPS_MIGRATION];
 
 /** Any fixed 64-bit number: concurrent clearing workers starting at once apply each migration once. */
 const MIGRATION_LOCK = 0x7e55e4a;

@@ -25,8 +25,23 @@ export async function lockAccounts(c: Client, ids: string[]): Promise<void> {
   await exec(c, 'SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR NO KEY UPDATE', [[...new Set(ids)]]);
 }
 
-export async function ensureAccount(c: Client, id: string, kind: AccountKind, currency: string, now: number, name: string | null = null): Promise<boolean> {
-  const r = await exec(c, 'INSERT INTO accounts (id, kind, name, currency, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [id, kind, name, currency, now]);
+export async function ensureAccount(
+  c: Client,
+  id: string,
+  kind: AccountKind,
+  currency: string,
+  now: number,
+  name: string | null = null,
+  merchantId: string | null = null,
+): Promise<boolean> {
+  const r = await exec(c, 'INSERT INTO accounts (id, kind, name, currency, created_at, merchant_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING', [
+    id,
+    kind,
+    name,
+    currency,
+    now,
+    merchantId,
+  ]);
   return (r.rowCount ?? 0) > 0;
 }
 

@@ -19,7 +19,7 @@ async function answer(c: Client, s: Step): Promise<Row[]> {
     }
     case 'ensureAccount': {
       const a = s.account;
-      await ensureAccount(c, a.id, a.kind, a.currency, a.now);
+      await ensureAccount(c, a.id, a.kind, a.currency, a.now, null, a.merchantId ?? null);
       return [];
     }
     case 'lock':

@@ -21,10 +21,10 @@ import {
   type StoredRecord,
   type TerminalRecord,
 } from '../ledger.js';
-import { ZERO_HASH, accountOf, chainOf, fraudCaseOf, purseOf, settlementOf, terminalOf, u8 } from '../ledger-rows.js';
+import { ZERO_HASH, accountOf, chainOf, fraudCaseOf, purseOf, settlementOf, terminalOf, u8, type Row } from '../ledger-rows.js';
 import { incidentOf } from '../incidents.js';
 import { runAudit, type LedgerAudit } from '../ledger-audit.js';
-import { isRetry, type TransferShape } from '../rules/transfers.js';
+import { isPurseRetry, isRetry, type TransferShape } from '../rules/transfers.js';
 import { applyJournal, storeIncident } from './clearing.js';
 import { migrate } from './migrations.js';
 import { pgOps } from './ops-queries.js';
@@ -178,10 +178,18 @@ export class PgLedger implements Ledger {
 
   // ---- purses ----
 
-  async createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number): Promise<PurseRecord> {
+  async createPurse(p: Omit<PurseRecord, 'status' | 'spent' | 'reserved'>, now: number, id?: string): Promise<PurseRecord> {
     return this.tx(async (c) => {
+      const idem = id === undefined ? null : `issue:${id}`;
+      // Serialises two retries of one id running at once: the second sees the first's purse.
+      if (idem !== null) await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [idem]);
       // The debited account is locked before its balance is read and before anything references it.
       await lockAccounts(c, [p.account]);
+      if (idem !== null) {
+        // The reservation transfer carries the client's id; its ref is the purse it reserved for.
+        const prior = await one(c, `${PURSE_SELECT} JOIN transfers t ON t.ref = s.purse_id AND t.kind = 'reserve' WHERE t.idem = $1`, [idem]);
+        if (isPurseRetry(id as string, prior && purseOf(prior), p)) return purseOf(prior as Row);
+      }
       const a = await account(c, p.account);
       if (!a || a.kind !== 'customer') throw new TesseraError('NOT_FOUND', `no customer account ${p.account}`);
       if (a.currency !== p.currency) throw new TesseraError('USAGE', `account ${p.account} holds ${a.currency}, not ${p.currency}`);
@@ -192,7 +200,7 @@ export class PgLedger implements Ledger {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [p.purseId, p.account, p.currency, p.cap, p.perPaymentLimit, p.walletKey, p.notBefore, p.notAfter, p.cert, now],
       );
-      await transfer(c, 'reserve', p.account, purseAccount(p.purseId), p.cap, p.purseId, now);
+      await transfer(c, 'reserve', p.account, purseAccount(p.purseId), p.cap, p.purseId, now, idem);
       return (await purse(c, p.purseId)) as PurseRecord;
     });
   }
@@ -222,8 +230,17 @@ export class PgLedger implements Ledger {
 
   // ---- clearing ----
 
+  /** Merchant accounts seen committed (clearing skips inserting them again). */
+  private readonly merchants = new Map<string, string>();
+
   async applyJournal(terminalId: string, entries: JournalEntry[], now: number, chain?: number): Promise<BatchOutcome> {
-    return this.tx((c) => applyJournal(c, terminalId, entries, now, chain));
+    const seen = new Map<string, string>();
+    const out = await this.tx((c) => {
+      seen.clear(); // a retried transaction starts again
+      return applyJournal(c, terminalId, entries, now, chain, { committed: this.merchants, seen });
+    });
+    for (const [id, currency] of seen) this.merchants.set(id, currency);
+    return out;
   }
 
   async recordIncident(i: IncidentReport): Promise<void> {
@@ -286,10 +303,10 @@ export class PgLedger implements Ledger {
   async merchantTotals(): Promise<MerchantTotal[]> {
     const rows = await all(
       this.pool,
-      `SELECT substr(a.id, 10) AS merchant_id,
+      `SELECT a.merchant_id,
          coalesce((SELECT sum(p.amount) FROM postings p WHERE p.account = a.id), 0)::bigint AS balance,
-         (SELECT count(*) FROM settlements s WHERE s.merchant_id = substr(a.id, 10)) AS n,
-         coalesce((SELECT sum(amount) FROM settlements s WHERE s.merchant_id = substr(a.id, 10)), 0)::bigint AS amount
+         (SELECT count(*) FROM settlements s WHERE s.merchant_id = a.merchant_id) AS n,
+         coalesce((SELECT sum(amount) FROM settlements s WHERE s.merchant_id = a.merchant_id), 0)::bigint AS amount
        FROM accounts a WHERE a.kind = 'merchant' ORDER BY a.id COLLATE "C"`,
     );
     return rows.map((r) => ({ merchantId: r.merchant_id as string, count: r.n as number, amount: r.amount as number, balance: r.balance as number }));

@@ -1,5 +1,6 @@
 // Rules every transfer obeys on every backend: one currency on both sides, and client-chosen ids answered once.
 import { TesseraError } from '#common';
+import type { PurseRecord } from '../ledger.js';
 
 /** What identifies a transfer's content for an idempotency check. */
 export interface TransferShape {
@@ -29,4 +30,22 @@ export function assertSameCurrency(from: string, to: string, accounts: readonly 
   if (debit.currency !== credit.currency) {
     throw new TesseraError('CURRENCY_MISMATCH', `a transfer from ${from} (${debit.currency}) to ${to} (${credit.currency}) crosses currencies`);
   }
+}
+
+/** What a purse issuance asks for: the purse id, certificate and dates are the issuer's, chosen anew by a retry. */
+export type PurseRequest = Pick<PurseRecord, 'account' | 'currency' | 'cap' | 'perPaymentLimit' | 'walletKey' | 'notBefore' | 'notAfter'>;
+
+/**
+ * `prior` is the purse already issued under the client's `id` (if any). Returns true when `want`
+ * asks for the same purse (the caller answers with `prior`), false when the id is new; throws
+ * ALREADY_EXISTS when the id was used for another request.
+ */
+export function isPurseRetry(id: string, prior: PurseRequest | undefined, want: PurseRequest): boolean {
+  if (!prior) return false;
+  const same = (r: PurseRequest) => [r.account, r.currency, r.cap, r.perPaymentLimit, r.walletKey.toLowerCase(), r.notAfter - r.notBefore].join('|');
+  if (same(prior) === same(want)) return true;
+  throw new TesseraError(
+    'ALREADY_EXISTS',
+    `purse id ${id} was used to issue a purse of cap ${prior.cap} (limit ${prior.perPaymentLimit}) on ${prior.account} for another wallet key or request`,
+  );
 }

@@ -16,7 +16,13 @@ t.test('SQLite', async (t) => {
   let n = 0;
   ledgerSuite(t, async () => {
     const ledger = new SqliteLedger(join(dir, `ledger-${++n}.sqlite`));
-    return { ledger, sql: async (q: string) => void ledger.db.exec(q) };
+    return {
+      ledger,
+      sql: async (q: string) => {
+        const st = ledger.db.prepare(q);
+        return st.reader ? (st.all() as Record<string, unknown>[]) : (st.run(), []);
+      },
+    };
   });
 });
 
@@ -27,7 +33,7 @@ t.test('PostgreSQL', async (t) => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      await c.query(q);
+      return (await c.query(q)).rows as Record<string, unknown>[];
     } finally {
       await c.end();
     }

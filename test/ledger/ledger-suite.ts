@@ -5,8 +5,11 @@ import { EXTERNAL_ACCOUNT, merchantAccount, purseAccount, type EntryVerdict, typ
 import { INCIDENT_CAP } from '../../backoffice/incidents.js';
 import { APPEND_ONLY_TABLES } from '../../backoffice/ledger-audit.js';
 
-/** A fresh ledger, and raw SQL on its database (what a DBA, or an attacker with the password, could run). */
-export type OpenLedger = () => Promise<{ ledger: Ledger; sql(statement: string): Promise<void> }>;
+/** Raw SQL on a ledger's database (what a DBA, or an attacker with the password, could run): one statement, its rows. */
+type RawSql = (statement: string) => Promise<Record<string, unknown>[]>;
+
+/** A fresh ledger, and raw SQL on its database. */
+export type OpenLedger = () => Promise<{ ledger: Ledger; sql: RawSql }>;
 
 const NOW = 1_800_000_000;
 const GENESIS = new Uint8Array(32);
@@ -58,7 +61,7 @@ async function purse(l: Ledger, id: string, cap = 1_000): Promise<void> {
 const balance = async (l: Ledger, id: string) => (await l.getAccount(id))?.balance ?? 0;
 
 export function ledgerSuite(t: Test, open: OpenLedger): void {
-  const withLedger = (name: string, fn: (t: Test, l: Ledger, sql: (statement: string) => Promise<void>) => Promise<void>) =>
+  const withLedger = (name: string, fn: (t: Test, l: Ledger, sql: RawSql) => Promise<void>) =>
     t.test(name, async (t) => {
       const { ledger, sql } = await open();
       t.teardown(() => ledger.close());
@@ -239,6 +242,37 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     t.equal(await l.trialBalance(), 0);
   });
 
+  withLedger('sequences out of order across batches: the stored neighbours below and above decide, not only the highest', async (t, l) => {
+    await terminal(l, 'T-A', 'M-A');
+    await terminal(l, 'T-B', 'M-B');
+    await purse(l, 'P1', 1_000);
+    const a = new Chain('T-A');
+    const b = new Chain('T-B');
+    const stored = await l.applyJournal('T-A', [a.entry(1, pay('P1', 1, 100, 100)), a.entry(2, pay('P1', 5, 500, 100)), a.entry(3, pay('P1', 9, 900, 100))], NOW);
+    t.same(stored.outcomes.map((o) => o.status), ['settled', 'settled', 'settled']);
+    const r = await l.applyJournal(
+      'T-B',
+      [
+        b.entry(1, pay('P1', 3, 350, 100)), // between 1 and 5, consistent with both
+        b.entry(2, pay('P1', 7, 750, 100)), // between 5 and 9
+        b.entry(3, pay('P1', 4, 460, 50)), // seq 5 says only 400 was spent before it
+        b.entry(4, pay('P1', 5, 520, 20)), // seq 5 is settled already
+      ],
+      NOW,
+    );
+    t.same(
+      r.outcomes.map((o) => [o.status, o.reason?.split(':')[0]]),
+      [
+        ['settled', undefined],
+        ['settled', undefined],
+        ['fraud', 'inconsistent-cumulative'],
+        ['fraud', 'double-spend'],
+      ],
+    );
+    t.same((await l.fraudCases()).map((c) => [c.kind, c.firstTxId]), [['inconsistent-cumulative', 'T-A-2'], ['double-spend', 'T-A-2']]);
+    t.match(await l.getPurse('P1'), { spent: 500 });
+  });
+
   withLedger('deny-list versions and signed fleet messages', async (t, l) => {
     t.same(await l.denyList(), { version: 0, purseIds: [], unpublished: 0 });
     t.match(await l.deny('P2', 'lost', NOW), { added: true, purseIds: ['P2'], unpublished: 1 });
@@ -293,16 +327,56 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     t.equal(one.postingsSum, 5);
     t.match(one.problems, [/^all postings sum to 5, not 0$/, /^transfer \d+: 3 postings summing to 5 \(want 2 summing to 0\)$/]);
 
-    // A second settle transfer for a settled txId: that payment is paid twice.
-    await sql("INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) SELECT kind, debit, credit, amount, ref, created_at FROM transfers WHERE ref = 'T-1-1'");
+    // A second settle transfer for a settled txId is refused: the txId is the transfer's idempotency id.
+    await t.rejects(
+      sql("INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) SELECT kind, debit, credit, amount, ref, created_at, idem FROM transfers WHERE ref = 'T-1-1'"),
+      /unique|UNIQUE/,
+    );
+    // One written around the ledger under another id: a settle transfer without a settlement or postings.
+    await sql("INSERT INTO transfers (kind, debit, credit, amount, ref, created_at, idem) SELECT kind, debit, credit, amount, 'T-1-9', created_at, 'forged' FROM transfers WHERE ref = 'T-1-1'");
     const two = await l.audit();
-    t.ok(two.problems.includes('txId T-1-1 is settled by 2 transfers'), two.problems.join('; '));
-    t.ok(two.problems.includes('settle transfer for T-1-1 has no settlement'));
+    t.ok(two.problems.includes('settle transfer for T-1-9 has no settlement'), two.problems.join('; '));
     t.ok(two.problems.some((p) => /^transfer \d+ has no postings$/.test(p)));
 
     // A transfer written around the ledger between two currencies.
     await sql("INSERT INTO accounts (id, kind, currency, created_at) VALUES ('usd', 'customer', 'USD', 0)");
     await sql("INSERT INTO transfers (kind, debit, credit, amount, ref, created_at) VALUES ('fund', 'acct-P1', 'usd', 1, 'x', 0)");
     t.ok((await l.audit()).problems.some((p) => /^transfer \d+ moves EUR into USD$/.test(p)));
+  });
+
+  withLedger('balances are sums of postings; merchant ids and settle ids are columns of their own', async (t, l, sql) => {
+    await terminal(l, 'T-1', 'M:colon-1');
+    await purse(l, 'P1');
+    const c = new Chain('T-1');
+    await l.applyJournal('T-1', [c.entry(1, pay('P1', 1, 100, 100)), c.entry(2, pay('P1', 2, 250, 150))], NOW);
+    await t.rejects(sql('SELECT balance FROM accounts'), /balance/, 'no stored balance to drift from the postings');
+    // A posting inserted around the ledger moves the balance read: it is computed, not kept.
+    await sql(`INSERT INTO postings (transfer_id, account, amount) SELECT min(id), '${merchantAccount('M:colon-1')}', 7 FROM transfers`);
+    t.equal(await balance(l, merchantAccount('M:colon-1')), 257);
+    t.same(await sql("SELECT merchant_id FROM accounts WHERE kind = 'merchant'"), [{ merchant_id: 'M:colon-1' }]);
+    t.same(await l.merchantTotals(), [{ merchantId: 'M:colon-1', count: 2, amount: 250, balance: 257 }]);
+    // The merchant id comes from the column, not from the account id.
+    await sql(`INSERT INTO accounts (id, kind, currency, created_at, merchant_id) VALUES ('merchant-legacy', 'merchant', 'EUR', 0, 'M-2')`);
+    t.same((await l.merchantTotals()).map((m) => m.merchantId), ['M-2', 'M:colon-1'], 'in account id order');
+    t.same((await sql("SELECT idem FROM transfers WHERE kind = 'settle' ORDER BY id")).map((r) => r.idem), ['settle:T-1-1', 'settle:T-1-2']);
+  });
+
+  withLedger('purse issuance with a client id: a retry gets the same purse, another request is refused', async (t, l) => {
+    await l.createAccount({ id: 'cara', kind: 'customer', currency: 'EUR' }, NOW);
+    await l.fund('cara', 5_000, 'top-up', NOW);
+    const spec = { account: 'cara', currency: 'EUR', cap: 1_000, perPaymentLimit: 500, walletKey: 'ab01', notBefore: NOW, notAfter: NOW + 100, cert: 'TK1:first' };
+    const first = await l.createPurse({ ...spec, purseId: 'PA' }, NOW, 'req-1');
+    // The retry comes later, with the purse id and certificate the issuer chose for it.
+    const retry = await l.createPurse({ ...spec, purseId: 'PB', cert: 'TK1:second', notBefore: NOW + 50, notAfter: NOW + 150 }, NOW + 50, 'req-1');
+    t.same(retry, first, 'the purse issued first');
+    const racing = await Promise.all(Array.from({ length: 4 }, (_, i) => l.createPurse({ ...spec, purseId: `PR${i}` }, NOW, 'req-2')));
+    t.equal(new Set(racing.map((p) => p.purseId)).size, 1, 'concurrent retries issue one purse');
+    t.equal(await balance(l, 'cara'), 3_000, 'two reservations, not six');
+    await t.rejects(l.createPurse({ ...spec, purseId: 'PC', cap: 900 }, NOW, 'req-1'), { code: 'ALREADY_EXISTS' }, 'another cap');
+    await t.rejects(l.createPurse({ ...spec, purseId: 'PD', walletKey: 'ab02' }, NOW, 'req-1'), { code: 'ALREADY_EXISTS' }, 'another wallet key');
+    await t.rejects(l.createPurse({ ...spec, purseId: 'PE', notAfter: NOW + 200 }, NOW, 'req-1'), { code: 'ALREADY_EXISTS' }, 'another validity');
+    t.same((await l.listPurses()).map((p) => p.purseId).sort(), ['PA', racing[0]?.purseId].sort());
+    t.equal((await l.createPurse({ ...spec, purseId: 'PF' }, NOW)).purseId, 'PF', 'without an id every call issues');
+    t.match(await l.audit(), { ok: true });
   });
 }

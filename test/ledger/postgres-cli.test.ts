@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import t from 'tap';
+import { KeySigner, toHex } from '#protocol';
 import { MIGRATIONS } from '../../backoffice/ledger-pg/migrations.js';
 import { freePort } from '../../scripts/broker.js';
 import { startPostgres } from '../support/postgres.js';
@@ -41,10 +42,20 @@ t.test('the ledger lives in PostgreSQL when a URL is given', async (t) => {
   await ok('account', 'create', 'dora');
   t.match(await ok('account', 'fund', 'dora', '2500', '--id', 'bank-7'), { id: 'dora', balance: 2_500 });
   t.match(await ok('account', 'fund', 'dora', '2500', '--id', 'bank-7'), { balance: 2_500 }, 'run again with its id, it credits once');
+  // issue-purse with the caller's id: run again, the same purse (id and certificate); another request, a clear refusal.
+  const walletKey = toHex(KeySigner.generate().publicKey);
+  const issue = (cap: string) => ['issue-purse', '--account', 'dora', '--wallet-key', walletKey, '--cap', cap, '--limit', '100', '--id', 'app-req-1'];
+  const first = (await ok(...issue('1000'))) as { purse: { purseId: string; cert: string } };
+  const again = (await ok(...issue('1000'))) as { purse: { purseId: string; cert: string } };
+  t.same([again.purse.purseId, again.purse.cert], [first.purse.purseId, first.purse.cert], 'the same purse, not a second one');
+  const other = await cli([...issue('900'), '--json'], env);
+  t.equal(other.code, 1, 'the id with another cap is refused');
+  t.match(other.stderr, /purse id app-req-1 was used .*\[ALREADY_EXISTS\]/);
+  t.match(await ok('account', 'show', 'dora'), { balance: 1_500, purses: [{ purseId: first.purse.purseId, reserved: 1_000 }] });
   // --db on the command line does the same as the environment variable.
   const flag = await cli(['--db', url, 'account', 'show', 'dora', '--json'], { TESSERA_BACKOFFICE_HOME: join(dir, 'bo') });
   t.equal(flag.code, 0, flag.stderr);
-  t.match(JSON.parse(flag.stdout), { id: 'dora', balance: 2_500 });
+  t.match(JSON.parse(flag.stdout), { id: 'dora', balance: 1_500 });
   t.match(await ok('report'), { trialBalance: 0 });
   t.notOk(existsSync(join(dir, 'bo', 'ledger.db')), 'no SQLite ledger was created');
 
@@ -52,7 +63,7 @@ t.test('the ledger lives in PostgreSQL when a URL is given', async (t) => {
   await c.connect();
   t.teardown(() => c.end());
   const rows = (await c.query("SELECT a.id, sum(p.amount)::int AS balance FROM accounts a JOIN postings p ON p.account = a.id WHERE a.id = 'dora' GROUP BY a.id")).rows;
-  t.same(rows, [{ id: 'dora', balance: 2_500 }], 'the postings are in PostgreSQL');
+  t.same(rows, [{ id: 'dora', balance: 1_500 }], 'the postings are in PostgreSQL');
   const versions = MIGRATIONS.map((_m, i) => ({ version: i + 1 }));
   t.same((await c.query('SELECT version FROM schema_migrations ORDER BY version')).rows, versions, 'each migration applied once, however many commands opened it');
 
