@@ -273,6 +273,22 @@ export function ledgerSuite(t: Test, open: OpenLedger): void {
     t.match(await l.getPurse('P1'), { spent: 500 });
   });
 
+  withLedger('a settlement that would cross currencies refuses the whole batch', async (t, l) => {
+    await terminal(l, 'T-1', 'M-1');
+    await terminal(l, 'T-2', 'M-USD');
+    await purse(l, 'P1');
+    // The merchant's account was opened in dollars; the purse holds euros.
+    await l.createAccount({ id: merchantAccount('M-USD'), kind: 'merchant', currency: 'USD' }, NOW);
+    const c = new Chain('T-2');
+    await t.rejects(l.applyJournal('T-2', [c.entry(1, { kind: 'declined' }), c.entry(2, pay('P1', 1, 100, 100))], NOW), { code: 'CURRENCY_MISMATCH' });
+    t.match(await l.getTerminal('T-2'), { lastIndex: 0 }, 'nothing of the batch is recorded');
+    t.match(await l.getPurse('P1'), { spent: 0, reserved: 1_000 });
+    t.equal(await balance(l, merchantAccount('M-USD')), 0);
+    // The same purse pays a euro merchant.
+    t.equal((await l.applyJournal('T-1', [new Chain('T-1').entry(1, pay('P1', 1, 100, 100))], NOW)).outcomes[0]?.status, 'settled');
+    t.match(await l.audit(), { ok: true, settlements: 1 });
+  });
+
   withLedger('deny-list versions and signed fleet messages', async (t, l) => {
     t.same(await l.denyList(), { version: 0, purseIds: [], unpublished: 0 });
     t.match(await l.deny('P2', 'lost', NOW), { added: true, purseIds: ['P2'], unpublished: 1 });
