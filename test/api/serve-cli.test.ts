@@ -39,7 +39,18 @@ t.test('serve --dev-idp --json on 0.0.0.0: one JSON line, a plain-HTTP warning, 
   t.match(started, { running: true, url: /^http:\/\/127\.0\.0\.1:\d+$/ });
   t.equal(started.issuer, `${started.url}/dev-idp`);
   t.same(started.devUsers.map((u) => u.username), ['operator', 'merchant', 'customer']);
-  t.match(stderr, /WARNING: serving PLAIN HTTP on 0\.0\.0\.0/);
+  // stderr and stdout are separate pipes: the warning, written first, may still arrive after the JSON line.
+  const warning = /WARNING: serving PLAIN HTTP on 0\.0\.0\.0/;
+  await new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (warning.test(stderr)) resolve();
+    };
+    check();
+    child.stderr.on('data', check);
+    child.once('exit', () => resolve());
+    setTimeout(resolve, 15_000).unref();
+  });
+  t.match(stderr, warning);
 
   const customer = started.devUsers.find((u) => u.username === 'customer');
   const tokens = await devIdpLogin({ base: started.url, username: 'customer', password: customer?.password ?? '', client: 'tessera-wallet' });
