@@ -1,0 +1,98 @@
+// Transactions: search by txId, purse, terminal, merchant, status and time range; cursor paging; CSV export.
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { apiAll } from '../api/client.js';
+import type { Transaction } from '../api/types.js';
+import { download, toCsv } from '../csv.js';
+import { useAction } from '../components/hooks.js';
+import { PagedTable } from '../components/paged.js';
+import { ErrorBox, Link, Money, Time } from '../components/ui.js';
+import { decimal, minorUnits, short } from '../format.js';
+import { isOperator, useMe } from '../me.js';
+import { useRoute } from '../router.js';
+
+const FIELDS = ['txId', 'purse', 'terminal', 'merchant', 'status', 'from', 'to'] as const;
+type Filters = Partial<Record<(typeof FIELDS)[number], string>>;
+
+/** Date inputs give local days; the API takes Unix seconds. */
+function toQuery(f: Filters): Record<string, string | number | undefined> {
+  const day = (d: string | undefined, end: boolean) => (d ? Math.floor(new Date(`${d}T${end ? '23:59:59' : '00:00:00'}`).getTime() / 1000) : undefined);
+  return { ...f, from: day(f.from, false), to: day(f.to, true) };
+}
+
+export default function Transactions(): ReactNode {
+  const me = useMe();
+  const { params } = useRoute();
+  const initial: Filters = {};
+  for (const k of FIELDS) {
+    const v = params.get(k);
+    if (v) initial[k] = v;
+  }
+  const [filters, setFilters] = useState<Filters>(initial);
+  const [draft, setDraft] = useState<Filters>(initial);
+  const query = toQuery(filters);
+  const exporter = useAction(async () => {
+    const all = await apiAll<Transaction>('/transactions', query);
+    const rows = all.map((t) => [t.txId, t.status ?? 'settled', t.settledAt ?? t.time ?? '', t.terminalId, t.merchantId, t.purseId, t.seq ?? '', t.currency ?? 'EUR', decimal(t.amount, minorUnits(t.currency ?? 'EUR'))]);
+    download(`transactions-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(['txId', 'status', 'time', 'terminal', 'merchant', 'purse', 'seq', 'currency', 'amount'], rows));
+    return all.length;
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters({ ...draft });
+  };
+  const input = (k: (typeof FIELDS)[number], label: string, type = 'text') => (
+    <label>
+      {label}
+      <input type={type} name={k} value={draft[k] ?? ''} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
+    </label>
+  );
+  return (
+    <>
+      <h1>Transactions</h1>
+      <form className="filters" onSubmit={submit} aria-label="Search transactions">
+        {input('txId', 'Transaction id')}
+        {input('purse', 'Purse id')}
+        {input('terminal', 'Terminal')}
+        {isOperator(me) ? input('merchant', 'Merchant') : null}
+        <label>
+          Status
+          <select name="status" value={draft.status ?? ''} onChange={(e) => setDraft({ ...draft, status: e.target.value })}>
+            <option value="">any</option>
+            <option value="settled">settled</option>
+            <option value="fraud">fraud</option>
+            <option value="refunded">refunded</option>
+          </select>
+        </label>
+        {input('from', 'From (day)', 'date')}
+        {input('to', 'To (day)', 'date')}
+        <button type="submit" className="primary">
+          Search
+        </button>
+      </form>
+      <p>
+        <button type="button" onClick={() => exporter.run()} disabled={exporter.busy}>
+          {exporter.busy ? 'Exporting…' : 'Export CSV'}
+        </button>{' '}
+        {exporter.done !== undefined ? <span role="status">Exported {exporter.done} transactions.</span> : null}
+      </p>
+      <ErrorBox error={exporter.error} />
+      <PagedTable<Transaction>
+        path="/transactions"
+        query={query}
+        what="transactions"
+        caption="Transactions, newest first"
+        rowKey={(t) => t.txId}
+        empty="No transaction matches."
+        columns={[
+          { label: 'Transaction', cell: (t) => <Link to={`/transactions/${encodeURIComponent(t.txId)}`}>{short(t.txId, 12)}</Link> },
+          { label: 'Time', cell: (t) => <Time at={t.settledAt ?? t.time} /> },
+          { label: 'Terminal', cell: (t) => t.terminalId },
+          { label: 'Merchant', cell: (t) => t.merchantId },
+          { label: 'Purse', cell: (t) => <Link to={`/transactions?purse=${t.purseId}`}>{short(t.purseId)}</Link> },
+          { label: 'Status', cell: (t) => t.status ?? 'settled' },
+          { label: 'Amount', num: true, cell: (t) => <Money amount={t.amount} currency={t.currency} /> },
+        ]}
+      />
+    </>
+  );
+}
