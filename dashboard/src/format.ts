@@ -1,4 +1,5 @@
 // Money in the currency's own minor units (exponent from Intl, not a table) and times in the viewer's time zone.
+import type { Amount } from './api/types.js';
 
 const exponents = new Map<string, number>();
 
@@ -14,9 +15,18 @@ export function minorUnits(currency: string): number {
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
-/** Integer minor units → "€3.40" in the viewer's locale; exact (no float rounding for the integer part). */
-export function money(minor: number | null | undefined, currency = 'EUR'): string {
-  if (minor === null || minor === undefined || !Number.isFinite(minor)) return '—';
+/** The minor units and currency of an API amount (a {amount, currency} or a bare integer beside a currency). */
+export function split(a: Amount, currency = 'EUR'): { minor: number; currency: string } | undefined {
+  if (a === null || a === undefined) return undefined;
+  if (typeof a === 'number') return Number.isFinite(a) ? { minor: a, currency } : undefined;
+  return { minor: a.amount, currency: a.currency };
+}
+
+/** Minor units (of an API amount) → "€3.40" in the viewer's locale; exact (no float rounding for the integer part). */
+export function money(value: Amount, fallbackCurrency = 'EUR'): string {
+  const s = split(value, fallbackCurrency);
+  if (!s) return '—';
+  const { minor, currency } = s;
   let f = formatters.get(currency);
   if (!f) {
     f = new Intl.NumberFormat(undefined, { style: 'currency', currency });

@@ -41,39 +41,75 @@ export interface Purse {
   denied?: boolean;
 }
 
+/** Money as the API gives it: integer minor units with the currency (some figures give a bare integer beside a currency field). */
+export interface MoneyValue {
+  amount: number;
+  currency: string;
+}
+export type Amount = number | MoneyValue | null | undefined;
+
+/** One journal record as a transaction in a list. */
 export interface Transaction {
   txId: string;
-  purseId: string;
-  seq?: number;
-  amount: number;
-  currency?: string;
   terminalId: string;
-  merchantId: string;
+  chain?: number;
   index?: number;
-  status?: string;
-  settledAt?: number;
-  time?: number;
+  merchantId: string | null;
+  /** settled, duplicate, declined, fraud or rejected: what clearing concluded. */
+  status: string;
+  reason?: string | null;
+  purseId: string | null;
+  amount: Amount;
+  currency?: string;
+  fraudCase?: number | null;
+  /** Terminal time of the payment (Unix seconds). */
+  time: number;
+  processedAt?: number;
 }
 
-/** GET /v1/transactions/{txId}: the settlement plus its evidence, each part present when the role may see it. */
-export interface TransactionDetail extends Transaction {
-  payment?: unknown;
-  verification?: unknown;
-  journal?: unknown;
-  record?: unknown;
-  sealed?: unknown;
-  fraudCases?: unknown;
+export interface DecodedPayment {
+  purseId: string | null;
+  seq: number;
+  cumulative: number;
+  authorised: MoneyValue;
+  payeeKind: string;
+  payee: string;
+  time: number;
+  hasSealed?: boolean;
+  error?: string;
+  bytes: string;
+  [k: string]: unknown;
 }
 
+/** GET /v1/transactions/{txId}: the payment decoded, each journal record with its verification, the settlement, refunds, fraud cases, sealed details. */
+export interface TransactionDetail {
+  txId: string;
+  merchantId: string | null;
+  payment: DecodedPayment | null;
+  records: (Transaction & { record: unknown; verification: { record: string; payment: unknown } | null })[];
+  settlement: { purseId: string; seq: number; amount: Amount; terminalId: string; merchantId: string; index: number; settledAt: number } | null;
+  refunds?: { refundId: string; amount: Amount; reason: string; createdAt: number }[];
+  refunded?: Amount;
+  fraudCases?: number[];
+  sealed: unknown;
+}
+
+export interface ListHealth {
+  version: number | null;
+  ageSeconds?: number | null;
+  state?: string | null;
+}
+
+/** A terminal's health from its retained MQTT status. */
 export interface TerminalHealth {
+  online?: boolean;
   lastSeen?: number | null;
   backlog?: number | null;
   version?: string | null;
   devices?: Record<string, unknown> | null;
-  trustVersion?: number | null;
-  denylistVersion?: number | null;
-  stale?: boolean;
-  online?: boolean;
+  trust?: ListHealth | null;
+  denylist?: ListHealth | null;
+  clockSkewSeconds?: number;
   [k: string]: unknown;
 }
 
@@ -84,7 +120,6 @@ export interface Terminal {
   mode: string;
   notAfter?: number;
   lastIndex?: number;
-  chain?: number;
   health?: TerminalHealth | null;
   position?: { lat: number; lon: number } | null;
   [k: string]: unknown;
@@ -95,18 +130,17 @@ export interface FraudCase {
   purseId: string;
   kind: string;
   detail: string;
-  firstTxId: string | null;
-  secondTxId: string;
-  firstPayment: unknown;
-  secondPayment: unknown;
+  merchantId?: string | null;
   terminalId: string;
   index: number;
-  amount: number;
-  currency?: string;
+  amount: Amount;
   openedAt: number;
-  status?: string;
-  resolution?: { outcome: string; reason: string; at?: number; by?: string } | null;
-  [k: string]: unknown;
+  firstTxId: string | null;
+  secondTxId: string;
+  status: 'open' | 'resolved';
+  resolution: { outcome: string; reason: string; actor?: string; amount?: Amount; resolvedAt?: number } | null;
+  /** In the detail view: both signed payments, decoded. */
+  evidence?: { first: DecodedPayment | null; second: DecodedPayment };
 }
 
 export interface Incident {
@@ -136,8 +170,8 @@ export interface DenyListView {
 export interface Overview {
   currency?: string;
   paymentsToday?: number;
-  settledVolume?: number;
-  settledVolumeToday?: number;
+  settledVolume?: Amount;
+  settledVolumeToday?: Amount;
   openFraudCases?: number;
   terminalsOffline?: number;
   terminalsBehind?: number;
@@ -150,16 +184,16 @@ export interface Statement {
   date: string;
   currency?: string;
   count?: number;
-  amount?: number;
-  refunds?: number;
-  net?: number;
-  terminals?: { terminalId: string; count: number; amount: number }[];
+  amount?: Amount;
+  refunds?: Amount;
+  net?: Amount;
+  terminals?: { terminalId: string; count: number; amount: Amount }[];
   [k: string]: unknown;
 }
 
 export interface Payout {
   id: string;
-  amount: number;
+  amount: Amount;
   currency?: string;
   at?: number;
   status?: string;

@@ -1,7 +1,7 @@
 // Shared building blocks: error and waiting states, tables with cursor paging, money, times, key/value views.
 import { useCallback, useState, type ReactNode } from 'react';
 import { ApiError, SessionExpired } from '../api/client.js';
-import type { Page } from '../api/types.js';
+import type { Amount, Page } from '../api/types.js';
 import { money, time } from '../format.js';
 import { href, navigate } from '../router.js';
 
@@ -50,7 +50,7 @@ export function Loadable<T>({ state, what, children }: { state: { data: T | unde
   );
 }
 
-export function Money({ amount, currency }: { amount: number | null | undefined; currency?: string | undefined }): ReactNode {
+export function Money({ amount, currency }: { amount: Amount; currency?: string | undefined }): ReactNode {
   return <span className="num">{money(amount, currency ?? 'EUR')}</span>;
 }
 

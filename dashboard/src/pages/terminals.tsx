@@ -1,16 +1,22 @@
 // Terminals: fleet health (last seen, backlog, versions, devices, staleness) as a list, and a map when terminals report positions.
 import type { ReactNode } from 'react';
-import type { Terminal } from '../api/types.js';
+import type { ListHealth, Terminal } from '../api/types.js';
 import { PagedTable } from '../components/paged.js';
 import { ago, time } from '../format.js';
 
-/** A terminal is "behind" when it still holds unacknowledged journal records, "offline" when not seen for 5 minutes. */
+const listAge = (l: ListHealth | null | undefined): string => (l?.version === null || l?.version === undefined ? '—' : `v${l.version}${l.ageSeconds !== null && l.ageSeconds !== undefined ? ` (${ago(Math.floor(Date.now() / 1000) - l.ageSeconds).replace(' ago', ' old')})` : ''}${l.state && l.state !== 'fresh' ? ` ${l.state}` : ''}`);
+
+/**
+ * A terminal is "offline" when its retained status says so (or it has not been seen for 5 minutes),
+ * "behind" while it holds unacknowledged journal records, "stale" when a list nears TRUST_STALE.
+ */
 export function healthOf(t: Terminal, now = Date.now() / 1000): { label: string; tone: 'ok' | 'warn' | 'bad' } {
   const h = t.health;
   if (!h || h.lastSeen === null || h.lastSeen === undefined) return { label: 'never seen', tone: 'bad' };
   if (h.online === false || now - h.lastSeen > 300) return { label: 'offline', tone: 'bad' };
+  if (h.storage && (h.storage as { ok?: boolean }).ok === false) return { label: 'storage failed', tone: 'bad' };
   if ((h.backlog ?? 0) > 0) return { label: `behind (${h.backlog})`, tone: 'warn' };
-  if (h.stale) return { label: 'stale lists', tone: 'warn' };
+  if ([h.trust?.state, h.denylist?.state].some((s) => s === 'stale' || s === 'stale-soon')) return { label: 'lists going stale', tone: 'warn' };
   return { label: 'online', tone: 'ok' };
 }
 
@@ -47,7 +53,8 @@ export default function Terminals(): ReactNode {
           { label: 'Last seen', cell: (t) => <span title={time(t.health?.lastSeen)}>{ago(t.health?.lastSeen)}</span> },
           { label: 'Backlog', num: true, cell: (t) => t.health?.backlog ?? '—' },
           { label: 'Version', cell: (t) => t.health?.version ?? '—' },
-          { label: 'Trust / deny list', cell: (t) => `v${t.health?.trustVersion ?? '?'} / v${t.health?.denylistVersion ?? '?'}` },
+          { label: 'Trust list', cell: (t) => listAge(t.health?.trust) },
+          { label: 'Deny list', cell: (t) => listAge(t.health?.denylist) },
           { label: 'Devices', cell: (t) => devices(t.health?.devices) },
         ]}
         after={(page) => {

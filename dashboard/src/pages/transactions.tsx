@@ -6,7 +6,7 @@ import { download, toCsv } from '../csv.js';
 import { useAction } from '../components/hooks.js';
 import { PagedTable } from '../components/paged.js';
 import { ErrorBox, Link, Money, Time } from '../components/ui.js';
-import { decimal, minorUnits, short } from '../format.js';
+import { decimal, minorUnits, short, split } from '../format.js';
 import { isOperator, useMe } from '../me.js';
 import { useRoute } from '../router.js';
 
@@ -32,8 +32,11 @@ export default function Transactions(): ReactNode {
   const query = toQuery(filters);
   const exporter = useAction(async () => {
     const all = await apiAll<Transaction>('/transactions', query);
-    const rows = all.map((t) => [t.txId, t.status ?? 'settled', t.settledAt ?? t.time ?? '', t.terminalId, t.merchantId, t.purseId, t.seq ?? '', t.currency ?? 'EUR', decimal(t.amount, minorUnits(t.currency ?? 'EUR'))]);
-    download(`transactions-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(['txId', 'status', 'time', 'terminal', 'merchant', 'purse', 'seq', 'currency', 'amount'], rows));
+    const rows = all.map((t) => {
+      const m = split(t.amount, t.currency);
+      return [t.txId, t.status, new Date(t.time * 1000).toISOString(), t.terminalId, t.index ?? '', t.merchantId, t.purseId, m?.currency ?? '', m ? decimal(m.minor, minorUnits(m.currency)) : ''];
+    });
+    download(`transactions-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(['txId', 'status', 'time', 'terminal', 'index', 'merchant', 'purse', 'currency', 'amount'], rows));
     return all.length;
   });
   const submit = (e: FormEvent) => {
@@ -58,9 +61,9 @@ export default function Transactions(): ReactNode {
           Status
           <select name="status" value={draft.status ?? ''} onChange={(e) => setDraft({ ...draft, status: e.target.value })}>
             <option value="">any</option>
-            <option value="settled">settled</option>
-            <option value="fraud">fraud</option>
-            <option value="refunded">refunded</option>
+            {['settled', 'fraud', 'duplicate', 'declined', 'rejected'].map((s) => (
+              <option key={s}>{s}</option>
+            ))}
           </select>
         </label>
         {input('from', 'From (day)', 'date')}
@@ -81,15 +84,25 @@ export default function Transactions(): ReactNode {
         query={query}
         what="transactions"
         caption="Transactions, newest first"
-        rowKey={(t) => t.txId}
+        rowKey={(t) => `${t.txId}/${t.terminalId}/${t.index ?? ''}`}
         empty="No transaction matches."
         columns={[
           { label: 'Transaction', cell: (t) => <Link to={`/transactions/${encodeURIComponent(t.txId)}`}>{short(t.txId, 12)}</Link> },
-          { label: 'Time', cell: (t) => <Time at={t.settledAt ?? t.time} /> },
+          { label: 'Time', cell: (t) => <Time at={t.time} /> },
           { label: 'Terminal', cell: (t) => t.terminalId },
-          { label: 'Merchant', cell: (t) => t.merchantId },
-          { label: 'Purse', cell: (t) => <Link to={`/transactions?purse=${t.purseId}`}>{short(t.purseId)}</Link> },
-          { label: 'Status', cell: (t) => t.status ?? 'settled' },
+          { label: 'Merchant', cell: (t) => t.merchantId ?? '—' },
+          { label: 'Purse', cell: (t) => (t.purseId ? <Link to={`/transactions?purse=${t.purseId}`}>{short(t.purseId)}</Link> : '—') },
+          {
+            label: 'Status',
+            cell: (t) =>
+              t.fraudCase ? (
+                <Link to={`/fraud/${t.fraudCase}`}>
+                  <span className="badge bad">{t.status}</span> case #{t.fraudCase}
+                </Link>
+              ) : (
+                <span className={`badge ${t.status === 'settled' ? 'ok' : 'warn'}`}>{t.status}</span>
+              ),
+          },
           { label: 'Amount', num: true, cell: (t) => <Money amount={t.amount} currency={t.currency} /> },
         ]}
       />

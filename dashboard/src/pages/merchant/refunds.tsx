@@ -23,12 +23,12 @@ export default function Refunds(): ReactNode {
         fields={[
           { name: 'txId', label: 'Transaction id', required: true },
           { name: 'amount', label: 'Amount to refund', required: true, placeholder: '3.40' },
-          { name: 'currency', label: 'Currency', initial: 'EUR', required: true },
+          { name: 'currency', label: 'Currency of the payment', initial: 'EUR', required: true, hint: 'Only to read the amount: the refund is in the payment’s own currency.' },
           { name: 'reason', label: 'Reason', required: true },
         ]}
         action={(v) => {
           const currency = (v.currency ?? 'EUR').toUpperCase();
-          return apiPost<{ amount?: number; currency?: string }>(`/merchants/${encodeURIComponent(merchant)}/refunds`, { txId: v.txId, amount: amountOf(v.amount, currency), currency, reason: v.reason }, newIdempotencyKey());
+          return apiPost<{ amount?: number; currency?: string }>(`/merchants/${encodeURIComponent(merchant)}/refunds`, { txId: v.txId, amount: amountOf(v.amount, currency), reason: v.reason }, newIdempotencyKey());
         }}
         describe={(r) => {
           const x = r as { amount?: number; currency?: string };

@@ -5,7 +5,7 @@ import type { Statement } from '../../api/types.js';
 import { download, toCsv } from '../../csv.js';
 import { useLoad } from '../../components/hooks.js';
 import { Card, Loadable, Money, Table } from '../../components/ui.js';
-import { decimal, localDate, minorUnits } from '../../format.js';
+import { decimal, localDate, minorUnits, split } from '../../format.js';
 import { useMe } from '../../me.js';
 
 export default function Statements(): ReactNode {
@@ -14,10 +14,11 @@ export default function Statements(): ReactNode {
   const merchant = me.merchantId ?? '';
   const st = useLoad((signal) => apiGet<Statement>(`/merchants/${encodeURIComponent(merchant)}/statements`, { date }, signal), [merchant, date]);
   const exportCsv = (s: Statement) => {
-    const cur = s.currency ?? 'EUR';
+    const cur = split(s.amount, s.currency)?.currency ?? s.currency ?? 'EUR';
     const e = minorUnits(cur);
-    const rows = (s.terminals ?? []).map((t) => [s.date, t.terminalId, t.count, cur, decimal(t.amount, e)]);
-    rows.push([s.date, 'TOTAL', s.count ?? 0, cur, decimal(s.amount ?? 0, e)]);
+    const dec = (a: Parameters<typeof split>[0]) => decimal(split(a, cur)?.minor ?? 0, e);
+    const rows = (s.terminals ?? []).map((t) => [s.date, t.terminalId, t.count, cur, dec(t.amount)]);
+    rows.push([s.date, 'TOTAL', s.count ?? 0, cur, dec(s.amount)]);
     download(`statement-${merchant}-${s.date}.csv`, toCsv(['date', 'terminal', 'payments', 'currency', 'amount'], rows));
   };
   return (
@@ -36,7 +37,7 @@ export default function Statements(): ReactNode {
               <Card label="Payments" value={s.count ?? 0} />
               <Card label="Takings" value={<Money amount={s.amount ?? 0} currency={s.currency} />} />
               <Card label="Refunds" value={<Money amount={s.refunds ?? 0} currency={s.currency} />} />
-              <Card label="Net" value={<Money amount={s.net ?? (s.amount ?? 0) - (s.refunds ?? 0)} currency={s.currency} />} />
+              <Card label="Net" value={<Money amount={s.net ?? (split(s.amount, s.currency)?.minor ?? 0) - (split(s.refunds, s.currency)?.minor ?? 0)} currency={split(s.amount, s.currency)?.currency} />} />
             </div>
             <Table
               caption={`Z-report for ${s.date}, per terminal`}

@@ -1,8 +1,9 @@
 // Accounts: list with balances, create one, fund one (idempotent: one key per submitted form).
 import { useRef, type ReactNode } from 'react';
-import { apiPost, newIdempotencyKey } from '../../api/client.js';
-import type { Account } from '../../api/types.js';
+import { apiGet, apiPost, newIdempotencyKey } from '../../api/client.js';
+import type { Account, Page } from '../../api/types.js';
 import { ActionForm } from '../../components/form.js';
+import { useLoad } from '../../components/hooks.js';
 import { PagedTable } from '../../components/paged.js';
 import { Money, Time } from '../../components/ui.js';
 import { money, parseMoney } from '../../format.js';
@@ -13,8 +14,15 @@ export function amountOf(text: string | undefined, currency: string): number {
   return n;
 }
 
+/** The ledger's one currency (every account holds it; the ledger never converts), for reading typed amounts. */
+export function useLedgerCurrency(): string {
+  const first = useLoad((signal) => apiGet<Page<Account>>('/accounts', { limit: 1 }, signal), []);
+  return first.data?.items[0]?.currency ?? 'EUR';
+}
+
 export default function Accounts(): ReactNode {
   const reload = useRef<() => void>(() => {});
+  const currency = useLedgerCurrency();
   return (
     <>
       <h1>Accounts</h1>
@@ -25,9 +33,8 @@ export default function Accounts(): ReactNode {
           fields={[
             { name: 'id', label: 'Account id', required: true, placeholder: 'acct-ana' },
             { name: 'name', label: 'Holder name' },
-            { name: 'currency', label: 'Currency', initial: 'EUR', required: true },
           ]}
-          action={(v) => apiPost<Account>('/accounts', { id: v.id, ...(v.name ? { name: v.name } : {}), currency: (v.currency ?? 'EUR').toUpperCase() })}
+          action={(v) => apiPost<Account>('/accounts', { id: v.id, ...(v.name ? { name: v.name } : {}) })}
           describe={(r) => `Account ${(r as Account).id} created.`}
           onDone={() => reload.current()}
         />
@@ -36,13 +43,10 @@ export default function Accounts(): ReactNode {
           submit="Fund"
           fields={[
             { name: 'account', label: 'Account id', required: true },
-            { name: 'amount', label: 'Amount', required: true, placeholder: '100.00' },
-            { name: 'currency', label: 'Currency', initial: 'EUR', required: true },
+            { name: 'amount', label: `Amount (${currency})`, required: true, placeholder: '100.00' },
+            { name: 'memo', label: 'Memo (bank reference)' },
           ]}
-          action={(v) => {
-            const currency = (v.currency ?? 'EUR').toUpperCase();
-            return apiPost<Account>(`/accounts/${encodeURIComponent(v.account ?? '')}/fund`, { amount: amountOf(v.amount, currency), currency }, newIdempotencyKey());
-          }}
+          action={(v) => apiPost<Account>(`/accounts/${encodeURIComponent(v.account ?? '')}/fund`, { amount: amountOf(v.amount, currency), ...(v.memo ? { memo: v.memo } : {}) }, newIdempotencyKey())}
           describe={(r) => `Funded; ${(r as Account).id} now holds ${money((r as Account).balance, (r as Account).currency)}.`}
           onDone={() => reload.current()}
         />

@@ -25,23 +25,23 @@ export default function FraudCase({ params }: { params: Record<string, string> }
                 ['Kind', f.kind],
                 ['What clearing found', f.detail],
                 ['Purse', <Link key="p" to={`/transactions?purse=${f.purseId}`}>{f.purseId}</Link>],
-                ['Amount at stake', <Money key="a" amount={f.amount} currency={f.currency} />],
+                ['Amount at stake', <Money key="a" amount={f.amount} />],
                 ['Opened', <Time key="o" at={f.openedAt} />],
-                ...(f.resolution ? ([['Resolution', `${f.resolution.outcome}: ${f.resolution.reason}`]] as [string, ReactNode][]) : []),
+                ...(f.resolution ? ([['Resolution', `${f.resolution.outcome}: “${f.resolution.reason}”${f.resolution.actor ? ` by ${f.resolution.actor}` : ''}`], ['Resolved', <Time key="r" at={f.resolution.resolvedAt} />]] as [string, ReactNode][]) : []),
               ]}
             />
             <div className="side-by-side">
               <section aria-labelledby="first-h">
                 <h2 id="first-h">First payment (settled)</h2>
                 <p>{f.firstTxId ? <Link to={`/transactions/${encodeURIComponent(f.firstTxId)}`}>{f.firstTxId}</Link> : 'none settled'}</p>
-                <Json value={f.firstPayment} label="First signed payment" />
+                <Json value={f.evidence?.first} label="First signed payment" />
               </section>
               <section aria-labelledby="second-h">
                 <h2 id="second-h">Second payment (flagged)</h2>
                 <p>
                   {f.secondTxId} at {f.terminalId} #{f.index}
                 </p>
-                <Json value={f.secondPayment} label="Second signed payment" />
+                <Json value={f.evidence?.second} label="Second signed payment" />
               </section>
             </div>
             {caseState(f) === 'open' ? (

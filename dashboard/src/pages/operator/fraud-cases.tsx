@@ -24,7 +24,7 @@ export default function FraudCases(): ReactNode {
           { label: 'Purse', cell: (f) => short(f.purseId) },
           { label: 'Where', cell: (f) => `${f.terminalId} #${f.index}` },
           { label: 'Opened', cell: (f) => <Time at={f.openedAt} /> },
-          { label: 'Amount', num: true, cell: (f) => <Money amount={f.amount} currency={f.currency} /> },
+          { label: 'Amount', num: true, cell: (f) => <Money amount={f.amount} /> },
         ]}
       />
     </>

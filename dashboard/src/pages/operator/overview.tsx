@@ -5,7 +5,7 @@ import type { Overview as OverviewData, Terminal, Transaction } from '../../api/
 import { TimeChart } from '../../components/chart.js';
 import { useLoad } from '../../components/hooks.js';
 import { Card, Link, Loadable, Money } from '../../components/ui.js';
-import { money } from '../../format.js';
+import { money, split } from '../../format.js';
 import { healthOf } from '../terminals.js';
 
 const HOUR = 3600;
@@ -18,11 +18,10 @@ function hourly(o: OverviewData, txs: Transaction[], now: number): { times: numb
   const payments = times.map(() => 0);
   const volume = times.map(() => 0);
   for (const t of txs) {
-    const at = t.settledAt ?? t.time ?? 0;
-    const i = Math.floor((at - (end - 24 * HOUR)) / HOUR);
-    if (i >= 0 && i < 24) {
+    const i = Math.floor((t.time - (end - 24 * HOUR)) / HOUR);
+    if (i >= 0 && i < 24 && t.status === 'settled') {
       payments[i] = (payments[i] ?? 0) + 1;
-      volume[i] = (volume[i] ?? 0) + t.amount;
+      volume[i] = (volume[i] ?? 0) + (split(t.amount)?.minor ?? 0);
     }
   }
   return { times, payments, volume };

@@ -7,10 +7,11 @@ import { useAction } from '../../components/hooks.js';
 import { PagedTable } from '../../components/paged.js';
 import { ErrorBox, Link, Money, Time } from '../../components/ui.js';
 import { short } from '../../format.js';
-import { amountOf } from './accounts.js';
+import { amountOf, useLedgerCurrency } from './accounts.js';
 
 export default function Purses(): ReactNode {
   const reload = useRef<() => void>(() => {});
+  const currency = useLedgerCurrency();
   const [reason, setReason] = useState('');
   const act = useAction(async (purseId: string, what: 'close' | 'deny' | 'undeny') => {
     if (what !== 'close' && !reason.trim()) throw new Error('Give a reason first (it is kept with the deny list).');
@@ -27,19 +28,17 @@ export default function Purses(): ReactNode {
         fields={[
           { name: 'account', label: 'Customer account', required: true },
           { name: 'walletKey', label: 'Wallet public key (hex)', required: true },
-          { name: 'cap', label: 'Cap', required: true, placeholder: '50.00' },
-          { name: 'perPaymentLimit', label: 'Per-payment limit', required: true, placeholder: '20.00' },
+          { name: 'cap', label: `Cap (${currency})`, required: true, placeholder: '50.00' },
+          { name: 'perPaymentLimit', label: `Per-payment limit (${currency})`, required: true, placeholder: '20.00' },
           { name: 'days', label: 'Valid for (days)', type: 'number', initial: '30', required: true },
-          { name: 'currency', label: 'Currency', initial: 'EUR', required: true },
         ]}
-        action={(v) => {
-          const currency = (v.currency ?? 'EUR').toUpperCase();
-          return apiPost<{ purse?: Purse; purseId?: string }>(
+        action={(v) =>
+          apiPost<{ purse?: Purse; purseId?: string }>(
             '/purses',
             { account: v.account, walletKey: v.walletKey, cap: amountOf(v.cap, currency), perPaymentLimit: amountOf(v.perPaymentLimit, currency), days: Number(v.days) },
             newIdempotencyKey(),
-          );
-        }}
+          )
+        }
         describe={(r) => `Purse ${(r as { purse?: Purse; purseId?: string }).purse?.purseId ?? (r as { purseId?: string }).purseId ?? ''} issued.`}
         onDone={() => reload.current()}
       />
