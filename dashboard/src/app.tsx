@@ -4,6 +4,7 @@ import { apiGet, onNetState } from './api/client.js';
 import type { Me, Role } from './api/types.js';
 import { finishLogin, logout, startLogin } from './auth/oidc.js';
 import { session } from './auth/session.js';
+import { PageBoundary } from './components/boundary.js';
 import { sessionEvents } from './components/hooks.js';
 import { ErrorBox, Link, Waiting } from './components/ui.js';
 import { currentPath, match, navigate, useRoute } from './router.js';
@@ -157,7 +158,15 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }): ReactNode {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        {!route ? (
+        {!role || !ROUTES.some((r) => r.roles.includes(role)) ? (
+          <>
+            <h1>No dashboard for this account</h1>
+            <div className="error" role="alert">
+              <strong>Refused:</strong> the dashboard is for operators and merchants; you are signed in as {role ?? 'a user without a role'}. Customers use the wallet app.{' '}
+              <code className="code">FORBIDDEN</code>
+            </div>
+          </>
+        ) : !route ? (
           <>
             <h1>Not found</h1>
             <p>There is no page at {path}.</p>
@@ -172,9 +181,11 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }): ReactNode {
           </>
         ) : (
           <MeContext.Provider value={me}>
-            <Suspense fallback={<Waiting what="the page" />}>
-              <route.page key={`${path}?${search.toString()}`} params={params} />
-            </Suspense>
+            <PageBoundary key={path}>
+              <Suspense fallback={<Waiting what="the page" />}>
+                <route.page key={`${path}?${search.toString()}`} params={params} />
+              </Suspense>
+            </PageBoundary>
           </MeContext.Provider>
         )}
       </main>
@@ -187,6 +198,15 @@ function NetBanner(): ReactNode {
   const [s, setS] = useState({ pending: 0, offline: !navigator.onLine });
   const [slow, setSlow] = useState(false);
   useEffect(() => onNetState(setS), []);
+  useEffect(() => {
+    const on = () => setS((x) => ({ ...x, offline: !navigator.onLine }));
+    window.addEventListener('online', on);
+    window.addEventListener('offline', on);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', on);
+    };
+  }, []);
   useEffect(() => {
     if (s.pending === 0) return setSlow(false);
     const t = setTimeout(() => setSlow(true), 1_500);
