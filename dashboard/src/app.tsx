@@ -82,8 +82,10 @@ function Login({ reason, error }: { reason?: string | undefined; error?: unknown
   const signIn = async () => {
     setBusy(true);
     try {
+      // The page on screen is where to come back to; from /login (after signing out) the page kept before.
       const here = currentPath();
-      await startLogin(session.takeReturn() ?? (here === '/login' ? '/' : here));
+      const kept = session.takeReturn();
+      await startLogin(here === '/login' || here.startsWith('/callback') ? (kept ?? '/') : here);
     } catch (e) {
       setFailure(e);
       setBusy(false);
