@@ -36,7 +36,8 @@ import { loadClearingKey } from './clearing-key.js';
 import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
 import { OFFLINE_README } from './offline-readme.js';
 import { clearingTrustList, installedHistory, openingIssuer, pickIssuer } from './trust-admin.js';
-import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
+import { merchantAccount, type Account, type BatchOutcome, type JournalEntry, type Ledger, type PurseRecord } from './ledger.js';
+import { recordSealedDetails } from './ops/sealed.js';
 import { openLedger } from './ledger-open.js';
 import { buildReport, type Report } from './report.js';
 
@@ -112,7 +113,7 @@ export class BackOffice {
     private readonly backend?: CryptoBackend,
   ) {
     this.current = { list: trustList, bytes: trustBytes, trust: new TrustStore(trustList, backend), issuer };
-    this.clearing = new ClearingEngine(ledger, this.clearingTrust(), clock, log);
+    this.clearing = new ClearingEngine(ledger, this.clearingTrust(), clock, log, (entries, out) => this.openSealed(entries, out));
   }
 
   /** The current list plus retired keys up to their retirement (trust-admin.ts clearingTrustList). */
@@ -391,6 +392,13 @@ export class BackOffice {
 
   async report(): Promise<Report> {
     return buildReport(this.ledger);
+  }
+
+  /** Opens the sealed details of a batch's settled (or already settled) payments and keeps them with the settlement. */
+  private async openSealed(entries: JournalEntry[], out: BatchOutcome): Promise<void> {
+    const settled = new Set(out.outcomes.filter((o) => o.status === 'settled' || o.status === 'duplicate').map((o) => o.txId));
+    const payments = entries.filter((e) => settled.has(e.txId));
+    if (payments.length > 0) await recordSealedDetails(this.ledger, payments, this.sealedKey.secretKey(), this.now());
   }
 
   /** Writes a JSON file (bundle, purse file) with mode 0644; refuses to overwrite unless asked. */

@@ -7,6 +7,7 @@
 
 import type { AckStatus } from '#protocol';
 import type { LedgerAudit } from './ledger-audit.js';
+import type { OpsDb } from './ops/db.js';
 
 /** Account kinds: a customer's funds, a purse reservation, a merchant's receivable, the outside world. */
 export type AccountKind = 'customer' | 'purse' | 'merchant' | 'external';
@@ -272,6 +273,9 @@ export interface Ledger {
    * its settlements, every account's balance is the sum of its postings. Not ok lists what broke.
    */
   audit(): Promise<LedgerAudit>;
+
+  /** The operator queries' runner on this ledger's database (ops/: look-ups, resolutions, refunds, statements). */
+  operations(): OpsDb;
 }
 
 export const EXTERNAL_ACCOUNT = 'external:funding';

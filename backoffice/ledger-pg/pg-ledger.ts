@@ -27,6 +27,8 @@ import { runAudit, type LedgerAudit } from '../ledger-audit.js';
 import { isRetry, type TransferShape } from '../rules/transfers.js';
 import { applyJournal, storeIncident } from './clearing.js';
 import { migrate } from './migrations.js';
+import { pgOps } from './ops-queries.js';
+import type { OpsDb } from '../ops/db.js';
 import { ACCOUNT_SELECT, PURSE_SELECT, account, bumpVersion, denyInTx, ensureAccount, lockAccounts, purse, readDenyList, transfer } from './money.js';
 import { TYPES, all, inTransaction, one, type Client } from './sql.js';
 
@@ -307,5 +309,9 @@ export class PgLedger implements Ledger {
 
   async trialBalance(): Promise<number> {
     return ((await one(this.pool, 'SELECT coalesce(sum(amount), 0)::bigint AS s FROM postings')) as { s: number }).s;
+  }
+
+  operations(): OpsDb {
+    return pgOps((fn) => this.tx(fn));
   }
 }
