@@ -1,0 +1,13 @@
+// The back-office API with the dev identity provider, serving the built dashboard, on a given back office (what `serve --dev-idp` runs).
+import { resolve } from 'node:path';
+import type { BackOffice } from '#backoffice';
+import { ApiServer } from '../../backoffice/api/index.js';
+
+/** A fixed dev password for the seeded users, so the tests can fill the sign-in form. */
+export const PASSWORD = 'dashboard-test-pw';
+
+export async function serveDashboard(bo: BackOffice, merchantId = 'M-LUMIERE'): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = new ApiServer({ backOffice: bo, host: '127.0.0.1', port: 0, rateLimit: 0, devIdp: { merchantId, accountId: 'acct-ana', password: PASSWORD }, webRoot: resolve('dist/web') });
+  const started = await server.start();
+  return { url: started.url, stop: () => server.stop() };
+}

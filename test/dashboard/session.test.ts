@@ -1,0 +1,123 @@
+// The dashboard's sign-in (code + PKCE at the dev IdP), sign-out, an expired session returning to the same page, errors and offline in words.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { BackOffice } from '#backoffice';
+import { launchBrowser } from '../support/browser.js';
+import { hasSession, signIn, spoilToken } from './browse.js';
+import { PASSWORD, serveDashboard } from './serve.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-dash-'));
+const bo = await BackOffice.init(join(dir, 'bo'));
+await bo.createAccount('acct-ana', 'Ana');
+await bo.fund('acct-ana', 12_345);
+const api = await serveDashboard(bo);
+const browser = await launchBrowser();
+t.teardown(async () => {
+  await browser.close();
+  await api.stop();
+  await bo.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+t.test('the built dashboard is served at /dashboard/ with its runtime config', async (t) => {
+  const html = await fetch(`${api.url}/dashboard/`).then((r) => r.text());
+  t.match(html, /<div id="root">/);
+  t.match(html, /\/dashboard\/assets\/index-[\w-]+\.js/, 'assets under the /dashboard/ base');
+  const config = (await fetch(`${api.url}/dashboard/config.json`).then((r) => r.json())) as { issuer: string; clientId: string };
+  t.same(config, { issuer: '/dev-idp', clientId: 'tessera-dashboard', api: '/v1' });
+  t.equal((await fetch(`${api.url}/dashboard/accounts`)).status, 200, 'a deep link gets the app (SPA fallback)');
+});
+
+t.test('sign in with code + PKCE lands on the page asked for; sign out; an expired session comes back to the same page', async (t) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const authorize: URL[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/dev-idp/auth')) authorize.push(new URL(r.url()));
+  });
+  await signIn(page, api.url, 'operator', PASSWORD, '/dashboard/accounts', /\/dashboard\/accounts$/);
+  const a = authorize[0];
+  t.ok(a, 'the browser went to the authorization endpoint');
+  t.equal(a?.searchParams.get('response_type'), 'code');
+  t.equal(a?.searchParams.get('code_challenge_method'), 'S256');
+  t.match(a?.searchParams.get('code_challenge') ?? '', /^[\w-]{43}$/, 'a PKCE S256 challenge');
+  t.equal(a?.searchParams.get('redirect_uri'), `${api.url}/dashboard/callback`);
+  await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
+  await page.getByRole('cell', { name: 'acct-ana' }).waitFor();
+  t.match(await page.locator('.top .who').innerText(), /operator/, 'the header names the user and role');
+  t.match(await page.getByRole('row', { name: /acct-ana/ }).innerText(), /€123\.45/, 'balances in the currency, from minor units');
+
+  // Expiry: the token stops being accepted while the user is on Purses; their next step sends them to sign in.
+  await page.getByRole('link', { name: 'Purses' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Purses' }).waitFor();
+  await spoilToken(page);
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.getByText('Your session has ended').waitFor();
+  t.ok(await page.getByRole('button', { name: 'Sign in' }).isVisible(), 'back to the sign-in screen');
+  t.match(page.url(), /\/dashboard\/accounts$/, 'still at the address of the page asked for');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // The issuer still knows the user: no form, straight back to the page.
+  await page.waitForURL(/\/dashboard\/callback/, { timeout: 15_000 });
+  await page.waitForURL(/\/dashboard\/accounts$/, { timeout: 15_000 });
+  await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
+  t.equal(await page.locator('main h1').innerText(), 'Accounts', 'signed in again and back on the page they were on');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByText('You are signed out.').waitFor();
+  t.equal(await hasSession(page), false, 'the token is forgotten');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/dev-idp\/interaction\//, { timeout: 15_000 });
+  t.ok(await page.locator('#password').isVisible(), 'after signing out the issuer asks for the password again');
+  await context.close();
+});
+
+t.test('a wrong password stays at the issuer; API errors and offline are shown in words', async (t) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${api.url}/dashboard/`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/dev-idp\/interaction\//);
+  await page.fill('#username', 'operator');
+  await page.fill('#password', 'wrong');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Wrong user or password.').waitFor();
+  t.match(page.url(), /\/dev-idp\/interaction\//, 'no way into the dashboard without the password');
+
+  await signIn(page, api.url, 'operator', PASSWORD, '/dashboard/accounts', /\/dashboard\/accounts$/);
+  const form = page.getByRole('form', { name: 'Create an account' });
+  await form.getByLabel('Account id').fill('acct-ana');
+  await form.getByRole('button', { name: 'Create' }).click();
+  const alert = form.getByRole('alert');
+  await alert.waitFor();
+  t.match(await alert.innerText(), /ALREADY_EXISTS/, 'the API error code is shown');
+  t.match(await alert.innerText(), /acct-ana/, 'with its message');
+
+  // Both pages' code is loaded once; offline, going back to Accounts fails only on its API call.
+  await page.getByRole('link', { name: 'Purses' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Purses' }).waitFor();
+  await context.setOffline(true);
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  const banner = page.getByText('Offline: the back office cannot be reached');
+  await banner.waitFor({ timeout: 15_000 });
+  t.ok(await banner.isVisible(), 'the offline banner');
+  t.match(await page.locator('main [role=alert]').last().innerText(), /Back office unreachable.*OFFLINE/s, 'the page says what failed, not a blank page');
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'Try again' }).first().click();
+  await page.getByRole('region', { name: 'Accounts' }).waitFor({ timeout: 15_000 });
+  t.equal(await banner.count(), 0, 'back online: the banner goes once a request gets through');
+  await context.close();
+});
+
+t.test('a customer is refused the dashboard', async (t) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, api.url, 'customer', PASSWORD);
+  await page.getByRole('heading', { level: 1, name: 'No dashboard for this account' }).waitFor();
+  t.equal(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').count(), 0, 'no page offered');
+  await page.goto(`${api.url}/dashboard/accounts`);
+  await page.getByRole('heading', { level: 1, name: 'No dashboard for this account' }).waitFor({ timeout: 15_000 });
+  t.match(await page.locator('main [role=alert]').innerText(), /FORBIDDEN/, 'a deep link is refused too');
+  await context.close();
+});
