@@ -33,6 +33,9 @@ export function App(): ReactNode {
         }
       }
       if (!session.get()) return set({ state: 'signed-out' });
+      // Fetch the page's code while /me answers, instead of after.
+      const target = currentPath().split('?')[0] ?? '/';
+      ROUTES.find((r) => match(r.path, target))?.page.preload();
       try {
         set({ state: 'signed-in', me: await apiGet<Me>('/me') });
       } catch (error) {

@@ -8,13 +8,15 @@ export interface RouteDef {
   path: string;
   title: string;
   roles: Role[];
-  page: Page;
+  page: Page & { preload(): void };
   /** Shown in the navigation (detail pages are not). */
   nav?: boolean;
 }
 
-// Pages load on first visit, so the first screen only pays for itself.
-const p = (f: () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>): Page => lazy(f);
+// Pages load on first visit, so the first screen only pays for itself; preload() starts the fetch
+// early (while the session is checked), and the module cache makes the later lazy render instant.
+const p = (f: () => Promise<{ default: ComponentType<{ params: Record<string, string> }> }>): Page & { preload(): void } =>
+  Object.assign(lazy(f), { preload: () => void f().catch(() => undefined) });
 
 export const ROUTES: RouteDef[] = [
   { path: '/overview', title: 'Overview', roles: ['operator'], nav: true, page: p(() => import('./pages/operator/overview.js')) },
