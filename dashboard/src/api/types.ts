@@ -38,7 +38,6 @@ export interface Purse {
   status: string;
   spent: number;
   reserved: number;
-  denied?: boolean;
 }
 
 /** Money as the API gives it: integer minor units with the currency (some figures give a bare integer beside a currency field). */
@@ -157,45 +156,53 @@ export interface Incident {
 
 export interface DenyEntry {
   purseId: string;
-  reason?: string;
-  at?: number;
 }
 
+/** GET /v1/denylist: a page of denied purses with the list's signed version. */
 export interface DenyListView {
   version: number;
-  unpublished?: number;
+  unpublished: number;
+  total: number;
   items: DenyEntry[];
+  nextCursor: string | null;
 }
 
+/** GET /v1/overview: the ledger's running figures. */
 export interface Overview {
-  currency?: string;
-  paymentsToday?: number;
-  settledVolume?: Amount;
-  settledVolumeToday?: Amount;
-  openFraudCases?: number;
-  terminalsOffline?: number;
-  terminalsBehind?: number;
-  series?: { time: number; payments: number; volume: number }[];
-  [k: string]: unknown;
+  currency: string;
+  settlements: { count: number; amount: number };
+  fraudCases: { open: number; resolved: number };
+  incidents: { rows: number; occurrences: number };
+  terminals: number;
+  purses: { active: number; reserved: number };
+  denylist: { purses: number; version: number; unpublished: number };
+  held: number;
+  clearing: { lastProcessedAt: number | null; lagSeconds: number | null };
 }
 
+export interface Totals {
+  count: number;
+  amount: MoneyValue;
+}
+
+/** A merchant's daily statement (Z-report) for one day cut in a time zone. */
 export interface Statement {
-  merchantId: string;
   date: string;
-  currency?: string;
-  count?: number;
-  amount?: Amount;
-  refunds?: Amount;
-  net?: Amount;
-  terminals?: { terminalId: string; count: number; amount: Amount }[];
-  [k: string]: unknown;
+  timeZone: string;
+  from: number;
+  to: number;
+  merchantId: string | null;
+  currency: string;
+  payments: Totals;
+  refunds: Totals;
+  fraud: { opened: Totals; paid: Totals };
+  net: MoneyValue;
+  terminals: { terminalId: string; count: number; amount: MoneyValue }[];
 }
 
-export interface Payout {
-  id: string;
-  amount: Amount;
-  currency?: string;
-  at?: number;
-  status?: string;
-  [k: string]: unknown;
+/** GET /v1/merchants/{id}/payouts: what the operator owes the merchant, and what was settled to them. */
+export interface Payouts {
+  merchantId: string;
+  due: MoneyValue;
+  settled: Totals;
 }

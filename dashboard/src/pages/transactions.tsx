@@ -15,7 +15,13 @@ type Filters = Partial<Record<(typeof FIELDS)[number], string>>;
 
 /** Date inputs give local days; the API takes Unix seconds. */
 function toQuery(f: Filters): Record<string, string | number | undefined> {
-  const day = (d: string | undefined, end: boolean) => (d ? Math.floor(new Date(`${d}T${end ? '23:59:59' : '00:00:00'}`).getTime() / 1000) : undefined);
+  // `to` is exclusive: the start of the day after the one chosen.
+  const day = (d: string | undefined, end: boolean) => {
+    if (!d) return undefined;
+    const t = new Date(`${d}T00:00:00`);
+    if (end) t.setDate(t.getDate() + 1);
+    return Math.floor(t.getTime() / 1000);
+  };
   return { ...f, from: day(f.from, false), to: day(f.to, true) };
 }
 

@@ -1,6 +1,7 @@
 // Refunds: a merchant pays a customer back for one of their transactions (idempotent; referencing the original txId).
 import type { ReactNode } from 'react';
 import { apiPost, newIdempotencyKey } from '../../api/client.js';
+import type { MoneyValue } from '../../api/types.js';
 import { ActionForm } from '../../components/form.js';
 import { Link } from '../../components/ui.js';
 import { money } from '../../format.js';
@@ -28,11 +29,11 @@ export default function Refunds(): ReactNode {
         ]}
         action={(v) => {
           const currency = (v.currency ?? 'EUR').toUpperCase();
-          return apiPost<{ amount?: number; currency?: string }>(`/merchants/${encodeURIComponent(merchant)}/refunds`, { txId: v.txId, amount: amountOf(v.amount, currency), reason: v.reason }, newIdempotencyKey());
+          return apiPost<{ refunded: MoneyValue; remaining: MoneyValue }>(`/merchants/${encodeURIComponent(merchant)}/refunds`, { txId: v.txId, amount: amountOf(v.amount, currency), reason: v.reason }, newIdempotencyKey());
         }}
         describe={(r) => {
-          const x = r as { amount?: number; currency?: string };
-          return x.amount !== undefined ? `Refunded ${money(x.amount, x.currency ?? 'EUR')}.` : 'Refund recorded.';
+          const x = r as { refunded: MoneyValue; remaining: MoneyValue };
+          return `Refunded; ${money(x.refunded)} of this payment refunded in all, ${money(x.remaining)} left.`;
         }}
       />
     </>

@@ -5,14 +5,13 @@ import type { Overview as OverviewData, Terminal, Transaction } from '../../api/
 import { TimeChart } from '../../components/chart.js';
 import { useLoad } from '../../components/hooks.js';
 import { Card, Link, Loadable, Money } from '../../components/ui.js';
-import { money, split } from '../../format.js';
+import { ago, money, split, startOfDay } from '../../format.js';
 import { healthOf } from '../terminals.js';
 
 const HOUR = 3600;
 
-/** Payments and volume per hour over the last 24 hours, from the API's own series or from the transactions. */
-function hourly(o: OverviewData, txs: Transaction[], now: number): { times: number[]; payments: number[]; volume: number[] } {
-  if (o.series && o.series.length > 0) return { times: o.series.map((s) => s.time), payments: o.series.map((s) => s.payments), volume: o.series.map((s) => s.volume) };
+/** Settled payments and volume per hour over the last 24 hours, from the transactions (terminal time). */
+function hourly(txs: Transaction[], now: number): { times: number[]; payments: number[]; volume: number[] } {
   const end = Math.ceil(now / HOUR) * HOUR;
   const times = Array.from({ length: 24 }, (_, i) => end - (24 - i) * HOUR);
   const payments = times.map(() => 0);
@@ -32,7 +31,7 @@ export default function Overview(): ReactNode {
     const now = Math.floor(Date.now() / 1000);
     const [overview, txs, terminals] = await Promise.all([
       apiGet<OverviewData>('/overview', undefined, signal),
-      apiAll<Transaction>('/transactions', { from: now - 24 * HOUR }, 5_000),
+      apiAll<Transaction>('/transactions', { from: Math.min(startOfDay(), now - 24 * HOUR) }, 5_000),
       apiAll<Terminal>('/terminals', {}, 1_000),
     ]);
     return { overview, txs, terminals, now };
@@ -48,8 +47,8 @@ export default function Overview(): ReactNode {
 }
 
 function Figures({ overview: o, txs, terminals, now }: { overview: OverviewData; txs: Transaction[]; terminals: Terminal[]; now: number }): ReactNode {
-  const currency = o.currency ?? 'EUR';
-  const series = useMemo(() => hourly(o, txs, now), [o, txs, now]);
+  const currency = o.currency;
+  const series = useMemo(() => hourly(txs, now), [txs, now]);
   const chartSeries = useMemo(
     () => ({
       count: [{ label: 'Payments', values: series.payments, color: '#1d5fa8' }],
@@ -57,28 +56,32 @@ function Figures({ overview: o, txs, terminals, now }: { overview: OverviewData;
     }),
     [series, currency],
   );
-  const troubled = terminals.filter((t) => healthOf(t, now).tone !== 'ok');
-  const offline = o.terminalsOffline ?? troubled.filter((t) => healthOf(t, now).tone === 'bad').length;
-  const behind = o.terminalsBehind ?? troubled.filter((t) => healthOf(t, now).tone === 'warn').length;
+  const today = txs.filter((t) => t.status === 'settled' && t.time >= startOfDay());
+  const todayVolume = today.reduce((a, t) => a + (split(t.amount, currency)?.minor ?? 0), 0);
+  const health = terminals.map((t) => ({ t, h: healthOf(t, now) }));
+  const offline = health.filter((x) => x.h.tone === 'bad');
+  const behind = health.filter((x) => x.h.tone === 'warn');
   return (
     <>
       <div className="cards">
-        <Card label="Payments today" value={o.paymentsToday ?? '—'} />
-        <Card label="Settled volume today" value={<Money amount={o.settledVolumeToday ?? o.settledVolume} currency={currency} />} />
-        <Card label="Open fraud cases" value={o.openFraudCases ?? '—'} note={<Link to="/fraud">Fraud cases</Link>} />
-        <Card label="Terminals offline / behind" value={`${offline} / ${behind}`} note={<Link to="/terminals">Fleet health</Link>} />
+        <Card label="Payments today" value={today.length} note={`${o.settlements.count} settled in all`} />
+        <Card label="Settled volume today" value={<Money amount={todayVolume} currency={currency} />} note={<>in all: {money(o.settlements.amount, currency)}</>} />
+        <Card label="Open fraud cases" value={o.fraudCases.open} note={<Link to="/fraud">{`${o.fraudCases.resolved} resolved · Fraud cases`}</Link>} />
+        <Card label="Terminals offline / behind" value={`${offline.length} / ${behind.length}`} note={<Link to="/terminals">{`of ${o.terminals} · Fleet health`}</Link>} />
+        <Card label="Clearing lag" value={o.clearing.lagSeconds === null ? '—' : `${o.clearing.lagSeconds} s`} note={o.clearing.lastProcessedAt ? `last record ${ago(o.clearing.lastProcessedAt)}` : 'nothing cleared yet'} />
+        <Card label="Deny list" value={`${o.denylist.purses} purses`} note={<Link to="/denylist">{`v${o.denylist.version}${o.denylist.unpublished ? `, ${o.denylist.unpublished} unpublished` : ''}`}</Link>} />
       </div>
       <div className="charts">
-        <TimeChart title="Payments per hour (last 24 h)" times={series.times} series={chartSeries.count} />
+        <TimeChart title="Settled payments per hour (last 24 h)" times={series.times} series={chartSeries.count} />
         <TimeChart title="Settled volume per hour (last 24 h)" times={series.times} series={chartSeries.volume} />
       </div>
-      {troubled.length > 0 ? (
+      {offline.length + behind.length > 0 ? (
         <>
           <h2>Terminals needing attention</h2>
           <ul>
-            {troubled.map((t) => (
+            {[...offline, ...behind].map(({ t, h }) => (
               <li key={t.terminalId}>
-                {t.terminalId} ({t.displayName}): {healthOf(t, now).label}
+                {t.terminalId} ({t.displayName}): {h.label}
               </li>
             ))}
           </ul>

@@ -1,9 +1,9 @@
 // Purses: list with state and spending, issue one for a wallet key, close early, deny and undeny.
 import { useRef, useState, type ReactNode } from 'react';
-import { apiPost, newIdempotencyKey } from '../../api/client.js';
-import type { Purse } from '../../api/types.js';
+import { apiAll, apiPost, newIdempotencyKey } from '../../api/client.js';
+import type { DenyEntry, Purse } from '../../api/types.js';
 import { ActionForm } from '../../components/form.js';
-import { useAction } from '../../components/hooks.js';
+import { useAction, useLoad } from '../../components/hooks.js';
 import { PagedTable } from '../../components/paged.js';
 import { ErrorBox, Link, Money, Time } from '../../components/ui.js';
 import { short } from '../../format.js';
@@ -13,12 +13,16 @@ export default function Purses(): ReactNode {
   const reload = useRef<() => void>(() => {});
   const currency = useLedgerCurrency();
   const [reason, setReason] = useState('');
+  // The purse list does not say which purses are denied; the deny list does.
+  const denied = useLoad(async () => new Set((await apiAll<DenyEntry>('/denylist')).map((d) => d.purseId)), []);
   const act = useAction(async (purseId: string, what: 'close' | 'deny' | 'undeny') => {
-    if (what !== 'close' && !reason.trim()) throw new Error('Give a reason first (it is kept with the deny list).');
-    await apiPost<unknown>(`/purses/${purseId}/${what}`, what === 'close' ? {} : { reason: reason.trim() }, newIdempotencyKey());
+    if (!reason.trim()) throw new Error(`Give a reason first: it is recorded with the ${what === 'close' ? 'closure' : 'deny list'}.`);
+    await apiPost<unknown>(`/purses/${purseId}/${what}`, { reason: reason.trim() }, newIdempotencyKey());
     reload.current();
-    return `${what} ${short(purseId)}: done`;
+    denied.reload();
+    return `${what === 'close' ? 'Closed' : what === 'deny' ? 'Denied' : 'Undenied'} purse ${short(purseId)}.`;
   });
+  const isDenied = (p: Purse) => denied.data?.has(p.purseId) ?? false;
   return (
     <>
       <h1>Purses</h1>
@@ -44,7 +48,7 @@ export default function Purses(): ReactNode {
       />
       <h2>All purses</h2>
       <div className="field inline">
-        <label htmlFor="deny-reason">Reason for deny / undeny</label>
+        <label htmlFor="deny-reason">Reason for close, deny or undeny</label>
         <input id="deny-reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="lost phone" />
       </div>
       <ErrorBox error={act.error} />
@@ -58,7 +62,7 @@ export default function Purses(): ReactNode {
         columns={[
                 { label: 'Purse', cell: (p) => <Link to={`/transactions?purse=${p.purseId}`}>{short(p.purseId, 12)}</Link> },
                 { label: 'Account', cell: (p) => p.account },
-                { label: 'State', cell: (p) => (p.denied ? `${p.status}, denied` : p.status) },
+                { label: 'State', cell: (p) => (isDenied(p) ? <span className="badge bad">{p.status}, denied</span> : p.status) },
                 { label: 'Valid until', cell: (p) => <Time at={p.notAfter} /> },
                 { label: 'Cap', num: true, cell: (p) => <Money amount={p.cap} currency={p.currency} /> },
                 { label: 'Spent', num: true, cell: (p) => <Money amount={p.spent} currency={p.currency} /> },
@@ -71,8 +75,8 @@ export default function Purses(): ReactNode {
                           Close
                         </button>
                       ) : null}
-                      <button type="button" disabled={act.busy} onClick={() => act.run(p.purseId, p.denied ? 'undeny' : 'deny')} aria-label={`${p.denied ? 'Undeny' : 'Deny'} purse ${short(p.purseId)}`}>
-                        {p.denied ? 'Undeny' : 'Deny'}
+                      <button type="button" disabled={act.busy} onClick={() => act.run(p.purseId, isDenied(p) ? 'undeny' : 'deny')} aria-label={`${isDenied(p) ? 'Undeny' : 'Deny'} purse ${short(p.purseId)}`}>
+                        {isDenied(p) ? 'Undeny' : 'Deny'}
                       </button>
                     </span>
                   ),
