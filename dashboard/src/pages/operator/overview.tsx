@@ -69,7 +69,7 @@ function Figures({ overview: o, txs, terminals, now }: { overview: OverviewData;
         <Card label="Open fraud cases" value={o.fraudCases.open} note={<Link to="/fraud">{`${o.fraudCases.resolved} resolved · Fraud cases`}</Link>} />
         <Card label="Terminals offline / behind" value={`${offline.length} / ${behind.length}`} note={<Link to="/terminals">{`of ${o.terminals} · Fleet health`}</Link>} />
         <Card label="Clearing lag" value={o.clearing.lagSeconds === null ? '—' : `${o.clearing.lagSeconds} s`} note={o.clearing.lastProcessedAt ? `last record ${ago(o.clearing.lastProcessedAt)}` : 'nothing cleared yet'} />
-        <Card label="Deny list" value={`${o.denylist.purses} purses`} note={<Link to="/denylist">{`v${o.denylist.version}${o.denylist.unpublished ? `, ${o.denylist.unpublished} unpublished` : ''}`}</Link>} />
+        <Card label="Denied purses" value={o.denylist.purses} note={<Link to="/denylist">{`v${o.denylist.version}${o.denylist.unpublished ? `, ${o.denylist.unpublished} unpublished` : ''}`}</Link>} />
       </div>
       <div className="charts">
         <TimeChart title="Settled payments per hour (last 24 h)" times={series.times} series={chartSeries.count} />
