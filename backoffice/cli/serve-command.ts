@@ -24,6 +24,10 @@ interface ServeOptions {
   publicUrl?: string;
   webRoot?: string;
   rateLimit: number;
+  broker?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 /** host:port, [v6]:port; a bad one is a usage error before anything opens. */
@@ -64,6 +68,7 @@ export function addServeCommand(program: Command): void {
     .option('--public-url <url>', 'the URL clients reach this server at, when behind a proxy (default: from --listen)')
     .option('--web-root <dir>', 'directory holding the dashboard/ and wallet/ builds (default: dist/web)')
     .option('--rate-limit <n>', 'requests per minute per client address (0: no limit)', perMinute, 1_200)
+    .option('--broker <url>', 'MQTT broker to publish fleet messages through (POST /v1/fleet/…); without it those answer 503')
     .option('--dev-idp', 'DEVELOPMENT ONLY: run an identity provider at /dev-idp with seeded users operator, merchant, customer (passwords printed here)')
     .option('--dev-merchant <id>', 'with --dev-idp: the merchant id of the seeded merchant user', DEV_MERCHANT)
     .option('--dev-account <id>', 'with --dev-idp: the account id of the seeded customer (created when missing)', DEV_ACCOUNT)
@@ -91,6 +96,7 @@ export function addServeCommand(program: Command): void {
         ...(tls ? { tls } : {}),
         ...(dev ? { devIdp: dev } : {}),
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        ...(o.broker ? { broker: { url: o.broker, tls: { ca: o.ca, cert: o.cert, key: o.key } } } : {}),
         ...(o.webRoot ? { webRoot: o.webRoot } : {}),
       });
       try {

@@ -69,7 +69,6 @@ export function accountRoutes(app: ZodApp, bo: BackOffice): void {
         summary: 'Credit an account with money received from outside',
         description: 'A double-entry transfer from the funding account. The Idempotency-Key is also the transfer id: a retry credits once.',
         params: accountParams,
-        headers: z.object({ 'idempotency-key': z.string().min(8).max(128).regex(/^[A-Za-z0-9._:-]+$/) }),
         body: z.object({ amount: minorUnits.positive(), memo: z.string().max(200).optional() }).strict(),
         response: { 200: accountSchema, 409: protectedErrors[400], ...protectedErrors },
       },
