@@ -230,7 +230,7 @@ async function main(): Promise<void> {
     step(`report: ${join(args.out, 'report.md')} with ${pictures.length} pictures`);
     if (args.dashboard) {
       console.log(line);
-      await showDashboard(bo, args.dashboard);
+      await showDashboard(bo, args.dashboard, clearingUrl);
       await runCleanups(cleanups);
       return;
     }
@@ -244,9 +244,9 @@ async function main(): Promise<void> {
 }
 
 /** Serves the day's back office with the dashboard and the development sign-in until Ctrl-C (or SIGTERM). */
-async function showDashboard(bo: BackOffice, listen: string): Promise<void> {
+async function showDashboard(bo: BackOffice, listen: string, brokerUrl: string): Promise<void> {
   const { host, port } = parseListen(listen);
-  const server = new ApiServer({ backOffice: bo, host, port, devIdp: { merchantId: 'M-LUMIERE', accountId: 'acct-ana' } });
+  const server = new ApiServer({ backOffice: bo, host, port, devIdp: { merchantId: 'M-LUMIERE', accountId: 'acct-ana' }, broker: { url: brokerUrl } });
   const started = await server.start();
   const login = (name: string) => started.devUsers.find((u) => u.username === name);
   console.log(`dashboard: ${started.url}/dashboard/`);
