@@ -1,9 +1,10 @@
 // Every dashboard page for the operator and the merchant on a day with a double spend by real terminal daemons: content, axe-core, phone and desktop, screenshots, refusals, and the fraud case resolved end to end.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
+import { Wallet } from '#wallet';
 import { launchBrowser } from '../support/browser.js';
 import { startMosquitto } from '../support/mosquitto.js';
 import { accessToken, axeSerious, settled, shoot, signIn, VIEWPORTS } from './browse.js';
@@ -70,8 +71,41 @@ t.test('operator: every page, then the double spend resolved from the fraud case
 
   await visit(t, page, '/accounts', 'operator-accounts', 'Accounts');
   t.match(await text(page), /acct-eve/);
+  const fund = page.getByRole('form', { name: 'Fund an account' });
+  await fund.getByLabel('Account id').fill('acct-ben');
+  await fund.getByLabel('Amount (EUR)').fill('25.50');
+  await fund.getByRole('button', { name: 'Fund' }).click();
+  await fund.getByRole('status').waitFor({ timeout: 15_000 });
+  t.match(await fund.getByRole('status').innerText(), /acct-ben now holds €75\.50/, "25.50 on top of the 50.00 left after the purse's reservation");
+  t.equal((await day.bo.ledger.getAccount('acct-ben'))?.balance, 5_000 + 2_550, 'the ledger credited 25.50 once');
+
   await visit(t, page, '/purses', 'operator-purses', 'Purses');
   t.match(await text(page), short(day.evePurse));
+  // Issue a purse for a new wallet key, then deny, undeny and close it from the list.
+  const issue = page.getByRole('form', { name: 'Issue a purse' });
+  await issue.getByLabel('Customer account').fill('acct-ben');
+  await issue.getByLabel('Wallet public key (hex)').fill(Wallet.create(join(dir, 'wallets', 'ben-2')).publicKey);
+  await issue.getByLabel('Cap (EUR)').fill('20');
+  await issue.getByLabel('Per-payment limit (EUR)').fill('5');
+  await issue.getByRole('button', { name: 'Issue' }).click();
+  await issue.getByRole('status').waitFor({ timeout: 15_000 });
+  const issued = /Purse ([0-9a-f]{32}) issued/.exec(await issue.getByRole('status').innerText())?.[1] ?? '';
+  t.match(issued, /^[0-9a-f]{32}$/, 'the new purse id is shown');
+  const row = page.getByRole('row', { name: new RegExp(short(issued)) });
+  await row.waitFor({ timeout: 15_000 });
+  await page.getByLabel('Reason for close, deny or undeny').fill('phone reported lost');
+  await row.getByRole('button', { name: /^Deny purse/ }).click();
+  await page.getByText(`Denied purse ${short(issued)}`).waitFor({ timeout: 15_000 });
+  await row.getByText('denied').waitFor({ timeout: 15_000 });
+  t.equal((await day.bo.ledger.denyList()).purseIds.includes(issued), true, 'denied in the ledger');
+  await page.getByLabel('Reason for close, deny or undeny').fill('phone found');
+  await row.getByRole('button', { name: /^Undeny purse/ }).click();
+  await page.getByText(`Undenied purse ${short(issued)}`).waitFor({ timeout: 15_000 });
+  t.equal((await day.bo.ledger.denyList()).purseIds.includes(issued), false, 'undenied in the ledger');
+  await page.getByLabel('Reason for close, deny or undeny').fill('customer asked to close');
+  await row.getByRole('button', { name: /^Close purse/ }).click();
+  await page.getByText(`Closed purse ${short(issued)}`).waitFor({ timeout: 15_000 });
+  t.equal((await day.bo.ledger.getPurse(issued))?.status, 'closed', 'closed early, its reservation returned');
   await visit(t, page, '/terminals', 'operator-terminals', 'Terminals');
   t.match(await text(page), /T-CAFE-01[\s\S]*T-BUS-42|T-BUS-42[\s\S]*T-CAFE-01/, 'both terminals in the fleet list');
   await visit(t, page, '/fraud', 'operator-fraud-cases', 'Fraud cases');
@@ -119,11 +153,18 @@ t.test('merchant: their terminals, statement, transactions, refunds and payouts;
   t.match(await text(page), /€10\.40/, "today's takings: 3.40 + 4.20 + 2.80");
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
   t.match(download.suggestedFilename(), /^statement-M-LUMIERE-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync(await download.path(), 'utf8');
+  t.match(csv, /^date,terminal,line,count,currency,amount\r\n/, 'a CSV header');
+  t.match(csv, /,T-CAFE-01,payments,3,EUR,10\.40\r\n/, "the café terminal's line, amount in euros");
 
   await visit(t, page, '/transactions', 'merchant-transactions', 'Transactions');
   const mine = await text(page);
   for (const p of cafe) t.match(mine, short(p.txId), 'a café payment');
   for (const p of bus) t.notMatch(mine, short(p.txId), "not the bus operator's rides");
+  const [txCsv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const rows = readFileSync(await txCsv.path(), 'utf8').trimEnd().split('\r\n');
+  t.equal(rows.length, 1 + cafe.length, 'the CSV has a header and one line per café payment');
+  for (const p of cafe) t.ok(rows.some((r) => r.startsWith(`${p.txId},settled,`) && r.endsWith(`,EUR,${(p.amount / 100).toFixed(2)}`)), `${short(p.txId)} in the CSV with its amount`);
 
   await visit(t, page, '/terminals', 'merchant-terminals', 'Terminals');
   t.match(await text(page), 'T-CAFE-01');
