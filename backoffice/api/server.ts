@@ -119,7 +119,8 @@ export class ApiServer {
         info: { title: 'Tessera back office API', version: '1', description: 'Operators, merchants and wallets reach the back office here. docs/api-backoffice.md explains every endpoint with examples.' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token (JWT) from the configured OpenID Connect issuer, audience tessera-api.' } } },
       },
-      transform: jsonSchemaTransform,
+      // The document describes the JSON API only (/v1); web apps, health and metrics stay out.
+      transform: (arg) => (arg.url.startsWith('/v1/') ? jsonSchemaTransform(arg) : { schema: { ...arg.schema, hide: true }, url: arg.url }),
     });
     const zapp = app as unknown as ZodApp;
     zapp.get('/v1/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () => app.swagger());

@@ -114,7 +114,12 @@ export function resourcesSuite(t: Test, backend: LedgerBackend): void {
     t.match((await post(`/v1/purses/${cleo.purseId}/undeny`, op, { reason: 'case settled' })).body, { purseId: cleo.purseId, removed: true });
     t.match((await post(`/v1/purses/${cleo.purseId}/deny`, op, { reason: 'again' })).body, { purseId: cleo.purseId, added: true });
 
-    // Accounts, fleet.
+    // Accounts (the statement's lines add up to the balance), fleet.
+    const statement = await get<{ balance: number; lines: Page }>('/v1/accounts/acct-ana/statement', anaTok);
+    t.equal(statement.status, 200);
+    t.equal(statement.body.lines.items.reduce((sum, l) => sum + (l.amount as number), 0), statement.body.balance, 'the statement lines sum to the balance');
+    t.ok(statement.body.lines.items.length >= 4, 'funding, reservation, refund, return');
+    t.equal((await get('/v1/accounts/acct-cleo/statement', anaTok)).status, 403);
     t.match((await get<Record<string, unknown>>('/v1/accounts/acct-ana', anaTok)).body, { id: 'acct-ana', balance: 5_000 - 300 + 1_000 + 100 });
     t.match((await api.call('GET', '/v1/fleet/trust')).body, { version: 1, text: /^TL1:/ });
     t.equal((await api.call<Err>('POST', '/v1/fleet/denylist', { token: op })).body.error.code, 'BROKER_UNREACHABLE');
