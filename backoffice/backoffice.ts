@@ -85,6 +85,11 @@ export interface IssuePurseOptions {
   cap: number;
   perPaymentLimit: number;
   days: number;
+  /**
+   * 32 lowercase hex characters: the purse id to use instead of a random one. A caller that derives it
+   * from a request (the wallet API) makes a retry collide with the purse already issued.
+   */
+  purseId?: string;
 }
 
 const CLOCK_SKEW_ALLOWANCE = 3_600;
@@ -323,9 +328,10 @@ export class BackOffice {
       throw new TesseraError('USAGE', 'wallet key must be hex');
     }
     if (!isValidPublicKey(walletKey)) throw new TesseraError('USAGE', 'wallet key must be a 33-byte compressed P-256 public key in hex');
+    if (o.purseId !== undefined && !/^[0-9a-f]{32}$/.test(o.purseId)) throw new TesseraError('USAGE', 'purse id must be 32 lowercase hex characters');
     const now = this.now();
     const cert: PurseCert = {
-      purseId: new Uint8Array(randomBytes(16)),
+      purseId: o.purseId !== undefined ? fromHex(o.purseId) : new Uint8Array(randomBytes(16)),
       walletKey,
       currency: this.currency,
       cap: o.cap,

@@ -9,3 +9,5 @@ export * from './report.js';
 export * from './sim-terminal.js';
 export * from './broker-acl.js';
 export * from './ops/index.js';
+export * from './terminal-health.js';
+export * from './wallet/service.js';

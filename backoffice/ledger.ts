@@ -262,6 +262,8 @@ export interface Ledger {
   nextVersion(series: string): Promise<number>;
 
   settlements(): Promise<Settlement[]>;
+  /** One purse's settlements in sequence order, those after `afterSeq`, at most `limit` (a wallet's payment history). */
+  purseSettlements(purseId: string, afterSeq: number, limit: number): Promise<Settlement[]>;
   merchantTotals(): Promise<MerchantTotal[]>;
   fraudCases(): Promise<FraudCase[]>;
   incidents(): Promise<Incident[]>;

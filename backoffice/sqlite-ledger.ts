@@ -463,6 +463,10 @@ export class SqliteLedger implements Ledger {
 
   // ---- reports ----
 
+  async purseSettlements(purseId: string, afterSeq: number, limit: number): Promise<Settlement[]> {
+    return (this.sql('SELECT * FROM settlements WHERE purse_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(purseId, afterSeq, limit) as Row[]).map(settlementOf);
+  }
+
   async settlements(): Promise<Settlement[]> {
     return (this.sql('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map(settlementOf);
   }

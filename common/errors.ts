@@ -57,6 +57,12 @@ export const ERROR_CODES = [
   'REFUND_EXCEEDS_PAYMENT',
   /** The operation does not apply in the state the thing is in (a case resolved otherwise, a purse already closed). */
   'CONFLICT',
+  // wallet API
+  'CHALLENGE_INVALID',
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_USED',
+  'PURSE_NOT_ACTIVE',
+  'PURSE_UNSETTLED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

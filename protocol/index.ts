@@ -18,3 +18,4 @@ export * from './node/keyfile.js';
 export * from './testkit.js';
 export * from './bundle.js';
 export * from './sync/index.js';
+export * from './wallet-proof.js';

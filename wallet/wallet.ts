@@ -14,12 +14,14 @@ import {
   fromQrText,
   loadKeyFile,
   signObject,
+  signWalletProof,
   toHex,
   toQrText,
   transactionId,
   verifyPaymentRequest,
   verifyPurseCert,
   verifyTrustList,
+  utf8,
   type CryptoBackend,
   type KeySigner,
   type Payment,
@@ -145,6 +147,11 @@ export class Wallet {
 
   get publicKey(): string {
     return toHex(this.key.publicKey);
+  }
+
+  /** Hex of this key's signature over a back office's challenge (its ASCII text): the wallet API's proof of key possession. */
+  async proveKey(challenge: string): Promise<string> {
+    return toHex(await signWalletProof(this.key, utf8(challenge)));
   }
 
   get purses(): readonly WalletPurse[] {

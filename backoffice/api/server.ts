@@ -27,6 +27,8 @@ import { overviewRoutes } from './routes/overview.js';
 import { purseRoutes } from './routes/purses.js';
 import { terminalRoutes, type TerminalHealthSource } from './routes/terminals.js';
 import { transactionRoutes } from './routes/transactions.js';
+import { walletRoutes } from './routes/wallet.js';
+import { WalletService } from '../wallet/service.js';
 import { defaultWebRoot, serveWebApps } from './static.js';
 
 export interface ApiOptions {
@@ -135,6 +137,7 @@ export class ApiServer {
     fleetRoutes(zapp, o.backOffice, o.broker);
     merchantRoutes(zapp, o.backOffice);
     overviewRoutes(zapp, o.backOffice, o.terminalHealth);
+    walletRoutes(zapp, new WalletService(o.backOffice));
     if (o.devIdp) mountDevIdp(app, this.idp);
     serveWebApps(app, o.webRoot ?? defaultWebRoot());
     this.app = app;

@@ -275,6 +275,10 @@ export class PgLedger implements Ledger {
 
   // ---- reports ----
 
+  async purseSettlements(purseId: string, afterSeq: number, limit: number): Promise<Settlement[]> {
+    return (await all(this.pool, 'SELECT * FROM settlements WHERE purse_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [purseId, afterSeq, limit])).map(settlementOf);
+  }
+
   async settlements(): Promise<Settlement[]> {
     return (await all(this.pool, 'SELECT * FROM settlements ORDER BY settled_at, terminal_id COLLATE "C", idx')).map(settlementOf);
   }
