@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BackOffice, ClearingService, formatReport } from '#backoffice';
+import { BackOffice, ClearingService, TerminalHealthMonitor, formatReport } from '#backoffice';
 import type { TerminalConfigBody } from '#protocol';
 import { formatAmount } from '#drivers';
 import type { PaymentState } from '#terminal';
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
     step(`report: ${join(args.out, 'report.md')} with ${pictures.length} pictures`);
     if (args.dashboard) {
       console.log(line);
-      await showDashboard(bo, args.dashboard, clearingUrl);
+      await showDashboard(bo, args.dashboard, clearingUrl, protocolVersion);
       await runCleanups(cleanups);
       return;
     }
@@ -244,9 +244,12 @@ async function main(): Promise<void> {
 }
 
 /** Serves the day's back office with the dashboard and the development sign-in until Ctrl-C (or SIGTERM). */
-async function showDashboard(bo: BackOffice, listen: string, brokerUrl: string): Promise<void> {
+async function showDashboard(bo: BackOffice, listen: string, brokerUrl: string, protocolVersion: 4 | 5): Promise<void> {
   const { host, port } = parseListen(listen);
-  const server = new ApiServer({ backOffice: bo, host, port, devIdp: { merchantId: 'M-LUMIERE', accountId: 'acct-ana' }, broker: { url: brokerUrl } });
+  // Terminals' health from their retained statuses, as `serve --broker` reads it.
+  const health = new TerminalHealthMonitor({ url: brokerUrl, protocolVersion, now: () => bo.now() });
+  await health.start();
+  const server = new ApiServer({ backOffice: bo, host, port, devIdp: { merchantId: 'M-LUMIERE', accountId: 'acct-ana' }, broker: { url: brokerUrl }, terminalHealth: health });
   const started = await server.start();
   const login = (name: string) => started.devUsers.find((u) => u.username === name);
   console.log(`dashboard: ${started.url}/dashboard/`);
@@ -257,6 +260,7 @@ async function showDashboard(bo: BackOffice, listen: string, brokerUrl: string):
     process.once('SIGTERM', done);
   });
   await server.stop();
+  await health.stop();
 }
 
 async function runCleanups(cleanups: (() => Promise<unknown> | unknown)[]): Promise<void> {
