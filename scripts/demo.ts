@@ -249,7 +249,7 @@ async function showDashboard(bo: BackOffice, listen: string, brokerUrl: string, 
   // Terminals' health from their retained statuses, as `serve --broker` reads it.
   const health = new TerminalHealthMonitor({ url: brokerUrl, protocolVersion, now: () => bo.now() });
   await health.start();
-  const server = new ApiServer({ backOffice: bo, host, port, devIdp: { merchantId: 'M-LUMIERE', accountId: 'acct-ana' }, broker: { url: brokerUrl }, terminalHealth: health });
+  const server = new ApiServer({ backOffice: bo, host, port, devIdp: { merchantId: 'M-LUMIERE', accountId: 'acct-ana' }, broker: { url: brokerUrl, protocolVersion }, terminalHealth: health });
   const started = await server.start();
   const login = (name: string) => started.devUsers.find((u) => u.username === name);
   console.log(`dashboard: ${started.url}/dashboard/`);
