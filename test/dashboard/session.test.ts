@@ -94,6 +94,22 @@ t.test('a wrong password stays at the issuer; API errors and offline are shown i
   t.match(await alert.innerText(), /ALREADY_EXISTS/, 'the API error code is shown');
   t.match(await alert.innerText(), /acct-ana/, 'with its message');
 
+  // A slow back office: the page says it is waiting, then shows the answer (the real one, held back 3 s).
+  await page.route('**/v1/accounts?*', async (route) => {
+    await new Promise((r) => setTimeout(r, 3_000));
+    await route.continue();
+  });
+  await page.getByRole('link', { name: 'Incidents' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor();
+  await page.getByRole('link', { name: 'Accounts' }).click();
+  await page.getByText('Waiting for the back office (accounts)').waitFor({ timeout: 15_000 });
+  const slow = page.getByText('The back office is slow to answer; still waiting');
+  await slow.waitFor({ timeout: 15_000 });
+  t.ok(await slow.isVisible(), 'a slow answer is announced, not a blank page');
+  await page.getByRole('region', { name: 'Accounts' }).waitFor({ timeout: 15_000 });
+  t.equal(await slow.count(), 0, 'and the notice goes when the answer arrives');
+  await page.unroute('**/v1/accounts?*');
+
   // Both pages' code is loaded once; offline, going back to Accounts fails only on its API call.
   await page.getByRole('link', { name: 'Purses' }).click();
   await page.getByRole('heading', { level: 1, name: 'Purses' }).waitFor();
