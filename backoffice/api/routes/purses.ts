@@ -1,11 +1,11 @@
 // /v1/purses: issue, list, show (with its settled payments), close early, deny and undeny — each on the back office's own operations.
 import { z } from 'zod';
-import { closePurse, lookupPurse, undenyPurse } from '../../ops/index.js';
+import { closePurse, listPurses, lookupPurse, undenyPurse } from '../../ops/index.js';
 import type { BackOffice } from '../../backoffice.js';
 import type { PurseRecord } from '../../ledger.js';
 import { idParam, minorUnits, moneySchema, protectedErrors, purseIdParam, reasonField, type ZodApp } from '../app.js';
 import { accountScope, principal } from '../guard.js';
-import { pageOf, pageQuery, paginate } from '../paging.js';
+import { pageOf, pageQuery } from '../paging.js';
 
 const purseSummary = z.object({
   purseId: z.string(),
@@ -32,6 +32,18 @@ const summary = (p: PurseRecord): z.infer<typeof purseSummary> => ({
   walletKey: p.walletKey,
   notBefore: p.notBefore,
   notAfter: p.notAfter,
+});
+
+const purseListItem = z.object({
+  purseId: z.string(),
+  account: z.string(),
+  status: z.enum(['active', 'closed']),
+  cap: moneySchema,
+  spent: moneySchema,
+  reserved: moneySchema,
+  notAfter: z.number().int(),
+  denied: z.boolean(),
+  createdAt: z.number().int(),
 });
 
 export const purseViewSchema = z.object({
@@ -86,17 +98,12 @@ export function purseRoutes(app: ZodApp, bo: BackOffice): void {
       config: { access: { roles: ['operator', 'customer'], owner: 'account' } },
       schema: {
         tags: ['purses'],
-        summary: 'List purses by id (a customer sees their own)',
+        summary: 'List purses, newest first (a customer sees their own)',
         querystring: z.object({ ...pageQuery, account: idParam.optional(), status: z.enum(['active', 'closed']).optional() }).strict(),
-        response: { 200: pageOf(purseSummary), ...protectedErrors },
+        response: { 200: pageOf(purseListItem), ...protectedErrors },
       },
     },
-    async (req) => {
-      const account = accountScope(req, req.query.account);
-      const all = (await bo.ledger.listPurses()).filter((p) => (account === undefined || p.account === account) && (req.query.status === undefined || p.status === req.query.status));
-      const page = paginate(all, (p) => p.purseId, req.query);
-      return { items: page.items.map(summary), nextCursor: page.nextCursor };
-    },
+    async (req) => listPurses(bo.ledger, { accountId: accountScope(req, req.query.account), status: req.query.status, limit: req.query.limit, cursor: req.query.cursor }),
   );
 
   app.get(
