@@ -27,17 +27,17 @@ export interface Account {
   createdAt: number;
 }
 
+/** A purse in the list (newest first). */
 export interface Purse {
   purseId: string;
   account: string;
-  currency: string;
-  cap: number;
-  perPaymentLimit: number;
-  notBefore: number;
+  status: 'active' | 'closed';
+  cap: MoneyValue;
+  spent: MoneyValue;
+  reserved: MoneyValue;
   notAfter: number;
-  status: string;
-  spent: number;
-  reserved: number;
+  denied: boolean;
+  createdAt: number;
 }
 
 /** Money as the API gives it: integer minor units with the currency (some figures give a bare integer beside a currency field). */
@@ -167,17 +167,14 @@ export interface DenyListView {
   nextCursor: string | null;
 }
 
-/** GET /v1/overview: the ledger's running figures. */
+/** GET /v1/overview: the operator's figures at `at` (the last day: the 24 hours before it). */
 export interface Overview {
-  currency: string;
-  settlements: { count: number; amount: number };
-  fraudCases: { open: number; resolved: number };
-  incidents: { rows: number; occurrences: number };
+  at: number;
   terminals: number;
-  purses: { active: number; reserved: number };
-  denylist: { purses: number; version: number; unpublished: number };
-  held: number;
-  clearing: { lastProcessedAt: number | null; lagSeconds: number | null };
+  purses: { active: number; reserved: MoneyValue };
+  lastDay: { settlements: number; amount: MoneyValue; incidents: number };
+  fraud: { open: number; openAmount: MoneyValue; resolved: number };
+  denylist: { size: number };
 }
 
 export interface Totals {

@@ -5,7 +5,7 @@ import type { Overview as OverviewData, Terminal, Transaction } from '../../api/
 import { TimeChart } from '../../components/chart.js';
 import { useLoad } from '../../components/hooks.js';
 import { Card, Link, Loadable, Money } from '../../components/ui.js';
-import { ago, money, split, startOfDay } from '../../format.js';
+import { money, split, startOfDay } from '../../format.js';
 import { healthOf } from '../terminals.js';
 
 const HOUR = 3600;
@@ -47,7 +47,7 @@ export default function Overview(): ReactNode {
 }
 
 function Figures({ overview: o, txs, terminals, now }: { overview: OverviewData; txs: Transaction[]; terminals: Terminal[]; now: number }): ReactNode {
-  const currency = o.currency;
+  const currency = o.lastDay.amount.currency;
   const series = useMemo(() => hourly(txs, now), [txs, now]);
   const chartSeries = useMemo(
     () => ({
@@ -64,12 +64,13 @@ function Figures({ overview: o, txs, terminals, now }: { overview: OverviewData;
   return (
     <>
       <div className="cards">
-        <Card label="Payments today" value={today.length} note={`${o.settlements.count} settled in all`} />
-        <Card label="Settled volume today" value={<Money amount={todayVolume} currency={currency} />} note={<>in all: {money(o.settlements.amount, currency)}</>} />
-        <Card label="Open fraud cases" value={o.fraudCases.open} note={<Link to="/fraud">{`${o.fraudCases.resolved} resolved · Fraud cases`}</Link>} />
+        <Card label="Payments today" value={today.length} note={`last 24 h: ${o.lastDay.settlements} settled`} />
+        <Card label="Settled volume today" value={<Money amount={todayVolume} currency={currency} />} note={<>last 24 h: {money(o.lastDay.amount)}</>} />
+        <Card label="Open fraud cases" value={o.fraud.open} note={<Link to="/fraud">{`${money(o.fraud.openAmount)} at stake · ${o.fraud.resolved} resolved`}</Link>} />
         <Card label="Terminals offline / behind" value={`${offline.length} / ${behind.length}`} note={<Link to="/terminals">{`of ${o.terminals} · Fleet health`}</Link>} />
-        <Card label="Clearing lag" value={o.clearing.lagSeconds === null ? '—' : `${o.clearing.lagSeconds} s`} note={o.clearing.lastProcessedAt ? `last record ${ago(o.clearing.lastProcessedAt)}` : 'nothing cleared yet'} />
-        <Card label="Denied purses" value={o.denylist.purses} note={<Link to="/denylist">{`v${o.denylist.version}${o.denylist.unpublished ? `, ${o.denylist.unpublished} unpublished` : ''}`}</Link>} />
+        <Card label="Active purses" value={o.purses.active} note={<>{money(o.purses.reserved)} reserved</>} />
+        <Card label="Denied purses" value={o.denylist.size} note={<Link to="/denylist">Deny list</Link>} />
+        <Card label="Incidents, last 24 h" value={o.lastDay.incidents} note={<Link to="/incidents">Incidents</Link>} />
       </div>
       <div className="charts">
         <TimeChart title="Settled payments per hour (last 24 h)" times={series.times} series={chartSeries.count} />

@@ -1,9 +1,9 @@
 // Purses: list with state and spending, issue one for a wallet key, close early, deny and undeny.
 import { useRef, useState, type ReactNode } from 'react';
-import { apiAll, apiPost, newIdempotencyKey } from '../../api/client.js';
-import type { DenyEntry, Purse } from '../../api/types.js';
+import { apiPost, newIdempotencyKey } from '../../api/client.js';
+import type { Purse } from '../../api/types.js';
 import { ActionForm } from '../../components/form.js';
-import { useAction, useLoad } from '../../components/hooks.js';
+import { useAction } from '../../components/hooks.js';
 import { PagedTable } from '../../components/paged.js';
 import { ErrorBox, Link, Money, Time } from '../../components/ui.js';
 import { short } from '../../format.js';
@@ -13,16 +13,13 @@ export default function Purses(): ReactNode {
   const reload = useRef<() => void>(() => {});
   const currency = useLedgerCurrency();
   const [reason, setReason] = useState('');
-  // The purse list does not say which purses are denied; the deny list does.
-  const denied = useLoad(async () => new Set((await apiAll<DenyEntry>('/denylist')).map((d) => d.purseId)), []);
   const act = useAction(async (purseId: string, what: 'close' | 'deny' | 'undeny') => {
     if (!reason.trim()) throw new Error(`Give a reason first: it is recorded with the ${what === 'close' ? 'closure' : 'deny list'}.`);
     await apiPost<unknown>(`/purses/${purseId}/${what}`, { reason: reason.trim() }, newIdempotencyKey());
     reload.current();
-    denied.reload();
     return `${what === 'close' ? 'Closed' : what === 'deny' ? 'Denied' : 'Undenied'} purse ${short(purseId)}.`;
   });
-  const isDenied = (p: Purse) => denied.data?.has(p.purseId) ?? false;
+  const isDenied = (p: Purse) => p.denied;
   return (
     <>
       <h1>Purses</h1>
@@ -64,8 +61,8 @@ export default function Purses(): ReactNode {
                 { label: 'Account', cell: (p) => p.account },
                 { label: 'State', cell: (p) => (isDenied(p) ? <span className="badge bad">{p.status}, denied</span> : p.status) },
                 { label: 'Valid until', cell: (p) => <Time at={p.notAfter} /> },
-                { label: 'Cap', num: true, cell: (p) => <Money amount={p.cap} currency={p.currency} /> },
-                { label: 'Spent', num: true, cell: (p) => <Money amount={p.spent} currency={p.currency} /> },
+                { label: 'Cap', num: true, cell: (p) => <Money amount={p.cap} /> },
+                { label: 'Spent', num: true, cell: (p) => <Money amount={p.spent} /> },
                 {
                   label: 'Actions',
                   cell: (p) => (
