@@ -1,8 +1,10 @@
 // Browser side of the dashboard tests: sign in through the dev IdP's form, axe-core checks, and screenshots for docs/.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -69,3 +71,43 @@ export const spoilToken = (page: Page): Promise<void> =>
 
 /** Whether the tab still holds a session. */
 export const hasSession = (page: Page): Promise<boolean> => page.evaluate<boolean>("sessionStorage.getItem('tessera.session') !== null");
+
+const LOCK = join(tmpdir(), 'tessera-dashboard-browser.lock');
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Debian's Chromium for one dashboard test file, one at a time across tap's parallel jobs (the box
+ * has two cores): a lock directory holding the owner's pid, taken over when that process is gone.
+ * The lock goes with the browser.
+ */
+export async function launchOneBrowser(timeoutMs = 300_000): Promise<Browser> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      break;
+    } catch {
+      const owner = Number(existsSync(join(LOCK, 'pid')) ? readFileSync(join(LOCK, 'pid'), 'utf8') : NaN);
+      if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`another dashboard test kept the browser lock ${LOCK} for ${timeoutMs} ms`);
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const release = () => rmSync(LOCK, { recursive: true, force: true });
+  try {
+    const browser = await launchBrowser();
+    browser.once('disconnected', release);
+    return browser;
+  } catch (e) {
+    release();
+    throw e;
+  }
+}

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { launchBrowser } from '../support/browser.js';
-import { accessToken, signIn } from './browse.js';
+import { accessToken, launchOneBrowser, signIn } from './browse.js';
 
 const DEMO = fileURLToPath(new URL('../../scripts/demo.js', import.meta.url));
 
@@ -37,7 +36,7 @@ t.test('the demo ends by serving the dashboard on its day, with a seeded login t
   t.match(stdout, /^demo: \d+ approved offline, \d+ synced, \d+ settled, 0 lost, 1 double-spends caught$/m, 'the day ran first');
   t.match(stdout, /sign in as merchant \/ \S+/, 'and a merchant login');
 
-  const browser = await launchBrowser();
+  const browser = await launchOneBrowser();
   try {
     const page = await browser.newPage();
     await signIn(page, url, 'operator', password, '/dashboard/fraud', /\/dashboard\/fraud$/);

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { Wallet } from '#wallet';
-import { launchBrowser } from '../support/browser.js';
 import { startMosquitto } from '../support/mosquitto.js';
-import { accessToken, axeSerious, settled, shoot, signIn, VIEWPORTS } from './browse.js';
+import { accessToken, axeSerious, launchOneBrowser, settled, shoot, signIn, VIEWPORTS } from './browse.js';
 import { doubleSpendDay } from './day.js';
 import { PASSWORD, serveDashboard } from './serve.js';
 
@@ -15,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-dash-day-'));
 const broker = await startMosquitto({ persistence: false });
 const day = await doubleSpendDay(dir, broker.url);
 const api = await serveDashboard(day.bo, broker.url);
-const browser = await launchBrowser();
+const browser = await launchOneBrowser();
 t.teardown(async () => {
   await browser.close();
   await api.stop();

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { BackOffice } from '#backoffice';
-import { launchBrowser } from '../support/browser.js';
-import { hasSession, signIn, spoilToken } from './browse.js';
+import { hasSession, launchOneBrowser, signIn, spoilToken } from './browse.js';
 import { PASSWORD, serveDashboard } from './serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-dash-'));
@@ -13,7 +12,7 @@ const bo = await BackOffice.init(join(dir, 'bo'));
 await bo.createAccount('acct-ana', 'Ana');
 await bo.fund('acct-ana', 12_345);
 const api = await serveDashboard(bo);
-const browser = await launchBrowser();
+const browser = await launchOneBrowser();
 t.teardown(async () => {
   await browser.close();
   await api.stop();
