@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { BackOffice } from '#backoffice';
-import { hasSession, launchOneBrowser, signIn, spoilToken } from './browse.js';
+import { axeSerious, hasSession, launchOneBrowser, shoot, signIn, spoilToken, VIEWPORTS } from './browse.js';
 import { PASSWORD, serveDashboard } from './serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-dash-'));
@@ -76,6 +76,13 @@ t.test('a wrong password stays at the issuer; API errors and offline are shown i
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${api.url}/dashboard/`);
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(viewport);
+    t.same(await axeSerious(page), [], `sign-in screen (${size}): no serious or critical axe-core violation`);
+    await shoot(page, `sign-in-${size}`);
+  }
+  await page.setViewportSize(VIEWPORTS.desktop);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/dev-idp\/interaction\//);
   await page.fill('#username', 'operator');
