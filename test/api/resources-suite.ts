@@ -1,5 +1,6 @@
 // The operator and merchant resources through HTTP on one ledger backend: each answer is what the shared operations say, scoped to the caller.
 import type { Test } from 'tap';
+import { KeySigner, toHex } from '#protocol';
 import { startTestApi, type TestApi } from '../../backoffice/api/testkit/index.js';
 import type { LedgerBackend } from '../support/postgres.js';
 import { opsWorld, type OpsWorld } from '../ops/ops-world.js';
@@ -128,6 +129,17 @@ export function resourcesSuite(t: Test, backend: LedgerBackend): void {
     t.match((await api.call('GET', '/v1/fleet/trust')).body, { version: 1, text: /^TL1:/ });
     t.equal((await api.call<Err>('POST', '/v1/fleet/denylist', { token: op })).body.error.code, 'BROKER_UNREACHABLE');
     t.equal((await get('/v1/incidents', op)).body.items.length, 0);
+
+    // Issuing a purse through the API: reserved once, whatever the retries.
+    const walletKey = toHex(KeySigner.generate().publicKey);
+    const issue = { account: 'acct-ana', walletKey, cap: 500, perPaymentLimit: 200, days: 10 };
+    const before = (await w.bo.account('acct-ana')).balance;
+    const issued = await post<{ purse: { purseId: string; cap: number; walletKey: string }; file: { format: string } }>('/v1/purses', op, issue, 'issue-ana-0001');
+    t.equal(issued.status, 201);
+    t.match(issued.body, { purse: { cap: 500, walletKey, account: 'acct-ana' }, file: { format: 'tessera-purse/1' } });
+    t.same((await post('/v1/purses', op, issue, 'issue-ana-0001')).body, issued.body, 'the retry gets the same purse');
+    t.equal((await w.bo.account('acct-ana')).balance, before - 500, 'the cap was reserved once');
+    t.equal((await post<Err>('/v1/purses', op, { ...issue, cap: 5_000_000 }, 'issue-ana-0002')).body.error.code, 'INSUFFICIENT_FUNDS');
 
     t.match(await w.bo.ledger.audit(), { ok: true, problems: [] }, 'the ledger audits clean after all of it');
   });

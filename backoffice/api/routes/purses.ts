@@ -1,7 +1,7 @@
 // /v1/purses: issue, list, show (with its settled payments), close early, deny and undeny — each on the back office's own operations.
 import { z } from 'zod';
 import { closePurse, listPurses, lookupPurse, undenyPurse } from '../../ops/index.js';
-import type { BackOffice } from '../../backoffice.js';
+import type { BackOffice, IssuePurseOptions } from '../../backoffice.js';
 import type { PurseRecord } from '../../ledger.js';
 import { idParam, minorUnits, moneySchema, protectedErrors, purseIdParam, reasonField, type ZodApp } from '../app.js';
 import { accountScope, principal } from '../guard.js';
@@ -87,7 +87,10 @@ export function purseRoutes(app: ZodApp, bo: BackOffice): void {
     },
     async (req, reply) => {
       const b = req.body;
-      const r = await bo.issuePurse({ account: b.account, walletKey: b.walletKey, cap: b.cap, perPaymentLimit: b.perPaymentLimit, days: b.days });
+      // The key is also the ledger's id for this issuance where the ledger takes one: a retry that
+      // reaches another process, or this one after a restart, still reserves the cap once.
+      const o: IssuePurseOptions & { id?: string } = { account: b.account, walletKey: b.walletKey, cap: b.cap, perPaymentLimit: b.perPaymentLimit, days: b.days, id: `api:${String(req.headers['idempotency-key'])}` };
+      const r = await bo.issuePurse(o);
       return reply.code(201).send({ purse: summary(r.purse), file: r.file });
     },
   );
