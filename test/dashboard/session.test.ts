@@ -100,6 +100,26 @@ t.test('a wrong password stays at the issuer; API errors and offline are shown i
   t.match(await alert.innerText(), /ALREADY_EXISTS/, 'the API error code is shown');
   t.match(await alert.innerText(), /acct-ana/, 'with its message');
 
+  // The answer to a funding is lost on the way back: the user presses Fund again and the same
+  // Idempotency-Key makes the back office replay its answer instead of crediting twice.
+  let answers = 0;
+  await page.route('**/v1/accounts/acct-ana/fund', async (route) => {
+    if (answers++ > 0) return route.continue();
+    await route.fetch();
+    await route.abort('connectionreset');
+  });
+  const fund = page.getByRole('form', { name: 'Fund an account' });
+  await fund.getByLabel('Account id').fill('acct-ana');
+  await fund.getByLabel('Amount (EUR)').fill('1.00');
+  await fund.getByRole('button', { name: 'Fund' }).click();
+  await fund.getByRole('alert').waitFor({ timeout: 15_000 });
+  t.match(await fund.getByRole('alert').innerText(), /OFFLINE/, 'the lost answer is reported');
+  await fund.getByRole('button', { name: 'Fund' }).click();
+  await fund.getByRole('status').waitFor({ timeout: 15_000 });
+  t.match(await fund.getByRole('status').innerText(), /acct-ana now holds €124\.45/, 'the retry shows the one funding');
+  t.equal((await bo.ledger.getAccount('acct-ana'))?.balance, 12_345 + 100, 'credited once');
+  await page.unroute('**/v1/accounts/acct-ana/fund');
+
   // A slow back office: the page says it is waiting, then shows the answer (the real one, held back 3 s).
   await page.route('**/v1/accounts?*', async (route) => {
     await new Promise((r) => setTimeout(r, 3_000));

@@ -1,5 +1,6 @@
 // A labelled form for one API action: fields, submit, its waiting state, its error in words and its result.
 import { useState, type FormEvent, type ReactNode } from 'react';
+import { newIdempotencyKey } from '../api/client.js';
 import { useAction } from './hooks.js';
 import { ErrorBox } from './ui.js';
 
@@ -25,25 +26,32 @@ export function ActionForm({
   title: string;
   fields: Field[];
   submit: string;
-  /** Returns what happened, or throws (the error is shown in words). */
-  action: (values: Record<string, string>) => Promise<unknown>;
+  /**
+   * Returns what happened, or throws (the error is shown in words). `idempotencyKey` stays the same
+   * while the user retries the same request (after a failure or a lost answer) and changes with any
+   * edit and after a success, so a retry moves money once and a new request is a new one.
+   */
+  action: (values: Record<string, string>, idempotencyKey: string) => Promise<unknown>;
   onDone?: () => void;
   describe?: (result: unknown) => string;
 }): ReactNode {
   const initial = Object.fromEntries(fields.map((f) => [f.name, f.initial ?? (f.type === 'select' ? (f.options?.[0] ?? '') : '')]));
-  const [values, setValues] = useState<Record<string, string>>(initial);
+  const [values, setValuesOnly] = useState<Record<string, string>>(initial);
+  const [key, setKey] = useState(newIdempotencyKey);
+  const setValues = (v: Record<string, string>) => {
+    setValuesOnly(v);
+    setKey(newIdempotencyKey());
+  };
   const a = useAction(action);
   const [message, setMessage] = useState<string>();
   const go = async (e: FormEvent) => {
     e.preventDefault();
     setMessage(undefined);
-    const r = await a.run(values);
-    if (r !== undefined || !a.error) {
-      if (r !== undefined) {
-        setMessage(describe ? describe(r) : 'Done.');
-        setValues(initial);
-        onDone?.();
-      }
+    const r = await a.run(values, key);
+    if (r !== undefined) {
+      setMessage(describe ? describe(r) : 'Done.');
+      setValues(initial);
+      onDone?.();
     }
   };
   const id = (n: string) => `${title.replace(/\W+/g, '-').toLowerCase()}-${n}`;

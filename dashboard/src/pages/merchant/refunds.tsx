@@ -1,6 +1,6 @@
 // Refunds: a merchant pays a customer back for one of their transactions (idempotent; referencing the original txId).
 import type { ReactNode } from 'react';
-import { apiPost, newIdempotencyKey } from '../../api/client.js';
+import { apiPost } from '../../api/client.js';
 import type { MoneyValue } from '../../api/types.js';
 import { ActionForm } from '../../components/form.js';
 import { Link } from '../../components/ui.js';
@@ -27,9 +27,9 @@ export default function Refunds(): ReactNode {
           { name: 'currency', label: 'Currency of the payment', initial: 'EUR', required: true, hint: 'Only to read the amount: the refund is in the payment’s own currency.' },
           { name: 'reason', label: 'Reason', required: true },
         ]}
-        action={(v) => {
+        action={(v, key) => {
           const currency = (v.currency ?? 'EUR').toUpperCase();
-          return apiPost<{ refunded: MoneyValue; remaining: MoneyValue }>(`/merchants/${encodeURIComponent(merchant)}/refunds`, { txId: v.txId, amount: amountOf(v.amount, currency), reason: v.reason }, newIdempotencyKey());
+          return apiPost<{ refunded: MoneyValue; remaining: MoneyValue }>(`/merchants/${encodeURIComponent(merchant)}/refunds`, { txId: v.txId, amount: amountOf(v.amount, currency), reason: v.reason }, key);
         }}
         describe={(r) => {
           const x = r as { refunded: MoneyValue; remaining: MoneyValue };

@@ -1,6 +1,6 @@
 // Accounts: list with balances, create one, fund one (idempotent: one key per submitted form).
 import { useRef, type ReactNode } from 'react';
-import { apiGet, apiPost, newIdempotencyKey } from '../../api/client.js';
+import { apiGet, apiPost } from '../../api/client.js';
 import type { Account, Page } from '../../api/types.js';
 import { ActionForm } from '../../components/form.js';
 import { useLoad } from '../../components/hooks.js';
@@ -46,7 +46,7 @@ export default function Accounts(): ReactNode {
             { name: 'amount', label: `Amount (${currency})`, required: true, placeholder: '100.00' },
             { name: 'memo', label: 'Memo (bank reference)' },
           ]}
-          action={(v) => apiPost<Account>(`/accounts/${encodeURIComponent(v.account ?? '')}/fund`, { amount: amountOf(v.amount, currency), ...(v.memo ? { memo: v.memo } : {}) }, newIdempotencyKey())}
+          action={(v, key) => apiPost<Account>(`/accounts/${encodeURIComponent(v.account ?? '')}/fund`, { amount: amountOf(v.amount, currency), ...(v.memo ? { memo: v.memo } : {}) }, key)}
           describe={(r) => `Funded; ${(r as Account).id} now holds ${money((r as Account).balance, (r as Account).currency)}.`}
           onDone={() => reload.current()}
         />

@@ -1,6 +1,6 @@
 // Fleet publishing: sign and publish the deny list, the trust list, or one terminal's config to the fleet over MQTT.
 import type { ReactNode } from 'react';
-import { apiPost, newIdempotencyKey } from '../../api/client.js';
+import { apiPost } from '../../api/client.js';
 import { ActionForm } from '../../components/form.js';
 
 const published = (r: unknown): string => {
@@ -14,8 +14,8 @@ export default function Fleet(): ReactNode {
       <h1>Fleet publishing</h1>
       <p>Each message is signed by the back office and published retained, so a terminal that is offline now gets it when it reconnects.</p>
       <div className="forms">
-        <ActionForm title="Publish the deny list" submit="Sign and publish the deny list" fields={[]} action={() => apiPost('/fleet/denylist', {}, newIdempotencyKey())} describe={published} />
-        <ActionForm title="Publish the trust list" submit="Publish the trust list" fields={[]} action={() => apiPost('/fleet/trust', {}, newIdempotencyKey())} describe={published} />
+        <ActionForm title="Publish the deny list" submit="Sign and publish the deny list" fields={[]} action={() => apiPost('/fleet/denylist', {})} describe={published} />
+        <ActionForm title="Publish the trust list" submit="Publish the trust list" fields={[]} action={() => apiPost('/fleet/trust', {})} describe={published} />
         <ActionForm
           title="Publish a terminal's config"
           submit="Sign and publish the config"
@@ -30,7 +30,7 @@ export default function Fleet(): ReactNode {
             } catch {
               throw new Error('The config is not valid JSON.');
             }
-            return apiPost(`/fleet/config/${encodeURIComponent(v.terminalId ?? '')}`, config, newIdempotencyKey());
+            return apiPost(`/fleet/config/${encodeURIComponent(v.terminalId ?? '')}`, config);
           }}
           describe={published}
         />

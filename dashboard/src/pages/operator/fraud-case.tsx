@@ -1,6 +1,6 @@
 // One fraud case: both signed payments side by side, and its resolution (pay the merchant or charge the purse's account back) with a reason.
 import type { ReactNode } from 'react';
-import { apiGet, apiPost, newIdempotencyKey } from '../../api/client.js';
+import { apiGet, apiPost } from '../../api/client.js';
 import type { FraudCase as Case, DecodedPayment } from '../../api/types.js';
 import { ActionForm } from '../../components/form.js';
 import { useLoad } from '../../components/hooks.js';
@@ -53,7 +53,7 @@ export default function FraudCase({ params }: { params: Record<string, string> }
                   { name: 'outcome', label: 'Outcome', type: 'select', options: ['pay-merchant', 'charge-back'], hint: 'Either way the merchant is paid what its terminal accepted. pay-merchant: the operator bears the loss. charge-back: the purse holder’s account is charged.' },
                   { name: 'reason', label: 'Reason', type: 'textarea', required: true },
                 ]}
-                action={(v) => apiPost<Case>(`/fraud-cases/${encodeURIComponent(id)}/resolve`, { outcome: v.outcome, reason: v.reason }, newIdempotencyKey())}
+                action={(v, key) => apiPost<Case>(`/fraud-cases/${encodeURIComponent(id)}/resolve`, { outcome: v.outcome, reason: v.reason }, key)}
                 describe={() => 'Case resolved.'}
                 onDone={c.reload}
               />

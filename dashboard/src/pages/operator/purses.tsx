@@ -13,9 +13,15 @@ export default function Purses(): ReactNode {
   const reload = useRef<() => void>(() => {});
   const currency = useLedgerCurrency();
   const [reason, setReason] = useState('');
+  // One key per distinct request, kept until it succeeds: retrying the same click replays, not repeats.
+  const keys = useRef(new Map<string, string>());
   const act = useAction(async (purseId: string, what: 'close' | 'deny' | 'undeny') => {
     if (!reason.trim()) throw new Error(`Give a reason first: it is recorded with the ${what === 'close' ? 'closure' : 'deny list'}.`);
-    await apiPost<unknown>(`/purses/${purseId}/${what}`, { reason: reason.trim() }, newIdempotencyKey());
+    const request = `${purseId}/${what}/${reason.trim()}`;
+    const key = keys.current.get(request) ?? newIdempotencyKey();
+    keys.current.set(request, key);
+    await apiPost<unknown>(`/purses/${purseId}/${what}`, { reason: reason.trim() }, key);
+    keys.current.delete(request);
     reload.current();
     return `${what === 'close' ? 'Closed' : what === 'deny' ? 'Denied' : 'Undenied'} purse ${short(purseId)}.`;
   });
@@ -33,11 +39,11 @@ export default function Purses(): ReactNode {
           { name: 'perPaymentLimit', label: `Per-payment limit (${currency})`, required: true, placeholder: '20.00' },
           { name: 'days', label: 'Valid for (days)', type: 'number', initial: '30', required: true },
         ]}
-        action={(v) =>
+        action={(v, key) =>
           apiPost<{ purse?: Purse; purseId?: string }>(
             '/purses',
             { account: v.account, walletKey: v.walletKey, cap: amountOf(v.cap, currency), perPaymentLimit: amountOf(v.perPaymentLimit, currency), days: Number(v.days) },
-            newIdempotencyKey(),
+            key,
           )
         }
         describe={(r) => `Purse ${(r as { purse?: Purse; purseId?: string }).purse?.purseId ?? (r as { purseId?: string }).purseId ?? ''} issued.`}
