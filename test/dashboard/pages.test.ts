@@ -119,6 +119,16 @@ t.test('operator: every page, then the double spend resolved from the fraud case
   await publish.getByRole('button').click();
   await publish.getByRole('status').waitFor({ timeout: 15_000 });
   t.match(await publish.getByRole('status').innerText(), /Published/, 'the deny list published from the page');
+  const trust = page.getByRole('form', { name: 'Publish the trust list' });
+  await trust.getByRole('button').click();
+  await trust.getByRole('status').waitFor({ timeout: 15_000 });
+  t.match(await trust.getByRole('status').innerText(), /Published version \d+/, 'the trust list published');
+  const config = page.getByRole('form', { name: "Publish a terminal's config" });
+  await config.getByLabel('Terminal id').fill('T-BUS-42');
+  await config.getByLabel('Config (JSON)').fill(JSON.stringify({ currency: 'EUR', operatorId: 'OP-CITYBUS', line: '42', utcOffsetMinutes: 0, fares: [{ zone: 0, fromMinute: 0, toMinute: 1440, fare: 200 }] }));
+  await config.getByRole('button').click();
+  await config.getByRole('status').waitFor({ timeout: 15_000 });
+  t.match(await config.getByRole('status').innerText(), /Published version \d+/, "the bus's new fare config signed and published");
 
   // The fraud case: both signed payments side by side, resolved with a reason.
   await visit(t, page, `/fraud/${caseId}`, 'operator-fraud-case', `Fraud case #${caseId}`);
