@@ -1,12 +1,14 @@
 // The shell: sign-in state, role-based navigation, the connection banner, and the page for the current path.
 import { Suspense, useEffect, useState, type ReactNode } from 'react';
-import { apiGet, onNetState } from './api/client.js';
+import { apiGet } from './api/client.js';
 import type { Me, Role } from './api/types.js';
-import { finishLogin, logout, startLogin } from './auth/oidc.js';
+import { finishLogin, logout } from './auth/oidc.js';
 import { session } from './auth/session.js';
 import { PageBoundary } from './components/boundary.js';
+import { NetBanner } from './components/net-banner.js';
 import { sessionEvents } from './components/hooks.js';
-import { ErrorBox, Link, Waiting } from './components/ui.js';
+import { Link, Waiting } from './components/ui.js';
+import { Login } from './login.js';
 import { currentPath, match, navigate, useRoute } from './router.js';
 import { MeContext } from './me.js';
 import { HOME, ROUTES, type RouteDef } from './routes.js';
@@ -76,34 +78,6 @@ export function App(): ReactNode {
         setAuth({ state: 'signed-out', reason: 'You are signed out.' });
       }}
     />
-  );
-}
-
-function Login({ reason, error }: { reason?: string | undefined; error?: unknown }): ReactNode {
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(error);
-  const signIn = async () => {
-    setBusy(true);
-    try {
-      // The page on screen is where to come back to; from /login (after signing out) the page kept before.
-      const here = currentPath();
-      const kept = session.takeReturn();
-      await startLogin(here === '/login' || here.startsWith('/callback') ? (kept ?? '/') : here);
-    } catch (e) {
-      setFailure(e);
-      setBusy(false);
-    }
-  };
-  return (
-    <main className="login" id="main">
-      <h1>Tessera dashboard</h1>
-      <p>For the operator of the payment network and for merchants.</p>
-      {reason ? <p role="status">{reason}</p> : null}
-      <ErrorBox error={failure} />
-      <button type="button" className="primary" onClick={signIn} disabled={busy}>
-        {busy ? 'Opening the sign-in page…' : 'Sign in'}
-      </button>
-    </main>
   );
 }
 
@@ -196,28 +170,4 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }): ReactNode {
       </main>
     </div>
   );
-}
-
-/** "Waiting for the back office" after a moment without an answer, and "offline" when a request could not go out. */
-function NetBanner(): ReactNode {
-  const [s, setS] = useState({ pending: 0, offline: !navigator.onLine });
-  const [slow, setSlow] = useState(false);
-  useEffect(() => onNetState(setS), []);
-  useEffect(() => {
-    const on = () => setS((x) => ({ ...x, offline: !navigator.onLine }));
-    window.addEventListener('online', on);
-    window.addEventListener('offline', on);
-    return () => {
-      window.removeEventListener('online', on);
-      window.removeEventListener('offline', on);
-    };
-  }, []);
-  useEffect(() => {
-    if (s.pending === 0) return setSlow(false);
-    const t = setTimeout(() => setSlow(true), 1_500);
-    return () => clearTimeout(t);
-  }, [s.pending]);
-  if (s.offline) return <div className="banner offline" role="status">Offline: the back office cannot be reached. What you see may be out of date.</div>;
-  if (slow) return <div className="banner slow" role="status">The back office is slow to answer; still waiting…</div>;
-  return null;
 }
