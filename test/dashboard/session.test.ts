@@ -48,6 +48,20 @@ t.test('sign in with code + PKCE lands on the page asked for; sign out; an expir
   t.match(await page.locator('.top .who').innerText(), /operator/, 'the header names the user and role');
   t.match(await page.getByRole('row', { name: /acct-ana/ }).innerText(), /€123\.45/, 'balances in the currency, from minor units');
 
+  // The keyboard alone: the first Tab reaches the skip link, Tabs then walk the navigation, Enter opens a page.
+  await page.locator('body').focus();
+  await page.keyboard.press('Tab');
+  t.equal(await page.evaluate<string>('document.activeElement.textContent'), 'Skip to content', 'the first Tab stop skips to the content');
+  let focused = '';
+  for (let i = 0; i < 20 && focused !== 'Incidents'; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate<string>('document.activeElement.textContent');
+  }
+  t.equal(focused, 'Incidents', 'the navigation is reachable with Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor();
+  t.match(page.url(), /\/dashboard\/incidents$/, 'and Enter opens the page');
+
   // Expiry: the token stops being accepted while the user is on Purses; their next step sends them to sign in.
   await page.getByRole('link', { name: 'Purses' }).click();
   await page.getByRole('heading', { level: 1, name: 'Purses' }).waitFor();
