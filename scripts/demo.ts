@@ -3,11 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BackOffice, ClearingService, formatReport } from '#backoffice';
+import { BackOffice, ClearingService, TerminalHealthMonitor, formatReport } from '#backoffice';
 import type { TerminalConfigBody } from '#protocol';
 import { formatAmount } from '#drivers';
 import type { PaymentState } from '#terminal';
 import { Wallet, decodeQrPng } from '#wallet';
+import { ApiServer } from '../backoffice/api/index.js';
+import { parseListen } from '../backoffice/cli/serve-command.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { startTerminal, startUplink, waitFor, type Uplink } from './demo-world.js';
 import { writeReport, type DayRow, type Picture } from './demo-report.js';
@@ -15,6 +17,8 @@ import { writeReport, type DayRow, type Picture } from './demo-report.js';
 interface Args {
   out: string;
   broker?: string;
+  /** Keep the back office up afterwards with the dashboard (and the dev identity provider) on this address. */
+  dashboard?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -22,11 +26,21 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
+    if (a === '--dashboard') {
+      // An optional HOST:PORT; without one the dashboard listens on 127.0.0.1:8080.
+      const listen = v !== undefined && !v.startsWith('--') ? v : undefined;
+      args.dashboard = listen ?? '127.0.0.1:8080';
+      parseListen(args.dashboard); // a bad address fails now, not after the day
+      if (listen !== undefined) i++;
+      continue;
+    }
     if ((a === '--out' || a === '--broker') && (v === undefined || v.startsWith('--'))) throw new Error(`${a} needs a value`);
     if (a === '--out') args.out = resolve(v as string);
     else if (a === '--broker') args.broker = v as string;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/scripts/demo.js [--out DIR] [--broker mqtt://HOST:PORT]\n  --out     where screens, receipts and report.md go (default ./demo-out)\n  --broker  run against an external broker (MQTT 5, shared subscription) instead of the embedded one');
+      console.log(
+        'usage: node dist/scripts/demo.js [--out DIR] [--broker mqtt://HOST:PORT] [--dashboard [HOST:PORT]]\n  --out        where screens, receipts and report.md go (default ./demo-out)\n  --broker     run against an external broker (MQTT 5, shared subscription) instead of the embedded one\n  --dashboard  afterwards keep the back office running with the dashboard on HOST:PORT (default 127.0.0.1:8080)\n               and a development sign-in (seeded users printed); Ctrl-C ends it',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
     i++;
@@ -214,12 +228,39 @@ async function main(): Promise<void> {
     const line = `demo: ${approved} approved offline, ${synced} synced, ${T} settled, ${lost} lost, ${F} double-spends caught`;
     writeReport(join(args.out, 'report.md'), { day, pictures, ledger: formatReport(report), line, broker: args.broker ?? 'embedded aedes (in-process)' });
     step(`report: ${join(args.out, 'report.md')} with ${pictures.length} pictures`);
+    if (args.dashboard) {
+      console.log(line);
+      await showDashboard(bo, args.dashboard, clearingUrl, protocolVersion);
+      await runCleanups(cleanups);
+      return;
+    }
+    step('dashboard: `make demo DEMO_ARGS=--dashboard` keeps this day running and prints the dashboard URL and a login');
     await runCleanups(cleanups);
     console.log(line);
   } catch (e) {
     await runCleanups(cleanups);
     throw e;
   }
+}
+
+/** Serves the day's back office with the dashboard and the development sign-in until Ctrl-C (or SIGTERM). */
+async function showDashboard(bo: BackOffice, listen: string, brokerUrl: string, protocolVersion: 4 | 5): Promise<void> {
+  const { host, port } = parseListen(listen);
+  // Terminals' health from their retained statuses, as `serve --broker` reads it.
+  const health = new TerminalHealthMonitor({ url: brokerUrl, protocolVersion, now: () => bo.now() });
+  await health.start();
+  const server = new ApiServer({ backOffice: bo, host, port, devIdp: { merchantId: 'M-LUMIERE', accountId: 'acct-ana' }, broker: { url: brokerUrl, protocolVersion }, terminalHealth: health });
+  const started = await server.start();
+  const login = (name: string) => started.devUsers.find((u) => u.username === name);
+  console.log(`dashboard: ${started.url}/dashboard/`);
+  for (const name of ['operator', 'merchant']) console.log(`  sign in as ${name} / ${login(name)?.password ?? '?'}${name === 'operator' ? '  (Fraud cases: the double spend)' : '  (Café Lumière)'}`);
+  console.log('  development sign-in only; Ctrl-C stops the back office and the terminals');
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.stop();
+  await health.stop();
 }
 
 async function runCleanups(cleanups: (() => Promise<unknown> | unknown)[]): Promise<void> {

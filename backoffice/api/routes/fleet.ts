@@ -12,6 +12,8 @@ import { idParam, minorUnits, protectedErrors, type ZodApp } from '../app.js';
 export interface BrokerSettings {
   url: string;
   tls?: BrokerTlsFiles;
+  /** MQTT 5 unless set (the demo's embedded broker speaks 3.1.1). */
+  protocolVersion?: 4 | 5;
 }
 
 type Service = typeof ServiceModule;
@@ -32,7 +34,7 @@ async function withBroker<T>(broker: BrokerSettings | undefined, fn: (svc: Servi
   if (!broker) throw new TesseraError('BROKER_UNREACHABLE', 'this server has no broker to publish through (serve --broker URL)');
   // mqtt loads only when something is published.
   const svc = await import('../../service.js');
-  const client = await svc.connectBroker(broker.url, { reconnectPeriod: 0, ...svc.brokerTlsOptions(broker.tls) });
+  const client = await svc.connectBroker(broker.url, { reconnectPeriod: 0, ...(broker.protocolVersion ? { protocolVersion: broker.protocolVersion } : {}), ...svc.brokerTlsOptions(broker.tls) });
   try {
     return await fn(svc, client);
   } finally {
