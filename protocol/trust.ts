@@ -6,12 +6,13 @@ import { NobleBackend, equalKid, getDefaultBackend, keyId } from './crypto/index
 import { ROLE, type Role, type TrustList, type TrustedKey } from './objects.js';
 import { type Verified, reject } from './reasons.js';
 import { BytesMap } from './bytes-map.js';
+import { toHex } from './bytes.js';
 
 /** Remembered issuer-signature successes per trust store. */
 export const ISSUED_CACHE_LIMIT = 4096;
 
 function issuedKey(role: Role, bytes: Uint8Array): string {
-  return role + ':' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return role + ':' + toHex(bytes);
 }
 
 const NONE: readonly TrustedKey[] = [];
