@@ -26,6 +26,7 @@ build: deps ## compile TypeScript to dist/, then bundle the daemon into dist/tes
 	rm -rf dist
 	npx tsc -p tsconfig.json
 	$(NODE) scripts/bundle.mjs
+	npx tsc -p wallet/pwa/tsconfig.json && npx vite build --config wallet/pwa/vite.config.ts --logLevel warn
 
 lint: deps ## eslint over every source
 	npx eslint --max-warnings 0 .

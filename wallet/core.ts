@@ -165,21 +165,32 @@ export function balanceOf(p: WalletPurse, now: number): PurseBalance {
   };
 }
 
+/** Why a purse cannot pay (in TesseraError details.refusals), for a screen that names the cause. */
+export interface PurseRefusal {
+  purseId: string;
+  reason: 'currency' | 'revoked' | 'expired' | 'over-limit' | 'over-available';
+}
+
 /** The first purse that can pay `amount`; otherwise INSUFFICIENT_FUNDS naming each purse's reason. */
 export function choosePurse(purses: readonly WalletPurse[], amount: number, currency: string, now: number, o: { purseId?: string; isRevoked?: (purseId: string) => boolean } = {}): WalletPurse {
   const list = o.purseId ? purses.filter((p) => p.purseId === o.purseId) : purses;
   if (list.length === 0) throw new TesseraError('NOT_FOUND', o.purseId ? `no purse ${o.purseId} for this payment` : 'no purse imported');
   const why: string[] = [];
+  const refusals: PurseRefusal[] = [];
+  const refuse = (p: WalletPurse, reason: PurseRefusal['reason'], text: string) => {
+    why.push(`${p.purseId}: ${text}`);
+    refusals.push({ purseId: p.purseId, reason });
+  };
   for (const p of list) {
     const b = balanceOf(p, now);
-    if (b.currency !== currency) why.push(`${p.purseId}: holds ${b.currency}`);
-    else if (o.isRevoked?.(p.purseId)) why.push(`${p.purseId}: revoked by the issuer`);
-    else if (b.expired) why.push(`${p.purseId}: expired`);
-    else if (amount > b.perPaymentLimit) why.push(`${p.purseId}: ${amount} is over the per-payment limit ${b.perPaymentLimit}`);
-    else if (amount > b.available) why.push(`${p.purseId}: only ${b.available} left`);
+    if (b.currency !== currency) refuse(p, 'currency', `holds ${b.currency}`);
+    else if (o.isRevoked?.(p.purseId)) refuse(p, 'revoked', 'revoked by the issuer');
+    else if (b.expired) refuse(p, 'expired', 'expired');
+    else if (amount > b.perPaymentLimit) refuse(p, 'over-limit', `${amount} is over the per-payment limit ${b.perPaymentLimit}`);
+    else if (amount > b.available) refuse(p, 'over-available', `only ${b.available} left`);
     else return p;
   }
-  throw new TesseraError('INSUFFICIENT_FUNDS', `no purse can pay ${amount} ${currency}: ${why.join('; ')}`);
+  throw new TesseraError('INSUFFICIENT_FUNDS', `no purse can pay ${amount} ${currency}: ${why.join('; ')}`, { details: { refusals } });
 }
 
 /**
@@ -188,11 +199,13 @@ export function choosePurse(purses: readonly WalletPurse[], amount: number, curr
  */
 export function checkRequest(purses: readonly WalletPurse[], requestText: string, now: number, o: { purseId?: string; backend?: CryptoBackend; isRevoked?: (purseId: string) => boolean } = {}): CheckedRequest {
   let last = 'no purse imported';
+  let reason: string | undefined;
   const candidates = purses.filter((x) => !o.purseId || x.purseId === o.purseId);
   for (const p of candidates) {
     const r = verifyPaymentRequest(requestText.trim(), { trust: trustStoreOf(p, o.backend), now });
     if (!r.ok) {
       last = `${r.reason} (${r.detail})`;
+      reason = r.reason;
       continue;
     }
     const req = r.value.request.value;
@@ -211,7 +224,7 @@ export function checkRequest(purses: readonly WalletPurse[], requestText: string
       ...(req.reference ? { reference: req.reference } : {}),
     };
   }
-  throw new TesseraError('VERIFICATION_FAILED', `payment request refused: ${last}`);
+  throw new TesseraError('VERIFICATION_FAILED', `payment request refused: ${last}`, reason ? { details: { reason } } : {});
 }
 
 /** The issuer's key for sealed details (role SEALED, valid now) from the purse's trust list. */

@@ -1,0 +1,133 @@
+// Online side of the wallet: OIDC sign-in (code + PKCE), the wallet API (purse for a proven key, refresh) and reconciliation with settled payments.
+import * as oauth from 'oauth4webapi';
+import { TesseraError } from '../../../common/errors.js';
+import { toHex, utf8 } from '../../../protocol/portable.js';
+import * as store from './store.js';
+import type { PurseState, WalletDb } from './store.js';
+
+export const CLIENT_ID = 'tessera-wallet';
+/** Where the back office serves this app; the API and the identity provider are on the same origin. */
+export const APP_PATH = '/wallet/';
+
+export function apiBase(): string {
+  return location.origin;
+}
+
+/** The OIDC issuer: the back office's own (dev) provider unless the page was opened with ?issuer=. */
+export function issuerUrl(): string {
+  return new URLSearchParams(location.search).get('issuer') ?? localStorage.getItem('tessera.issuer') ?? `${location.origin}/dev-idp`;
+}
+
+const redirectUri = (): string => `${location.origin}${APP_PATH}callback`;
+// Plain http is allowed only for a loopback back office (a developer's machine, the tests).
+const insecure = (): boolean => location.hostname === 'localhost' || location.hostname === '127.0.0.1';
+const opts = () => ({ [oauth.allowInsecureRequests]: insecure() });
+const client: oauth.Client = { client_id: CLIENT_ID };
+
+async function discover(): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(issuerUrl());
+  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...opts() }));
+}
+
+/** Starts sign-in: PKCE verifier and state kept in sessionStorage, then the browser goes to the provider. */
+export async function signIn(): Promise<void> {
+  const as = await discover();
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  sessionStorage.setItem('tessera.pkce', JSON.stringify({ verifier, state }));
+  const url = new URL(as.authorization_endpoint as string);
+  url.search = new URLSearchParams({
+    client_id: CLIENT_ID,
+    redirect_uri: redirectUri(),
+    response_type: 'code',
+    scope: 'openid',
+    state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  }).toString();
+  location.assign(url.toString());
+}
+
+/** Finishes sign-in on /wallet/callback: exchanges the code for tokens and stores the session. */
+export async function completeSignIn(db: WalletDb): Promise<void> {
+  const saved = JSON.parse(sessionStorage.getItem('tessera.pkce') ?? 'null') as { verifier: string; state: string } | null;
+  if (!saved) throw new TesseraError('API_UNAUTHORIZED', 'sign-in was not started from this wallet');
+  sessionStorage.removeItem('tessera.pkce');
+  const as = await discover();
+  const params = oauth.validateAuthResponse(as, client, new URL(location.href), saved.state);
+  const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri(), saved.verifier, opts());
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, res);
+  await store.putSession(db, { accessToken: tokens.access_token, expiresAt: Date.now() + (tokens.expires_in ?? 300) * 1000, api: apiBase() });
+  history.replaceState(null, '', APP_PATH);
+}
+
+async function call<T>(db: WalletDb, method: string, path: string, body?: unknown): Promise<T> {
+  const s = await store.getSession(db);
+  if (!s || s.expiresAt < Date.now()) throw new TesseraError('API_UNAUTHORIZED', 'sign in again to go online');
+  const res = await fetch(`${s.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${s.accessToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json().catch(() => ({}))) as T & { error?: { code?: string; message?: string } };
+  if (!res.ok) throw new TesseraError(res.status === 401 || res.status === 403 ? 'API_UNAUTHORIZED' : 'API_BAD_REQUEST', json.error?.message ?? `${method} ${path}: HTTP ${res.status}`);
+  return json;
+}
+
+/** A purse file (tessera-purse/1) as the wallet API returns it, whichever envelope it comes in. */
+function purseFileOf(r: Record<string, unknown>): string {
+  const f = (r.file ?? r.purseFile ?? r) as Record<string, unknown>;
+  return JSON.stringify({ format: 'tessera-purse/1', purseCert: f.purseCert, trustList: f.trustList, rootPublicKey: f.rootPublicKey });
+}
+
+/** Onboarding: proves the key by signing the server's challenge, and returns the new purse file. */
+export async function requestPurse(db: WalletDb, publicKey: string, sign: (m: Uint8Array) => Promise<Uint8Array>, cap: number): Promise<string> {
+  const { challenge } = await call<{ challenge: string }>(db, 'POST', '/v1/wallet/challenge', {});
+  const signature = toHex(await sign(utf8(challenge)));
+  return purseFileOf(await call<Record<string, unknown>>(db, 'POST', '/v1/wallet/purses', { publicKey, challenge, signature, cap }));
+}
+
+export async function refreshPurse(db: WalletDb, purseId: string): Promise<string> {
+  return purseFileOf(await call<Record<string, unknown>>(db, 'POST', `/v1/wallet/purses/${purseId}/refresh`, {}));
+}
+
+export async function accountBalance(db: WalletDb): Promise<{ amount: number; currency: string } | undefined> {
+  const me = await call<{ accountId?: string }>(db, 'GET', '/v1/me');
+  if (!me.accountId) return undefined;
+  const a = await call<{ balance?: number | { amount: number }; currency?: string }>(db, 'GET', `/v1/accounts/${encodeURIComponent(me.accountId)}`);
+  const amount = typeof a.balance === 'number' ? a.balance : (a.balance?.amount ?? 0);
+  return { amount, currency: a.currency ?? 'EUR' };
+}
+
+function stateOf(s: unknown): PurseState {
+  return s === 'denied' || s === 'closed' || s === 'returned' ? s : 'active';
+}
+
+/**
+ * Online reconciliation: each purse's state (denied, closed…) and the payments the back office
+ * settled. Runs on every open and from background sync; offline it simply fails and changes nothing.
+ */
+export async function reconcile(db: WalletDb): Promise<{ settled: number }> {
+  let settledCount = 0;
+  for (const p of await store.listPurses(db)) {
+    const purse = await call<{ state?: string; status?: string }>(db, 'GET', `/v1/wallet/purses/${p.purseId}`);
+    let settled = 0;
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+      const page: { items: { txId: string; amount?: number; amountCharged?: number }[]; nextCursor: string | null } = await call(db, 'GET', `/v1/wallet/purses/${p.purseId}/payments${q}`);
+      for (const it of page.items) {
+        const amount = it.amountCharged ?? it.amount ?? 0;
+        settled += amount;
+        const mine = await store.getPayment(db, it.txId);
+        if (mine && mine.settled === undefined) {
+          await store.patchPayment(db, it.txId, { settled: amount });
+          settledCount++;
+        }
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    await store.updatePurseState(db, p.purseId, { state: stateOf(purse.state ?? purse.status), settled, checkedAt: Date.now() });
+  }
+  return { settled: settledCount };
+}
