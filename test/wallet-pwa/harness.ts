@@ -1,0 +1,211 @@
+// The wallet app's test rig: the built app over HTTP, a real back office with clearing over mosquitto, real `tessera daemon`s (pty scanner, framebuffer file) and Chromium on a phone viewport with the fake camera.
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import jsQRModule from 'jsqr';
+import { PNG } from 'pngjs';
+import type { Page } from 'playwright-core';
+import { createKeyFile, signObject, toQrText } from '#protocol';
+import { BackOffice, ClearingService } from '#backoffice';
+import { SerialScannerEmulator, createFramebufferEmulator, renderFramebufferPng, type EmulatedFramebuffer } from '#drivers';
+import { ApiClient, createDatabase } from '#terminal';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { cameraArgs, launchPersistent, type PersistentBrowser } from '../support/browser.js';
+import { pngToY4m } from '../support/y4m.js';
+import { DaemonChild, until } from '../faults/harness.js';
+
+type JsQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR = ((jsQRModule as unknown as { default?: JsQr }).default ?? (jsQRModule as unknown as JsQr)) as JsQr;
+
+export const WALLET_DIST = join(process.cwd(), 'dist/web/wallet');
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.png': 'image/png',
+  '.webmanifest': 'application/manifest+json',
+  '.json': 'application/json',
+};
+
+/** The built app at /wallet/ (SPA fallback to index.html), as the back office serves it. */
+export async function serveWallet(): Promise<{ url: string; close(): Promise<void> }> {
+  if (!existsSync(join(WALLET_DIST, 'index.html'))) throw new Error(`${WALLET_DIST} missing: run make build`);
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (!path.startsWith('/wallet/')) return void res.writeHead(404).end();
+    let file = normalize(join(WALLET_DIST, path.slice('/wallet/'.length)));
+    if (!file.startsWith(WALLET_DIST) || !existsSync(file) || statSync(file).isDirectory()) file = join(WALLET_DIST, 'index.html');
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': file.endsWith('sw.js') ? 'no-cache' : 'max-age=0' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wallet/`, close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections(); // a killed browser's keep-alive sockets would hold close() open
+      }),
+  };
+}
+
+export interface Terminal {
+  id: string;
+  api: ApiClient;
+  daemon: DaemonChild;
+  scanner: SerialScannerEmulator;
+  fb: EmulatedFramebuffer;
+  /** Opens a payment request; resolves once the framebuffer shows its QR. */
+  charge(amount: number): Promise<{ id: string; requestQr: string }>;
+  /** The terminal's screen as the phone's camera sees it. */
+  cameraClip(file: string): void;
+  stop(): Promise<void>;
+}
+
+export interface Cafe {
+  dir: string;
+  bo: BackOffice;
+  broker: Mosquitto;
+  clearing: ClearingService;
+  terminal(id: string, displayName?: string): Promise<Terminal>;
+  close(): Promise<void>;
+}
+
+/** What the framebuffer shows, decoded like a camera would (jsQR on the rendered PNG). */
+export function decodePng(png: Buffer): string | undefined {
+  const img = PNG.sync.read(png);
+  return jsQR(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength), img.width, img.height)?.data;
+}
+
+export async function createCafe(dir: string): Promise<Cafe> {
+  const bo = await BackOffice.init(join(dir, 'bo'));
+  const broker = await startMosquitto({ persistence: false });
+  const clearing = new ClearingService(bo, { url: broker.url, clientId: 'clearing-wallet-pwa', expireEveryMs: 0 });
+  await clearing.start();
+  const terminals: Terminal[] = [];
+  return {
+    dir,
+    bo,
+    broker,
+    clearing,
+    async terminal(id, displayName = 'Café Tessera') {
+      const t = await startTerminal(join(dir, id), bo, broker, id, displayName);
+      terminals.push(t);
+      return t;
+    },
+    async close() {
+      for (const t of terminals) await t.stop().catch(() => undefined);
+      await clearing.stop().catch(() => undefined);
+      await bo.close().catch(() => undefined);
+      await broker.close().catch(() => undefined);
+    },
+  };
+}
+
+async function startTerminal(dir: string, bo: BackOffice, broker: Mosquitto, id: string, displayName: string): Promise<Terminal> {
+  const etc = join(dir, 'etc');
+  mkdirSync(etc, { recursive: true });
+  const identity = { keyFile: join(etc, 'terminal.key'), certFile: join(etc, 'terminal.cert'), trustListFile: join(etc, 'trust.list'), rootKeyFile: join(etc, 'root.pub'), denylistFile: join(etc, 'denylist.msg') };
+  const key = createKeyFile(identity.keyFile);
+  const req = await signObject('ENROLMENT_REQUEST', { terminalId: id, publicKey: key.publicKey, hardwareId: id, time: bo.now() }, key);
+  const { bundle } = await bo.issueTerminal(toQrText('ENROLMENT_REQUEST', req), { mode: 'merchant', merchantId: 'M-CAFE', displayName });
+  writeFileSync(identity.certFile, `${bundle.terminalCert}\n`);
+  writeFileSync(identity.trustListFile, `${bundle.trustList}\n`);
+  writeFileSync(identity.rootKeyFile, `${bundle.rootPublicKey}\n`);
+  writeFileSync(identity.denylistFile, `${bundle.denylist as string}\n`);
+  const fb = createFramebufferEmulator(dir, { width: 480, height: 320, bitsPerPixel: 16 });
+  const scanner = new SerialScannerEmulator(join(dir, 'ttyScanner'), join(dir, 'ttyScannerPeer'));
+  await scanner.start();
+  const socket = join(dir, 'control.sock');
+  const configPath = join(etc, 'terminal.json');
+  createDatabase(join(dir, 'terminal.db'));
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      identity,
+      database: { path: join(dir, 'terminal.db') },
+      api: { socket },
+      merchant: { resultDisplaySeconds: 0 },
+      devices: {
+        scanner: { type: 'serial', path: scanner.path, presenceCheckMs: 100, backoff: { initialMs: 50, maxMs: 300 } },
+        display: { type: 'framebuffer', device: fb.device, sysfsRoot: fb.sysfsRoot },
+      },
+      sync: { brokerUrl: broker.url, batchSize: 20, window: 4, ackTimeoutMs: 1_000, ackFlushMs: 20, reconnectMinMs: 50, reconnectMaxMs: 300, pollMs: 50, connectTimeoutMs: 2_000, statusIntervalMs: 500 },
+      log: { level: 'warn' },
+    }),
+  );
+  const api = new ApiClient({ socketPath: socket }, 10_000);
+  const daemon = new DaemonChild({ configPath, api });
+  await daemon.ready();
+  return {
+    id,
+    api,
+    daemon,
+    scanner,
+    fb,
+    async charge(amount) {
+      const p = await api.call<{ id: string; requestQr: string }>('POST', '/v1/payments', { amount });
+      await until(() => decodePng(renderFramebufferPng(fb)) === p.requestQr, 10_000, 'the request QR on the framebuffer');
+      return p;
+    },
+    cameraClip(file) {
+      pngToY4m(renderFramebufferPng(fb), file);
+    },
+    async stop() {
+      await daemon.kill('SIGTERM');
+      await scanner.stop().catch(() => undefined);
+    },
+  };
+}
+
+/** Chromium on a phone viewport with the given clip as its camera, on a profile directory that outlives it. */
+export async function openPhone(profile: string | undefined, clip: string | undefined, extraArgs: string[] = []): Promise<PersistentBrowser> {
+  return launchPersistent(profile, [...(clip ? cameraArgs({ videoFile: clip }) : []), ...extraArgs], PHONE);
+}
+
+/** The main Chromium process on this profile (the one without --type=), found by its unique user-data dir. */
+export function browserPid(profile: string): number {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let cmd: string[];
+    try {
+      cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (cmd.includes(`--user-data-dir=${profile}`) && !cmd.some((a) => a.startsWith('--type='))) return Number(d);
+  }
+  throw new Error(`no browser running on ${profile}`);
+}
+
+/** Reads the payment QR back from the page, as a terminal's scanner would see the phone's screen. */
+export async function readPaymentQr(page: Page): Promise<string> {
+  const png = await page.getByTestId('payment-qr').screenshot();
+  const text = decodePng(png);
+  if (!text) throw new Error('no QR code readable on the payment screen');
+  return text;
+}
+
+/** Waits for the service worker to control the page (the app is then installed for offline use). */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  // Strings, not functions: this file compiles without the DOM library.
+  await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
+  if (!(await page.evaluate('!!navigator.serviceWorker.controller'))) await page.reload();
+  await page.waitForFunction('!!navigator.serviceWorker.controller');
+}
+
+/** A purse for the wallet key shown on the Account screen, issued by the back office and imported through the app. */
+export async function givePurse(page: Page, bo: BackOffice, account: string, o: { cap?: number; perPaymentLimit?: number } = {}): Promise<string> {
+  await page.getByTestId('account').click();
+  const walletKey = (await page.getByTestId('public-key').textContent())?.trim() ?? '';
+  await bo.createAccount(account).catch(() => undefined);
+  await bo.fund(account, 100_000);
+  const { file, purse } = await bo.issuePurse({ account, walletKey, cap: o.cap ?? 5_000, perPaymentLimit: o.perPaymentLimit ?? 2_500, days: 10 });
+  await page.locator('details summary').click();
+  await page.getByTestId('purse-file').fill(JSON.stringify(file));
+  await page.getByTestId('import-purse').click();
+  await page.getByTestId('account-message').filter({ hasText: 'added' }).waitFor();
+  await page.getByRole('button', { name: 'Home' }).click();
+  return purse.purseId;
+}
