@@ -36,7 +36,8 @@ import { loadClearingKey } from './clearing-key.js';
 import { backOfficePaths, ensureHome, readSettings, writeNewFile, type BackOfficePaths, type BackOfficeSettings } from './home.js';
 import { OFFLINE_README } from './offline-readme.js';
 import { clearingTrustList, installedHistory, openingIssuer, pickIssuer } from './trust-admin.js';
-import { merchantAccount, type Account, type Ledger, type PurseRecord } from './ledger.js';
+import { merchantAccount, type Account, type BatchOutcome, type JournalEntry, type Ledger, type PurseRecord } from './ledger.js';
+import { recordSealedDetails } from './ops/sealed.js';
 import { openLedger } from './ledger-open.js';
 import { buildReport, type Report } from './report.js';
 
@@ -84,6 +85,11 @@ export interface IssuePurseOptions {
   cap: number;
   perPaymentLimit: number;
   days: number;
+  /**
+   * 32 lowercase hex characters: the purse id to use instead of a random one. A caller that derives it
+   * from a request (the wallet API) makes a retry collide with the purse already issued.
+   */
+  purseId?: string;
 }
 
 const CLOCK_SKEW_ALLOWANCE = 3_600;
@@ -112,7 +118,7 @@ export class BackOffice {
     private readonly backend?: CryptoBackend,
   ) {
     this.current = { list: trustList, bytes: trustBytes, trust: new TrustStore(trustList, backend), issuer };
-    this.clearing = new ClearingEngine(ledger, this.clearingTrust(), clock, log);
+    this.clearing = new ClearingEngine(ledger, this.clearingTrust(), clock, log, (entries, out) => this.openSealed(entries, out));
   }
 
   /** The current list plus retired keys up to their retirement (trust-admin.ts clearingTrustList). */
@@ -322,9 +328,10 @@ export class BackOffice {
       throw new TesseraError('USAGE', 'wallet key must be hex');
     }
     if (!isValidPublicKey(walletKey)) throw new TesseraError('USAGE', 'wallet key must be a 33-byte compressed P-256 public key in hex');
+    if (o.purseId !== undefined && !/^[0-9a-f]{32}$/.test(o.purseId)) throw new TesseraError('USAGE', 'purse id must be 32 lowercase hex characters');
     const now = this.now();
     const cert: PurseCert = {
-      purseId: new Uint8Array(randomBytes(16)),
+      purseId: o.purseId !== undefined ? fromHex(o.purseId) : new Uint8Array(randomBytes(16)),
       walletKey,
       currency: this.currency,
       cap: o.cap,
@@ -391,6 +398,13 @@ export class BackOffice {
 
   async report(): Promise<Report> {
     return buildReport(this.ledger);
+  }
+
+  /** Opens the sealed details of a batch's settled (or already settled) payments and keeps them with the settlement. */
+  private async openSealed(entries: JournalEntry[], out: BatchOutcome): Promise<void> {
+    const settled = new Set(out.outcomes.filter((o) => o.status === 'settled' || o.status === 'duplicate').map((o) => o.txId));
+    const payments = entries.filter((e) => settled.has(e.txId));
+    if (payments.length > 0) await recordSealedDetails(this.ledger, payments, this.sealedKey.secretKey(), this.now());
   }
 
   /** Writes a JSON file (bundle, purse file) with mode 0644; refuses to overwrite unless asked. */

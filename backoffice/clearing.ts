@@ -54,7 +54,14 @@ export class ClearingEngine {
     public trust: TrustStore,
     private readonly clock: Clock = systemClock,
     private readonly log: Logger = silentLogger(),
+    /** Runs after each committed batch write (the back office opens sealed details there); its failure never fails the batch. */
+    private readonly afterApply?: (entries: JournalEntry[], out: BatchOutcome) => Promise<void>,
   ) {}
+
+  private async applied(entries: JournalEntry[], out: BatchOutcome): Promise<BatchOutcome> {
+    await this.afterApply?.(entries, out).catch((err: unknown) => this.log.error({ err }, 'after-batch step failed (the batch is recorded)'));
+    return out;
+  }
 
   private nowSeconds(): number {
     return Math.floor(this.clock.now() / 1000);
@@ -119,7 +126,7 @@ export class ClearingEngine {
     const current = byChain.get(terminal.chain)?.entries ?? [];
     // The chain is named, not implied: a re-enrolment between the look-up above and this write must
     // not put records signed by the old key on the new chain.
-    const out: BatchOutcome = current.length > 0 ? await this.ledger.applyJournal(terminalId, current, now, terminal.chain) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
+    const out: BatchOutcome = current.length > 0 ? await this.applied(current, await this.ledger.applyJournal(terminalId, current, now, terminal.chain)) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
     const outcomes = out.outcomes.map(({ index, status, reason }): AckResult => ({ index, status, ...(reason !== undefined ? { reason } : {}) }));
     const results = [...refused, ...outcomes].sort((a, b) => a.index - b.index);
     // The ack names the recorded chain's head by its hash, read back after the write (another
@@ -138,7 +145,7 @@ export class ClearingEngine {
 
   /** Late records of a retired chain: cleared onto it as history, reported once per batch; true when the deny list changed. */
   private async clearRetired(terminal: TerminalRecord, chain: number, entries: JournalEntry[], now: number): Promise<boolean> {
-    const o = await this.ledger.applyJournal(terminal.terminalId, entries, now, chain);
+    const o = await this.applied(entries, await this.ledger.applyJournal(terminal.terminalId, entries, now, chain));
     const indexes = entries.map((e) => e.index);
     await this.ledger.recordIncident({
       terminalId: terminal.terminalId,

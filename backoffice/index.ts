@@ -8,3 +8,6 @@ export * from './service.js';
 export * from './report.js';
 export * from './sim-terminal.js';
 export * from './broker-acl.js';
+export * from './ops/index.js';
+export * from './terminal-health.js';
+export * from './wallet/service.js';

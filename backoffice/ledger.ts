@@ -7,6 +7,7 @@
 
 import type { AckStatus } from '#protocol';
 import type { LedgerAudit } from './ledger-audit.js';
+import type { OpsDb } from './ops/db.js';
 
 /** Account kinds: a customer's funds, a purse reservation, a merchant's receivable, the outside world. */
 export type AccountKind = 'customer' | 'purse' | 'merchant' | 'external';
@@ -261,6 +262,8 @@ export interface Ledger {
   nextVersion(series: string): Promise<number>;
 
   settlements(): Promise<Settlement[]>;
+  /** One purse's settlements in sequence order, those after `afterSeq`, at most `limit` (a wallet's payment history). */
+  purseSettlements(purseId: string, afterSeq: number, limit: number): Promise<Settlement[]>;
   merchantTotals(): Promise<MerchantTotal[]>;
   fraudCases(): Promise<FraudCase[]>;
   incidents(): Promise<Incident[]>;
@@ -272,6 +275,9 @@ export interface Ledger {
    * its settlements, every account's balance is the sum of its postings. Not ok lists what broke.
    */
   audit(): Promise<LedgerAudit>;
+
+  /** The operator queries' runner on this ledger's database (ops/: look-ups, resolutions, refunds, statements). */
+  operations(): OpsDb;
 }
 
 export const EXTERNAL_ACCOUNT = 'external:funding';

@@ -1,6 +1,7 @@
 // The back office report: balances, settlements per merchant, purses, fraud cases and incidents, as data or a table.
 import { indexRange } from './incidents.js';
 import type { Account, DenyList, FraudCase, Incident, Ledger, MerchantTotal, PurseRecord } from './ledger.js';
+import { recentSealed, type SealedView } from './ops/sealed.js';
 
 export interface Report {
   accounts: Account[];
@@ -12,6 +13,8 @@ export interface Report {
   settlementCount: number;
   /** Sum of every posting: 0 unless the ledger is broken. */
   trialBalance: number;
+  /** Opened sealed payment details: how many, and the newest (the report is the operator's: it shows them). */
+  sealed: { count: number; recent: (SealedView & { txId: string })[] };
 }
 
 export async function buildReport(ledger: Ledger): Promise<Report> {
@@ -24,6 +27,7 @@ export async function buildReport(ledger: Ledger): Promise<Report> {
     denylist: await ledger.denyList(),
     settlementCount: (await ledger.settlements()).length,
     trialBalance: await ledger.trialBalance(),
+    sealed: await recentSealed(ledger),
   };
 }
 
@@ -51,6 +55,11 @@ export function formatReport(r: Report): string {
   out.push(
     'INCIDENTS',
     r.incidents.length ? table(['id', 'terminal', 'indexes', 'count', 'kind', 'detail'], r.incidents.map((i) => [i.id, i.terminalId, indexRange(i), i.count, i.kind, i.detail])) : '(none)',
+    '',
+  );
+  out.push(
+    `SEALED DETAILS (${r.sealed.count} opened${r.sealed.count > r.sealed.recent.length ? `, newest ${r.sealed.recent.length}` : ''})`,
+    r.sealed.recent.length ? table(['txId', 'status', 'details'], r.sealed.recent.map((s) => [s.txId, s.status, s.text ?? (s.hex !== null ? `hex ${s.hex}` : (s.error ?? ''))])) : '(none)',
     '',
   );
   const unpublished = r.denylist.unpublished ? ` (${r.denylist.unpublished} not yet published)` : '';

@@ -27,12 +27,14 @@ import {
 import { PRIOR_SETTLEMENTS_SQL, ZERO_HASH, accountOf, priorParams, chainOf, entryFromJson, entryToJson, fraudCaseOf, priorOf, purseOf, settlementOf, terminalOf, u8, type Row } from './ledger-rows.js';
 import { IncidentTally, incidentOf, storeIncident } from './incidents.js';
 import { migrate } from './sqlite-migrate.js';
+import { migrateOps, sqliteOps } from './sqlite-ops.js';
+import type { OpsDb } from './ops/db.js';
 import { assertSameCurrency, isRetry, type TransferShape } from './rules/transfers.js';
 import { runAudit, type AuditCheck, type LedgerAudit } from './ledger-audit.js';
 import { indexesToCompare, planChain, reportStep } from './rules/chaining.js';
 import { NO_FACTS, decide, needsFacts, outcomeOf, type ClearingFacts, type PriorSettlement } from './rules/clearing-rules.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,6 +111,7 @@ export class SqliteLedger implements Ledger {
       const from = v ? Number(v.value) : SCHEMA_VERSION;
       if (from > SCHEMA_VERSION) throw new TesseraError('DB_TOO_NEW', `ledger schema ${String(from)} is newer than ${SCHEMA_VERSION}`);
       migrate(this.db, from);
+      migrateOps(this.db);
       this.sql("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
     });
   }
@@ -460,6 +463,10 @@ export class SqliteLedger implements Ledger {
 
   // ---- reports ----
 
+  async purseSettlements(purseId: string, afterSeq: number, limit: number): Promise<Settlement[]> {
+    return (this.sql('SELECT * FROM settlements WHERE purse_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(purseId, afterSeq, limit) as Row[]).map(settlementOf);
+  }
+
   async settlements(): Promise<Settlement[]> {
     return (this.sql('SELECT * FROM settlements ORDER BY settled_at, terminal_id, idx').all() as Row[]).map(settlementOf);
   }
@@ -492,5 +499,11 @@ export class SqliteLedger implements Ledger {
 
   async trialBalance(): Promise<number> {
     return (this.sql('SELECT coalesce(sum(amount), 0) AS s FROM postings').get() as Row).s as number;
+  }
+
+  private ops: OpsDb | undefined;
+
+  operations(): OpsDb {
+    return (this.ops ??= sqliteOps(this.db, (t) => this.transfer(t.kind, t.from, t.to, t.amount, t.ref, t.now, t.idem)));
   }
 }

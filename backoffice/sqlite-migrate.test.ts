@@ -41,7 +41,8 @@ t.test('a schema-1 ledger is upgraded in place', async (t) => {
   old.close();
 
   const ledger = new SqliteLedger(path);
-  t.equal((ledger.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '3');
+  t.equal((ledger.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string }).value, '5');
+  t.ok(ledger.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'fraud_resolutions'").get(), 'the operator tables are added too');
   t.match(await ledger.getTerminal('T-1'), { chain: 1, lastIndex: 2 });
   t.same((await ledger.chainRecords('T-1', 1)).map((r) => [r.index, r.status]), [[1, 'settled'], [2, 'declined-recorded']]);
   t.same(ledger.db.prepare('SELECT chain, idx, json_extract(entry, \'$.chain\') AS c FROM held').all(), [{ chain: 1, idx: 4, c: 1 }]);

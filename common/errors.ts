@@ -41,6 +41,10 @@ export const ERROR_CODES = [
   'API_BAD_REQUEST',
   'API_UNAUTHORIZED',
   'API_IDEMPOTENCY_MISMATCH',
+  'API_FORBIDDEN',
+  'API_RATE_LIMITED',
+  'API_TOO_LARGE',
+  'API_IDP_UNREACHABLE',
   'USAGE',
   'INTERNAL',
   // back office and wallet
@@ -49,6 +53,16 @@ export const ERROR_CODES = [
   'INSUFFICIENT_FUNDS',
   'VERIFICATION_FAILED',
   'CURRENCY_MISMATCH',
+  /** A refund would take more back than the payment it refunds (in total). */
+  'REFUND_EXCEEDS_PAYMENT',
+  /** The operation does not apply in the state the thing is in (a case resolved otherwise, a purse already closed). */
+  'CONFLICT',
+  // wallet API
+  'CHALLENGE_INVALID',
+  'CHALLENGE_EXPIRED',
+  'CHALLENGE_USED',
+  'PURSE_NOT_ACTIVE',
+  'PURSE_UNSETTLED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

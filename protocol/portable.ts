@@ -16,3 +16,4 @@ export * from './sealed.js';
 export * from './verify.js';
 export * from './bundle.js';
 export * from './sync/index.js';
+export * from './wallet-proof.js';

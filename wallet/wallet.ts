@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TesseraError, systemClock, type Clock } from '#common';
-import { createKeyFile, loadKeyFile, toHex, type CryptoBackend, type KeySigner, type Payment } from '#protocol';
+import { createKeyFile, loadKeyFile, signWalletProof, toHex, utf8, type CryptoBackend, type KeySigner, type Payment } from '#protocol';
 import {
   balanceOf,
   checkRequest,
@@ -76,6 +76,11 @@ export class Wallet {
 
   get publicKey(): string {
     return toHex(this.key.publicKey);
+  }
+
+  /** Hex of this key's signature over a back office's challenge (its ASCII text): the wallet API's proof of key possession. */
+  async proveKey(challenge: string): Promise<string> {
+    return toHex(await signWalletProof(this.key, utf8(challenge)));
   }
 
   get purses(): readonly WalletPurse[] {

@@ -9,6 +9,7 @@ import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
 import { defaultHome } from '../home.js';
 import { formatReport } from '../report.js';
 import { installTrustList } from '../trust-admin.js';
+import { addServeCommand } from './serve-command.js';
 import { addTrustCommands } from './trust-commands.js';
 
 interface Globals {
@@ -462,6 +463,7 @@ function buildProgram(): Command {
     });
 
   addTrustCommands<Globals>(program, { print, withBackOffice });
+  addServeCommand(program);
 
   addBrokerIdentity(program);
   return program;

@@ -2,6 +2,7 @@
 import type { Client } from './sql.js';
 import { TesseraError } from '#common';
 import { APPEND_ONLY_TABLES } from '../ledger-audit.js';
+import { PG_OPS_MIGRATION } from '../ops/schema.js';
 
 /**
  * Balances are not stored: an account's balance is the sum of its postings, so it cannot drift from
@@ -73,7 +74,7 @@ CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECU
 const V3 = 'ALTER TABLE transfers ADD COLUMN idem text UNIQUE;';
 
 /** Migrations in order; the index + 1 is the schema version. Never edit one that shipped: append. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, PG_OPS_MIGRATION];
 
 /** Any fixed 64-bit number: concurrent clearing workers starting at once apply each migration once. */
 const MIGRATION_LOCK = 0x7e55e4a;

@@ -27,6 +27,8 @@ import { runAudit, type LedgerAudit } from '../ledger-audit.js';
 import { isRetry, type TransferShape } from '../rules/transfers.js';
 import { applyJournal, storeIncident } from './clearing.js';
 import { migrate } from './migrations.js';
+import { pgOps } from './ops-queries.js';
+import type { OpsDb } from '../ops/db.js';
 import { ACCOUNT_SELECT, PURSE_SELECT, account, bumpVersion, denyInTx, ensureAccount, lockAccounts, purse, readDenyList, transfer } from './money.js';
 import { TYPES, all, inTransaction, one, type Client } from './sql.js';
 
@@ -273,6 +275,10 @@ export class PgLedger implements Ledger {
 
   // ---- reports ----
 
+  async purseSettlements(purseId: string, afterSeq: number, limit: number): Promise<Settlement[]> {
+    return (await all(this.pool, 'SELECT * FROM settlements WHERE purse_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [purseId, afterSeq, limit])).map(settlementOf);
+  }
+
   async settlements(): Promise<Settlement[]> {
     return (await all(this.pool, 'SELECT * FROM settlements ORDER BY settled_at, terminal_id COLLATE "C", idx')).map(settlementOf);
   }
@@ -307,5 +313,9 @@ export class PgLedger implements Ledger {
 
   async trialBalance(): Promise<number> {
     return ((await one(this.pool, 'SELECT coalesce(sum(amount), 0)::bigint AS s FROM postings')) as { s: number }).s;
+  }
+
+  operations(): OpsDb {
+    return pgOps((fn) => this.tx(fn));
   }
 }

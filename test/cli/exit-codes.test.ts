@@ -126,6 +126,7 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
       'publish-trust': [['--home', bo, 'publish-trust', '--broker', refusedBroker], 1],
       'verify-journal': [['--home', bo, 'verify-journal', 'T-NOBODY'], 1],
       'broker-acl': [['--home', bo, 'broker-acl', '--backoffice', 'bad id!'], 1],
+      serve: [['--home', bo, 'serve', '--listen', 'no-port-here', '--dev-idp'], 1],
       'trust sign': [['trust', 'sign', '--root-key', join(missing, 'root.key'), '--current', join(missing, 'trust-list.txt'), '--out', join(missing, 'next.txt')], 1],
       'trust show': [['trust', 'show', join(missing, 'trust-list.txt'), '--root', '00'], 1],
       'trust new-issuer-key': [['--home', missing, 'trust', 'new-issuer-key'], 1],

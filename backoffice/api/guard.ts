@@ -1,0 +1,99 @@
+// Per-route access rules (public, or roles plus ownership) enforced on every /v1 route before its body is even read.
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { TesseraError } from '#common';
+import { bearerToken, type Principal, type Role, type TokenVerifier } from './auth.js';
+
+/**
+ * What a route allows. `owner` scopes it: for a merchant, the `merchantId` path parameter (or the
+ * `merchant` query filter) must be theirs; for a customer, `accountId` (or `account`) must be theirs.
+ * Operators see everything. Resources whose owner is known only after loading them (a terminal, a
+ * purse) are checked by the handler with ensureOwner().
+ */
+export type Access = { public: true } | { roles: readonly Role[]; owner?: 'merchant' | 'account' };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** The OpenAPI extension that states a route's rule (the auth-refusal test reads it). */
+export const ACCESS_EXTENSION = 'x-tessera-access';
+
+export const isPublic = (a: Access): a is { public: true } => 'public' in a;
+
+export function principal(req: FastifyRequest): Principal {
+  if (!req.principal) throw new TesseraError('API_UNAUTHORIZED', 'this route needs an access token');
+  return req.principal;
+}
+
+const isOperator = (p: Principal): boolean => p.roles.includes('operator');
+
+/** Refuses (403) a merchant or customer acting on another merchant's or account's resource. */
+export function ensureOwner(req: FastifyRequest, owner: { merchantId?: string | null; accountId?: string | null }): void {
+  const p = principal(req);
+  if (isOperator(p)) return;
+  if (owner.merchantId !== undefined && p.roles.includes('merchant') && p.merchantId !== null && owner.merchantId === p.merchantId) return;
+  if (owner.accountId !== undefined && p.roles.includes('customer') && p.accountId !== null && owner.accountId === p.accountId) return;
+  throw new TesseraError('API_FORBIDDEN', 'this resource belongs to someone else');
+}
+
+/**
+ * The merchant filter a list applies: an operator's choice (or none), a merchant's own id always
+ * (asking for another merchant's is refused).
+ */
+export function merchantScope(req: FastifyRequest, asked: string | undefined): string | undefined {
+  const p = principal(req);
+  if (isOperator(p)) return asked;
+  if (p.merchantId === null) throw new TesseraError('API_FORBIDDEN', 'the token names no merchant (claim tessera_merchant)');
+  if (asked !== undefined && asked !== p.merchantId) throw new TesseraError('API_FORBIDDEN', 'this resource belongs to someone else');
+  return p.merchantId;
+}
+
+function checkOwner(req: FastifyRequest, access: { owner?: 'merchant' | 'account' }): void {
+  const params = (req.params ?? {}) as Record<string, string | undefined>;
+  const query = (req.query ?? {}) as Record<string, string | undefined>;
+  if (access.owner === 'merchant') {
+    const id = params.merchantId ?? query.merchant;
+    if (id !== undefined) ensureOwner(req, { merchantId: id });
+  } else if (access.owner === 'account') {
+    const id = params.accountId ?? query.account;
+    if (id !== undefined) ensureOwner(req, { accountId: id });
+  }
+}
+
+export interface GuardSource {
+  /** The verifier, once the issuer is known (--dev-idp knows it only after listening). */
+  verifier(): TokenVerifier | undefined;
+}
+
+/**
+ * Every route under /v1 must declare its access rule: one without fails at start-up, so a route
+ * cannot be added without auth. Protected routes get the bearer check as their first hook, and
+ * the rule in their OpenAPI operation.
+ */
+export function installGuard(app: FastifyInstance, src: GuardSource): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.url.startsWith('/v1/') || route.method === 'HEAD') return;
+    const access = route.config?.access;
+    if (!access) throw new TesseraError('INTERNAL', `route ${String(route.method)} ${route.url} declares no access rule`);
+    route.schema = { ...route.schema, [ACCESS_EXTENSION]: access, ...(isPublic(access) ? {} : { security: [{ bearer: [] }] }) } as RouteOptions['schema'];
+    if (isPublic(access)) return;
+    const check = async (req: FastifyRequest): Promise<void> => {
+      const token = bearerToken(req.headers.authorization);
+      const verifier = src.verifier();
+      if (!verifier) throw new TesseraError('API_IDP_UNREACHABLE', 'the identity provider is not ready yet');
+      const p = await verifier.verify(token);
+      if (!p.roles.some((r) => access.roles.includes(r))) {
+        throw new TesseraError('API_FORBIDDEN', `this route is for ${access.roles.join(' or ')}; the token's roles: ${p.roles.join(', ') || 'none'}`);
+      }
+      req.principal = p;
+      checkOwner(req, access);
+    };
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [check, ...existing] as RouteOptions['onRequest'];
+  });
+}

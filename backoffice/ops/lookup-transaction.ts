@@ -1,0 +1,109 @@
+// Look up one transaction by txId: its journal records (decoded, re-verified), the payment, the settlement, refunds, fraud cases, sealed details.
+import { TesseraError } from '#common';
+import { verifyJournalRecord, type TrustStore } from '#protocol';
+import { ClearingEngine } from '../clearing.js';
+import type { ChainRecord, EntryVerdict, Ledger } from '../ledger.js';
+import { u8 } from '../ledger-rows.js';
+import { all, one } from './db.js';
+import { txIdOf } from './ids.js';
+import { refundsOf, type RefundView } from './refund-rows.js';
+import { sealedOf, type SealedView } from './sealed.js';
+import { TX_SELECT, summaryOf, type TransactionSummary } from './tx-rows.js';
+import { ledgerCurrency, money, num, paymentView, recordOf, type Money, type PaymentView, type RecordView } from './view.js';
+
+export interface LookupTransactionInput {
+  txId: string;
+  /** Re-verify each record and its payment under this trust list (the back office's, with retired keys). */
+  trust?: TrustStore | undefined;
+  /** Seconds; the clock verification judges against. */
+  now: number;
+  /** A merchant's view: the transaction must be one of this merchant's (NOT_FOUND otherwise, as for an unknown txId). */
+  merchantId?: string | undefined;
+  /** Include the opened sealed details (operators, and the customer whose payment it is). */
+  showSealed?: boolean | undefined;
+}
+
+export interface Verification {
+  /** The record's signature under its chain's key: 'ok', or why not. */
+  record: string;
+  /** What re-verifying the payment concludes now (as clearing would). */
+  payment: EntryVerdict | null;
+}
+
+export interface TransactionRecord extends TransactionSummary {
+  record: Omit<RecordView, 'payment'> & { bytes: string };
+  verification: Verification | null;
+}
+
+export interface TransactionView {
+  txId: string;
+  merchantId: string | null;
+  /** Decoded from the first record (every record of a txId carries the same payment). */
+  payment: PaymentView | { error: string; bytes: string } | null;
+  records: TransactionRecord[];
+  settlement: { purseId: string; seq: number; amount: Money; terminalId: string; merchantId: string; chain: number; index: number; settledAt: number } | null;
+  refunds: RefundView[];
+  refunded: Money;
+  fraudCases: number[];
+  /** Opened sealed details; 'hidden' when the caller may not see them, null when there are none. */
+  sealed: SealedView | 'hidden' | null;
+}
+
+function verify(ledger: Ledger, trust: TrustStore, chain: ChainRecord | undefined, bytes: Uint8Array, now: number): Verification {
+  if (!chain) return { record: 'the chain of this record is unknown', payment: null };
+  const v = verifyJournalRecord(bytes, { terminalPublicKey: chain.publicKey, terminalId: chain.terminalId, trust });
+  if (!v.ok) return { record: `${v.reason}: ${v.detail}`, payment: null };
+  const t = { ...chain, displayName: '', notAfter: 0, operatorId: null, line: null };
+  return { record: 'ok', payment: new ClearingEngine(ledger, trust).verdict(t, v.value.value, now) };
+}
+
+export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInput): Promise<TransactionView> {
+  const txId = txIdOf(i.txId);
+  const data = await ledger.operations().read(function* () {
+    return {
+      rows: yield* all(`${TX_SELECT} WHERE r.tx_id = ? ORDER BY r.time, r.terminal_id, r.chain, r.idx`, [txId]),
+      bytes: yield* all('SELECT terminal_id, chain, idx, record FROM records WHERE tx_id = ?', [txId]),
+      settlement: yield* one('SELECT * FROM settlements WHERE tx_id = ?', [txId]),
+      fraud: yield* all('SELECT id FROM fraud_cases WHERE first_tx = ? OR second_tx = ? ORDER BY id', [txId, txId]),
+      refunds: yield* refundsOf(txId),
+      sealed: yield* sealedOf(txId),
+      currency: yield* ledgerCurrency(),
+    };
+  });
+  const merchantId = (data.settlement?.merchant_id as string | undefined) ?? (data.rows[0]?.merchant_id as string | undefined) ?? null;
+  if (data.rows.length === 0 || (i.merchantId !== undefined && merchantId !== i.merchantId)) throw new TesseraError('NOT_FOUND', `no transaction ${txId}`);
+  const chains = new Map<string, ChainRecord>();
+  for (const id of new Set(data.rows.map((r) => r.terminal_id as string))) for (const c of await ledger.chains(id)) chains.set(`${id}/${c.chain}`, c);
+  const records = data.rows.map((r): TransactionRecord => {
+    const stored = data.bytes.find((b) => b.terminal_id === r.terminal_id && num(b, 'chain') === num(r, 'chain') && num(b, 'idx') === num(r, 'idx'));
+    const bytes = u8(stored?.record);
+    const { payment: _payment, ...rec } = recordOf(bytes);
+    const chain = chains.get(`${String(r.terminal_id)}/${num(r, 'chain')}`);
+    return { ...summaryOf(r, data.currency), record: { ...rec, bytes: Buffer.from(bytes).toString('hex') }, verification: i.trust ? verify(ledger, i.trust, chain, bytes, i.now) : null };
+  });
+  const first = data.bytes[0];
+  const s = data.settlement;
+  const refunded = data.refunds.reduce((n, r) => n + r.amount.amount, 0);
+  return {
+    txId,
+    merchantId,
+    payment: first ? paymentView(recordOf(u8(first.record)).payment) : null,
+    records,
+    settlement: s
+      ? {
+          purseId: s.purse_id as string,
+          seq: num(s, 'seq'),
+          amount: money(num(s, 'amount'), data.currency),
+          terminalId: s.terminal_id as string,
+          merchantId: s.merchant_id as string,
+          chain: num(s, 'chain'),
+          index: num(s, 'idx'),
+          settledAt: num(s, 'settled_at'),
+        }
+      : null,
+    refunds: data.refunds,
+    refunded: money(refunded, data.currency),
+    fraudCases: data.fraud.map((r) => num(r, 'id')),
+    sealed: data.sealed === null ? null : i.showSealed ? data.sealed : 'hidden',
+  };
+}
