@@ -1,13 +1,12 @@
 // The wallet app's test rig: the built app over HTTP, a real back office with clearing over mosquitto, real `tessera daemon`s (pty scanner, framebuffer file) and Chromium on a phone viewport with the fake camera.
-import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import { createKeyFile, signObject, toQrText } from '#protocol';
 import { BackOffice, ClearingService } from '#backoffice';
+import { ApiServer } from '../../backoffice/api/index.js';
 import { SerialScannerEmulator, createFramebufferEmulator, renderFramebufferPng, type EmulatedFramebuffer } from '#drivers';
 import { ApiClient, createDatabase } from '#terminal';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
@@ -21,33 +20,15 @@ const jsQR = ((jsQRModule as unknown as { default?: JsQr }).default ?? (jsQRModu
 export const WALLET_DIST = join(process.cwd(), 'dist/web/wallet');
 export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.png': 'image/png',
-  '.webmanifest': 'application/manifest+json',
-  '.json': 'application/json',
-};
+export const DEV_PASSWORD = 'wallet-test';
+export const CUSTOMER_ACCOUNT = 'acct-ana';
 
-/** The built app at /wallet/ (SPA fallback to index.html), as the back office serves it. */
-export async function serveWallet(): Promise<{ url: string; close(): Promise<void> }> {
+/** `tessera-backoffice serve --dev-idp` in-process on the café's back office: the app at /wallet/, the API, the dev IdP. */
+export async function serveBackOffice(bo: BackOffice): Promise<{ base: string; url: string; close(): Promise<void> }> {
   if (!existsSync(join(WALLET_DIST, 'index.html'))) throw new Error(`${WALLET_DIST} missing: run make build`);
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (!path.startsWith('/wallet/')) return void res.writeHead(404).end();
-    let file = normalize(join(WALLET_DIST, path.slice('/wallet/'.length)));
-    if (!file.startsWith(WALLET_DIST) || !existsSync(file) || statSync(file).isDirectory()) file = join(WALLET_DIST, 'index.html');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': file.endsWith('sw.js') ? 'no-cache' : 'max-age=0' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wallet/`, close: () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections(); // a killed browser's keep-alive sockets would hold close() open
-      }),
-  };
+  const server = new ApiServer({ backOffice: bo, host: '127.0.0.1', port: 0, devIdp: { merchantId: 'M-CAFE', accountId: CUSTOMER_ACCOUNT, password: DEV_PASSWORD }, rateLimit: 0, webRoot: join(process.cwd(), 'dist/web') });
+  const { url } = await server.start();
+  return { base: url, url: `${url}/wallet/`, close: () => server.stop() };
 }
 
 export interface Terminal {

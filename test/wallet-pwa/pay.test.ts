@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import type { PersistentBrowser } from '../support/browser.js';
 import { until } from '../faults/harness.js';
-import { browserPid, createCafe, givePurse, openPhone, readPaymentQr, serveWallet, waitForServiceWorker, type Terminal } from './harness.js';
+import { browserPid, createCafe, givePurse, openPhone, readPaymentQr, serveBackOffice, waitForServiceWorker, type Terminal } from './harness.js';
 
 /** Scan → confirm → QR, in the app; returns the code the phone shows and the seq it carries. */
 async function payAtTerminal(t: Test, page: Page, merchant: string, amountText: string): Promise<{ text: string; seq: number; txId: string }> {
@@ -33,14 +33,14 @@ async function approvedBy(term: Terminal, paymentId: string, text: string): Prom
 
 t.test('the wallet app pays a real terminal: camera, offline after install, restart, crash after commit', { timeout: 300_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pwa-'));
-  const web = await serveWallet();
   const cafe = await createCafe(dir);
+  const web = await serveBackOffice(cafe.bo);
   const profile = join(dir, 'phone');
   let phone: PersistentBrowser | undefined;
   t.teardown(async () => {
     await phone?.close().catch(() => undefined);
-    await cafe.close();
     await web.close();
+    await cafe.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const term = await cafe.terminal('T-CAFE');

@@ -1,7 +1,7 @@
 // Online side of the wallet: OIDC sign-in (code + PKCE), the wallet API (purse for a proven key, refresh) and reconciliation with settled payments.
 import * as oauth from 'oauth4webapi';
 import { TesseraError } from '../../../common/errors.js';
-import { toHex, utf8 } from '../../../protocol/portable.js';
+import { toHex, utf8, walletProofMessage } from '../../../protocol/portable.js';
 import * as store from './store.js';
 import type { PurseState, WalletDb } from './store.js';
 
@@ -74,33 +74,32 @@ async function call<T>(db: WalletDb, method: string, path: string, body?: unknow
   return json;
 }
 
-/** A purse file (tessera-purse/1) as the wallet API returns it, whichever envelope it comes in. */
-function purseFileOf(r: Record<string, unknown>): string {
-  const f = (r.file ?? r.purseFile ?? r) as Record<string, unknown>;
-  return JSON.stringify({ format: 'tessera-purse/1', purseCert: f.purseCert, trustList: f.trustList, rootPublicKey: f.rootPublicKey });
+/** The purse file (tessera-purse/1) in the wallet API's answer `{ purse, file, replayed }`. */
+function purseFileOf(r: { file?: unknown }): string {
+  if (!r.file || typeof r.file !== 'object') throw new TesseraError('API_BAD_REQUEST', 'the wallet API answered without a purse file');
+  return JSON.stringify(r.file);
 }
 
-/** Onboarding: proves the key by signing the server's challenge, and returns the new purse file. */
+/** Onboarding: proves the key by signing the server's challenge (under the key-proof context, never a payment's form), and returns the new purse file. */
 export async function requestPurse(db: WalletDb, publicKey: string, sign: (m: Uint8Array) => Promise<Uint8Array>, cap: number): Promise<string> {
   const { challenge } = await call<{ challenge: string }>(db, 'POST', '/v1/wallet/challenge', {});
-  const signature = toHex(await sign(utf8(challenge)));
-  return purseFileOf(await call<Record<string, unknown>>(db, 'POST', '/v1/wallet/purses', { publicKey, challenge, signature, cap }));
+  const signature = toHex(await sign(walletProofMessage(utf8(challenge))));
+  return purseFileOf(await call<{ file?: unknown }>(db, 'POST', '/v1/wallet/purses', { publicKey, challenge, signature, cap }));
 }
 
 export async function refreshPurse(db: WalletDb, purseId: string): Promise<string> {
-  return purseFileOf(await call<Record<string, unknown>>(db, 'POST', `/v1/wallet/purses/${purseId}/refresh`, {}));
+  return purseFileOf(await call<{ file?: unknown }>(db, 'POST', `/v1/wallet/purses/${purseId}/refresh`, {}));
 }
 
 export async function accountBalance(db: WalletDb): Promise<{ amount: number; currency: string } | undefined> {
   const me = await call<{ accountId?: string }>(db, 'GET', '/v1/me');
   if (!me.accountId) return undefined;
-  const a = await call<{ balance?: number | { amount: number }; currency?: string }>(db, 'GET', `/v1/accounts/${encodeURIComponent(me.accountId)}`);
-  const amount = typeof a.balance === 'number' ? a.balance : (a.balance?.amount ?? 0);
-  return { amount, currency: a.currency ?? 'EUR' };
+  const a = await call<{ balance: number; currency: string }>(db, 'GET', `/v1/accounts/${encodeURIComponent(me.accountId)}`);
+  return { amount: a.balance, currency: a.currency };
 }
 
 function stateOf(s: unknown): PurseState {
-  return s === 'denied' || s === 'closed' || s === 'returned' ? s : 'active';
+  return s === 'denied' || s === 'closed' || s === 'expired' ? s : 'active';
 }
 
 /**
@@ -110,14 +109,14 @@ function stateOf(s: unknown): PurseState {
 export async function reconcile(db: WalletDb): Promise<{ settled: number }> {
   let settledCount = 0;
   for (const p of await store.listPurses(db)) {
-    const purse = await call<{ state?: string; status?: string }>(db, 'GET', `/v1/wallet/purses/${p.purseId}`);
+    const purse = await call<{ state?: string }>(db, 'GET', `/v1/wallet/purses/${p.purseId}`);
     let settled = 0;
     let cursor: string | null = null;
     do {
       const q: string = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-      const page: { items: { txId: string; amount?: number; amountCharged?: number }[]; nextCursor: string | null } = await call(db, 'GET', `/v1/wallet/purses/${p.purseId}/payments${q}`);
+      const page: { items: { txId: string; amount: number }[]; nextCursor: string | null } = await call(db, 'GET', `/v1/wallet/purses/${p.purseId}/payments${q}`);
       for (const it of page.items) {
-        const amount = it.amountCharged ?? it.amount ?? 0;
+        const amount = it.amount;
         settled += amount;
         const mine = await store.getPayment(db, it.txId);
         if (mine && mine.settled === undefined) {
@@ -127,7 +126,7 @@ export async function reconcile(db: WalletDb): Promise<{ settled: number }> {
       }
       cursor = page.nextCursor;
     } while (cursor);
-    await store.updatePurseState(db, p.purseId, { state: stateOf(purse.state ?? purse.status), settled, checkedAt: Date.now() });
+    await store.updatePurseState(db, p.purseId, { state: stateOf(purse.state), settled, checkedAt: Date.now() });
   }
   return { settled: settledCount };
 }

@@ -5,7 +5,7 @@ import type { PaymentLogEntry, WalletPurse } from '../../core.js';
 import type { StoredKey } from './keys.js';
 
 /** What the back office last said of a purse (online reconciliation); a fresh purse is 'active'. */
-export type PurseState = 'active' | 'denied' | 'closed' | 'returned';
+export type PurseState = 'active' | 'denied' | 'expired' | 'closed';
 
 export interface PurseRecord extends WalletPurse {
   state: PurseState;
