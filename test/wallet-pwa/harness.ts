@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
-import { createKeyFile, signObject, toQrText } from '#protocol';
+import { randomBytes } from 'node:crypto';
+import { KeySigner, createKeyFile, fromQrText, signObject, toQrText } from '#protocol';
 import { BackOffice, ClearingService } from '#backoffice';
 import { ApiServer } from '../../backoffice/api/index.js';
 import { SerialScannerEmulator, createFramebufferEmulator, renderFramebufferPng, type EmulatedFramebuffer } from '#drivers';
@@ -189,4 +190,41 @@ export async function givePurse(page: Page, bo: BackOffice, account: string, o: 
   await page.getByTestId('account-message').filter({ hasText: 'added' }).waitFor();
   await page.getByRole('button', { name: 'Home' }).click();
   return purse.purseId;
+}
+
+/** A terminal key and certificate (enrolled with `bo`, or from another issuer's test world), to sign requests by hand. */
+export interface RequestSigner {
+  request(amount: number, time: number): Promise<string>;
+}
+
+export async function requestSigner(terminalCert: Uint8Array, key: KeySigner): Promise<RequestSigner> {
+  return {
+    async request(amount, time) {
+      const bytes = await signObject('PAYMENT_REQUEST', { terminalCert, amount, currency: 'EUR', nonce: randomBytes(16), time }, key);
+      return toQrText('PAYMENT_REQUEST', bytes);
+    },
+  };
+}
+
+/** A merchant terminal the back office certified, without a daemon (requests signed by the test). */
+export async function certifiedSigner(bo: BackOffice, id: string, displayName = 'Café Tessera'): Promise<RequestSigner> {
+  const key = KeySigner.generate();
+  const req = await signObject('ENROLMENT_REQUEST', { terminalId: id, publicKey: key.publicKey, hardwareId: id, time: bo.now() }, key);
+  const { bundle } = await bo.issueTerminal(toQrText('ENROLMENT_REQUEST', req), { mode: 'merchant', merchantId: 'M-CAFE', displayName });
+  const cert = fromQrText('TERMINAL_CERT', bundle.terminalCert);
+  if (!cert.ok) throw new Error(cert.detail);
+  return requestSigner(cert.value, key);
+}
+
+/** On a phone without a camera: pastes `text` from the "no camera" screen and returns the screen the app lands on. */
+export async function pasteRequest(page: Page, text: string): Promise<string> {
+  await page.getByTestId('pay').click();
+  // Wait for the camera's refusal first: a click while the screen changes would land on another button.
+  await page.locator('[data-testid=screen-problem][data-kind=camera]').waitFor();
+  await page.getByTestId('paste-instead').click();
+  await page.getByTestId('paste-text').fill(text);
+  await page.getByTestId('paste-check').click();
+  const screen = page.locator('[data-testid=screen-confirm], [data-testid=screen-problem]');
+  await screen.waitFor();
+  return (await screen.getAttribute('data-kind')) ?? 'confirm';
 }

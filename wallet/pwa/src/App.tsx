@@ -82,6 +82,7 @@ export function App({ wallet, revision, installPrompt, online }: AppProps) {
     [wallet],
   );
   const onCameraError = useCallback((m: string) => setScreen({ s: 'problem', p: problem('camera', `${m} You can paste the request text instead.`), retry: 'pay' }), []);
+  const onReceiptCameraError = useCallback((m: string) => setScreen({ s: 'problem', p: problem('camera', `${m} You can paste the receipt text instead.`), retry: 'receipt' }), []);
 
   const confirm = async (req: CheckedRequest) => {
     if (busy) return;
@@ -134,7 +135,7 @@ export function App({ wallet, revision, installPrompt, online }: AppProps) {
       return (
         <main data-testid="screen-scan">
           <h2>{screen.purpose === 'pay' ? 'Scan the terminal’s code' : 'Scan the receipt’s code'}</h2>
-          <Scanner onText={screen.purpose === 'pay' ? onRequest : onReceipt} onCameraError={onCameraError} />
+          <Scanner onText={screen.purpose === 'pay' ? onRequest : onReceipt} onCameraError={screen.purpose === 'pay' ? onCameraError : onReceiptCameraError} />
           <button data-testid="paste-instead" onClick={() => setScreen({ s: 'paste', purpose: screen.purpose })}>Paste the text instead</button>
           <button onClick={home}>Cancel</button>
         </main>

@@ -45,6 +45,7 @@ export function Scanner({ onText, onCameraError }: ScannerProps) {
         tick();
       })
       .catch((e: unknown) => {
+        if (stopped) return; // the person already left the scan screen
         const name = (e as { name?: string }).name;
         onCameraError(name === 'NotAllowedError' ? 'Camera permission was refused.' : `No camera available (${name ?? String(e)}).`);
       });

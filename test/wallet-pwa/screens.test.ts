@@ -1,0 +1,114 @@
+// Every bad input lands on its own screen and signs nothing; sign-in through the dev IdP; sealed note, receipt and transit code.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { createTestWorld, decodeObject, fromQrText, PAYEE } from '#protocol';
+import { lookupTransaction } from '#backoffice';
+import type { PersistentBrowser } from '../support/browser.js';
+import { until } from '../faults/harness.js';
+import { CUSTOMER_ACCOUNT, DEV_PASSWORD, certifiedSigner, createCafe, givePurse, openPhone, pasteRequest, readPaymentQr, requestSigner, serveBackOffice } from './harness.js';
+
+const DAY = 86_400;
+
+t.test('wallet screens: refusals sign nothing; sign-in; sealed note; receipt; transit', { timeout: 240_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-pwa-screens-'));
+  const cafe = await createCafe(dir);
+  const web = await serveBackOffice(cafe.bo);
+  let phone: PersistentBrowser | undefined = undefined;
+  t.teardown(async () => {
+    await phone?.close().catch(() => undefined);
+    phone?.remove();
+    await web.close();
+    await cafe.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const term = await cafe.terminal('T-CAFE');
+  const signer = await certifiedSigner(cafe.bo, 'T-HAND');
+  const stranger = await createTestWorld({ seed: 'another-issuer', now: cafe.bo.now() });
+  const foreign = await stranger.terminalCert({ terminalId: 'T-FAKE', displayName: 'Café Tessera' });
+  const impostor = await requestSigner(foreign.bytes, foreign.key);
+
+  // No camera flags: the camera is refused (or absent), and the screen offers pasting instead.
+  phone = await openPhone(undefined, undefined);
+  const page = phone.context.pages()[0] ?? (await phone.context.newPage());
+  await page.goto(web.url);
+  await givePurse(page, cafe.bo, 'dora', { cap: 800, perPaymentLimit: 500 });
+  await page.getByTestId('pay').click();
+  await page.locator('[data-testid=screen-problem][data-kind=camera]').waitFor();
+  t.match(await page.getByTestId('problem-detail').textContent(), /paste the request text/, 'camera refused: offers pasting');
+  await page.getByTestId('home').click();
+
+  const seqOf = async () => Number(await page.evaluate('tesseraWallet.purses().then((p) => p[0].seq)'));
+  const refusal = async (text: string, kind: string, what: string) => {
+    t.equal(await pasteRequest(page, text), kind, what);
+    await page.getByTestId('home').click();
+  };
+  const now = cafe.bo.now();
+  await refusal('https://example.com/not-a-payment', 'not-tessera', 'a QR that is not Tessera');
+  await refusal(await impostor.request(200, now), 'uncertified', 'a terminal the trust list does not certify');
+  await refusal(await signer.request(200, now - 3_600), 'expired-request', 'an expired request');
+  await refusal(await signer.request(600, now), 'over-limit', 'above the per-payment limit');
+  t.equal(await seqOf(), 0, 'nothing was signed');
+
+  // Sign in (code + PKCE at the dev IdP) and see the account.
+  await cafe.bo.createAccount(CUSTOMER_ACCOUNT, 'Ana');
+  await cafe.bo.fund(CUSTOMER_ACCOUNT, 12_345);
+  await page.getByTestId('account').click();
+  await page.getByTestId('sign-in').click();
+  await page.locator('#username').fill('customer');
+  await page.locator('#password').fill(DEV_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/wallet\/$/);
+  await page.getByTestId('account').click();
+  t.equal(await page.getByTestId('account-balance').textContent(), 'Account balance: €123.45', 'signed in: the account balance from the API');
+  await page.getByRole('button', { name: 'Home' }).click();
+
+  // A real payment with a sealed note: the back office opens it.
+  const req = await term.charge(450);
+  t.equal(await pasteRequest(page, req.requestQr), 'confirm');
+  await page.getByTestId('note').fill('table 4');
+  await page.getByTestId('confirm').click();
+  const paid = await readPaymentQr(page);
+  await term.scanner.present(paid);
+  const done = await until(async () => {
+    const p = await term.api.call<{ status: string; txId: string; receipt?: { qrText?: string } }>('GET', `/v1/payments/${req.id}`);
+    return p.status === 'approved' && p.receipt?.qrText ? p : undefined;
+  }, 15_000, 'approval with a receipt');
+  await until(async () => (await cafe.bo.ledger.settlements()).find((s) => s.txId === done.txId), 20_000, 'settlement');
+  const view = await lookupTransaction(cafe.bo.ledger, { txId: done.txId, now: cafe.bo.now(), showSealed: true });
+  t.match(view.sealed, { status: 'opened', text: '{"note":"table 4"}' }, 'the issuer opened the sealed note');
+  await page.getByTestId('done').click();
+  t.equal(await page.getByTestId('available').textContent(), '€3.50');
+  await refusal(await signer.request(400, now), 'over-available', 'more than what is left');
+
+  // The terminal's signed receipt, verified offline; a receipt from elsewhere is refused.
+  await page.getByTestId('scan-receipt').click();
+  await page.locator('[data-testid=screen-problem][data-kind=camera]').waitFor();
+  await page.getByTestId('paste-instead').click();
+  await page.getByTestId('paste-text').fill(done.receipt?.qrText ?? '');
+  await page.getByTestId('paste-check').click();
+  await page.locator('[data-testid=screen-receipt], [data-testid=screen-problem]').waitFor();
+  t.equal(await page.getByTestId('screen-receipt').count(), 1, `the receipt screen (${await page.locator('main').textContent()})`);
+  t.match(await page.getByTestId('screen-receipt').textContent(), /Genuine receipt.*€4\.50 to Café Tessera/, 'receipt verified');
+  await page.getByTestId('home').click();
+
+  // Transit: a code authorising the fare window.
+  await page.getByTestId('transit').click();
+  await page.getByTestId('transit-max').fill('2.00');
+  await page.getByTestId('transit-show').click();
+  const b = fromQrText('PAYMENT', await readPaymentQr(page));
+  const d = b.ok ? decodeObject('PAYMENT', b.value) : b;
+  t.match(d.ok && d.value.value, { payeeKind: PAYEE.transit, payee: 'OP-METRO', line: '*', amount: 200, seq: 2 }, 'a transit authorisation');
+  const p = d.ok ? d.value.value : undefined;
+  t.ok(p?.validUntil !== undefined && p.validUntil - p.time === 60, 'for a 60 s window');
+  await page.getByTestId('done').click();
+
+  // Eleven days on (the purse was issued for ten): expired, shown as such, nothing signed.
+  const later = Date.now() + 11 * DAY * 1000;
+  await page.clock.install({ time: later });
+  await page.reload();
+  t.equal(await page.getByTestId('purse').getAttribute('data-state'), 'expired', 'the purse shows as expired');
+  await refusal(await signer.request(100, Math.floor(later / 1000)), 'purse-expired', 'an expired purse pays nothing');
+  t.equal(await seqOf(), 2, 'no refusal signed anything');
+});
