@@ -165,6 +165,12 @@ export class TerminalHealthMonitor {
     };
   }
 
+  /** The API's terminal health source: what get() says, or null for a terminal never heard from. */
+  health(terminalId: string): Record<string, unknown> | null {
+    const h = this.get(terminalId);
+    return h ? { ...h } : null;
+  }
+
   /** Every terminal heard from, by id. */
   list(): TerminalHealth[] {
     return [...this.entries.keys()].sort().map((id) => this.get(id) as TerminalHealth);

@@ -13,6 +13,12 @@ export interface SeedShape {
 
 export const DEFAULT_SHAPE: SeedShape = { settlements: 1_000_000, terminals: 200, merchants: 20, customers: 2_000, purses: 20_000, now: 1_800_000_000 };
 
+/** What each seeded purse's funding adds to its customer's balance beyond the purse's cap (purses issued during the bench draw on it). */
+export const FUNDING_EXTRA = 1_000_000;
+
+/** The customer account of customer number i. */
+export const seedCustomerId = (i: number): string => `c${i}`;
+
 /** The purse id of purse number i (what the bench's queries ask for). */
 export const seedPurseId = (i: number): string => `${(i + 1).toString(16).padStart(8, '0')}${'0'.repeat(24)}`;
 export const seedTerminalId = (i: number): string => `T-${i}`;
@@ -42,7 +48,7 @@ export async function seedSettlements(url: string, s: SeedShape = DEFAULT_SHAPE)
     `INSERT INTO terminals (terminal_id, merchant_id, display_name, mode, public_key, cert, not_after, last_index, last_hash, created_at)
      SELECT 'T-' || i, 'M-' || (i % ${params.m}), 'Bench ' || i, 'merchant', '\\x02'::bytea || sha256(int8send(i)), 'TC1', ${params.now} + 86400 * 365,
        (${params.n - 1} - i) / ${params.t} + 1, '\\x00'::bytea, 0 FROM generate_series(0, ${params.t - 1}) i`,
-    // Funding: each customer gets what its purses reserve, from the outside world.
+    // Funding: each customer gets what its purses reserve and FUNDING_EXTRA per purse more, from the outside world.
     `CREATE TEMP TABLE purse_seed AS SELECT i, g.purse_id, 'c' || (i % ${params.cu}) AS account, ${perPurse * 1000} AS cap, coalesce(spent.total, 0) AS spent
      FROM generate_series(0, ${params.p - 1}) i CROSS JOIN LATERAL (SELECT lpad(to_hex(i + 1), 8, '0') || repeat('0', 24) AS purse_id) g
      LEFT JOIN (SELECT purse_id, sum(amount) AS total FROM seed GROUP BY purse_id) spent ON spent.purse_id = g.purse_id`,
@@ -50,8 +56,8 @@ export async function seedSettlements(url: string, s: SeedShape = DEFAULT_SHAPE)
      SELECT purse_id, account, 'EUR', cap, 1000, '02' || repeat('11', 32), 0, ${params.now} + 86400 * 30, 'TK1', 'active', spent, 0 FROM purse_seed`,
     // Transfers: funding and reservation per purse, then one settle per payment, ids in that order.
     `CREATE TEMP TABLE tr AS
-       SELECT row_number() OVER (ORDER BY k, i) AS id, kind, debit, credit, amount, ref, created_at FROM (
-         SELECT 0 AS k, i, 'fund' AS kind, 'external:funding' AS debit, account AS credit, cap AS amount, purse_id AS ref, 0 AS created_at FROM purse_seed
+       SELECT (SELECT coalesce(max(id), 0) FROM transfers) + row_number() OVER (ORDER BY k, i) AS id, kind, debit, credit, amount, ref, created_at FROM (
+         SELECT 0 AS k, i, 'fund' AS kind, 'external:funding' AS debit, account AS credit, cap + ${FUNDING_EXTRA} AS amount, purse_id AS ref, 0 AS created_at FROM purse_seed
          UNION ALL SELECT 1, i, 'reserve', account, 'purse:' || purse_id, cap, purse_id, 0 FROM purse_seed
          UNION ALL SELECT 2, i, 'settle', 'purse:' || purse_id, 'merchant:' || merchant_id, amount, tx_id, time FROM seed) x`,
     `INSERT INTO transfers (id, kind, debit, credit, amount, ref, created_at) OVERRIDING SYSTEM VALUE SELECT id, kind, debit, credit, amount, ref, created_at FROM tr`,

@@ -23,3 +23,18 @@ declare module 'fastify' {
     idempotent?: boolean;
   }
 }
+
+/** `{ amount, currency }`: an amount in minor units with its currency. */
+export const moneySchema = z.object({ amount: minorUnits, currency: z.string() });
+
+/** Unix seconds in query strings (from/to filters). */
+export const unixSeconds = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** Transaction ids are 64 hex characters (a hash of the payment). */
+export const txIdParam = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex characters');
+
+/** Purse ids are 32 hex characters. */
+export const purseIdParam = z.string().regex(/^[0-9a-f]{32}$/, '32 lowercase hex characters');
+
+/** A reason an operator gives for an action (kept with it in the ledger). */
+export const reasonField = z.string().min(1).max(500);

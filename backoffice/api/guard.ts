@@ -42,16 +42,23 @@ export function ensureOwner(req: FastifyRequest, owner: { merchantId?: string | 
 }
 
 /**
- * The merchant filter a list applies: an operator's choice (or none), a merchant's own id always
- * (asking for another merchant's is refused).
+ * The owner filter a list applies: an operator's choice (or none); a merchant's own merchant id or a
+ * customer's own account always (asking for someone else's is refused).
  */
-export function merchantScope(req: FastifyRequest, asked: string | undefined): string | undefined {
+function ownScope(req: FastifyRequest, asked: string | undefined, kind: 'merchant' | 'account'): string | undefined {
   const p = principal(req);
   if (isOperator(p)) return asked;
-  if (p.merchantId === null) throw new TesseraError('API_FORBIDDEN', 'the token names no merchant (claim tessera_merchant)');
-  if (asked !== undefined && asked !== p.merchantId) throw new TesseraError('API_FORBIDDEN', 'this resource belongs to someone else');
-  return p.merchantId;
+  const own = kind === 'merchant' ? p.merchantId : p.accountId;
+  if (own === null) throw new TesseraError('API_FORBIDDEN', `the token names no ${kind} (claim tessera_${kind})`);
+  if (asked !== undefined && asked !== own) throw new TesseraError('API_FORBIDDEN', 'this resource belongs to someone else');
+  return own;
 }
+
+export const merchantScope = (req: FastifyRequest, asked: string | undefined): string | undefined => ownScope(req, asked, 'merchant');
+export const accountScope = (req: FastifyRequest, asked: string | undefined): string | undefined => ownScope(req, asked, 'account');
+
+/** Whether the caller may see everything (operators). */
+export const seesAll = (req: FastifyRequest): boolean => isOperator(principal(req));
 
 function checkOwner(req: FastifyRequest, access: { owner?: 'merchant' | 'account' }): void {
   const params = (req.params ?? {}) as Record<string, string | undefined>;

@@ -15,9 +15,20 @@ import { DEFAULT_AUDIENCE, DEV_ACCOUNT, DEV_IDP_PATH, DEV_MERCHANT } from './con
 import { seedUsers, type DevUser } from './dev-idp/users.js';
 import { installErrorHandling } from './errors.js';
 import { installGuard } from './guard.js';
+import { IdempotencyStore, installIdempotency } from './idempotency.js';
 import { healthRoutes } from './health.js';
 import { accountRoutes } from './routes/accounts.js';
+import { fleetRoutes, type BrokerSettings } from './routes/fleet.js';
+import { fraudCaseRoutes } from './routes/fraud-cases.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { meRoutes } from './routes/me.js';
+import { merchantRoutes } from './routes/merchants.js';
+import { overviewRoutes } from './routes/overview.js';
+import { purseRoutes } from './routes/purses.js';
+import { terminalRoutes, type TerminalHealthSource } from './routes/terminals.js';
+import { transactionRoutes } from './routes/transactions.js';
+import { walletRoutes } from './routes/wallet.js';
+import { WalletService } from '../wallet/service.js';
 import { defaultWebRoot, serveWebApps } from './static.js';
 
 export interface ApiOptions {
@@ -41,6 +52,10 @@ export interface ApiOptions {
   /** Largest request body, bytes. */
   bodyLimit?: number;
   logger?: Logger;
+  /** The broker fleet messages are published through (POST /v1/fleet/…). */
+  broker?: BrokerSettings;
+  /** Terminal health from their MQTT status (the terminals resource and /metrics). */
+  terminalHealth?: TerminalHealthSource;
 }
 
 export interface ApiStarted {
@@ -50,6 +65,7 @@ export interface ApiStarted {
   devUsers: DevUser[];
 }
 
+const MAX_URL = 4_096;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Loopback listen addresses: plain HTTP there is fine; anywhere else it earns a warning. */
@@ -90,10 +106,13 @@ export class ApiServer {
     app.setSerializerCompiler(serializerCompiler);
     app.addHook('onRequest', async (req, reply) => {
       void reply.header('x-request-id', req.id);
+      // Query strings are bounded too (Node bounds the headers at 16 KiB, fastify the body).
+      if (req.url.length > MAX_URL) throw new TesseraError('API_TOO_LARGE', `the URL is longer than ${MAX_URL} characters`);
     });
     installErrorHandling(app);
     installGuard(app, { verifier: () => this.verifier });
     installEtags(app);
+    installIdempotency(app, new IdempotencyStore());
     await app.register(fastifyRateLimit, { max: o.rateLimit ?? 1_200, timeWindow: 60_000, global: (o.rateLimit ?? 1) > 0, errorResponseBuilder: (_req, ctx) => Object.assign(new TesseraError('API_RATE_LIMITED', `rate limit: ${ctx.max} requests per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: 429 }) });
     if (o.corsOrigins?.length) await app.register(fastifyCors, { origin: o.corsOrigins, methods: ['GET', 'POST', 'PUT', 'DELETE'], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-none-match', 'x-request-id'], exposedHeaders: ['etag', 'x-request-id'], maxAge: 600 });
     await app.register(fastifySwagger, {
@@ -102,13 +121,23 @@ export class ApiServer {
         info: { title: 'Tessera back office API', version: '1', description: 'Operators, merchants and wallets reach the back office here. docs/api-backoffice.md explains every endpoint with examples.' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token (JWT) from the configured OpenID Connect issuer, audience tessera-api.' } } },
       },
-      transform: jsonSchemaTransform,
+      // The document describes the JSON API only (/v1); web apps, health and metrics stay out.
+      transform: (arg) => (arg.url.startsWith('/v1/') ? jsonSchemaTransform(arg) : { schema: { ...arg.schema, hide: true }, url: arg.url }),
     });
     const zapp = app as unknown as ZodApp;
     zapp.get('/v1/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () => app.swagger());
     healthRoutes(zapp, o.backOffice, () => this.verifier);
     meRoutes(zapp);
     accountRoutes(zapp, o.backOffice);
+    purseRoutes(zapp, o.backOffice);
+    terminalRoutes(zapp, o.backOffice, o.terminalHealth);
+    transactionRoutes(zapp, o.backOffice);
+    fraudCaseRoutes(zapp, o.backOffice);
+    incidentRoutes(zapp, o.backOffice);
+    fleetRoutes(zapp, o.backOffice, o.broker);
+    merchantRoutes(zapp, o.backOffice);
+    overviewRoutes(zapp, o.backOffice, o.terminalHealth);
+    walletRoutes(zapp, new WalletService(o.backOffice));
     if (o.devIdp) mountDevIdp(app, this.idp);
     serveWebApps(app, o.webRoot ?? defaultWebRoot());
     this.app = app;

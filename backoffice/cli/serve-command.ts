@@ -1,7 +1,7 @@
 // The `serve` command: runs the back-office HTTP API (and, with --dev-idp, the development identity provider) until SIGTERM.
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { TesseraError, createLogger } from '#common';
+import { TesseraError, componentLogger, createLogger, errorMessage } from '#common';
 import { BackOffice } from '../backoffice.js';
 import { DEFAULT_AUDIENCE, DEV_ACCOUNT, DEV_MERCHANT } from '../api/constants.js';
 
@@ -24,6 +24,10 @@ interface ServeOptions {
   publicUrl?: string;
   webRoot?: string;
   rateLimit: number;
+  broker?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 /** host:port, [v6]:port; a bad one is a usage error before anything opens. */
@@ -64,6 +68,7 @@ export function addServeCommand(program: Command): void {
     .option('--public-url <url>', 'the URL clients reach this server at, when behind a proxy (default: from --listen)')
     .option('--web-root <dir>', 'directory holding the dashboard/ and wallet/ builds (default: dist/web)')
     .option('--rate-limit <n>', 'requests per minute per client address (0: no limit)', perMinute, 1_200)
+    .option('--broker <url>', "MQTT broker to publish fleet messages through (POST /v1/fleet/…; without it those answer 503) and to read terminals' retained statuses from (their health in /v1/terminals and /metrics)")
     .option('--dev-idp', 'DEVELOPMENT ONLY: run an identity provider at /dev-idp with seeded users operator, merchant, customer (passwords printed here)')
     .option('--dev-merchant <id>', 'with --dev-idp: the merchant id of the seeded merchant user', DEV_MERCHANT)
     .option('--dev-account <id>', 'with --dev-idp: the account id of the seeded customer (created when missing)', DEV_ACCOUNT)
@@ -79,6 +84,9 @@ export function addServeCommand(program: Command): void {
       if (dev && !(await bo.ledger.getAccount(o.devAccount ?? ''))) await bo.createAccount(o.devAccount as string, 'Ana Customer (dev)');
       // fastify and the API load only for this command (every CLI start counts on a small server).
       const { ApiServer } = await import('../api/server.js');
+      // With a broker, terminals' retained statuses give the terminals resource and /metrics their health.
+      const { TerminalHealthMonitor } = o.broker ? await import('../terminal-health.js') : { TerminalHealthMonitor: undefined };
+      const health = o.broker && TerminalHealthMonitor ? new TerminalHealthMonitor({ url: o.broker, tls: { ca: o.ca, cert: o.cert, key: o.key }, logger: componentLogger(logger, 'terminal-health'), now: () => bo.now() }) : undefined;
       const server = new ApiServer({
         backOffice: bo,
         host,
@@ -91,9 +99,13 @@ export function addServeCommand(program: Command): void {
         ...(tls ? { tls } : {}),
         ...(dev ? { devIdp: dev } : {}),
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        ...(o.broker ? { broker: { url: o.broker, tls: { ca: o.ca, cert: o.cert, key: o.key } } } : {}),
         ...(o.webRoot ? { webRoot: o.webRoot } : {}),
+        ...(health ? { terminalHealth: health } : {}),
       });
       try {
+        // The API serves without terminal health rather than not at all when the broker is down at start.
+        await health?.start().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'terminal health unavailable: cannot reach the broker (restart serve once it is up)'));
         const started = await server.start();
         const users = started.devUsers.map((u) => ({ username: u.username, password: u.password, roles: u.roles, merchantId: u.merchantId, accountId: u.accountId }));
         const text = [
@@ -107,6 +119,7 @@ export function addServeCommand(program: Command): void {
         });
       } finally {
         await server.stop();
+        await health?.stop();
         await bo.close();
       }
     });

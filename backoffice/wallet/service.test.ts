@@ -29,6 +29,17 @@ async function setup(t: Test, db: string | undefined) {
   return { dir, clock, bo, svc: new WalletService(bo), wallet };
 }
 
+/** Alice's wallet with a 3,000 purse (limit 1,000) onboarded through the service, and a café terminal. */
+async function withPurse(t: Test, db: string | undefined) {
+  const w = await setup(t, db);
+  const { challenge } = await w.svc.challenge('alice');
+  const r = await w.svc.register('alice', { publicKey: w.wallet.publicKey, challenge, signature: await w.wallet.proveKey(challenge), cap: 3_000, perPaymentLimit: 1_000 });
+  w.wallet.importPurse(JSON.stringify(r.file));
+  const term = new SimulatedTerminal('T-CAFE', w.bo.trust, () => w.bo.now());
+  term.install((await w.bo.issueTerminal(await term.enrolmentRequest(), { mode: 'merchant', merchantId: 'M-CAFE', displayName: 'Café' })).bundle.terminalCert);
+  return { ...w, id: r.purse.purseId, term };
+}
+
 /** High-S twin of a low-S signature: valid ECDSA, refused as non-canonical. */
 function highS(sig: Uint8Array): Uint8Array {
   const s = BigInt('0x' + toHex(sig.subarray(32)));
@@ -87,13 +98,7 @@ for (const backend of ledgerBackends(t)) {
   });
 
   t.test(`${backend.name}: state, settled payments (paged), refresh and ownership`, async (t) => {
-    const { bo, svc, wallet, clock } = await setup(t, await backend.db());
-    const { challenge } = await svc.challenge('alice');
-    const r = await svc.register('alice', { publicKey: wallet.publicKey, challenge, signature: await wallet.proveKey(challenge), cap: 3_000, perPaymentLimit: 1_000 });
-    wallet.importPurse(JSON.stringify(r.file));
-    const id = r.purse.purseId;
-    const term = new SimulatedTerminal('T-CAFE', bo.trust, () => bo.now());
-    term.install((await bo.issueTerminal(await term.enrolmentRequest(), { mode: 'merchant', merchantId: 'M-CAFE', displayName: 'Café' })).bundle.terminalCert);
+    const { bo, svc, wallet, clock, id, term } = await withPurse(t, await backend.db());
     for (const amount of [100, 250, 400]) t.ok((await term.accept((await wallet.payMerchant(await term.requestPayment(amount, 'EUR'))).text)).approved);
     await bo.clearing.processBatch('T-CAFE', term.batch());
 
@@ -126,5 +131,31 @@ for (const backend of ledgerBackends(t)) {
     await t.rejects(svc.refresh('alice', top.purse.purseId), { code: 'PURSE_NOT_ACTIVE' }, 'an expired purse needs a new proof');
     await bo.settleExpired(0);
     t.match(await svc.purse('alice', top.purse.purseId), { state: 'closed', reserved: 0 });
+  });
+}
+
+for (const backend of ledgerBackends(t)) {
+  t.test(`${backend.name}: a purse returns only once every payment the wallet signed is settled`, async (t) => {
+    const { bo, svc, wallet, id, term } = await withPurse(t, await backend.db());
+    t.ok((await term.accept((await wallet.payMerchant(await term.requestPayment(400, 'EUR'))).text)).approved);
+    await bo.clearing.processBatch('T-CAFE', term.batch());
+    // A second payment signed and still on its way (never cleared).
+    const onItsWay = await wallet.payMerchant(await term.requestPayment(300, 'EUR'));
+    t.equal(onItsWay.seq, 2);
+
+    await t.rejects(svc.returnPurse('alice', id, { lastSeq: 2 }), { code: 'PURSE_UNSETTLED', details: { missing: [2] } }, 'a payment still on its way keeps the purse open');
+    await t.rejects(svc.returnPurse('alice', id, { lastSeq: 0 }), { code: 'USAGE', message: /payment 1 .* settled/ }, 'a wallet cannot claim less than it spent');
+    await t.rejects(svc.returnPurse('bob', id, { lastSeq: 1 }), { code: 'NOT_FOUND' });
+    t.equal((await svc.purse('alice', id)).state, 'active', 'refusals change nothing');
+
+    const balance = (await bo.account('alice')).balance;
+    const done = await svc.returnPurse('alice', id, { lastSeq: 1 });
+    t.match(done, { returned: 2_600, purse: { state: 'closed', spent: 400, reserved: 0 } });
+    t.equal((await bo.account('alice')).balance, balance + 2_600, 'the unspent reservation is back on the account');
+    t.ok((await bo.ledger.denyList()).purseIds.includes(id), 'denied, so terminals refuse it from the next list');
+    t.match(await svc.returnPurse('alice', id, { lastSeq: 1 }), { returned: 0, purse: { state: 'closed' } }, 'a retry answers the same closure');
+    t.equal((await bo.account('alice')).balance, balance + 2_600, 'returned once');
+    await t.rejects(svc.refresh('alice', id), { code: 'PURSE_NOT_ACTIVE' });
+    t.ok((await bo.ledger.audit()).ok, 'the ledger balances');
   });
 }

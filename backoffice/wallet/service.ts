@@ -3,6 +3,7 @@ import { TesseraError } from '#common';
 import { fromHex, utf8, verifyWalletProof, type CryptoBackend } from '#protocol';
 import type { BackOffice, PurseFile } from '../backoffice.js';
 import type { PurseRecord, Settlement } from '../ledger.js';
+import { closePurse } from '../ops/close-purse.js';
 import { Challenges, loadChallengeKey, type IssuedChallenge } from './challenge.js';
 
 /** What a wallet shows: closed (returned or expired and swept), denied (on the deny list), expired (past notAfter), or active. */
@@ -72,6 +73,8 @@ export interface WalletServiceOptions {
 }
 
 const MAX_PAGE = 500;
+/** Most missing sequence numbers a PURSE_UNSETTLED refusal names. */
+const MAX_NAMED = 20;
 
 function bytesFromHex(name: string, s: string): Uint8Array {
   if (typeof s !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(s)) throw new TesseraError('USAGE', `${name} must be hex`);
@@ -148,6 +151,32 @@ export class WalletService {
     const o = { account, walletKey: old.walletKey, ...terms };
     if (id === undefined) return { ...(await this.issue(o)), replaces: purseId };
     return { ...(await this.issueOnce(id, o, 'API_IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was used for another refresh')), replaces: purseId };
+  }
+
+  /**
+   * Hands a purse back. `lastSeq` is the highest payment sequence the wallet ever signed with it (0:
+   * none); every sequence up to it must be settled, or PURSE_UNSETTLED names the missing ones: a
+   * payment still on its way from an offline terminal would find the purse closed and its merchant
+   * unpaid. (A signed payment never shown to a terminal cannot be told from one on its way: such a
+   * purse returns what it did not spend at expiry instead.) Then the operator's close-purse op runs:
+   * denied first, then the reservation back to the account; a retry answers the same closure.
+   */
+  async returnPurse(account: string, purseId: string, o: { lastSeq: number }): Promise<{ purse: WalletPurse; returned: number }> {
+    if (!Number.isSafeInteger(o.lastSeq) || o.lastSeq < 0 || o.lastSeq > 2 ** 31) throw new TesseraError('USAGE', 'lastSeq must be an integer 0..2^31');
+    const before = await this.owned(account, purseId);
+    const settled = (await this.bo.ledger.purseSettlements(purseId, 0, o.lastSeq + 1)).map((s) => s.seq);
+    const beyond = settled.find((s) => s > o.lastSeq);
+    if (beyond !== undefined) throw new TesseraError('USAGE', `payment ${beyond} of this purse is settled: lastSeq ${o.lastSeq} is below what the wallet signed`);
+    if (settled.length < o.lastSeq) {
+      const have = new Set(settled);
+      const missing: number[] = [];
+      for (let s = 1; s <= o.lastSeq && missing.length < MAX_NAMED; s++) if (!have.has(s)) missing.push(s);
+      const more = o.lastSeq - settled.length > missing.length ? ', …' : '';
+      throw new TesseraError('PURSE_UNSETTLED', `payments ${missing.join(', ')}${more} of this purse are not settled yet: return it once the terminals have synced`, { details: { missing } });
+    }
+    await closePurse(this.bo.ledger, { purseId, reason: 'returned by the wallet', actor: `customer:${account}`, now: this.bo.now() });
+    const after = await this.purse(account, purseId);
+    return { purse: after, returned: before.status === 'closed' ? 0 : before.reserved - after.reserved };
   }
 
   private terms(cap: number, perPaymentLimit: number | undefined, days: number | undefined): { cap: number; perPaymentLimit: number; days: number } {

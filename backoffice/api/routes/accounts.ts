@@ -1,8 +1,9 @@
 // /v1/accounts: customer accounts (create, list, show, fund) on the back office's own operations.
 import { z } from 'zod';
+import { accountStatement } from '../../account-statement.js';
 import type { BackOffice } from '../../backoffice.js';
 import type { Account } from '../../ledger.js';
-import { idParam, minorUnits, protectedErrors, type ZodApp } from '../app.js';
+import { idParam, minorUnits, protectedErrors, unixSeconds, type ZodApp } from '../app.js';
 import { pageOf, pageQuery, paginate } from '../paging.js';
 
 export const accountSchema = z.object({
@@ -69,11 +70,33 @@ export function accountRoutes(app: ZodApp, bo: BackOffice): void {
         summary: 'Credit an account with money received from outside',
         description: 'A double-entry transfer from the funding account. The Idempotency-Key is also the transfer id: a retry credits once.',
         params: accountParams,
-        headers: z.object({ 'idempotency-key': z.string().min(8).max(128).regex(/^[A-Za-z0-9._:-]+$/) }),
         body: z.object({ amount: minorUnits.positive(), memo: z.string().max(200).optional() }).strict(),
         response: { 200: accountSchema, 409: protectedErrors[400], ...protectedErrors },
       },
     },
     async (req) => view(await bo.fund(req.params.accountId, req.body.amount, req.body.memo ?? 'funding', `api:${req.headers['idempotency-key']}`)),
+  );
+
+  app.get(
+    '/v1/accounts/:accountId/statement',
+    {
+      config: { access: { roles: ['operator', 'customer'], owner: 'account' } },
+      schema: {
+        tags: ['accounts'],
+        summary: "An account's statement: every posting with its transfer, newest first",
+        params: accountParams,
+        querystring: z.object({ ...pageQuery, from: unixSeconds.optional(), to: unixSeconds.optional() }).strict(),
+        response: {
+          200: z.object({
+            accountId: z.string(),
+            currency: z.string(),
+            balance: minorUnits,
+            lines: pageOf(z.object({ id: z.number().int(), amount: minorUnits.describe('positive: in; negative: out'), kind: z.string(), counterparty: z.string(), ref: z.string().nullable(), at: z.number().int() })),
+          }),
+          ...protectedErrors,
+        },
+      },
+    },
+    async (req) => accountStatement(bo.ledger, { accountId: req.params.accountId, from: req.query.from, to: req.query.to, limit: req.query.limit, cursor: req.query.cursor }),
   );
 }

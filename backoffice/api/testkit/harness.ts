@@ -54,6 +54,8 @@ export interface TestApiOptions extends Partial<Omit<ApiOptions, 'backOffice'>> 
   /** A postgres:// URL: the ledger lives there (test/support/postgres.ts createDatabase). */
   db?: string;
   logger?: Logger;
+  /** Serve this back office (the caller closes it) instead of a fresh one. */
+  backOffice?: BackOffice;
   /** Add routes before the server starts (the wallet API does). */
   before?: (server: ApiServer, bo: BackOffice) => Promise<void> | void;
 }
@@ -61,8 +63,9 @@ export interface TestApiOptions extends Partial<Omit<ApiOptions, 'backOffice'>> 
 export async function startTestApi(o: TestApiOptions = {}): Promise<TestApi> {
   const home = mkdtempSync(join(tmpdir(), 'tessera-api-'));
   const issuer = await new TestIssuer(o.audience).start();
-  const bo = await BackOffice.init(home, { currency: 'EUR', ...(o.db ? { db: o.db } : {}), ...(o.logger ? { logger: o.logger } : {}) });
-  const { db: _db, before, ...rest } = o;
+  const own = !o.backOffice;
+  const bo = o.backOffice ?? (await BackOffice.init(home, { currency: 'EUR', ...(o.db ? { db: o.db } : {}), ...(o.logger ? { logger: o.logger } : {}) }));
+  const { db: _db, before, backOffice: _bo, ...rest } = o;
   const server = new ApiServer({ host: '127.0.0.1', port: 0, rateLimit: 0, issuer: issuer.issuer, ...rest, backOffice: bo });
   await server.build();
   await before?.(server, bo);
@@ -76,7 +79,7 @@ export async function startTestApi(o: TestApiOptions = {}): Promise<TestApi> {
     call: (method, path, c) => callApi(started.url, method, path, c),
     close: async () => {
       await server.stop();
-      await bo.close();
+      if (own) await bo.close();
       await issuer.stop();
       rmSync(home, { recursive: true, force: true });
     },

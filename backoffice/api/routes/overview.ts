@@ -1,0 +1,58 @@
+// GET /v1/overview (the operator dashboard's figures) and GET /metrics (the same figures in Prometheus text format).
+import { z } from 'zod';
+import type { BackOffice } from '../../backoffice.js';
+import { readFigures, type Figures } from '../../figures.js';
+import { minorUnits, protectedErrors, type ZodApp } from '../app.js';
+import type { TerminalHealthSource } from './terminals.js';
+
+const overview = z.object({
+  currency: z.string(),
+  settlements: z.object({ count: z.number().int(), amount: minorUnits }),
+  fraudCases: z.object({ open: z.number().int(), resolved: z.number().int() }),
+  incidents: z.object({ rows: z.number().int(), occurrences: z.number().int() }),
+  terminals: z.number().int(),
+  purses: z.object({ active: z.number().int(), reserved: minorUnits }),
+  denylist: z.object({ purses: z.number().int(), version: z.number().int(), unpublished: z.number().int() }),
+  held: z.number().int().describe('journal records held behind a gap'),
+  clearing: z.object({ lastProcessedAt: z.number().int().nullable(), lagSeconds: z.number().int().nullable() }),
+});
+
+/** Prometheus text exposition (version 0.0.4) of the figures. */
+export function prometheusText(f: Figures, now: number): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples.map(([labels, v]) => `${name}${labels} ${v}`));
+  };
+  metric('tessera_settlements_total', 'counter', 'Payments settled.', [['', f.settlements.count]]);
+  metric('tessera_settled_amount_minor_total', 'counter', 'Sum of settled payments, minor units.', [[`{currency="${f.currency}"}`, f.settlements.amount]]);
+  metric('tessera_fraud_cases', 'gauge', 'Fraud cases by status.', [['{status="open"}', f.fraudCases.open], ['{status="resolved"}', f.fraudCases.resolved]]);
+  metric('tessera_incidents_total', 'counter', 'Incident occurrences clearing recorded.', [['', f.incidents.occurrences]]);
+  metric('tessera_terminals', 'gauge', 'Terminals enrolled.', [['', f.terminals]]);
+  metric('tessera_purses_active', 'gauge', 'Purses active.', [['', f.purses.active]]);
+  metric('tessera_denylist_purses', 'gauge', 'Purses on the deny list.', [['', f.denylist.purses]]);
+  metric('tessera_denylist_unpublished', 'gauge', 'Deny-list entries not yet in a signed list.', [['', f.denylist.unpublished]]);
+  metric('tessera_clearing_backlog_held', 'gauge', 'Journal records held behind a gap.', [['', f.held]]);
+  if (f.clearing.lastProcessedAt !== null && f.clearing.lagSeconds !== null) {
+    metric('tessera_clearing_last_processed_timestamp_seconds', 'gauge', 'When clearing last recorded a journal record.', [['', f.clearing.lastProcessedAt]]);
+    metric('tessera_clearing_idle_seconds', 'gauge', 'Seconds since clearing last recorded a journal record.', [['', Math.max(0, now - f.clearing.lastProcessedAt)]]);
+    metric('tessera_clearing_lag_seconds', 'gauge', 'How late the newest recorded journal record reached clearing (processed minus terminal time).', [['', f.clearing.lagSeconds]]);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function overviewRoutes(app: ZodApp, bo: BackOffice, health: TerminalHealthSource | undefined): void {
+  app.get(
+    '/v1/overview',
+    {
+      config: { access: { roles: ['operator'] } },
+      schema: { tags: ['overview'], summary: "The operator dashboard's figures: settlements, fraud cases, incidents, terminals, purses, deny list, clearing", response: { 200: overview, ...protectedErrors } },
+    },
+    async () => ({ ...(await readFigures(bo.ledger)), currency: bo.currency }),
+  );
+
+  // Scraped by Prometheus on the operator's network; not under /v1 (no token), not in the OpenAPI document.
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const f = { ...(await readFigures(bo.ledger)), currency: bo.currency };
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(prometheusText(f, bo.now()) + (health?.metrics?.() ?? ''));
+  });
+}
