@@ -228,3 +228,23 @@ export async function pasteRequest(page: Page, text: string): Promise<string> {
   await screen.waitFor();
   return (await screen.getAttribute('data-kind')) ?? 'confirm';
 }
+
+/** Signs in as the dev IdP's customer (code + PKCE in the page) and gets a purse through the wallet API; returns its id. */
+export async function onboard(page: Page, bo: BackOffice, capText = '50.00'): Promise<string> {
+  await bo.createAccount(CUSTOMER_ACCOUNT, 'Ana').catch(() => undefined);
+  await bo.fund(CUSTOMER_ACCOUNT, 100_000);
+  await page.getByTestId('account').click();
+  await page.getByTestId('sign-in').click();
+  await page.locator('#username').fill('customer');
+  await page.locator('#password').fill(DEV_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/wallet\/$/);
+  await page.getByTestId('account').click();
+  await page.getByTestId('cap').fill(capText);
+  await page.getByTestId('get-purse').click();
+  const msg = await page.getByTestId('account-message').textContent();
+  const m = /Purse ([0-9a-f]{8})… added/.exec(msg ?? '');
+  if (!m) throw new Error(`no purse: ${msg}`);
+  await page.getByRole('button', { name: 'Home' }).click();
+  return String(await page.evaluate('tesseraWallet.purses().then((p) => p[0].purseId)'));
+}

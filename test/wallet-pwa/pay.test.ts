@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import type { PersistentBrowser } from '../support/browser.js';
 import { until } from '../faults/harness.js';
-import { browserPid, createCafe, givePurse, openPhone, readPaymentQr, serveBackOffice, waitForServiceWorker, type Terminal } from './harness.js';
+import { browserPid, createCafe, onboard, openPhone, readPaymentQr, serveBackOffice, waitForServiceWorker, type Terminal } from './harness.js';
 
 /** Scan → confirm → QR, in the app; returns the code the phone shows and the seq it carries. */
 async function payAtTerminal(t: Test, page: Page, merchant: string, amountText: string): Promise<{ text: string; seq: number; txId: string }> {
@@ -56,7 +56,7 @@ t.test('the wallet app pays a real terminal: camera, offline after install, rest
   let { req, page } = await launch(230, 'req1.y4m');
   await page.goto(web.url);
   await waitForServiceWorker(page);
-  const purseId = await givePurse(page, cafe.bo, 'carol');
+  const purseId = await onboard(page, cafe.bo, '50.00');
   t.equal(await page.getByTestId('available').textContent(), '€50.00', 'the purse as issued');
   const key1 = await page.evaluate('tesseraWallet.publicKey');
 
@@ -67,6 +67,11 @@ t.test('the wallet app pays a real terminal: camera, offline after install, rest
   t.match(settled, { txId: pay1.txId, amount: 230 }, 'the back office settled it');
   await page.getByTestId('done').click();
   t.equal(await page.getByTestId('available').textContent(), '€47.70', 'balance offline from what the wallet signed');
+  // Every open reconciles with the back office: the payment shows settled.
+  await page.reload();
+  await page.getByTestId('purse').filter({ hasText: '€2.30 settled' }).waitFor();
+  await page.getByTestId('history').click();
+  t.equal(await page.locator(`[data-testid=payment][data-txid="${pay1.txId}"]`).getAttribute('data-status'), 'settled', 'the wallet shows the payment settled');
   await phone?.close();
 
   // 2. Offline after install, with a reload offline: the app opens from its cache and pays.

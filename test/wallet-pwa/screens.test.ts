@@ -54,6 +54,7 @@ t.test('wallet screens: refusals sign nothing; sign-in; sealed note; receipt; tr
   // Sign in (code + PKCE at the dev IdP) and see the account.
   await cafe.bo.createAccount(CUSTOMER_ACCOUNT, 'Ana');
   await cafe.bo.fund(CUSTOMER_ACCOUNT, 12_345);
+  // (onboarding with a purse from the wallet API is pay.test.ts's; this phone imported its purse file)
   await page.getByTestId('account').click();
   await page.getByTestId('sign-in').click();
   await page.locator('#username').fill('customer');

@@ -61,12 +61,12 @@ export async function completeSignIn(db: WalletDb): Promise<void> {
   history.replaceState(null, '', APP_PATH);
 }
 
-async function call<T>(db: WalletDb, method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(db: WalletDb, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const s = await store.getSession(db);
   if (!s || s.expiresAt < Date.now()) throw new TesseraError('API_UNAUTHORIZED', 'sign in again to go online');
   const res = await fetch(`${s.api}${path}`, {
     method,
-    headers: { authorization: `Bearer ${s.accessToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { authorization: `Bearer ${s.accessToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const json = (await res.json().catch(() => ({}))) as T & { error?: { code?: string; message?: string } };
@@ -84,11 +84,12 @@ function purseFileOf(r: { file?: unknown }): string {
 export async function requestPurse(db: WalletDb, publicKey: string, sign: (m: Uint8Array) => Promise<Uint8Array>, cap: number): Promise<string> {
   const { challenge } = await call<{ challenge: string }>(db, 'POST', '/v1/wallet/challenge', {});
   const signature = toHex(await sign(walletProofMessage(utf8(challenge))));
-  return purseFileOf(await call<{ file?: unknown }>(db, 'POST', '/v1/wallet/purses', { publicKey, challenge, signature, cap }));
+  // One Idempotency-Key per purse asked for: a retried request never reserves twice.
+  return purseFileOf(await call<{ file?: unknown }>(db, 'POST', '/v1/wallet/purses', { publicKey, challenge, signature, cap }, { 'idempotency-key': crypto.randomUUID() }));
 }
 
 export async function refreshPurse(db: WalletDb, purseId: string): Promise<string> {
-  return purseFileOf(await call<{ file?: unknown }>(db, 'POST', `/v1/wallet/purses/${purseId}/refresh`, {}));
+  return purseFileOf(await call<{ file?: unknown }>(db, 'POST', `/v1/wallet/purses/${purseId}/refresh`, {}, { 'idempotency-key': crypto.randomUUID() }));
 }
 
 export async function accountBalance(db: WalletDb): Promise<{ amount: number; currency: string } | undefined> {
