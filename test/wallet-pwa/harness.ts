@@ -229,16 +229,21 @@ export async function pasteRequest(page: Page, text: string): Promise<string> {
   return (await screen.getAttribute('data-kind')) ?? 'confirm';
 }
 
-/** Signs in as the dev IdP's customer (code + PKCE in the page) and gets a purse through the wallet API; returns its id. */
-export async function onboard(page: Page, bo: BackOffice, capText = '50.00'): Promise<string> {
-  await bo.createAccount(CUSTOMER_ACCOUNT, 'Ana').catch(() => undefined);
-  await bo.fund(CUSTOMER_ACCOUNT, 100_000);
+/** From home: signs in as the dev IdP's customer (code + PKCE, the provider's login form) and comes back home. */
+export async function signIn(page: Page): Promise<void> {
   await page.getByTestId('account').click();
   await page.getByTestId('sign-in').click();
   await page.locator('#username').fill('customer');
   await page.locator('#password').fill(DEV_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/wallet\/$/);
+}
+
+/** Signs in and gets a purse through the wallet API; returns its id. */
+export async function onboard(page: Page, bo: BackOffice, capText = '50.00'): Promise<string> {
+  await bo.createAccount(CUSTOMER_ACCOUNT, 'Ana').catch(() => undefined);
+  await bo.fund(CUSTOMER_ACCOUNT, 100_000);
+  await signIn(page);
   await page.getByTestId('account').click();
   await page.getByTestId('cap').fill(capText);
   await page.getByTestId('get-purse').click();

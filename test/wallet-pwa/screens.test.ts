@@ -7,7 +7,7 @@ import { createTestWorld, decodeObject, fromQrText, PAYEE } from '#protocol';
 import { lookupTransaction } from '#backoffice';
 import type { PersistentBrowser } from '../support/browser.js';
 import { until } from '../faults/harness.js';
-import { CUSTOMER_ACCOUNT, DEV_PASSWORD, certifiedSigner, createCafe, givePurse, openPhone, pasteRequest, readPaymentQr, requestSigner, serveBackOffice } from './harness.js';
+import { CUSTOMER_ACCOUNT, certifiedSigner, createCafe, givePurse, openPhone, pasteRequest, readPaymentQr, requestSigner, serveBackOffice, signIn } from './harness.js';
 
 const DAY = 86_400;
 
@@ -55,12 +55,7 @@ t.test('wallet screens: refusals sign nothing; sign-in; sealed note; receipt; tr
   await cafe.bo.createAccount(CUSTOMER_ACCOUNT, 'Ana');
   await cafe.bo.fund(CUSTOMER_ACCOUNT, 12_345);
   // (onboarding with a purse from the wallet API is pay.test.ts's; this phone imported its purse file)
-  await page.getByTestId('account').click();
-  await page.getByTestId('sign-in').click();
-  await page.locator('#username').fill('customer');
-  await page.locator('#password').fill(DEV_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/wallet\/$/);
+  await signIn(page);
   await page.getByTestId('account').click();
   t.equal(await page.getByTestId('account-balance').textContent(), 'Account balance: €123.45', 'signed in: the account balance from the API');
   await page.getByRole('button', { name: 'Home' }).click();
