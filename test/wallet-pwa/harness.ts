@@ -1,9 +1,11 @@
 // The wallet app's test rig: the built app over HTTP, a real back office with clearing over mosquitto, real `tessera daemon`s (pty scanner, framebuffer file) and Chromium on a phone viewport with the fake camera.
-import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
+import type { Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { KeySigner, createKeyFile, fromQrText, signObject, toQrText } from '#protocol';
 import { BackOffice, ClearingService } from '#backoffice';
@@ -252,4 +254,43 @@ export async function onboard(page: Page, bo: BackOffice, capText = '50.00'): Pr
   if (!m) throw new Error(`no purse: ${msg}`);
   await page.getByRole('button', { name: 'Home' }).click();
   return String(await page.evaluate('tesseraWallet.purses().then((p) => p[0].purseId)'));
+}
+
+/** One test's world: the café (back office, clearing, broker), the API serving the app, and the phone currently open. */
+export interface WalletRig {
+  dir: string;
+  cafe: Cafe;
+  web: { base: string; url: string };
+  /** Closes the open phone (if any) and opens one on `profile` (default a new one under dir) with `clip` as camera. */
+  phone(profile?: string, clip?: string): Promise<Page>;
+  closePhone(): Promise<void>;
+}
+
+export async function walletRig(t: Test, name: string): Promise<WalletRig> {
+  const dir = mkdtempSync(join(tmpdir(), `tessera-pwa-${name}-`));
+  const cafe = await createCafe(dir);
+  const web = await serveBackOffice(cafe.bo);
+  let current: PersistentBrowser | undefined;
+  let n = 0;
+  const closePhone = async () => {
+    await current?.close().catch(() => undefined);
+    current = undefined;
+  };
+  t.teardown(async () => {
+    await closePhone();
+    await web.close();
+    await cafe.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    cafe,
+    web,
+    closePhone,
+    async phone(profile = join(dir, `phone-${++n}`), clip) {
+      await closePhone();
+      current = await openPhone(profile, clip);
+      return current.context.pages()[0] ?? (await current.context.newPage());
+    },
+  };
 }

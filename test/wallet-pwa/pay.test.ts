@@ -1,12 +1,9 @@
 // The wallet app paying a real `tessera daemon` through Chromium's fake camera: end to end with clearing, offline after install, restart, and a crash between commit and display.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
-import type { PersistentBrowser } from '../support/browser.js';
 import { until } from '../faults/harness.js';
-import { browserPid, createCafe, onboard, openPhone, readPaymentQr, serveBackOffice, waitForServiceWorker, type Terminal } from './harness.js';
+import { browserPid, onboard, readPaymentQr, waitForServiceWorker, walletRig, type Terminal } from './harness.js';
 
 /** Scan → confirm → QR, in the app; returns the code the phone shows and the seq it carries. */
 async function payAtTerminal(t: Test, page: Page, merchant: string, amountText: string): Promise<{ text: string; seq: number; txId: string }> {
@@ -32,24 +29,15 @@ async function approvedBy(term: Terminal, paymentId: string, text: string): Prom
 }
 
 t.test('the wallet app pays a real terminal: camera, offline after install, restart, crash after commit', { timeout: 300_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-pwa-'));
-  const cafe = await createCafe(dir);
-  const web = await serveBackOffice(cafe.bo);
+  const rig = await walletRig(t, 'pay');
+  const { dir, cafe, web } = rig;
   const profile = join(dir, 'phone');
-  let phone: PersistentBrowser | undefined;
-  t.teardown(async () => {
-    await phone?.close().catch(() => undefined);
-    await web.close();
-    await cafe.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
   const term = await cafe.terminal('T-CAFE');
   // One browser launch per camera clip (swapping the fake camera's file mid-run is unreliable).
   const launch = async (amount: number, clip: string): Promise<{ req: { id: string }; page: Page }> => {
     const req = await term.charge(amount);
     term.cameraClip(join(dir, clip));
-    phone = await openPhone(profile, join(dir, clip));
-    return { req, page: phone.context.pages()[0] ?? (await phone.context.newPage()) };
+    return { req, page: await rig.phone(profile, join(dir, clip)) };
   };
 
   // 1. First visit online: the app installs its service worker; the purse comes from the back office.
@@ -72,7 +60,7 @@ t.test('the wallet app pays a real terminal: camera, offline after install, rest
   await page.getByTestId('purse').filter({ hasText: '€2.30 settled' }).waitFor();
   await page.getByTestId('history').click();
   t.equal(await page.locator(`[data-testid=payment][data-txid="${pay1.txId}"]`).getAttribute('data-status'), 'settled', 'the wallet shows the payment settled');
-  await phone?.close();
+  await rig.closePhone();
 
   // 2. Offline after install, with a reload offline: the app opens from its cache and pays.
   ({ req, page } = await launch(450, 'req2.y4m'));
@@ -94,7 +82,7 @@ t.test('the wallet app pays a real terminal: camera, offline after install, rest
   t.equal(await readPaymentQr(page), pay2.text, 'the same code again');
   await page.getByTestId('done').click();
   t.equal(await page.getByTestId('available').textContent(), '€43.20', 'showing again spent nothing more');
-  await phone?.close();
+  await rig.closePhone();
 
   // 3. A crash between the commit and the display: the browser dies the moment the commit completes.
   ({ req, page } = await launch(100, 'req3.y4m'));
@@ -117,10 +105,7 @@ t.test('the wallet app pays a real terminal: camera, offline after install, rest
   await page.getByTestId('confirm').click();
   await commit;
   process.kill(browserPid(profile), 'SIGKILL');
-  await phone?.close().catch(() => undefined);
-
-  phone = await openPhone(profile, join(dir, 'req3.y4m'));
-  page = phone.context.pages()[0] ?? (await phone.context.newPage());
+  page = await rig.phone(profile, join(dir, 'req3.y4m'));
   await page.goto(web.url);
   await page.getByTestId('history').click();
   const rows = page.getByTestId('payment');

@@ -1,28 +1,15 @@
 // Every bad input lands on its own screen and signs nothing; sign-in through the dev IdP; sealed note, receipt and transit code.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { createTestWorld, decodeObject, fromQrText, PAYEE } from '#protocol';
 import { lookupTransaction } from '#backoffice';
-import type { PersistentBrowser } from '../support/browser.js';
 import { until } from '../faults/harness.js';
-import { CUSTOMER_ACCOUNT, certifiedSigner, createCafe, givePurse, openPhone, pasteRequest, readPaymentQr, requestSigner, serveBackOffice, signIn } from './harness.js';
+import { CUSTOMER_ACCOUNT, certifiedSigner, givePurse, pasteRequest, readPaymentQr, requestSigner, signIn, walletRig } from './harness.js';
 
 const DAY = 86_400;
 
 t.test('wallet screens: refusals sign nothing; sign-in; sealed note; receipt; transit', { timeout: 240_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-pwa-screens-'));
-  const cafe = await createCafe(dir);
-  const web = await serveBackOffice(cafe.bo);
-  let phone: PersistentBrowser | undefined = undefined;
-  t.teardown(async () => {
-    await phone?.close().catch(() => undefined);
-    phone?.remove();
-    await web.close();
-    await cafe.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = await walletRig(t, 'screens');
+  const { cafe, web } = rig;
   const term = await cafe.terminal('T-CAFE');
   const signer = await certifiedSigner(cafe.bo, 'T-HAND');
   const stranger = await createTestWorld({ seed: 'another-issuer', now: cafe.bo.now() });
@@ -30,8 +17,7 @@ t.test('wallet screens: refusals sign nothing; sign-in; sealed note; receipt; tr
   const impostor = await requestSigner(foreign.bytes, foreign.key);
 
   // No camera flags: the camera is refused (or absent), and the screen offers pasting instead.
-  phone = await openPhone(undefined, undefined);
-  const page = phone.context.pages()[0] ?? (await phone.context.newPage());
+  const page = await rig.phone();
   await page.goto(web.url);
   await givePurse(page, cafe.bo, 'dora', { cap: 800, perPaymentLimit: 500 });
   await page.getByTestId('pay').click();
