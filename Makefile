@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE ?= node
 TAP_FILES ?= 'dist/**/*.test.js'
 
-.PHONY: help deps build lint test test-only bench bench-api soak demo clean vectors install uninstall deb
+.PHONY: help deps build lint test test-only bench bench-api bench-wallet soak demo clean vectors install uninstall deb
 
 # Install layout (packaging/install.sh); DESTDIR stages into a scratch root.
 PREFIX ?= /usr
@@ -40,6 +40,9 @@ test-only: ## run the compiled suite without rebuilding
 
 bench: build ## benchmarks against their physical floors; writes bench/last-run.json
 	$(NODE) dist/scripts/bench.js
+
+bench-wallet: build ## the wallet app in Chromium against a terminal daemon: camera → request, confirm → QR, transfer size, offline start; writes bench/last-run-wallet.json
+	$(NODE) dist/scripts/bench-wallet.js
 
 bench-api: build ## the HTTP API on 1,000,000 settlements in PostgreSQL with wrk (several minutes); writes bench/last-run-api.json
 	$(NODE) dist/scripts/bench-api.js

@@ -93,7 +93,9 @@ export class WebWallet {
     const sealed = note ? sealNote(note, c.purse, this.now()) : undefined;
     const s = await signNext(c.purse, merchantPayment(c, sealed), this.signer, this.now(), { payeeName: c.displayName });
     const rec: PaymentRecord = { ...s.entry, text: s.out.text, terminalKey: c.terminalKey, merchantId: c.merchantId, ...(note ? { note } : {}) };
+    performance.mark('tessera:signed');
     await store.commitPayment(this.db, c.purse.seq, s.purse, rec);
+    performance.mark('tessera:committed');
     return rec;
   }
 
