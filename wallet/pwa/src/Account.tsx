@@ -1,6 +1,6 @@
 // Onboarding and upkeep, online: sign in, get a purse for this wallet's key, refresh it, see the account; a developer can import a purse file.
 import { useEffect, useState } from 'react';
-import { formatMoney, parseMoney } from './money.js';
+import { formatMoney, parseMoney } from '../../money.js';
 import { accountBalance, reconcile, refreshPurse, requestPurse, signIn } from './online.js';
 import { getSession } from './store.js';
 import type { PurseView, WebWallet } from './wallet.js';

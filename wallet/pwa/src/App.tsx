@@ -1,7 +1,7 @@
 // The wallet's screens and the pay flow: scan → verify offline → confirm → commit → show; bad input lands on a problem screen.
 import { useCallback, useEffect, useState } from 'react';
 import type { CheckedRequest } from '../../core.js';
-import { formatMoney, parseMoney } from './money.js';
+import { formatMoney, parseMoney } from '../../money.js';
 import { explain, precheck, problem, type Problem } from './problems.js';
 import { QrCode } from './QrCode.js';
 import { Scanner } from './Scanner.js';

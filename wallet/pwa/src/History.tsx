@@ -1,6 +1,6 @@
 // Payment history from what this wallet signed (offline), marked settled once the back office says so; unsettled codes can be shown again.
 import { useEffect, useState } from 'react';
-import { formatMoney } from './money.js';
+import { formatMoney } from '../../money.js';
 import type { PaymentRecord } from './store.js';
 import type { WebWallet } from './wallet.js';
 
