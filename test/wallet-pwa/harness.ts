@@ -218,18 +218,21 @@ export async function certifiedSigner(bo: BackOffice, id: string, displayName = 
   return requestSigner(cert.value, key);
 }
 
-/** On a phone without a camera: pastes `text` from the "no camera" screen and returns the screen the app lands on. */
-export async function pasteRequest(page: Page, text: string): Promise<string> {
-  await page.getByTestId('pay').click();
+/** On a phone without a camera: from home, pastes `text` after the "no camera" screen and returns where the app lands (confirm, receipt, or a problem's kind). */
+export async function pasteCode(page: Page, text: string, start: 'pay' | 'scan-receipt' = 'pay'): Promise<string> {
+  await page.getByTestId(start).click();
   // Wait for the camera's refusal first: a click while the screen changes would land on another button.
   await page.locator('[data-testid=screen-problem][data-kind=camera]').waitFor();
   await page.getByTestId('paste-instead').click();
   await page.getByTestId('paste-text').fill(text);
   await page.getByTestId('paste-check').click();
-  const screen = page.locator('[data-testid=screen-confirm], [data-testid=screen-problem]');
+  const screen = page.locator('[data-testid=screen-confirm], [data-testid=screen-receipt], [data-testid=screen-problem]');
   await screen.waitFor();
-  return (await screen.getAttribute('data-kind')) ?? 'confirm';
+  return (await screen.getAttribute('data-kind')) ?? ((await screen.getAttribute('data-testid')) ?? '').replace('screen-', '');
 }
+
+/** pasteCode on the pay flow. */
+export const pasteRequest = (page: Page, text: string): Promise<string> => pasteCode(page, text, 'pay');
 
 /** From home: signs in as the dev IdP's customer (code + PKCE, the provider's login form) and comes back home. */
 export async function signIn(page: Page): Promise<void> {
