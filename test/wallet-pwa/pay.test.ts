@@ -115,5 +115,15 @@ t.test('the wallet app pays a real terminal: camera, offline after install, rest
   const pay3 = await payAtTerminal(t, page, 'Café Tessera', '€1.00');
   t.equal(pay3.seq, 4, 'the next payment takes seq 4: seq 3 (committed, never shown) is not reused');
   t.equal(await approvedBy(term, req.id, pay3.text), `approved:${pay3.txId}`, 'and the terminal accepts the gap');
-  t.match(purseId, /^[0-9a-f]{32}$/);
+
+  // Online again: refresh asks the wallet API for a new purse for the same key before this one runs out.
+  await page.getByTestId('done').click();
+  await page.getByTestId('account').click();
+  await page.getByTestId('refresh').click();
+  t.match(await page.getByTestId('account-message').textContent(), /^Purse [0-9a-f]{8}… added$/, 'a fresh purse from the issuer');
+  await page.getByRole('button', { name: 'Home' }).click();
+  const ids = (await page.evaluate('tesseraWallet.purses().then((p) => p.map((x) => x.purseId))')) as string[];
+  t.equal(ids.length, 2);
+  t.ok(ids.includes(purseId), 'the old purse stays until it expires');
+  t.equal(await page.getByTestId('purse').count(), 2, 'both shown');
 });
