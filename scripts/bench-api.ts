@@ -151,7 +151,7 @@ async function main(): Promise<void> {
 
     // Enough proofs for the issuance run (each buys one purse; a reused one would be a replay).
     const proofs: string[] = [];
-    const want = Number(process.env.BENCH_API_PROOFS ?? 20_000);
+    const want = Number(process.env.BENCH_API_PROOFS ?? 10_000);
     for (let i = 0; i < want; i++) {
       const c = customers[i % customers.length] as (typeof customers)[number];
       const r = await fetch(`${s.url}/v1/wallet/challenge`, { method: 'POST', headers: { authorization: `Bearer ${c.token}` } });

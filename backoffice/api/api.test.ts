@@ -122,7 +122,14 @@ t.test('the server refuses to start without an issuer, and warns about plain HTT
   const lines: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (s: string) => void lines.push(s) });
   const s = new ApiServer({ backOffice: bo, host: '0.0.0.0', port: 0, issuer: 'http://127.0.0.1:9/none', logger });
-  await s.start();
+  const { url } = await s.start();
+  // Its issuer cannot be reached: not ready, and tokens cannot be checked (503, not a 401 blaming the client).
+  const ready = await fetch(`${url}/readyz`);
+  t.equal(ready.status, 503);
+  t.match(await ready.json(), { ready: false, checks: { ledger: { ok: true }, identityProvider: { ok: false } } });
+  const me = await fetch(`${url}/v1/me`, { headers: { authorization: 'Bearer a.b.c' } });
+  t.equal(me.status, 503);
+  t.match(await me.json(), { error: { code: 'API_IDP_UNREACHABLE' } });
   await s.stop();
   t.ok(lines.some((l) => /PLAIN HTTP on a non-loopback address/.test(l)), 'the warning is logged');
 });

@@ -4,12 +4,13 @@ import { TesseraError } from '#common';
 import { bearerToken, type Principal, type Role, type TokenVerifier } from './auth.js';
 
 /**
- * What a route allows. `owner` scopes it: for a merchant, the `merchantId` path parameter (or the
- * `merchant` query filter) must be theirs; for a customer, `accountId` (or `account`) must be theirs.
- * Operators see everything. Resources whose owner is known only after loading them (a terminal, a
- * purse) are checked by the handler with ensureOwner().
+ * What a route allows. `owner` marks it scoped to what the caller owns (the value names the usual
+ * owner; 'caller' when merchants and customers both use it): for a merchant, a `merchantId` path
+ * parameter or `merchant` query filter must be theirs; for a customer, an `accountId` or `account`
+ * must be theirs. Operators see everything. Resources whose owner is known only once loaded (a
+ * terminal, a purse, a transaction) are scoped by the operation itself (404 for someone else's).
  */
-export type Access = { public: true } | { roles: readonly Role[]; owner?: 'merchant' | 'account' };
+export type Access = { public: true } | { roles: readonly Role[]; owner?: 'merchant' | 'account' | 'caller' };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,16 +61,16 @@ export const accountScope = (req: FastifyRequest, asked: string | undefined): st
 /** Whether the caller may see everything (operators). */
 export const seesAll = (req: FastifyRequest): boolean => isOperator(principal(req));
 
-function checkOwner(req: FastifyRequest, access: { owner?: 'merchant' | 'account' }): void {
+function checkOwner(req: FastifyRequest, access: { owner?: string }): void {
+  if (access.owner === undefined) return;
+  const p = principal(req);
+  if (isOperator(p)) return;
   const params = (req.params ?? {}) as Record<string, string | undefined>;
   const query = (req.query ?? {}) as Record<string, string | undefined>;
-  if (access.owner === 'merchant') {
-    const id = params.merchantId ?? query.merchant;
-    if (id !== undefined) ensureOwner(req, { merchantId: id });
-  } else if (access.owner === 'account') {
-    const id = params.accountId ?? query.account;
-    if (id !== undefined) ensureOwner(req, { accountId: id });
-  }
+  const merchant = params.merchantId ?? query.merchant;
+  const account = params.accountId ?? query.account;
+  if (merchant !== undefined && !(p.roles.includes('merchant') && p.merchantId === merchant)) throw new TesseraError('API_FORBIDDEN', 'this resource belongs to someone else');
+  if (account !== undefined && !(p.roles.includes('customer') && p.accountId === account)) throw new TesseraError('API_FORBIDDEN', 'this resource belongs to someone else');
 }
 
 export interface GuardSource {

@@ -17,6 +17,7 @@ import { installErrorHandling } from './errors.js';
 import { installGuard } from './guard.js';
 import { IdempotencyStore, installIdempotency } from './idempotency.js';
 import { healthRoutes } from './health.js';
+import { ApiLogController } from './request-log.js';
 import { accountRoutes } from './routes/accounts.js';
 import { fleetRoutes, type BrokerSettings } from './routes/fleet.js';
 import { fraudCaseRoutes } from './routes/fraud-cases.js';
@@ -93,6 +94,7 @@ export class ApiServer {
     const o = this.o;
     const app = Fastify({
       loggerInstance: this.log,
+      logController: new ApiLogController(),
       ...(o.tls ? { https: { cert: o.tls.cert, key: o.tls.key } } : {}),
       bodyLimit: o.bodyLimit ?? 64 * 1024,
       // Caller-supplied request ids are kept when sane (tracing across proxies), made otherwise.

@@ -53,4 +53,8 @@ t.test('logs carry request ids and never the bearer token', async (t) => {
   t.match(all, /"reqId":"log-check-1"/, 'the request id is in the log lines');
   t.notOk(all.includes(token), 'the token is nowhere in the logs');
   t.notOk(all.includes(token.split('.')[2] ?? 'x'), 'not even its signature');
+  // An OIDC callback's query (authorization code, state) is not logged either.
+  await api.call('GET', '/dashboard/callback?code=SECRET-CODE-123&state=s1');
+  t.notOk(lines.join('').includes('SECRET-CODE-123'), 'no authorization code in the logs');
+  t.match(lines.join(''), /\/dashboard\/callback\?\[redacted\]/, 'the callback is logged without its query');
 });

@@ -11,6 +11,7 @@ import { formatReport } from '../report.js';
 import { installTrustList } from '../trust-admin.js';
 import { addServeCommand } from './serve-command.js';
 import { addTrustCommands } from './trust-commands.js';
+import { addOpsCommands } from './ops-commands.js';
 
 interface Globals {
   home: string;
@@ -64,6 +65,18 @@ function addBrokerIdentity(program: Command): void {
 async function connectWith(url: string, id: BrokerIdentity) {
   const { connectBroker, brokerTlsOptions } = await service();
   return connectBroker(url, { reconnectPeriod: 0, ...brokerTlsOptions(id) });
+}
+
+/** Signs and publishes a new deny list when the command was given --broker (the operator commands that change the list). */
+async function publishIfAsked(bo: BackOffice, o: BrokerIdentity & { broker?: string }): Promise<number | undefined> {
+  if (!o.broker) return undefined;
+  const { publishDenylist } = await service();
+  const c = await connectWith(o.broker, o);
+  try {
+    return await publishDenylist(bo, c);
+  } finally {
+    await c.endAsync();
+  }
 }
 
 async function withBackOffice<T>(g: Globals, fn: (bo: BackOffice) => Promise<T>): Promise<T> {
@@ -334,16 +347,7 @@ function buildProgram(): Command {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         const r = await bo.denyPurse(purse.toLowerCase(), o.reason);
-        let version: number | undefined;
-        if (o.broker) {
-          const { publishDenylist } = await service();
-          const c = await connectWith(o.broker, o);
-          try {
-            version = await publishDenylist(bo, c);
-          } finally {
-            await c.endAsync();
-          }
-        }
+        const version = await publishIfAsked(bo, o);
         const text = version !== undefined ? `deny list version ${version} published` : 'not published yet: a running clearing service publishes it at its next check (or run publish-denylist)';
         print(g, { ...r, published: version !== undefined, ...(version !== undefined ? { version } : {}) }, `${r.added ? 'denied' : 'already denied'}: ${text}`);
       });
@@ -463,6 +467,7 @@ function buildProgram(): Command {
     });
 
   addTrustCommands<Globals>(program, { print, withBackOffice });
+  addOpsCommands<Globals>(program, { print, withBackOffice, publishDenylist: publishIfAsked });
   addServeCommand(program);
 
   addBrokerIdentity(program);

@@ -83,7 +83,7 @@ export function addServeCommand(program: Command): void {
       const dev = o.devIdp ? { merchantId: o.devMerchant, accountId: o.devAccount } : false;
       if (dev && !(await bo.ledger.getAccount(o.devAccount ?? ''))) await bo.createAccount(o.devAccount as string, 'Ana Customer (dev)');
       // fastify and the API load only for this command (every CLI start counts on a small server).
-      const { ApiServer } = await import('../api/server.js');
+      const { ApiServer, isLoopback } = await import('../api/server.js');
       // With a broker, terminals' retained statuses give the terminals resource and /metrics their health.
       const { TerminalHealthMonitor } = o.broker ? await import('../terminal-health.js') : { TerminalHealthMonitor: undefined };
       const health = o.broker && TerminalHealthMonitor ? new TerminalHealthMonitor({ url: o.broker, tls: { ca: o.ca, cert: o.cert, key: o.key }, logger: componentLogger(logger, 'terminal-health'), now: () => bo.now() }) : undefined;
@@ -112,6 +112,9 @@ export function addServeCommand(program: Command): void {
           `back-office API on ${started.url} (OpenAPI: ${started.url}/v1/openapi.json), tokens from ${started.issuer}`,
           ...(users.length ? ['DEVELOPMENT identity provider running; seeded users (dev passwords, never in production):', ...users.map((u) => `  ${u.username} / ${u.password}  (${u.roles.join(',')}${u.merchantId ? ` ${u.merchantId}` : ''}${u.accountId ? ` ${u.accountId}` : ''})`)] : []),
         ];
+        if (!tls && !isLoopback(host)) {
+          process.stderr.write(`WARNING: serving PLAIN HTTP on ${host}, a non-loopback address: access tokens and payment data cross the network unencrypted. Use --tls-cert/--tls-key, or a TLS proxy in front and --listen 127.0.0.1:PORT.\n`);
+        }
         process.stdout.write((g.json ? JSON.stringify({ running: true, url: started.url, issuer: started.issuer, pid: process.pid, devUsers: users }) : text.join('\n')) + '\n');
         await new Promise<void>((resolve) => {
           process.once('SIGTERM', resolve);

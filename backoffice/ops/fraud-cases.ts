@@ -4,6 +4,7 @@ import type { Ledger } from '../ledger.js';
 import { all } from './db.js';
 import { caseOf, caseRow, evidenceOf, CASE_SELECT, type FraudCaseView, type FraudEvidence } from './fraud-rows.js';
 import { idOf, purseIdOf } from './ids.js';
+import { Where } from './where.js';
 import { decodeCursor, pageLimit, toPage, type Page, type PageInput } from './paging.js';
 import { ledgerCurrency, num } from './view.js';
 
@@ -32,12 +33,8 @@ export interface FraudCaseFilter extends PageInput {
 /** Newest first. */
 export async function listFraudCases(ledger: Ledger, f: FraudCaseFilter = {}): Promise<Page<FraudCaseView>> {
   const limit = pageLimit(f.limit);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, p?: unknown) => {
-    where.push(sql);
-    if (p !== undefined) params.push(p);
-  };
+  const w = new Where();
+  const add = (sql: string, ...p: unknown[]) => w.add(sql, ...p);
   if (f.status !== undefined) {
     if (f.status !== 'open' && f.status !== 'resolved') throw new TesseraError('USAGE', `status must be open or resolved, got ${String(f.status)}`);
     add(f.status === 'open' ? 'x.case_id IS NULL' : 'x.case_id IS NOT NULL');
@@ -46,9 +43,9 @@ export async function listFraudCases(ledger: Ledger, f: FraudCaseFilter = {}): P
   if (f.terminalId !== undefined) add('f.terminal_id = ?', idOf('terminal id', f.terminalId));
   if (f.merchantId !== undefined) add('coalesce(rc.merchant_id, t.merchant_id) = ?', idOf('merchant id', f.merchantId));
   if (f.cursor) add('f.id < ?', decodeCursor(f.cursor, ['n'])[0]);
-  const sql = `${CASE_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.id DESC LIMIT ?`;
+  const sql = `${CASE_SELECT} ${String(w)} ORDER BY f.id DESC LIMIT ?`;
   const { rows, currency } = await ledger.operations().read(function* () {
-    return { rows: yield* all(sql, [...params, limit + 1]), currency: yield* ledgerCurrency() };
+    return { rows: yield* all(sql, [...w.params, limit + 1]), currency: yield* ledgerCurrency() };
   });
   return toPage(rows, limit, (r) => caseOf(r, currency), (r) => [num(r, 'id')]);
 }

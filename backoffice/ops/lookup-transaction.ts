@@ -15,10 +15,10 @@ export interface LookupTransactionInput {
   txId: string;
   /** Re-verify each record and its payment under this trust list (the back office's, with retired keys). */
   trust?: TrustStore | undefined;
-  /** Seconds; the clock verification judges against. */
-  now: number;
   /** A merchant's view: the transaction must be one of this merchant's (NOT_FOUND otherwise, as for an unknown txId). */
   merchantId?: string | undefined;
+  /** A customer's view: the payment must be from a purse of this account (NOT_FOUND otherwise). */
+  accountId?: string | undefined;
   /** Include the opened sealed details (operators, and the customer whose payment it is). */
   showSealed?: boolean | undefined;
 }
@@ -26,7 +26,7 @@ export interface LookupTransactionInput {
 export interface Verification {
   /** The record's signature under its chain's key: 'ok', or why not. */
   record: string;
-  /** What re-verifying the payment concludes now (as clearing would). */
+  /** What re-verifying the payment concludes, judged at the time clearing recorded it. */
   payment: EntryVerdict | null;
 }
 
@@ -49,12 +49,12 @@ export interface TransactionView {
   sealed: SealedView | 'hidden' | null;
 }
 
-function verify(ledger: Ledger, trust: TrustStore, chain: ChainRecord | undefined, bytes: Uint8Array, now: number): Verification {
+function verify(ledger: Ledger, trust: TrustStore, chain: ChainRecord | undefined, bytes: Uint8Array, recordedAt: number): Verification {
   if (!chain) return { record: 'the chain of this record is unknown', payment: null };
   const v = verifyJournalRecord(bytes, { terminalPublicKey: chain.publicKey, terminalId: chain.terminalId, trust });
   if (!v.ok) return { record: `${v.reason}: ${v.detail}`, payment: null };
   const t = { ...chain, displayName: '', notAfter: 0, operatorId: null, line: null };
-  return { record: 'ok', payment: new ClearingEngine(ledger, trust).verdict(t, v.value.value, now) };
+  return { record: 'ok', payment: new ClearingEngine(ledger, trust).verdict(t, v.value.value, recordedAt) };
 }
 
 export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInput): Promise<TransactionView> {
@@ -67,11 +67,16 @@ export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInpu
       fraud: yield* all('SELECT id FROM fraud_cases WHERE first_tx = ? OR second_tx = ? ORDER BY id', [txId, txId]),
       refunds: yield* refundsOf(txId),
       sealed: yield* sealedOf(txId),
+      account: yield* one(
+        'SELECT p.account FROM purses p WHERE p.purse_id = (SELECT coalesce(s.purse_id, f.purse_id) FROM records r LEFT JOIN settlements s ON s.tx_id = r.tx_id LEFT JOIN fraud_cases f ON f.second_tx = r.tx_id WHERE r.tx_id = ? LIMIT 1)',
+        [txId],
+      ),
       currency: yield* ledgerCurrency(),
     };
   });
   const merchantId = (data.settlement?.merchant_id as string | undefined) ?? (data.rows[0]?.merchant_id as string | undefined) ?? null;
-  if (data.rows.length === 0 || (i.merchantId !== undefined && merchantId !== i.merchantId)) throw new TesseraError('NOT_FOUND', `no transaction ${txId}`);
+  const theirs = (i.merchantId === undefined || merchantId === i.merchantId) && (i.accountId === undefined || data.account?.account === i.accountId);
+  if (data.rows.length === 0 || !theirs) throw new TesseraError('NOT_FOUND', `no transaction ${txId}`);
   const chains = new Map<string, ChainRecord>();
   for (const id of new Set(data.rows.map((r) => r.terminal_id as string))) for (const c of await ledger.chains(id)) chains.set(`${id}/${c.chain}`, c);
   const records = data.rows.map((r): TransactionRecord => {
@@ -79,7 +84,7 @@ export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInpu
     const bytes = u8(stored?.record);
     const { payment: _payment, ...rec } = recordOf(bytes);
     const chain = chains.get(`${String(r.terminal_id)}/${num(r, 'chain')}`);
-    return { ...summaryOf(r, data.currency), record: { ...rec, bytes: Buffer.from(bytes).toString('hex') }, verification: i.trust ? verify(ledger, i.trust, chain, bytes, i.now) : null };
+    return { ...summaryOf(r, data.currency), record: { ...rec, bytes: Buffer.from(bytes).toString('hex') }, verification: i.trust ? verify(ledger, i.trust, chain, bytes, num(r, 'processed_at')) : null };
   });
   const first = data.bytes[0];
   const s = data.settlement;

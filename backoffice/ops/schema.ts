@@ -32,6 +32,8 @@ CREATE INDEX IF NOT EXISTS records_tx ON records(tx_id);
 CREATE INDEX IF NOT EXISTS records_time ON records(time, terminal_id, chain, idx);
 CREATE INDEX IF NOT EXISTS settlements_merchant ON settlements(merchant_id, settled_at);
 CREATE INDEX IF NOT EXISTS settlements_terminal ON settlements(terminal_id, settled_at);
+CREATE INDEX IF NOT EXISTS settlements_time ON settlements(settled_at);
+CREATE INDEX IF NOT EXISTS purses_account ON purses(account, created_at);
 CREATE INDEX IF NOT EXISTS fraud_cases_purse ON fraud_cases(purse_id);
 CREATE INDEX IF NOT EXISTS fraud_cases_first ON fraud_cases(first_tx);
 `;

@@ -159,3 +159,24 @@ for (const backend of ledgerBackends(t)) {
     t.ok((await bo.ledger.audit()).ok, 'the ledger balances');
   });
 }
+
+for (const backend of ledgerBackends(t)) {
+  t.test(`${backend.name}: API processes of one back office share challenges, and single use holds across them`, async (t) => {
+    const db = await backend.db();
+    const { bo, svc, wallet, clock } = await setup(t, db);
+    // A second process: its own BackOffice on the same home (keys, challenge key) and ledger.
+    const other = await BackOffice.open(bo.paths.home, { clock, ...(db ? { db } : {}) });
+    t.teardown(() => other.close());
+    const svc2 = new WalletService(other);
+    const { challenge } = await svc.challenge('alice');
+    const req = { publicKey: wallet.publicKey, challenge, signature: await wallet.proveKey(challenge), cap: 1_000 };
+    const [a, b] = await Promise.allSettled([svc2.register('alice', req), svc.register('alice', { ...req, cap: 2_000 })]);
+    const won = [a, b].filter((r) => r.status === 'fulfilled');
+    const lost = [a, b].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    t.equal(won.length, 1, 'one purse per challenge, whichever process answers first');
+    t.match(lost[0]?.reason, { code: 'CHALLENGE_USED' });
+    const cap = a.status === 'fulfilled' ? 1_000 : 2_000;
+    t.equal((await bo.account('alice')).balance, 10_000 - cap, 'reserved once');
+    t.same((await svc2.register('alice', { ...req, cap })).replayed, true, 'the other process answers a retry with the same purse');
+  });
+}

@@ -5,13 +5,13 @@ import type { Role } from '../../backoffice/api/auth.js';
 import { opsWorld } from '../ops/ops-world.js';
 
 interface Operation {
-  'x-tessera-access'?: { public?: true; roles?: Role[]; owner?: 'merchant' | 'account' };
+  'x-tessera-access'?: { public?: true; roles?: Role[]; owner?: string };
   parameters?: { in: string; name: string }[];
 }
 type Doc = { paths: Record<string, Record<string, Operation>> };
 
 /** Routes open to merchants or customers that concern only the caller themselves (no one else's data to reach). */
-const SELF_ONLY = new Set(['GET /v1/me']);
+const SELF_ONLY = new Set(['GET /v1/me', 'POST /v1/wallet/challenge', 'POST /v1/wallet/purses']);
 
 t.test('every route in the OpenAPI document refuses what it must', { timeout: 240_000 }, async (t) => {
   const w = await opsWorld(undefined);
@@ -58,12 +58,13 @@ t.test('every route in the OpenAPI document refuses what it must', { timeout: 24
     const missing = (op.parameters ?? []).filter((p) => p.in === 'path' && values[p.name] === undefined).map((p) => p.name);
     t.same(missing, [], `${name}: the matrix has a value for every path parameter (add new ones to \`values\`)`);
     const url = path.replace(/\{(\w+)\}/g, (_m, p: string) => encodeURIComponent(values[p] ?? ''));
-    // An owner-scoped list is asked for the seeded owner's data explicitly, so another owner's token has something to be refused.
+    // A scoped list is asked for the seeded owner's data explicitly, so another owner's token has something to be refused.
     const queries = new Set((op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
-    const filter = access.owner === 'merchant' && queries.has('merchant') ? '?merchant=M-CAFE' : access.owner === 'account' && queries.has('account') ? '?account=acct-ana' : '';
-    const call = (token: string | undefined) => api.call<{ error?: { code: string } }>(method, url + filter, { ...(token ? { token } : {}), ...(method === 'POST' ? { body: {}, headers: { 'idempotency-key': 'matrix-key-1' } } : {}) });
-    const refused = async (token: string | undefined, status: number | number[], why: string) => {
-      const r = await call(token);
+    const filterFor = (role: Role): string => (role === 'merchant' && queries.has('merchant') ? '?merchant=M-CAFE' : role === 'customer' && queries.has('account') ? '?account=acct-ana' : '');
+    const call = (token: string | undefined, filter = '') =>
+      api.call<{ error?: { code: string } }>(method, url + filter, { ...(token ? { token } : {}), ...(method === 'POST' ? { body: {}, headers: { 'idempotency-key': 'matrix-key-1' } } : {}) });
+    const refused = async (token: string | undefined, status: number | number[], why: string, filter = '') => {
+      const r = await call(token, filter);
       const ok = Array.isArray(status) ? status.includes(r.status) : r.status === status;
       t.ok(ok, `${name}: ${why} → ${Array.isArray(status) ? status.join('/') : status} (got ${r.status} ${JSON.stringify(r.body).slice(0, 120)})`);
       t.type(r.body?.error?.code, 'string', `${name}: ${why}: the error body`);
@@ -87,7 +88,7 @@ t.test('every route in the OpenAPI document refuses what it must', { timeout: 24
     for (const role of roles.filter((r) => r !== 'operator')) {
       if (SELF_ONLY.has(name)) continue;
       t.ok(access.owner, `${name}: open to ${role}s, so it is scoped to what they own`);
-      await refused(await api.token(others[role] as TokenClaims), [403, 404], `another ${role === 'merchant' ? 'merchant' : 'account'}'s token`);
+      await refused(await api.token(others[role] as TokenClaims), [403, 404], `another ${role === 'merchant' ? 'merchant' : 'account'}'s token`, filterFor(role));
     }
   }
   t.ok(protectedCount >= 20, `${protectedCount} protected operations checked`);

@@ -1,5 +1,6 @@
 // The operator and merchant resources through HTTP on one ledger backend: each answer is what the shared operations say, scoped to the caller.
 import type { Test } from 'tap';
+import { KeySigner, toHex } from '#protocol';
 import { startTestApi, type TestApi } from '../../backoffice/api/testkit/index.js';
 import type { LedgerBackend } from '../support/postgres.js';
 import { opsWorld, type OpsWorld } from '../ops/ops-world.js';
@@ -39,7 +40,7 @@ export function resourcesSuite(t: Test, backend: LedgerBackend): void {
     const post = <T = Record<string, unknown>>(path: string, token: string, body: unknown, key?: string) => api.call<T>('POST', path, { token, body, ...(key ? { headers: { 'idempotency-key': key } } : {}) });
 
     // Overview and metrics.
-    t.match((await get('/v1/overview', op)).body, { currency: 'EUR', settlements: { count: 2, amount: 800 }, fraudCases: { open: 1, resolved: 0 }, terminals: 2, held: 0 });
+    t.match((await get('/v1/overview', op)).body, { terminals: 2, lastDay: { settlements: 2, amount: eur(800) }, fraud: { open: 1, openAmount: eur(500), resolved: 0 }, denylist: { size: 1 } });
     const metrics = await api.call<string>('GET', '/metrics');
     t.match(metrics.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
     t.match(metrics.body, /^tessera_settlements_total 2$/m);
@@ -62,10 +63,14 @@ export function resourcesSuite(t: Test, backend: LedgerBackend): void {
     const one = await get<Record<string, unknown>>(`/v1/transactions/${paid.txId}`, cafeTok);
     t.match(one.body, { txId: paid.txId, merchantId: 'M-CAFE', settlement: { purseId: ana.purseId, amount: eur(300) }, sealed: null });
     t.equal((await get<Err>(`/v1/transactions/${paid.txId}`, bakeryTok)).status, 404, "another merchant's transaction does not exist for them");
+    t.same((await get('/v1/transactions', anaTok)).body.items.map((x) => x.txId), [paid.txId], 'a customer sees the payments of their purses');
+    t.equal((await get(`/v1/transactions/${first.txId}`, anaTok)).status, 404, "and not another customer's");
+    t.equal((await get('/v1/transactions?account=acct-cleo', anaTok)).status, 403);
+    t.equal((await get('/v1/transactions?account=acct-ana', cafeTok)).status, 403, 'a merchant cannot filter by account');
 
     // Terminals.
     t.same((await get('/v1/terminals', cafeTok)).body.items.map((x) => x.terminalId), ['T-1']);
-    t.same((await get('/v1/terminals', op)).body.items.map((x) => x.terminalId), ['T-1', 'T-2']);
+    t.same(new Set((await get('/v1/terminals', op)).body.items.map((x) => x.terminalId)), new Set(['T-1', 'T-2']));
     t.match((await get<Record<string, unknown>>('/v1/terminals/T-1', cafeTok)).body, { terminalId: 'T-1', merchantId: 'M-CAFE', settled: { count: 2, amount: eur(800) }, health: null });
     t.equal((await get('/v1/terminals/T-2', cafeTok)).status, 404);
 
@@ -115,15 +120,26 @@ export function resourcesSuite(t: Test, backend: LedgerBackend): void {
     t.match((await post(`/v1/purses/${cleo.purseId}/deny`, op, { reason: 'again' })).body, { purseId: cleo.purseId, added: true });
 
     // Accounts (the statement's lines add up to the balance), fleet.
-    const statement = await get<{ balance: number; lines: Page }>('/v1/accounts/acct-ana/statement', anaTok);
+    const statement = await get<{ balance: { amount: number }; postings: Page }>('/v1/accounts/acct-ana/statement', anaTok);
     t.equal(statement.status, 200);
-    t.equal(statement.body.lines.items.reduce((sum, l) => sum + (l.amount as number), 0), statement.body.balance, 'the statement lines sum to the balance');
-    t.ok(statement.body.lines.items.length >= 4, 'funding, reservation, refund, return');
+    t.equal(statement.body.postings.items.reduce((sum, l) => sum + (l.amount as { amount: number }).amount, 0), statement.body.balance.amount, 'the statement lines sum to the balance');
+    t.ok(statement.body.postings.items.length >= 4, 'funding, reservation, refund, return');
     t.equal((await get('/v1/accounts/acct-cleo/statement', anaTok)).status, 403);
     t.match((await get<Record<string, unknown>>('/v1/accounts/acct-ana', anaTok)).body, { id: 'acct-ana', balance: 5_000 - 300 + 1_000 + 100 });
     t.match((await api.call('GET', '/v1/fleet/trust')).body, { version: 1, text: /^TL1:/ });
     t.equal((await api.call<Err>('POST', '/v1/fleet/denylist', { token: op })).body.error.code, 'BROKER_UNREACHABLE');
     t.equal((await get('/v1/incidents', op)).body.items.length, 0);
+
+    // Issuing a purse through the API: reserved once, whatever the retries.
+    const walletKey = toHex(KeySigner.generate().publicKey);
+    const issue = { account: 'acct-ana', walletKey, cap: 500, perPaymentLimit: 200, days: 10 };
+    const before = (await w.bo.account('acct-ana')).balance;
+    const issued = await post<{ purse: { purseId: string; cap: number; walletKey: string }; file: { format: string } }>('/v1/purses', op, issue, 'issue-ana-0001');
+    t.equal(issued.status, 201);
+    t.match(issued.body, { purse: { cap: 500, walletKey, account: 'acct-ana' }, file: { format: 'tessera-purse/1' } });
+    t.same((await post('/v1/purses', op, issue, 'issue-ana-0001')).body, issued.body, 'the retry gets the same purse');
+    t.equal((await w.bo.account('acct-ana')).balance, before - 500, 'the cap was reserved once');
+    t.equal((await post<Err>('/v1/purses', op, { ...issue, cap: 5_000_000 }, 'issue-ana-0002')).body.error.code, 'INSUFFICIENT_FUNDS');
 
     t.match(await w.bo.ledger.audit(), { ok: true, problems: [] }, 'the ledger audits clean after all of it');
   });

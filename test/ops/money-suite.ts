@@ -33,7 +33,7 @@ export function moneySuite(t: Test, backend: LedgerBackend): void {
     t.match(c, { id, purseId: clone.purseId, kind: 'double-spend', merchantId: 'M-BAKERY', terminalId: 'T-2', amount: eur(500), firstTxId: first.txId, secondTxId: second.txId, status: 'open', resolution: null });
     t.match(c.evidence, { first: { seq: 1, payee: 'T-1', authorised: eur(500) }, second: { seq: 1, payee: 'T-2', authorised: eur(500) } });
     await t.rejects(lookupFraudCase(l, { caseId: id, merchantId: 'M-CAFE' }), { code: 'NOT_FOUND' });
-    t.same((await lookupTransaction(l, { txId: second.txId, now: w.now() })).fraudCases, [id]);
+    t.same((await lookupTransaction(l, { txId: second.txId })).fraudCases, [id]);
 
     await t.rejects(undenyPurse(l, { purseId: clone.purseId, reason: 'found', actor: 'op', now: w.now() }), { code: 'CONFLICT' }, 'not while a case is open');
     const customer = await balance(w, 'acct-cleo');
@@ -88,7 +88,7 @@ export function moneySuite(t: Test, backend: LedgerBackend): void {
     // A terminal that had not heard of it accepted a payment offline: recorded, not settled.
     const late = await w.pay(cafe, p, 100);
     await w.clear(cafe);
-    t.match((await lookupTransaction(l, { txId: late.txId, now: w.now() })).records[0], { status: 'rejected', reason: /closed/ });
+    t.match((await lookupTransaction(l, { txId: late.txId })).records[0], { status: 'rejected', reason: /closed/ });
     await t.rejects(undenyPurse(l, { purseId: p.purseId, reason: 'x', actor: 'op', now: w.now() }), { code: 'CONFLICT' }, 'a closed purse stays denied');
     await t.rejects(closePurse(l, { purseId: '0'.repeat(32), reason: 'x', actor: 'op', now: w.now() }), { code: 'NOT_FOUND' });
     // An expired purse is closed already.
@@ -124,7 +124,7 @@ export function moneySuite(t: Test, backend: LedgerBackend): void {
     const racing = await Promise.allSettled(['a', 'b', 'c'].map((id) => refundPayment(l, { ...base, txId: small.txId, amount: 200, refundId: `race-${id}` })));
     t.equal(racing.filter((r) => r.status === 'fulfilled').length, 1);
     t.ok(racing.every((r) => r.status === 'fulfilled' || (r.reason as { code?: string }).code === 'REFUND_EXCEEDS_PAYMENT'));
-    const v = await lookupTransaction(l, { txId: pay.txId, now: w.now() });
+    const v = await lookupTransaction(l, { txId: pay.txId });
     t.same(v.refunds.map((r) => [r.refundId, r.amount.amount]), [['r-1', 200], ['r-2', 250]]);
     t.same(v.refunded, eur(450));
   });

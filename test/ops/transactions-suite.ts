@@ -2,7 +2,7 @@
 import type { Test } from 'tap';
 import { KeySigner, utf8 } from '#protocol';
 import { ClearingEngine } from '../../backoffice/clearing.js';
-import { dailyStatement, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions, type TransactionView } from '../../backoffice/ops/index.js';
+import { accountStatement, dailyStatement, listPurses, listTerminals, lookupPurse, overview, lookupTerminal, lookupTransaction, openPendingSealed, searchTransactions, type TransactionView } from '../../backoffice/ops/index.js';
 import type { LedgerBackend } from '../support/postgres.js';
 import { START, opsWorld, type OpsWorld } from './ops-world.js';
 
@@ -27,10 +27,9 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     const p3 = await w.pay(bakery, a, 200, { sealed: utf8('x') });
     await w.clear(cafe);
     await w.clear(bakery);
-    const now = w.now();
     const trust = w.bo.trust;
 
-    const v = await lookupTransaction(w.bo.ledger, { txId: p1.txId, trust, now, showSealed: true });
+    const v = await lookupTransaction(w.bo.ledger, { txId: p1.txId, trust, showSealed: true });
     t.match(v, {
       txId: p1.txId,
       merchantId: 'M-CAFE',
@@ -44,14 +43,16 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     t.equal(v.records.length, 1);
     t.match(v.records[0], { status: 'settled', terminalId: 'T-1', index: 1, amount: eur(450), record: { decision: 'approved', amountCharged: 450 } });
     t.match(v.records[0]?.verification, { record: 'ok', payment: { kind: 'payment', purseId: a.purseId, seq: 1, charged: 450 } });
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now })).sealed, 'hidden', 'sealed details are shown only when asked for');
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now, merchantId: 'M-CAFE' })).txId, p1.txId);
-    await t.rejects(lookupTransaction(w.bo.ledger, { txId: p1.txId, now, merchantId: 'M-BAKERY' }), { code: 'NOT_FOUND' }, "another merchant's payment is unknown to a merchant");
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p2.txId, now, showSealed: true })).sealed, null, 'no sealed details');
-    const bad = (await lookupTransaction(w.bo.ledger, { txId: p3.txId, now, showSealed: true })).sealed as Exclude<TransactionView['sealed'], 'hidden' | null>;
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId })).sealed, 'hidden', 'sealed details are shown only when asked for');
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, merchantId: 'M-CAFE' })).txId, p1.txId);
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: p1.txId, merchantId: 'M-BAKERY' }), { code: 'NOT_FOUND' }, "another merchant's payment is unknown to a merchant");
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p2.txId, showSealed: true })).sealed, null, 'no sealed details');
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, accountId: 'acct-ann', showSealed: true })).txId, p1.txId, "the customer's own payment");
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: p1.txId, accountId: 'acct-bob' }), { code: 'NOT_FOUND' }, "another customer's payment is unknown to a customer");
+    const bad = (await lookupTransaction(w.bo.ledger, { txId: p3.txId, showSealed: true })).sealed as Exclude<TransactionView['sealed'], 'hidden' | null>;
     t.match(bad, { status: 'opened', text: 'x' }, 'details of a payment at the other merchant');
-    await t.rejects(lookupTransaction(w.bo.ledger, { txId: '00'.repeat(32), now }), { code: 'NOT_FOUND' });
-    await t.rejects(lookupTransaction(w.bo.ledger, { txId: 'not hex', now }), { code: 'USAGE' });
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: '00'.repeat(32) }), { code: 'NOT_FOUND' });
+    await t.rejects(lookupTransaction(w.bo.ledger, { txId: 'not hex' }), { code: 'USAGE' });
 
     const report = await w.bo.report();
     t.equal(report.sealed.count, 2);
@@ -66,15 +67,15 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     const plain = new ClearingEngine(w.bo.ledger, w.bo.trust, w.clock);
     const p1 = await w.pay(cafe, a, 100, { sealed: 'late' });
     await plain.processBatch(cafe.terminalId, cafe.batch());
-    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now: w.now(), showSealed: true })).sealed, null);
+    t.equal((await lookupTransaction(w.bo.ledger, { txId: p1.txId, showSealed: true })).sealed, null);
     t.same(await openPendingSealed(w.bo.ledger, w.bo.sealedKey.secretKey(), w.now()), { scanned: 1, stored: 1 });
-    t.match((await lookupTransaction(w.bo.ledger, { txId: p1.txId, now: w.now(), showSealed: true })).sealed, { status: 'opened', text: 'late' });
+    t.match((await lookupTransaction(w.bo.ledger, { txId: p1.txId, showSealed: true })).sealed, { status: 'opened', text: 'late' });
     t.same(await openPendingSealed(w.bo.ledger, w.bo.sealedKey.secretKey(), w.now()), { scanned: 0, stored: 0 }, 'idempotent');
     // The wrong key (a box sealed to another recipient): stored as unreadable, with why.
     const p2 = await w.pay(cafe, a, 100, { sealed: 'secret' });
     await plain.processBatch(cafe.terminalId, cafe.batch([cafe.journal[1] as Uint8Array]));
     t.same(await openPendingSealed(w.bo.ledger, other.secretKey(), w.now()), { scanned: 1, stored: 1 });
-    t.match((await lookupTransaction(w.bo.ledger, { txId: p2.txId, now: w.now(), showSealed: true })).sealed, { status: 'unreadable', text: null, error: /cannot open/ });
+    t.match((await lookupTransaction(w.bo.ledger, { txId: p2.txId, showSealed: true })).sealed, { status: 'unreadable', text: null, error: /cannot open/ });
   });
 
   withWorld('transaction search: filters and cursor paging', async (t, w) => {
@@ -96,6 +97,7 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     t.same((await searchTransactions(l, { terminalId: 'T-2' })).items.map((x) => x.amount?.amount), [500, 300]);
     t.same((await searchTransactions(l, { merchantId: 'M-CAFE' })).items.map((x) => x.amount?.amount), [400, 200, 100]);
     t.same((await searchTransactions(l, { purseId: b.purseId })).items.map((x) => x.amount?.amount), [500, 200]);
+    t.same((await searchTransactions(l, { accountId: 'acct-ann' })).items.map((x) => x.amount?.amount), [400, 300, 100]);
     t.same((await searchTransactions(l, { txId: paid[2] as string })).items.map((x) => x.terminalId), ['T-2']);
     t.equal((await searchTransactions(l, { status: 'settled' })).items.length, 5);
     t.equal((await searchTransactions(l, { status: 'fraud' })).items.length, 0);
@@ -147,5 +149,31 @@ export function transactionsSuite(t: Test, backend: LedgerBackend): void {
     await t.rejects(dailyStatement(w.bo.ledger, { merchantId: 'M-CAFE', date: '2027-02-30' }), { code: 'USAGE' });
     await t.rejects(dailyStatement(w.bo.ledger, { merchantId: 'M-CAFE', date, timeZone: 'Mars/Olympus' }), { code: 'USAGE' });
     await t.rejects(dailyStatement(w.bo.ledger, { date }), { code: 'USAGE' }, 'a merchant or a terminal');
+  });
+
+  withWorld('lists (purses, terminals, an account statement) and the overview', async (t, w) => {
+    const cafe = await w.terminal('T-1');
+    await w.terminal('T-2', 'M-BAKERY');
+    await w.terminal('T-3');
+    const a = await w.purse('ann', 1_000);
+    w.clock.advance(1_000);
+    const b = await w.purse('bob', 2_000);
+    await w.pay(cafe, a, 300);
+    await w.clear(cafe);
+    const l = w.bo.ledger;
+    const purses = await listPurses(l, { limit: 1 });
+    t.same(purses.items.map((p) => [p.purseId, p.reserved.amount]), [[b.purseId, 2_000]], 'newest first');
+    t.match((await listPurses(l, { cursor: purses.nextCursor })).items, [{ purseId: a.purseId, spent: eur(300), reserved: eur(700), denied: false }]);
+    t.same((await listPurses(l, { accountId: 'acct-bob' })).items.map((p) => p.purseId), [b.purseId]);
+    t.same((await listPurses(l, { status: 'closed' })).items, []);
+    const terms = await listTerminals(l, { merchantId: 'M-CAFE', limit: 1 });
+    t.same(terms.items.map((x) => x.terminalId), ['T-1']);
+    t.same((await listTerminals(l, { merchantId: 'M-CAFE', cursor: terms.nextCursor })).items.map((x) => x.terminalId), ['T-3']);
+    const st = await accountStatement(l, { accountId: 'acct-ann' });
+    t.match(st, { accountId: 'acct-ann', kind: 'customer', balance: eur(5_000) });
+    t.same(st.postings.items.map((p) => [p.kind, p.amount.amount, p.counterparty]), [['reserve', -1_000, `purse:${a.purseId}`], ['fund', 6_000, 'external:funding']]);
+    await t.rejects(accountStatement(l, { accountId: 'nobody' }), { code: 'NOT_FOUND' });
+    t.match(await overview(l, { now: w.now() }), { terminals: 3, purses: { active: 2, reserved: eur(2_700) }, lastDay: { settlements: 1, amount: eur(300) }, fraud: { open: 0, resolved: 0 }, denylist: { size: 0 } });
+    t.match(await overview(l, { now: w.now() + 2 * 86_400 }), { lastDay: { settlements: 0, amount: eur(0) } });
   });
 }

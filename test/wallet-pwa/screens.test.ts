@@ -58,7 +58,7 @@ t.test('wallet screens: refusals sign nothing; sign-in; sealed note; receipt; tr
     return p.status === 'approved' && p.receipt?.qrText ? p : undefined;
   }, 15_000, 'approval with a receipt');
   await until(async () => (await cafe.bo.ledger.settlements()).find((s) => s.txId === done.txId), 20_000, 'settlement');
-  const view = await lookupTransaction(cafe.bo.ledger, { txId: done.txId, now: cafe.bo.now(), showSealed: true });
+  const view = await lookupTransaction(cafe.bo.ledger, { txId: done.txId, showSealed: true });
   t.match(view.sealed, { status: 'opened', text: '{"note":"table 4"}' }, 'the issuer opened the sealed note');
   await page.getByTestId('done').click();
   t.equal(await page.getByTestId('available').textContent(), '€3.50');

@@ -1,9 +1,9 @@
 // /v1/accounts: customer accounts (create, list, show, fund) on the back office's own operations.
 import { z } from 'zod';
-import { accountStatement } from '../../account-statement.js';
+import { accountStatement } from '../../ops/index.js';
 import type { BackOffice } from '../../backoffice.js';
 import type { Account } from '../../ledger.js';
-import { idParam, minorUnits, protectedErrors, unixSeconds, type ZodApp } from '../app.js';
+import { idParam, minorUnits, moneySchema, protectedErrors, unixSeconds, type ZodApp } from '../app.js';
 import { pageOf, pageQuery, paginate } from '../paging.js';
 
 export const accountSchema = z.object({
@@ -89,9 +89,19 @@ export function accountRoutes(app: ZodApp, bo: BackOffice): void {
         response: {
           200: z.object({
             accountId: z.string(),
-            currency: z.string(),
-            balance: minorUnits,
-            lines: pageOf(z.object({ id: z.number().int(), amount: minorUnits.describe('positive: in; negative: out'), kind: z.string(), counterparty: z.string(), ref: z.string().nullable(), at: z.number().int() })),
+            kind: z.string(),
+            balance: moneySchema,
+            postings: pageOf(
+              z.object({
+                postingId: z.number().int(),
+                transferId: z.number().int(),
+                kind: z.string().describe('what moved the money: fund, reserve, settle, expire, close, refund, fraud-…'),
+                ref: z.string().nullable(),
+                counterparty: z.string(),
+                amount: moneySchema.describe('signed: positive in, negative out'),
+                at: z.number().int(),
+              }),
+            ),
           }),
           ...protectedErrors,
         },

@@ -1,20 +1,18 @@
-// GET /v1/overview (the operator dashboard's figures) and GET /metrics (the same figures in Prometheus text format).
+// GET /v1/overview (the operator dashboard's figures, from the shared operation) and GET /metrics (all-time counters and clearing state for Prometheus).
 import { z } from 'zod';
 import type { BackOffice } from '../../backoffice.js';
 import { readFigures, type Figures } from '../../figures.js';
-import { minorUnits, protectedErrors, type ZodApp } from '../app.js';
+import { moneySchema, protectedErrors, type ZodApp } from '../app.js';
+import { overview } from '../../ops/index.js';
 import type { TerminalHealthSource } from './terminals.js';
 
-const overview = z.object({
-  currency: z.string(),
-  settlements: z.object({ count: z.number().int(), amount: minorUnits }),
-  fraudCases: z.object({ open: z.number().int(), resolved: z.number().int() }),
-  incidents: z.object({ rows: z.number().int(), occurrences: z.number().int() }),
+const overviewSchema = z.object({
+  at: z.number().int(),
   terminals: z.number().int(),
-  purses: z.object({ active: z.number().int(), reserved: minorUnits }),
-  denylist: z.object({ purses: z.number().int(), version: z.number().int(), unpublished: z.number().int() }),
-  held: z.number().int().describe('journal records held behind a gap'),
-  clearing: z.object({ lastProcessedAt: z.number().int().nullable(), lagSeconds: z.number().int().nullable() }),
+  purses: z.object({ active: z.number().int(), reserved: moneySchema }),
+  lastDay: z.object({ settlements: z.number().int(), amount: moneySchema, incidents: z.number().int() }).describe('the 24 hours before `at`'),
+  fraud: z.object({ open: z.number().int(), openAmount: moneySchema, resolved: z.number().int() }),
+  denylist: z.object({ size: z.number().int() }),
 });
 
 /** Prometheus text exposition (version 0.0.4) of the figures. */
@@ -45,9 +43,9 @@ export function overviewRoutes(app: ZodApp, bo: BackOffice, health: TerminalHeal
     '/v1/overview',
     {
       config: { access: { roles: ['operator'] } },
-      schema: { tags: ['overview'], summary: "The operator dashboard's figures: settlements, fraud cases, incidents, terminals, purses, deny list, clearing", response: { 200: overview, ...protectedErrors } },
+      schema: { tags: ['overview'], summary: "The operator dashboard's figures: terminals, purses, the last day's settlements and incidents, fraud cases, deny list", response: { 200: overviewSchema, ...protectedErrors } },
     },
-    async () => ({ ...(await readFigures(bo.ledger)), currency: bo.currency }),
+    async () => overview(bo.ledger, { now: bo.now() }),
   );
 
   // Scraped by Prometheus on the operator's network; not under /v1 (no token), not in the OpenAPI document.

@@ -1,11 +1,11 @@
 // /v1/purses: issue, list, show (with its settled payments), close early, deny and undeny — each on the back office's own operations.
 import { z } from 'zod';
-import { closePurse, lookupPurse, undenyPurse } from '../../ops/index.js';
-import type { BackOffice } from '../../backoffice.js';
+import { closePurse, listPurses, lookupPurse, undenyPurse } from '../../ops/index.js';
+import type { BackOffice, IssuePurseOptions } from '../../backoffice.js';
 import type { PurseRecord } from '../../ledger.js';
 import { idParam, minorUnits, moneySchema, protectedErrors, purseIdParam, reasonField, type ZodApp } from '../app.js';
 import { accountScope, principal } from '../guard.js';
-import { pageOf, pageQuery, paginate } from '../paging.js';
+import { pageOf, pageQuery } from '../paging.js';
 
 const purseSummary = z.object({
   purseId: z.string(),
@@ -32,6 +32,18 @@ const summary = (p: PurseRecord): z.infer<typeof purseSummary> => ({
   walletKey: p.walletKey,
   notBefore: p.notBefore,
   notAfter: p.notAfter,
+});
+
+const purseListItem = z.object({
+  purseId: z.string(),
+  account: z.string(),
+  status: z.enum(['active', 'closed']),
+  cap: moneySchema,
+  spent: moneySchema,
+  reserved: moneySchema,
+  notAfter: z.number().int(),
+  denied: z.boolean(),
+  createdAt: z.number().int(),
 });
 
 export const purseViewSchema = z.object({
@@ -75,7 +87,10 @@ export function purseRoutes(app: ZodApp, bo: BackOffice): void {
     },
     async (req, reply) => {
       const b = req.body;
-      const r = await bo.issuePurse({ account: b.account, walletKey: b.walletKey, cap: b.cap, perPaymentLimit: b.perPaymentLimit, days: b.days });
+      // The key is also the ledger's id for this issuance where the ledger takes one: a retry that
+      // reaches another process, or this one after a restart, still reserves the cap once.
+      const o: IssuePurseOptions & { id?: string } = { account: b.account, walletKey: b.walletKey, cap: b.cap, perPaymentLimit: b.perPaymentLimit, days: b.days, id: `api:${String(req.headers['idempotency-key'])}` };
+      const r = await bo.issuePurse(o);
       return reply.code(201).send({ purse: summary(r.purse), file: r.file });
     },
   );
@@ -86,17 +101,12 @@ export function purseRoutes(app: ZodApp, bo: BackOffice): void {
       config: { access: { roles: ['operator', 'customer'], owner: 'account' } },
       schema: {
         tags: ['purses'],
-        summary: 'List purses by id (a customer sees their own)',
+        summary: 'List purses, newest first (a customer sees their own)',
         querystring: z.object({ ...pageQuery, account: idParam.optional(), status: z.enum(['active', 'closed']).optional() }).strict(),
-        response: { 200: pageOf(purseSummary), ...protectedErrors },
+        response: { 200: pageOf(purseListItem), ...protectedErrors },
       },
     },
-    async (req) => {
-      const account = accountScope(req, req.query.account);
-      const all = (await bo.ledger.listPurses()).filter((p) => (account === undefined || p.account === account) && (req.query.status === undefined || p.status === req.query.status));
-      const page = paginate(all, (p) => p.purseId, req.query);
-      return { items: page.items.map(summary), nextCursor: page.nextCursor };
-    },
+    async (req) => listPurses(bo.ledger, { accountId: accountScope(req, req.query.account), status: req.query.status, limit: req.query.limit, cursor: req.query.cursor }),
   );
 
   app.get(

@@ -1,11 +1,10 @@
 // /v1/terminals: the fleet (a merchant sees their own), each with its journal state and, when a status source is wired, its health.
 import { z } from 'zod';
-import { lookupTerminal } from '../../ops/index.js';
+import { listTerminals, lookupTerminal, type TerminalSummary } from '../../ops/index.js';
 import type { BackOffice } from '../../backoffice.js';
-import type { TerminalRecord } from '../../ledger.js';
 import { idParam, moneySchema, protectedErrors, type ZodApp } from '../app.js';
 import { merchantScope } from '../guard.js';
-import { pageOf, pageQuery, paginate } from '../paging.js';
+import { pageOf, pageQuery } from '../paging.js';
 
 /**
  * Where terminal health comes from (their retained MQTT status, collected by the wallet/fleet side):
@@ -56,18 +55,7 @@ const terminalDetail = terminalSummary.omit({ chain: true, lastIndex: true }).ex
 
 export function terminalRoutes(app: ZodApp, bo: BackOffice, source: TerminalHealthSource | undefined): void {
   const healthOf = (id: string) => source?.health(id) ?? null;
-  const summary = (t: TerminalRecord): z.infer<typeof terminalSummary> => ({
-    terminalId: t.terminalId,
-    merchantId: t.merchantId,
-    displayName: t.displayName,
-    mode: t.mode,
-    notAfter: t.notAfter,
-    operatorId: t.operatorId,
-    line: t.line,
-    chain: t.chain,
-    lastIndex: t.lastIndex,
-    health: healthOf(t.terminalId),
-  });
+  const summary = (t: TerminalSummary): z.infer<typeof terminalSummary> => ({ ...t, health: healthOf(t.terminalId) });
 
   app.get(
     '/v1/terminals',
@@ -76,14 +64,12 @@ export function terminalRoutes(app: ZodApp, bo: BackOffice, source: TerminalHeal
       schema: {
         tags: ['terminals'],
         summary: 'List terminals by id (a merchant sees their own)',
-        querystring: z.object({ ...pageQuery, merchant: idParam.optional(), mode: z.enum(['merchant', 'transit']).optional() }).strict(),
+        querystring: z.object({ ...pageQuery, merchant: idParam.optional() }).strict(),
         response: { 200: pageOf(terminalSummary), ...protectedErrors },
       },
     },
     async (req) => {
-      const merchant = merchantScope(req, req.query.merchant);
-      const all = (await bo.ledger.listTerminals()).filter((t) => (merchant === undefined || t.merchantId === merchant) && (req.query.mode === undefined || t.mode === req.query.mode));
-      const page = paginate(all, (t) => t.terminalId, req.query);
+      const page = await listTerminals(bo.ledger, { merchantId: merchantScope(req, req.query.merchant), limit: req.query.limit, cursor: req.query.cursor });
       return { items: page.items.map(summary), nextCursor: page.nextCursor };
     },
   );

@@ -68,7 +68,7 @@ t.test('a customer onboards a wallet key and manages its purse; nobody else can'
     t.equal((await api.call<Err>('GET', path, { token: bo })).status, 404, `${path}: another customer's purse is not found`);
     t.equal((await api.call<Err>('GET', path, { token: op })).status, 403, `${path}: customers only`);
   }
-  t.equal((await api.call<Err>('GET', '/v1/wallet/purses/NOT-A-PURSE', { token: ana })).status, 400);
+  t.equal((await api.call<Err>('GET', '/v1/wallet/purses/NOT-A-PURSE', { token: ana })).status, 404, 'not a purse id: no such purse');
 
   // Three payments at a café terminal, cleared: the wallet sees them settled, in order, paged.
   const term = new SimulatedTerminal('T-CAFE', api.bo.trust, () => api.bo.now());

@@ -33,7 +33,8 @@ const terms = {
   days: z.number().int().min(1).max(365).optional().describe('validity in days (default 30)'),
 };
 const conflicts = { 409: protectedErrors[400], 422: protectedErrors[400] };
-const customer = { roles: ['customer'] as const };
+/** Customers only, each scoped to the account its token names (owner: the account, never a parameter). */
+const customer = { roles: ['customer'] as const, owner: 'account' as const };
 
 /** The account the customer's token names (claim tessera_account). */
 function accountOf(req: FastifyRequest): string {
@@ -45,6 +46,9 @@ function accountOf(req: FastifyRequest): string {
 const out = (p: WalletPurse): z.infer<typeof walletPurseSchema> => ({ ...p });
 
 export function walletRoutes(app: ZodApp, wallet: WalletService): void {
+  // Someone else's purse is not found before anything of the request is looked at (no validation detail leaks to a stranger).
+  const ownPurse = { preValidation: async (req: FastifyRequest) => void (await wallet.owned(accountOf(req), String((req.params as { purseId?: unknown }).purseId))) };
+
   app.post(
     '/v1/wallet/challenge',
     {
@@ -88,6 +92,7 @@ export function walletRoutes(app: ZodApp, wallet: WalletService): void {
   app.get(
     '/v1/wallet/purses/:purseId',
     {
+      ...ownPurse,
       config: { access: customer, etag: true },
       schema: { tags: ['wallet'], summary: "One of the customer's purses and its state", params: purseParams, response: { 200: walletPurseSchema, ...protectedErrors } },
     },
@@ -97,6 +102,7 @@ export function walletRoutes(app: ZodApp, wallet: WalletService): void {
   app.get(
     '/v1/wallet/purses/:purseId/payments',
     {
+      ...ownPurse,
       config: { access: customer },
       schema: {
         tags: ['wallet'],
@@ -117,6 +123,7 @@ export function walletRoutes(app: ZodApp, wallet: WalletService): void {
   app.post(
     '/v1/wallet/purses/:purseId/refresh',
     {
+      ...ownPurse,
       config: { access: customer, idempotent: true },
       schema: {
         tags: ['wallet'],
@@ -137,6 +144,7 @@ export function walletRoutes(app: ZodApp, wallet: WalletService): void {
   app.post(
     '/v1/wallet/purses/:purseId/return',
     {
+      ...ownPurse,
       config: { access: customer, idempotent: true },
       schema: {
         tags: ['wallet'],
