@@ -13,9 +13,11 @@ export function apiBase(): string {
   return location.origin;
 }
 
-/** The OIDC issuer: the back office's own (dev) provider unless the page was opened with ?issuer=. */
+/** The OIDC issuer: the back office's own (dev) provider unless the app was once opened with ?issuer= (remembered: the callback comes back without it). */
 export function issuerUrl(): string {
-  return new URLSearchParams(location.search).get('issuer') ?? localStorage.getItem('tessera.issuer') ?? `${location.origin}/dev-idp`;
+  const given = new URLSearchParams(location.search).get('issuer');
+  if (given) localStorage.setItem('tessera.issuer', given);
+  return given ?? localStorage.getItem('tessera.issuer') ?? `${location.origin}/dev-idp`;
 }
 
 const redirectUri = (): string => `${location.origin}${APP_PATH}callback`;
