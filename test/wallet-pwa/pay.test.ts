@@ -82,6 +82,20 @@ t.test('the wallet app pays a real terminal: camera, offline after install, rest
   t.equal(await readPaymentQr(page), pay2.text, 'the same code again');
   await page.getByTestId('done').click();
   t.equal(await page.getByTestId('available').textContent(), '€43.20', 'showing again spent nothing more');
+
+  // Background sync: the app, opened offline, asked for a 'reconcile' sync. With the app closed (a
+  // same-origin page outside its scope instead), the service worker alone records the settlement
+  // once the network is back.
+  await until(async () => (await cafe.bo.ledger.settlements()).find((s) => s.txId === pay2.txId), 20_000, 'clearing to settle payment 2');
+  // A blank page on the app's origin, answered by the test (the network is still off).
+  await page.route(`${web.base}/probe`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>probe</title>' }));
+  await page.goto(`${web.base}/probe`);
+  const settledInDb = `new Promise((ok) => { const r = indexedDB.open('tessera-wallet'); r.onsuccess = () => {
+    const g = r.result.transaction('payments').objectStore('payments').get('${pay2.txId}');
+    g.onsuccess = () => { ok(g.result && g.result.settled !== undefined ? g.result.settled : null); r.result.close(); }; }; })`;
+  t.equal(await page.evaluate(settledInDb), null, 'not known as settled while offline');
+  await page.context().setOffline(false);
+  t.equal(await until(async () => (await page.evaluate(settledInDb)) ?? undefined, 30_000, 'background sync'), 450, 'the service worker reconciled it in the background');
   await rig.closePhone();
 
   // 3. A crash between the commit and the display: the browser dies the moment the commit completes.

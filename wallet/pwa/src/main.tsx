@@ -32,7 +32,7 @@ function Root({ wallet }: { wallet: WebWallet }) {
   }, []);
   // On every open and whenever the network returns: settled payments and purse states from the back office.
   useEffect(() => {
-    if (!online) return;
+    if (!online) return scheduleSync();
     reconcile(wallet.db)
       .then(() => setRevision((r) => r + 1))
       .catch(() => scheduleSync());
