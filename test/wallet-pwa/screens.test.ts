@@ -1,6 +1,6 @@
 // Every bad input lands on its own screen and signs nothing; sign-in through the dev IdP; sealed note, receipt and transit code.
 import t from 'tap';
-import { createTestWorld, decodeObject, fromQrText, PAYEE } from '#protocol';
+import { createTestWorld, decodeObject, fromQrText, isCanonicalSignature, PAYEE } from '#protocol';
 import { lookupTransaction } from '#backoffice';
 import { until } from '../faults/harness.js';
 import { CUSTOMER_ACCOUNT, certifiedSigner, givePurse, pasteCode, pasteRequest, readPaymentQr, requestSigner, signIn, walletRig } from './harness.js';
@@ -25,6 +25,10 @@ t.test('wallet screens: refusals sign nothing; sign-in; sealed note; receipt; tr
   t.match(await page.getByTestId('problem-detail').textContent(), /paste the request text/, 'camera refused: offers pasting');
   await page.getByTestId('home').click();
 
+  // WebCrypto returns high-S half of the time; the wallet only ever hands out the low-S form.
+  const sigs = (await page.evaluate(`Promise.all(Array.from({ length: 40 }, (_, i) =>
+    tesseraWallet.signChallenge(new TextEncoder().encode('m' + i)).then((s) => Array.from(s))))`)) as number[][];
+  t.ok(sigs.length === 40 && sigs.every((s) => isCanonicalSignature(Uint8Array.from(s))), '40 wallet signatures, all 64-byte low-S r‖s');
   const seqOf = async () => Number(await page.evaluate('tesseraWallet.purses().then((p) => p[0].seq)'));
   const refusal = async (text: string, kind: string, what: string) => {
     t.equal(await pasteRequest(page, text), kind, what);
