@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE ?= node
 TAP_FILES ?= 'dist/**/*.test.js'
 
-.PHONY: help deps build lint test test-only bench bench-api soak demo clean vectors install uninstall deb
+.PHONY: help deps build lint test test-only bench bench-api bench-wallet soak demo clean vectors install uninstall deb
 
 # Install layout (packaging/install.sh); DESTDIR stages into a scratch root.
 PREFIX ?= /usr
@@ -27,6 +27,7 @@ build: deps ## compile TypeScript to dist/, then bundle the daemon into dist/tes
 	npx tsc -p tsconfig.json
 	$(NODE) scripts/bundle.mjs
 	npx tsc -p dashboard/tsconfig.json && npx vite build --logLevel warn --config dashboard/vite.config.ts
+	npx tsc -p wallet/pwa/tsconfig.json && npx vite build --config wallet/pwa/vite.config.ts --logLevel warn
 
 lint: deps ## eslint over every source
 	npx eslint --max-warnings 0 .
@@ -40,6 +41,9 @@ test-only: ## run the compiled suite without rebuilding
 
 bench: build ## benchmarks against their physical floors; writes bench/last-run.json
 	$(NODE) dist/scripts/bench.js
+
+bench-wallet: build ## the wallet app in Chromium against a terminal daemon: camera → request, confirm → QR, transfer size, offline start; writes bench/last-run-wallet.json
+	$(NODE) dist/scripts/bench-wallet.js
 
 bench-api: build ## the HTTP API on 1,000,000 settlements in PostgreSQL with wrk (several minutes); writes bench/last-run-api.json
 	$(NODE) dist/scripts/bench-api.js

@@ -1,12 +1,26 @@
 // Byte helpers used across the protocol: hex, UTF-8, comparison and concatenation.
 
+// Node's Buffer converts hex natively (the terminal's hot path); browsers have no Buffer and use the table below.
+interface HexBuffer {
+  from(b: ArrayBufferLike, off: number, len: number): { toString(enc: 'hex'): string };
+  from(s: string, enc: 'hex'): Uint8Array;
+}
+const NodeBuffer = (globalThis as { Buffer?: HexBuffer }).Buffer;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  if (NodeBuffer) return NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  let s = '';
+  for (const x of b) s += HEX[x] as string;
+  return s;
 }
 
 export function fromHex(s: string): Uint8Array {
   if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new TypeError(`not hex: ${s.slice(0, 16)}`);
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(s, 'hex'));
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 export function utf8(s: string): Uint8Array {

@@ -1,6 +1,7 @@
 // The Signer seam: a public key and a sign function, so a secure element or TPM can replace a key file.
 import type { CryptoBackend } from './crypto/index.js';
 import { getDefaultBackend, publicKeyOf, keyId, generateSecretKey } from './crypto/index.js';
+import { toHex } from './bytes.js';
 
 export interface Signer {
   /** 33-byte compressed SEC1 P-256 public key. */
@@ -40,6 +41,6 @@ export class KeySigner implements Signer {
 
   // Keep secrets out of logs and JSON by accident.
   toJSON(): { publicKey: string } {
-    return { publicKey: Buffer.from(this.publicKey).toString('hex') };
+    return { publicKey: toHex(this.publicKey) };
   }
 }

@@ -10,8 +10,12 @@ import { BytesMap } from './bytes-map.js';
 /** Remembered issuer-signature successes per trust store. */
 export const ISSUED_CACHE_LIMIT = 4096;
 
+// One character per byte (WHATWG "latin1" is windows-1252: 256 distinct code points, so injective),
+// natively on Node and in browsers; half the length of hex for these per-payment cache keys.
+const latin1 = new TextDecoder('latin1');
+
 function issuedKey(role: Role, bytes: Uint8Array): string {
-  return role + ':' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return role + ':' + latin1.decode(bytes);
 }
 
 const NONE: readonly TrustedKey[] = [];

@@ -1,5 +1,5 @@
 // Crypto backends: choose node:crypto on Node (fast), @noble/curves elsewhere (portable).
-import { NodeBackend } from './node.js';
+import { NodeBackend, hasNodeCrypto } from './node.js';
 import { NobleBackend } from './noble.js';
 import type { CryptoBackend } from './backend.js';
 
@@ -10,9 +10,9 @@ export { loadNoble } from './noble-lib.js';
 
 let defaultBackend: CryptoBackend | undefined;
 
-/** The backend used when a caller passes none: node:crypto. */
+/** The backend used when a caller passes none: node:crypto on Node, noble in a browser. */
 export function getDefaultBackend(): CryptoBackend {
-  defaultBackend ??= new NodeBackend();
+  defaultBackend ??= hasNodeCrypto() ? new NodeBackend() : new NobleBackend();
   return defaultBackend;
 }
 

@@ -1,5 +1,6 @@
 // The portable backend: pure-JS @noble/curves, with precomputed tables for keys that are used often.
 import type { p256 as P256 } from '@noble/curves/nist.js';
+import { toHex } from '../bytes.js';
 import { noble } from './noble-lib.js';
 import type { CryptoBackend } from './backend.js';
 import { P256_N } from './backend.js';
@@ -33,7 +34,7 @@ export class NobleBackend implements CryptoBackend {
 
   /** Precomputes multiplication tables for a key that will verify many signatures (an issuer key). */
   precompute(publicKey: Uint8Array): void {
-    const hex = Buffer.from(publicKey).toString('hex');
+    const hex = toHex(publicKey);
     if (this.tables.has(hex)) return;
     const P = noble().p256.Point.fromBytes(publicKey);
     P.precompute(8, false);
@@ -43,7 +44,7 @@ export class NobleBackend implements CryptoBackend {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
     const { p256, sha256 } = noble();
     try {
-      const P = this.tables.get(Buffer.from(publicKey).toString('hex'));
+      const P = this.tables.get(toHex(publicKey));
       if (!P) return p256.verify(signature, message, publicKey);
       const r = toBig(signature.subarray(0, 32));
       const s = toBig(signature.subarray(32));

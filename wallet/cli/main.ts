@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TesseraError, runCli } from '#common';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
+import { formatMoney } from '../money.js';
 
 interface Globals {
   home: string;
@@ -77,7 +78,7 @@ function buildProgram(): Command {
         throw new TesseraError('USAGE', `cannot read ${file}: ${(e as Error).message}`);
       }
       const b = w.importPurse(text);
-      print(g, b, `purse ${b.purseId} imported: ${b.available} ${b.currency} available, up to ${b.perPaymentLimit} per payment`);
+      print(g, b, `purse ${b.purseId} imported: ${formatMoney(b.available, b.currency)} available, up to ${formatMoney(b.perPaymentLimit, b.currency)} per payment`);
     });
 
   program
@@ -90,7 +91,7 @@ function buildProgram(): Command {
       print(
         g,
         { purses: b, available: b.filter((x) => !x.expired).reduce((s, x) => s + x.available, 0) },
-        b.length ? b.map((x) => `${x.purseId}  ${x.available} ${x.currency} of ${x.cap}  (seq ${x.seq}${x.expired ? ', expired' : ''})`).join('\n') : 'no purse',
+        b.length ? b.map((x) => `${x.purseId}  ${formatMoney(x.available, x.currency)} of ${formatMoney(x.cap, x.currency)}  (seq ${x.seq}${x.expired ? ', expired' : ''})`).join('\n') : 'no purse',
       );
     });
 
@@ -115,12 +116,12 @@ function buildProgram(): Command {
       if (o.transit) {
         if (!o.operator || o.max === undefined) throw new TesseraError('USAGE', 'transit payments need --operator and --max');
         const p = await w.payTransit({ operator: o.operator, line: o.line, max: o.max, windowSeconds: o.window, ...(o.purse ? { purseId: o.purse } : {}) });
-        return show(g, o, p, `transit: up to ${p.amount} ${p.currency} to ${p.payee} (line ${o.line}), valid until ${new Date((p.validUntil ?? 0) * 1000).toISOString()}`);
+        return show(g, o, p, `transit: up to ${formatMoney(p.amount, p.currency)} to ${p.payee} (line ${o.line}), valid until ${new Date((p.validUntil ?? 0) * 1000).toISOString()}`);
       }
       const request = o.request ?? (o.requestImage ? (await qr()).decodeQrPng(o.requestImage) : undefined);
       if (!request) throw new TesseraError('USAGE', 'give --request TEXT, --request-image PNG, or --transit');
       const p = await w.payMerchant(request, o.purse ? { purseId: o.purse } : {});
-      return show(g, o, p, `pay ${p.amount} ${p.currency} to ${p.merchant?.displayName ?? '?'} (merchant ${p.merchant?.merchantId ?? '?'}, terminal ${p.payee})`);
+      return show(g, o, p, `pay ${formatMoney(p.amount, p.currency)} to ${p.merchant?.displayName ?? '?'} (merchant ${p.merchant?.merchantId ?? '?'}, terminal ${p.payee})`);
     });
 
   program
@@ -129,7 +130,7 @@ function buildProgram(): Command {
     .action((_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const w = Wallet.open(g.home);
-      print(g, w.payments, w.payments.map((p) => `${new Date(p.time * 1000).toISOString()}  ${p.amount} ${p.currency}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
+      print(g, w.payments, w.payments.map((p) => `${new Date(p.time * 1000).toISOString()}  ${formatMoney(p.amount, p.currency)}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
     });
 
   return program;
