@@ -40,7 +40,7 @@ t.test('soak runs a short loop and reports it', async (t) => {
 t.test('bench --help names the sections; unknown arguments and sections are refused', async (t) => {
   const help = await run('bench.js', ['--help']);
   t.equal(help.code, 0);
-  t.match(help.stdout, /sections: coldstart, decision, drain, ledger, memory, protocol, settlement/);
+  t.match(help.stdout, /sections: audit, coldstart, decision, drain, ledger, memory, protocol, settlement, workers/);
   const typo = await run('bench.js', ['--onyl', 'decision']);
   t.equal(typo.code, 1);
   t.match(typo.stderr, /unknown arguments: --onyl decision/);
