@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackOffice, ClearingService, formatReport } from '#backoffice';
 import type { TerminalConfigBody } from '#protocol';
-import { formatAmount } from '#drivers';
+import { formatAmount } from '#common';
 import type { PaymentState } from '#terminal';
 import { Wallet, decodeQrPng } from '#wallet';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';

@@ -2,7 +2,7 @@
 import { receiptPrinterEncoder } from '../lazy.js';
 import { z } from 'zod';
 import { qrMatrix, QR_QUIET_MODULES } from '../canvas.js';
-import { formatAmount } from '../money.js';
+import { formatAmount, formatDateTime, message } from '#common';
 
 /** What a receipt says; the printer knows nothing about payments beyond these fields. */
 export interface Receipt {
@@ -11,7 +11,10 @@ export interface Receipt {
   merchantLines?: string[];
   /** When the payment was made, ms since the epoch. */
   at: number;
+  /** IANA time zone of the printed date (the merchant's); UTC by default. */
   timeZone?: string;
+  /** Catalogue language of the labels and amounts (common/i18n.ts); English by default. */
+  language?: string;
   amount: number;
   currency: string;
   transactionId: string;
@@ -54,11 +57,6 @@ export function pair(label: string, value: string, cols: number): string {
   return gap >= 1 ? label + ' '.repeat(gap) + value : `${label.slice(0, Math.max(0, cols - value.length - 1))} ${value}`;
 }
 
-function formatTime(at: number, timeZone = 'UTC'): string {
-  // sv-SE formats as ISO-like "2026-11-27 14:03:09", unambiguous in every country
-  return `${new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(at)} ${timeZone === 'UTC' ? 'UTC' : ''}`.trim();
-}
-
 /** A white-bordered QR image whose sides are multiples of 8 dots, as GS v 0 wants. */
 function qrImage(text: string, module: number, maxDots: number): { data: Uint8ClampedArray; width: number; height: number } {
   const m = qrMatrix(text, 'M');
@@ -87,14 +85,15 @@ export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfil
   for (const h of receipt.header ?? []) e.bold(true).line(h).bold(false);
   e.size(2, 2).line(receipt.merchantName.slice(0, Math.floor(cols / 2))).size(1, 1);
   for (const l of receipt.merchantLines ?? []) e.line(l);
-  if (opts.reprint) e.bold(true).line('*** REPRINT ***').bold(false);
+  const lang = receipt.language;
+  if (opts.reprint) e.bold(true).line(message(lang, 'reprint')).bold(false);
   e.align('left').newline();
-  e.line(pair('Date', formatTime(receipt.at, receipt.timeZone), cols));
-  e.line(pair('Transaction', receipt.transactionId, cols));
+  e.line(pair(message(lang, 'date'), formatDateTime(receipt.at, lang, receipt.timeZone), cols));
+  e.line(pair(message(lang, 'transaction'), receipt.transactionId, cols));
   e.rule();
-  const amount = formatAmount(receipt.amount, receipt.currency);
-  e.bold(true).line(pair('AMOUNT', amount, cols)).bold(false);
-  if (receipt.remaining !== undefined) e.line(pair('Offline balance left', formatAmount(receipt.remaining, receipt.currency), cols));
+  const amount = formatAmount(receipt.amount, receipt.currency, lang);
+  e.bold(true).line(pair(message(lang, 'amount'), amount, cols)).bold(false);
+  if (receipt.remaining !== undefined) e.line(pair(message(lang, 'balanceLeft'), formatAmount(receipt.remaining, receipt.currency, lang), cols));
   e.rule().newline().align('center');
   if (profile.qr === 'native') {
     e.qrcode(receipt.qrText, { model: 2, size: profile.qrModule, errorlevel: 'm' });
@@ -102,7 +101,7 @@ export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfil
     const img = qrImage(receipt.qrText, profile.qrModule, profileDots(profile));
     e.image(img, img.width, img.height, 'threshold');
   }
-  e.newline().line('Signed receipt');
+  e.newline().line(message(lang, 'signedReceipt'));
   for (const f of receipt.footer ?? []) e.line(f);
   e.align('left');
   if (profile.cut !== 'none') e.cut(profile.cut);
