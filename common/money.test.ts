@@ -1,6 +1,6 @@
 // formatAmount/parseAmount: ISO 4217 exponents from ICU (0 for ISK, CLP, VND, UGX; 3 for JOD, OMR, TND), exact, localised.
 import t from 'tap';
-import { currencyExponent, formatAmount, isCurrency, parseAmount } from './money.js';
+import { amountText, currencyExponent, formatAmount, isCurrency, parseAmount } from './money.js';
 
 t.test('Node\'s ICU gives the ISO 4217 exponents the old table got wrong', async (t) => {
   for (const c of ['ISK', 'CLP', 'VND', 'UGX', 'JPY', 'KRW']) t.equal(currencyExponent(c), 0, c);
@@ -49,4 +49,11 @@ t.test('parses major units by the same exponent and refuses extra decimals', asy
   for (const [minor, c] of [[1000, 'ISK'], [1234, 'JOD'], [450, 'EUR']] as const) {
     t.equal(parseAmount(formatAmount(minor, c).replace(/^[A-Z]{3} /, '').replace(/,/g, ''), c), minor, `${c} round trip`);
   }
+});
+
+t.test('amountText never throws on a code from outside', async (t) => {
+  t.equal(amountText(450, 'EUR'), 'EUR 4.50');
+  t.equal(amountText(450, 'EUR', 'fr'), '4,50 EUR');
+  t.equal(amountText(450, 'ZZZ'), '450 ZZZ (minor units)');
+  t.equal(amountText(450, null), '450 (minor units)');
 });

@@ -70,3 +70,8 @@ export function parseAmount(text: string, currency: string, minor = false): numb
   if (frac.length > digits) return undefined;
   return Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
 }
+
+/** formatAmount for text from outside (a purse's currency, a journal row): an unknown code shows minor units, never throws. */
+export function amountText(minor: number, currency: string | null | undefined, locale = 'en'): string {
+  return currency && isCurrency(currency) ? formatAmount(minor, currency, locale) : `${minor} ${currency ?? ''} (minor units)`.replace('  ', ' ');
+}

@@ -1,5 +1,5 @@
 // The screens the checkout shows, the display interface, and the text each screen says on any display.
-import { formatAmount, isCurrency, message, reasonText, type ErrorCode } from '#common';
+import { amountText, message, reasonText, type ErrorCode } from '#common';
 import type { DeviceState } from '../events.js';
 
 /** What the checkout shows; `lang` (config locale.language) picks the catalogue, English by default. */
@@ -58,7 +58,7 @@ export function screenText(s: Screen): ScreenText {
   const lang = s.lang;
   const t = (key: Parameters<typeof message>[1], vars?: Record<string, string>): string => message(lang, key, vars);
   // A screen must never throw: an amount in an unknown currency still shows, in minor units.
-  const money = (minor: number, currency: string): string => (isCurrency(currency.toUpperCase()) ? formatAmount(minor, currency, lang) : String(minor));
+  const money = (minor: number, currency: string): string => amountText(minor, currency, lang);
   switch (s.kind) {
     case 'idle':
       return { headline: s.title, lines: s.subtitle ? [s.subtitle] : [], tone: 'neutral' };

@@ -3,12 +3,12 @@ import type { TransactionJson } from '../api/transactions.js';
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
 import type { ListFreshness } from '../checkout/limits.js';
-import { formatAmount, isCurrency } from '#common';
+import { amountText } from '#common';
 
 /** An amount for people: the one formatter of the display and receipts (#common formatAmount); minor units when the currency is unknown. */
 export function money(amount: number | null | undefined, currency: string | null | undefined): string {
   if (amount === null || amount === undefined) return '-';
-  return currency && isCurrency(currency) ? formatAmount(amount, currency) : `${amount} (minor units)`;
+  return amountText(amount, currency);
 }
 
 export function isoTime(ms: number | null | undefined): string {
