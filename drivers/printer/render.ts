@@ -60,7 +60,8 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
         let x = x0;
         for (const ch of chars) {
           const base = y + height - LINE_GAP - CHAR_H * ch.hm;
-          c.text(x + ch.wm, base + 4 * ch.hm, ch.ch, 2 * ch.wm, BLACK, { scaleY: 2 * ch.hm, bold: ch.bold });
+          // An 8×16 glyph centred in the 12×24 cell of the printer's font A.
+          c.text(x + 2 * ch.wm, base + 4 * ch.hm, ch.ch, ch.wm, BLACK, { scaleY: ch.hm, bold: ch.bold });
           x += CHAR_W * ch.wm;
         }
       },
