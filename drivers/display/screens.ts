@@ -89,7 +89,11 @@ export function screenText(s: Screen): ScreenText {
   }
 }
 
-/** Text reduced to what a character display can show: printable ASCII, other characters as '?'. */
+/** Text reduced to what a character display can show: printable ASCII, accented letters as their base letter (é → e), others as '?'. */
 export function asciiOnly(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u00a0\u202f]/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?');
 }
