@@ -3,7 +3,7 @@ import t from 'tap';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { renderEscPos, encodeReceipt, screenText } from '#drivers';
-import { ApiClient, createTerminalWorld, type PaymentState } from '#terminal';
+import { ApiClient, createTerminalWorld, parseConfig, type PaymentState } from '#terminal';
 
 const CLI = join(process.cwd(), 'dist/terminal/cli/main.js');
 
@@ -86,4 +86,12 @@ t.test('French terminal: screens and the receipt in French, the date in the merc
   t.ok(printed.lines.includes('Reçu signé'));
   const hour = new Intl.DateTimeFormat('fr', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(receipt.at);
   t.ok(printed.lines.some((l) => l.startsWith('Date') && l.includes(hour) && /UTC\+[12]$/.test(l)), 'Paris time, zone named');
+});
+
+t.test('config: currency, language and time zone are checked when the file is read', async (t) => {
+  t.match(parseConfig({}), { merchant: { currency: 'EUR' }, locale: { language: 'en', timeZone: 'UTC' } }, 'defaults');
+  t.throws(() => parseConfig({ merchant: { currency: 'XYZ' } }), { code: 'CONFIG_INVALID', details: { path: 'merchant.currency' } });
+  t.throws(() => parseConfig({ locale: { timeZone: 'Mars/Olympus_Mons' } }), { code: 'CONFIG_INVALID', details: { path: 'locale.timeZone' } });
+  t.throws(() => parseConfig({ locale: { language: 'tlh' } }), { code: 'CONFIG_INVALID', details: { path: 'locale.language' } });
+  t.match(parseConfig({ merchant: { currency: 'ISK' }, locale: { language: 'es', timeZone: 'Atlantic/Reykjavik' } }), { merchant: { currency: 'ISK' }, locale: { language: 'es' } });
 });
