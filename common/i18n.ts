@@ -27,6 +27,7 @@ const EN = {
   signedReceipt: 'Signed receipt',
   reprint: '*** REPRINT ***',
   copy: '*** COPY ***',
+  thankYou: 'Thank you',
 };
 export type MessageKey = keyof typeof EN;
 
@@ -57,6 +58,7 @@ const FR: Record<MessageKey, string> = {
   signedReceipt: 'Reçu signé',
   reprint: '*** RÉIMPRESSION ***',
   copy: '*** COPIE ***',
+  thankYou: 'Merci',
 };
 
 const ES: Record<MessageKey, string> = {
@@ -83,6 +85,7 @@ const ES: Record<MessageKey, string> = {
   signedReceipt: 'Recibo firmado',
   reprint: '*** REIMPRESIÓN ***',
   copy: '*** COPIA ***',
+  thankYou: 'Gracias',
 };
 
 const FR_REASONS: Reasons = {

@@ -103,7 +103,10 @@ export const MerchantSchema = z
     resultDisplaySeconds: z.number().min(0).max(60).default(4).describe('How long approved/declined stays on the display before it returns.'),
     printReceipts: z.boolean().default(true).describe('Print a receipt after each approved payment.'),
     receiptHeader: z.array(z.string().max(48)).default([]).describe('Lines printed above each receipt.'),
-    receiptFooter: z.array(z.string().max(48)).default(['Thank you']).describe('Lines printed below each receipt.'),
+    receiptFooter: z
+      .array(z.string().max(48))
+      .optional()
+      .describe('Lines printed below each receipt; unset: "Thank you" in locale.language.'),
   })
   .describe('Merchant mode (terminal certificate mode "merchant").');
 

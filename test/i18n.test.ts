@@ -84,6 +84,7 @@ t.test('French terminal: screens and the receipt in French, the date in the merc
   const printed = renderEscPos(encodeReceipt(receipt, { paperWidth: 80 }), 576);
   t.ok(printed.lines.some((l) => /^MONTANT +23,45 EUR$/.test(l)), printed.lines.join('\n'));
   t.ok(printed.lines.includes('Reçu signé'));
+  t.ok(printed.lines.includes('Merci'), 'the default footer speaks French too');
   const hour = new Intl.DateTimeFormat('fr', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(receipt.at);
   t.ok(printed.lines.some((l) => l.startsWith('Date') && l.includes(hour) && /UTC\+[12]$/.test(l)), 'Paris time, zone named');
 });

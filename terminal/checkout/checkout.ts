@@ -594,7 +594,7 @@ export class Checkout {
       transactionId: toHex(row.txId).slice(0, 16),
       ...(remaining !== undefined ? { remaining } : {}),
       qrText: toQrText('RECEIPT', bytes),
-      footer: copy ? [message(this.o.config.locale.language, 'copy'), ...m.receiptFooter] : m.receiptFooter,
+      footer: [...(copy ? [message(this.o.config.locale.language, 'copy')] : []), ...(m.receiptFooter ?? [message(this.o.config.locale.language, 'thankYou')])],
     };
   }
 
