@@ -4,3 +4,5 @@ export * from './bus.js';
 export * from './log.js';
 export * from './clock.js';
 export * from './cli.js';
+export * from './money.js';
+export * from './i18n.js';

@@ -50,7 +50,7 @@ export abstract class Raster {
 
   /** Width in pixels of `text` at integer `scale`. */
   static textWidth(text: string, scale: number): number {
-    return text.length * CELL_WIDTH * scale;
+    return [...text].length * CELL_WIDTH * scale;
   }
 
   static textHeight(scale: number): number {

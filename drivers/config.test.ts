@@ -20,7 +20,7 @@ t.test('schemas fill defaults and reject nonsense', async (t) => {
   t.match(ScannerConfigSchema.parse({ type: 'hid', vendorId: '0x0c2e', productId: '0b61' }), { vendorId: 0x0c2e, productId: 0x0b61, mode: 'keyboard', layout: 'us' });
   t.throws(() => ScannerConfigSchema.parse({ type: 'hid', vendorId: 1, productId: 2, layout: 'klingon' }));
   t.throws(() => ScannerConfigSchema.parse({ type: 'serial' }));
-  t.match(PrinterConfigSchema.parse({ type: 'tcp', host: '10.0.0.9' }), { port: 9100, profile: { paperWidth: 80, qr: 'raster', codepage: 'cp858' } });
+  t.match(PrinterConfigSchema.parse({ type: 'tcp', host: '10.0.0.9' }), { port: 9100, profile: { paperWidth: 80, qr: 'raster', codepage: 'auto' } });
   t.match(PrinterConfigSchema.parse({ type: 'usblp' }), { path: '/dev/usb/lp0', readsBack: false });
   t.throws(() => PrinterConfigSchema.parse({ type: 'tcp', host: 'x', profile: { paperWidth: 70 } }));
   t.match(DisplayConfigSchema.parse({ type: 'framebuffer' }), { device: '/dev/fb0', sysfsRoot: '/sys' });

@@ -13,7 +13,6 @@ export { LAYOUTS, keyFor, type Layout } from './scanner/keymap.js';
 export { EmulatedScanner, EmulatedScannerHandle, type EmulatedScannerOptions } from './scanner/emulated.js';
 export { SerialScannerEmulator } from './scanner/emulator.js';
 
-export { formatAmount, currencyExponent, CURRENCY_EXPONENTS } from './money.js';
 export { encodeReceipt, PrinterProfileSchema, profileColumns, profileDots, pair, type Receipt, type PrinterProfile } from './printer/receipt.js';
 export { parseStatus, statusBytes, refusal, DLE_EOT, type PrinterStatus } from './printer/status.js';
 export { TcpPrinterTransport, SerialPrinterTransport, FilePrinterTransport, type PrinterTransport, type PrinterSession } from './printer/transport.js';

@@ -1,6 +1,6 @@
 // Writes the demo's report.md: the day as a table, the back office's ledger, and the rendered screens and receipts.
 import { writeFileSync } from 'node:fs';
-import { formatAmount } from '#drivers';
+import { formatAmount } from '#common';
 
 export interface DayRow {
   terminal: string;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BackOffice, ClearingService, TerminalHealthMonitor, formatReport } from '#backoffice';
 import type { TerminalConfigBody } from '#protocol';
-import { formatAmount } from '#drivers';
+import { formatAmount } from '#common';
 import type { PaymentState } from '#terminal';
 import { Wallet, decodeQrPng } from '#wallet';
 import { ApiServer } from '../backoffice/api/index.js';

@@ -1,7 +1,7 @@
 // The terminal's configuration: one zod schema for type, defaults, validation and docs; loading with clear errors.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { TesseraError } from '#common';
+import { LANGUAGES, TesseraError, isCurrency, isTimeZone } from '#common';
 import { syncConfigSchema } from './sync/config.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tessera/terminal.json';
@@ -94,14 +94,33 @@ export const ApiSchema = z
 
 export const MerchantSchema = z
   .object({
-    currency: z.string().regex(/^[A-Z]{3}$/).default('EUR').describe('Currency of payment requests when the caller gives none.'),
+    currency: z
+      .string()
+      .refine(isCurrency, 'an ISO 4217 currency code such as "EUR"')
+      .default('EUR')
+      .describe('The terminal\'s currency: payment requests are in it, and a request in any other is refused (CURRENCY_MISMATCH).'),
     requestTimeoutSeconds: z.number().int().min(5).max(3600).default(120).describe('An open payment request expires after this long.'),
     resultDisplaySeconds: z.number().min(0).max(60).default(4).describe('How long approved/declined stays on the display before it returns.'),
     printReceipts: z.boolean().default(true).describe('Print a receipt after each approved payment.'),
     receiptHeader: z.array(z.string().max(48)).default([]).describe('Lines printed above each receipt.'),
-    receiptFooter: z.array(z.string().max(48)).default(['Thank you']).describe('Lines printed below each receipt.'),
+    receiptFooter: z
+      .array(z.string().max(48))
+      .optional()
+      .describe('Lines printed below each receipt; unset: "Thank you" in locale.language.'),
   })
   .describe('Merchant mode (terminal certificate mode "merchant").');
+
+export const LocaleSchema = z
+  .object({
+    language: z.enum(LANGUAGES).default('en').describe('Language of the customer display and the receipts (amounts are formatted in it too).'),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'an IANA time zone such as "Europe/Paris"')
+      .default('UTC')
+      .describe('The merchant\'s time zone (IANA name), for the dates printed on receipts.'),
+  })
+  .strict()
+  .describe('What customers read: language and time zone of screens and receipts (docs/i18n.md).');
 
 export const TransitSchema = z
   .object({
@@ -165,6 +184,7 @@ export const ConfigSchema = z
       .describe('The durable journal.'),
     api: ApiSchema.default(ApiSchema.parse({})),
     merchant: MerchantSchema.default(MerchantSchema.parse({})),
+    locale: LocaleSchema.default(LocaleSchema.parse({})),
     transit: TransitSchema.default(TransitSchema.parse({})),
     limits: LimitsSchema.default(LimitsSchema.parse({})),
     clock: ClockSchema.default(ClockSchema.parse({})),

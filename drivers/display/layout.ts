@@ -20,7 +20,8 @@ function centered(c: Raster, x: number, w: number, y: number, text: string, maxS
 }
 
 function textBlock(c: Raster, x: number, w: number, y0: number, h: number, headline: string, lines: string[], fg: Rgb): void {
-  const big = Math.max(2, Math.floor(h / 48));
+  // Headline glyphs about a sixth of the height (a 16-pixel glyph at scale 3 on a 320-line panel).
+  const big = Math.max(2, Math.floor(h / 96));
   const small = Math.max(1, Math.floor(big / 2));
   const total = Raster.textHeight(big) + lines.length * (Raster.textHeight(small) + small * 4) + small * 4;
   let y = y0 + Math.max(0, Math.floor((h - total) / 2));

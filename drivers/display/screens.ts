@@ -1,9 +1,9 @@
 // The screens the checkout shows, the display interface, and the text each screen says on any display.
-import type { ErrorCode } from '#common';
+import { amountText, message, reasonText, type ErrorCode } from '#common';
 import type { DeviceState } from '../events.js';
-import { formatAmount } from '../money.js';
 
-export type Screen =
+/** What the checkout shows; `lang` (config locale.language) picks the catalogue, English by default. */
+export type Screen = (
   | { kind: 'idle'; title: string; subtitle?: string }
   | { kind: 'request'; amount: number /* minor units */; currency: string; merchantName: string; qrText: string }
   | { kind: 'processing' }
@@ -12,7 +12,8 @@ export type Screen =
   | { kind: 'out-of-order'; why: string }
   | { kind: 'transit-ok'; fare: number; currency: string; remaining?: number }
   | { kind: 'transit-denied'; reason: string; code: string }
-  | { kind: 'already-validated' };
+  | { kind: 'already-validated' }
+) & { lang?: string };
 
 export type ScreenKind = Screen['kind'];
 
@@ -54,37 +55,45 @@ export interface ScreenText {
 }
 
 export function screenText(s: Screen): ScreenText {
+  const lang = s.lang;
+  const t = (key: Parameters<typeof message>[1], vars?: Record<string, string>): string => message(lang, key, vars);
+  // A screen must never throw: an amount in an unknown currency still shows, in minor units.
+  const money = (minor: number, currency: string): string => amountText(minor, currency, lang);
   switch (s.kind) {
     case 'idle':
       return { headline: s.title, lines: s.subtitle ? [s.subtitle] : [], tone: 'neutral' };
     case 'request':
-      return { headline: formatAmount(s.amount, s.currency), lines: [s.merchantName, 'Scan to pay'], tone: 'info', qrText: s.qrText };
+      return { headline: money(s.amount, s.currency), lines: [s.merchantName, t('scanToPay')], tone: 'info', qrText: s.qrText };
     case 'processing':
-      return { headline: 'Processing', lines: ['Please wait'], tone: 'busy' };
+      return { headline: t('processing'), lines: [t('pleaseWait')], tone: 'busy' };
     case 'approved':
       return {
-        headline: 'APPROVED',
-        lines: [formatAmount(s.amount, s.currency), ...(s.remaining !== undefined ? [`Left ${formatAmount(s.remaining, s.currency)}`] : []), ...(s.message ? [s.message] : [])],
+        headline: t('approved'),
+        lines: [money(s.amount, s.currency), ...(s.remaining !== undefined ? [t('left', { amount: money(s.remaining, s.currency) })] : []), ...(s.message ? [s.message] : [])],
         tone: 'good',
       };
     case 'declined':
-      return { headline: 'DECLINED', lines: [s.reason, s.code], tone: 'bad' };
+      return { headline: t('declined'), lines: [reasonText(lang, s.code, s.reason), s.code], tone: 'bad' };
     case 'out-of-order':
-      return { headline: 'OUT OF ORDER', lines: [s.why], tone: 'bad' };
+      return { headline: t('outOfOrder'), lines: [s.why], tone: 'bad' };
     case 'transit-ok':
       return {
-        headline: 'GO',
-        lines: [`Fare ${formatAmount(s.fare, s.currency)}`, ...(s.remaining !== undefined ? [`Left ${formatAmount(s.remaining, s.currency)}`] : [])],
+        headline: t('go'),
+        lines: [t('fare', { amount: money(s.fare, s.currency) }), ...(s.remaining !== undefined ? [t('left', { amount: money(s.remaining, s.currency) })] : [])],
         tone: 'good',
       };
     case 'transit-denied':
-      return { headline: 'STOP', lines: [s.reason, s.code], tone: 'bad' };
+      return { headline: t('stop'), lines: [reasonText(lang, s.code, s.reason), s.code], tone: 'bad' };
     case 'already-validated':
-      return { headline: 'ALREADY VALIDATED', lines: ['Have a good trip'], tone: 'busy' };
+      return { headline: t('alreadyValidated'), lines: [t('goodTrip')], tone: 'busy' };
   }
 }
 
-/** Text reduced to what a character display can show: printable ASCII, other characters as '?'. */
+/** Text reduced to what a character display can show: printable ASCII, accented letters as their base letter (é → e), others as '?'. */
 export function asciiOnly(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u00a0\u202f]/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?');
 }

@@ -1,8 +1,9 @@
 // Receipt model → ESC/POS bytes via @point-of-sale/receipt-printer-encoder; the QR is native or raster per profile.
 import { receiptPrinterEncoder } from '../lazy.js';
 import { z } from 'zod';
-import { qrMatrix, QR_QUIET_MODULES } from '../canvas.js';
-import { formatAmount } from '../money.js';
+import { Canvas, qrMatrix, QR_QUIET_MODULES } from '../canvas.js';
+import { AUTO_CODEPAGES, printableAsText } from './codepages.js';
+import { formatAmount, formatDateTime, message } from '#common';
 
 /** What a receipt says; the printer knows nothing about payments beyond these fields. */
 export interface Receipt {
@@ -11,7 +12,10 @@ export interface Receipt {
   merchantLines?: string[];
   /** When the payment was made, ms since the epoch. */
   at: number;
+  /** IANA time zone of the printed date (the merchant's); UTC by default. */
   timeZone?: string;
+  /** Catalogue language of the labels and amounts (common/i18n.ts); English by default. */
+  language?: string;
   amount: number;
   currency: string;
   transactionId: string;
@@ -28,8 +32,12 @@ export const PrinterProfileSchema = z.object({
   columns: z.number().int().min(16).max(64).optional(),
   /** Printable dots per line; defaults to 384 (58 mm) or 576 (80 mm). */
   dots: z.number().int().min(128).max(1024).optional(),
-  /** Code page name understood by the encoder (cp437, cp858 has €, …). */
-  codepage: z.string().default('cp858'),
+  /**
+   * 'auto': each line in the Windows code page that has its characters (1252, 1250, 1254, 1257: Latin-1
+   * and Latin Extended-A), by ESC t. Or one code page name the encoder knows (cp437, cp858, …) for a
+   * printer without those; ASCII lines print as text and any other line as a raster image of our font.
+   */
+  codepage: z.string().default('auto'),
   /** 'native' uses GS ( k; 'raster' sends the QR as a GS v 0 image for printers without it. */
   qr: z.enum(['native', 'raster']).default('raster'),
   /** QR module size in dots. */
@@ -54,11 +62,6 @@ export function pair(label: string, value: string, cols: number): string {
   return gap >= 1 ? label + ' '.repeat(gap) + value : `${label.slice(0, Math.max(0, cols - value.length - 1))} ${value}`;
 }
 
-function formatTime(at: number, timeZone = 'UTC'): string {
-  // sv-SE formats as ISO-like "2026-11-27 14:03:09", unambiguous in every country
-  return `${new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' }).format(at)} ${timeZone === 'UTC' ? 'UTC' : ''}`.trim();
-}
-
 /** A white-bordered QR image whose sides are multiples of 8 dots, as GS v 0 wants. */
 function qrImage(text: string, module: number, maxDots: number): { data: Uint8ClampedArray; width: number; height: number } {
   const m = qrMatrix(text, 'M');
@@ -77,34 +80,88 @@ function qrImage(text: string, module: number, maxDots: number): { data: Uint8Cl
   return { data, width: side, height: side };
 }
 
+/** An image of one text line in our 8×16 font, `dots` wide, as the printer's 12×24 font A would place it. */
+function lineImage(text: string, dots: number, o: { center: boolean; size: number; bold: boolean }): { data: Uint8ClampedArray; width: number; height: number } {
+  const height = 24 * o.size;
+  const c = new Canvas(dots, height);
+  const width = [...text].length * 12 * o.size;
+  const x = o.center ? Math.max(0, Math.floor((dots - width) / 2)) : 0;
+  let cx = x;
+  for (const ch of text) {
+    c.text(cx + 2 * o.size, 4 * o.size, ch, o.size, [0, 0, 0], { bold: o.bold });
+    cx += 12 * o.size;
+  }
+  const data = new Uint8ClampedArray(dots * height * 4);
+  for (let i = 0, j = 0; i < c.data.length; i += 3, j += 4) {
+    data[j] = c.data[i] ?? 255;
+    data[j + 1] = c.data[i + 1] ?? 255;
+    data[j + 2] = c.data[i + 2] ?? 255;
+    data[j + 3] = 255;
+  }
+  return { data, width: dots, height };
+}
+
 /** ESC/POS bytes for `receipt` on a printer described by `profile`. `reprint` marks the copy. */
 export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfile> = {}, opts: { reprint?: boolean } = {}): Uint8Array {
   const profile = PrinterProfileSchema.parse(profileIn);
   const cols = profileColumns(profile);
-  const e = new (receiptPrinterEncoder())({ language: 'esc-pos', columns: cols, newline: '\n', imageMode: 'raster', feedBeforeCut: 4 });
+  const dots = profileDots(profile);
+  const auto = profile.codepage === 'auto';
+  const e = new (receiptPrinterEncoder())({
+    language: 'esc-pos',
+    columns: cols,
+    newline: '\n',
+    imageMode: 'raster',
+    feedBeforeCut: 4,
+    ...(auto ? { codepageCandidates: Object.keys(AUTO_CODEPAGES) as 'windows1252'[] } : {}),
+  });
   e.initialize().codepage(profile.codepage as 'cp437');
-  e.align('center');
-  for (const h of receipt.header ?? []) e.bold(true).line(h).bold(false);
-  e.size(2, 2).line(receipt.merchantName.slice(0, Math.floor(cols / 2))).size(1, 1);
-  for (const l of receipt.merchantLines ?? []) e.line(l);
-  if (opts.reprint) e.bold(true).line('*** REPRINT ***').bold(false);
-  e.align('left').newline();
-  e.line(pair('Date', formatTime(receipt.at, receipt.timeZone), cols));
-  e.line(pair('Transaction', receipt.transactionId, cols));
+  // Text the printer's code pages cannot carry (Esperanto ĉ, Maltese ħ, …) prints as an image of the line.
+  const state = { center: false, size: 1, bold: false };
+  const line = (text: string, o: { size?: number; bold?: boolean } = {}): void => {
+    const size = o.size ?? 1;
+    const bold = o.bold ?? false;
+    if (printableAsText(text, profile.codepage)) {
+      if (size !== 1) e.size(size, size);
+      if (bold) e.bold(true);
+      e.line(text);
+      if (bold) e.bold(false);
+      if (size !== 1) e.size(1, 1);
+      return;
+    }
+    const img = lineImage(text, dots, { ...state, size, bold });
+    e.image(img, img.width, img.height, 'threshold');
+  };
+  const align = (a: 'left' | 'center'): void => {
+    state.center = a === 'center';
+    e.align(a);
+  };
+  align('center');
+  for (const h of receipt.header ?? []) line(h, { bold: true });
+  line(receipt.merchantName.slice(0, Math.floor(cols / 2)), { size: 2 });
+  for (const l of receipt.merchantLines ?? []) line(l);
+  const lang = receipt.language;
+  if (opts.reprint) line(message(lang, 'reprint'), { bold: true });
+  align('left');
+  e.newline();
+  line(pair(message(lang, 'date'), formatDateTime(receipt.at, lang, receipt.timeZone), cols));
+  line(pair(message(lang, 'transaction'), receipt.transactionId, cols));
   e.rule();
-  const amount = formatAmount(receipt.amount, receipt.currency);
-  e.bold(true).line(pair('AMOUNT', amount, cols)).bold(false);
-  if (receipt.remaining !== undefined) e.line(pair('Offline balance left', formatAmount(receipt.remaining, receipt.currency), cols));
-  e.rule().newline().align('center');
+  const amount = formatAmount(receipt.amount, receipt.currency, lang);
+  line(pair(message(lang, 'amount'), amount, cols), { bold: true });
+  if (receipt.remaining !== undefined) line(pair(message(lang, 'balanceLeft'), formatAmount(receipt.remaining, receipt.currency, lang), cols));
+  e.rule().newline();
+  align('center');
   if (profile.qr === 'native') {
     e.qrcode(receipt.qrText, { model: 2, size: profile.qrModule, errorlevel: 'm' });
   } else {
-    const img = qrImage(receipt.qrText, profile.qrModule, profileDots(profile));
+    const img = qrImage(receipt.qrText, profile.qrModule, dots);
     e.image(img, img.width, img.height, 'threshold');
   }
-  e.newline().line('Signed receipt');
-  for (const f of receipt.footer ?? []) e.line(f);
-  e.align('left');
+  e.newline();
+  line(message(lang, 'signedReceipt'));
+  for (const f of receipt.footer ?? []) line(f);
+  align('left');
   if (profile.cut !== 'none') e.cut(profile.cut);
   else e.newline(4);
   return e.encode();

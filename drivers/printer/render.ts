@@ -1,5 +1,6 @@
 // Interprets the ESC/POS subset Tessera emits (text, bold, size, align, cut, native QR, raster image) into a PNG.
 import { BLACK, Canvas, WHITE, qrMatrix, QR_QUIET_MODULES } from '../canvas.js';
+import { decodeHighByte } from './codepages.js';
 
 type Op = (c: Canvas, y: number) => void;
 interface Row {
@@ -24,12 +25,8 @@ const CHAR_W = 12;
 const CHAR_H = 24;
 const LINE_GAP = 6;
 const MARGIN = 16;
-/** Box-drawing bytes of cp437/cp858 the encoder uses for rules, drawn with ASCII look-alikes. */
+/** Box-drawing bytes of cp437 the encoder uses for rules, drawn with ASCII look-alikes. */
 const CP437_RULES: Record<number, string> = { 0xc4: '-', 0xcd: '=', 0xb3: '|', 0xba: '|' };
-// The upper half of code page 437 (858 differs only in a few symbols): accented letters print as
-// such on paper, so the emulator decodes them too (the bitmap font then folds é to e).
-const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
 /** Renders ESC/POS `bytes` for a printer `dots` wide (384 for 58 mm, 576 for 80 mm). */
 export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
@@ -42,6 +39,8 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
   let bold = false;
   let wm = 1;
   let hm = 1;
+  // ESC t: the code page bytes 0x80..0xFF print in; 0 (cp437) at power-on and after ESC @.
+  let page = 0;
   let line: Array<{ ch: string; bold: boolean; wm: number; hm: number }> = [];
   const qr = { size: 3, ecc: 'M' as 'L' | 'M' | 'Q' | 'H', data: '' };
 
@@ -60,7 +59,8 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
         let x = x0;
         for (const ch of chars) {
           const base = y + height - LINE_GAP - CHAR_H * ch.hm;
-          c.text(x + ch.wm, base + 4 * ch.hm, ch.ch, 2 * ch.wm, BLACK, { scaleY: 2 * ch.hm, bold: ch.bold });
+          // An 8×16 glyph centred in the 12×24 cell of the printer's font A.
+          c.text(x + 2 * ch.wm, base + 4 * ch.hm, ch.ch, ch.wm, BLACK, { scaleY: ch.hm, bold: ch.bold });
           x += CHAR_W * ch.wm;
         }
       },
@@ -81,6 +81,7 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
     } else if (c === 0x1b) {
       const cmd = b(1);
       if (cmd === 0x40) {
+        page = 0;
         align = 0;
         bold = false;
         wm = hm = 1;
@@ -105,7 +106,10 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
         const h = b(2);
         rows.push({ height: h, draw: () => {} });
         i += 3;
-      } else if ([0x2d, 0x74, 0x4d, 0x33, 0x47, 0x56, 0x7b, 0x52, 0x20].includes(cmd)) {
+      } else if (cmd === 0x74) {
+        page = b(2);
+        i += 3;
+      } else if ([0x2d, 0x4d, 0x33, 0x47, 0x56, 0x7b, 0x52, 0x20].includes(cmd)) {
         i += 3; // underline, code page, font, spacing, double-strike, rotate, upside-down, charset: no visual model
       } else if (cmd === 0x32) {
         i += 2;
@@ -184,7 +188,7 @@ export function renderEscPos(bytes: Uint8Array, dots = 576): RenderedReceipt {
         i += 2;
       }
     } else if (c >= 0x20 || c === 0x09) {
-      line.push({ ch: c === 0x09 ? ' ' : c < 0x7f ? String.fromCharCode(c) : (CP437_RULES[c] ?? CP437_HIGH[c - 0x80] ?? '?'), bold, wm, hm });
+      line.push({ ch: c === 0x09 ? ' ' : c < 0x7f ? String.fromCharCode(c) : ((page === 0 ? CP437_RULES[c] : undefined) ?? decodeHighByte(page, c)), bold, wm, hm });
       i++;
     } else {
       i++; // other control bytes print nothing

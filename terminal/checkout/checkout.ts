@@ -1,6 +1,6 @@
 // The checkout state machine: scan → verify → limits → commit → show → print, for merchant and transit terminals.
 import { randomBytes } from 'node:crypto';
-import { EventBus, TesseraError, errorMessage, isTesseraError, silentLogger, type Clock, type Logger } from '#common';
+import { EventBus, TesseraError, errorMessage, isTesseraError, message, silentLogger, type Clock, type Logger } from '#common';
 import {
   MAX_AMOUNT,
   REASONS,
@@ -34,7 +34,7 @@ export interface CheckoutOptions {
   identity: TerminalIdentity;
   display: DisplayLike;
   printer?: PrinterLike | undefined;
-  config: Pick<TerminalConfig, 'merchant' | 'transit' | 'limits'>;
+  config: Pick<TerminalConfig, 'merchant' | 'transit' | 'limits' | 'locale'>;
   /** Since when the terminal counts as offline if it never synced (ms). */
   offlineSinceMs: () => number;
   log?: Logger;
@@ -217,6 +217,12 @@ export class Checkout {
       throw new TesseraError('API_BAD_REQUEST', `amount must be an integer number of minor units between 1 and ${MAX_AMOUNT}`);
     }
     if (!/^[A-Z]{3}$/.test(currency)) throw new TesseraError('API_BAD_REQUEST', 'currency must be a three-letter ISO 4217 code');
+    // One terminal, one currency: its purses, limits and daily totals are all in merchant.currency.
+    if (currency !== this.o.config.merchant.currency) {
+      throw new TesseraError('CURRENCY_MISMATCH', `this terminal takes ${this.o.config.merchant.currency} only, not ${currency} (merchant.currency)`, {
+        details: { currency, accepted: [this.o.config.merchant.currency] },
+      });
+    }
     if (input.reference !== undefined && (input.reference.length > 32 || !/^[^\p{Cc}]*$/u.test(input.reference))) {
       throw new TesseraError('API_BAD_REQUEST', 'reference must be at most 32 printable characters');
     }
@@ -437,7 +443,7 @@ export class Checkout {
 
   private reread(prior: JournalRow, t0: number): Decision {
     this.counters.rereads++;
-    this.show({ kind: 'approved', amount: prior.amount, currency: prior.currency ?? '', message: 'Already paid' });
+    this.show({ kind: 'approved', amount: prior.amount, currency: prior.currency ?? '', message: message(this.o.config.locale.language, 'alreadyPaid') });
     return this.finish({ outcome: 'reread', txId: toHex(prior.txId), journalIndex: prior.idx, journaled: false, amount: prior.amount, currency: prior.currency ?? '' }, t0);
   }
 
@@ -504,7 +510,7 @@ export class Checkout {
       return this.finish({ outcome: 'declined', reason: r.reason, detail: r.detail, journaled: false }, t0);
     }
     this.log.info(r, 'scanned fleet update applied');
-    this.show({ kind: 'idle', title: 'Update applied', subtitle: `${r.kind} v${r.version}` });
+    this.show({ kind: 'idle', title: message(this.o.config.locale.language, 'updateApplied'), subtitle: `${r.kind} v${r.version}` });
     return this.finish({ outcome: 'fleet-applied', detail: `${r.kind} v${r.version}`, journaled: false }, t0);
   }
 
@@ -522,7 +528,7 @@ export class Checkout {
   private show(screen: Screen): void {
     clearTimeout(this.homeTimer);
     try {
-      this.o.display.show(screen);
+      this.o.display.show({ ...screen, lang: this.o.config.locale.language });
     } catch (e) {
       this.log.warn({ err: e, screen: screen.kind }, 'display failed');
     }
@@ -551,8 +557,8 @@ export class Checkout {
     }
     const open = this.open;
     if (open) this.show({ kind: 'request', amount: open.state.amount, currency: open.state.currency, merchantName: this.o.identity.displayName, qrText: open.state.requestQr });
-    else if (this.mode === 'transit') this.show({ kind: 'idle', title: 'Present your code', subtitle: this.o.identity.displayName });
-    else this.show({ kind: 'idle', title: this.o.identity.displayName, subtitle: 'Ready' });
+    else if (this.mode === 'transit') this.show({ kind: 'idle', title: message(this.o.config.locale.language, 'presentCode'), subtitle: this.o.identity.displayName });
+    else this.show({ kind: 'idle', title: this.o.identity.displayName, subtitle: message(this.o.config.locale.language, 'ready') });
     this.bus.emit('ready', { ready: true });
   }
 
@@ -581,12 +587,14 @@ export class Checkout {
       merchantName: id.displayName,
       merchantLines: [`${id.merchantId} · ${id.terminalId}`],
       at: row.timeMs,
+      timeZone: this.o.config.locale.timeZone,
+      language: this.o.config.locale.language,
       amount: row.amount,
       currency: row.currency ?? '',
       transactionId: toHex(row.txId).slice(0, 16),
       ...(remaining !== undefined ? { remaining } : {}),
       qrText: toQrText('RECEIPT', bytes),
-      footer: copy ? ['*** COPY ***', ...m.receiptFooter] : m.receiptFooter,
+      footer: [...(copy ? [message(this.o.config.locale.language, 'copy')] : []), ...(m.receiptFooter ?? [message(this.o.config.locale.language, 'thankYou')])],
     };
   }
 

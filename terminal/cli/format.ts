@@ -3,32 +3,12 @@ import type { TransactionJson } from '../api/transactions.js';
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
 import type { ListFreshness } from '../checkout/limits.js';
+import { amountText } from '#common';
 
-export function minorDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
-
-/** "4.50" (major units) → 450 minor units; refuses more decimals than the currency has. */
-export function parseAmount(text: string, currency: string, minor = false): number | undefined {
-  if (minor) return /^\d{1,13}$/.test(text) ? Number(text) : undefined;
-  const digits = minorDigits(currency);
-  const m = /^(\d{1,13})(?:[.,](\d+))?$/.exec(text.trim());
-  if (!m) return undefined;
-  const frac = m[2] ?? '';
-  if (frac.length > digits) return undefined;
-  return Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
-}
-
+/** An amount for people: the one formatter of the display and receipts (#common formatAmount); minor units when the currency is unknown. */
 export function money(amount: number | null | undefined, currency: string | null | undefined): string {
   if (amount === null || amount === undefined) return '-';
-  const c = currency ?? '';
-  const d = c ? minorDigits(c) : 2;
-  const s = (amount / 10 ** d).toFixed(d);
-  return c ? `${s} ${c}` : s;
+  return amountText(amount, currency);
 }
 
 export function isoTime(ms: number | null | undefined): string {

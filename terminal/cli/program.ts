@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { TesseraError, isTesseraError } from '#common';
+import { TesseraError, isCurrency, isTesseraError, parseAmount } from '#common';
 import { configDocs, configPath, loadConfig, type TerminalConfig } from '../config.js';
 import { redactSecrets } from '../secrets.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';
@@ -10,7 +10,7 @@ import type { TransactionJson } from '../api/transactions.js';
 // The daemon, store and protocol load only in the commands that need them: client commands start fast.
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
-import { money, parseAmount, paymentLine, statusText, txTable, txText } from './format.js';
+import { money, paymentLine, statusText, txTable, txText } from './format.js';
 import { writeDrainProgress } from '../sync/cli-progress.js';
 import { runDaemon, type DaemonDeps } from './daemon-command.js';
 import { reportFailure } from './failure.js';
@@ -108,6 +108,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
           currency = 'EUR';
         }
       }
+      if (!isCurrency(currency)) throw new TesseraError('USAGE', `"${currency}" is not an ISO 4217 currency code`);
       const amount = parseAmount(amountText, currency, o.minor);
       if (amount === undefined || amount < 1) throw new TesseraError('USAGE', `invalid amount "${amountText}" for ${currency}`);
       const api = client(cmd);

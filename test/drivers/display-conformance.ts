@@ -1,6 +1,7 @@
 // The display conformance suite: every screen shows, amounts read right, and the payment QR scans with jsQR.
 import type { Test } from 'tap';
-import { formatAmount, type DisplayHandle, type Screen } from '#drivers';
+import { formatAmount } from '#common';
+import type { DisplayHandle, Screen } from '#drivers';
 import { base45Code } from './helpers.js';
 
 export interface DisplayRig {

@@ -2,7 +2,7 @@
 // tessera-wallet: the reference wallet — a key, purses from the back office, and signed payment QR codes.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, runCli } from '#common';
+import { TesseraError, amountText, runCli } from '#common';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
 import { formatMoney } from '../money.js';
 
@@ -116,12 +116,12 @@ function buildProgram(): Command {
       if (o.transit) {
         if (!o.operator || o.max === undefined) throw new TesseraError('USAGE', 'transit payments need --operator and --max');
         const p = await w.payTransit({ operator: o.operator, line: o.line, max: o.max, windowSeconds: o.window, ...(o.purse ? { purseId: o.purse } : {}) });
-        return show(g, o, p, `transit: up to ${formatMoney(p.amount, p.currency)} to ${p.payee} (line ${o.line}), valid until ${new Date((p.validUntil ?? 0) * 1000).toISOString()}`);
+        return show(g, o, p, `transit: up to ${amountText(p.amount, p.currency)} to ${p.payee} (line ${o.line}), valid until ${new Date((p.validUntil ?? 0) * 1000).toISOString()}`);
       }
       const request = o.request ?? (o.requestImage ? (await qr()).decodeQrPng(o.requestImage) : undefined);
       if (!request) throw new TesseraError('USAGE', 'give --request TEXT, --request-image PNG, or --transit');
       const p = await w.payMerchant(request, o.purse ? { purseId: o.purse } : {});
-      return show(g, o, p, `pay ${formatMoney(p.amount, p.currency)} to ${p.merchant?.displayName ?? '?'} (merchant ${p.merchant?.merchantId ?? '?'}, terminal ${p.payee})`);
+      return show(g, o, p, `pay ${amountText(p.amount, p.currency)} to ${p.merchant?.displayName ?? '?'} (merchant ${p.merchant?.merchantId ?? '?'}, terminal ${p.payee})`);
     });
 
   program
@@ -130,7 +130,7 @@ function buildProgram(): Command {
     .action((_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const w = Wallet.open(g.home);
-      print(g, w.payments, w.payments.map((p) => `${new Date(p.time * 1000).toISOString()}  ${formatMoney(p.amount, p.currency)}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
+      print(g, w.payments, w.payments.map((p) => `${new Date(p.time * 1000).toISOString()}  ${amountText(p.amount, p.currency)}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
     });
 
   return program;
