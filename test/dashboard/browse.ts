@@ -12,8 +12,11 @@ const AXE = require.resolve('axe-core/axe.min.js');
 export const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
 export type ViewportName = keyof typeof VIEWPORTS;
 
-/** Screenshots land in docs/ (the README links them); SCREENSHOTS=dir moves them (a scratch run). */
-export const SHOTS = resolve(process.env.SCREENSHOTS ?? 'docs/screenshots/dashboard');
+/**
+ * Every run writes its screenshots to demo-out/ (ignored by git), so `make test` leaves the checkout
+ * clean; SCREENSHOTS=docs/screenshots/dashboard refreshes the copies the README links.
+ */
+export const SHOTS = resolve(process.env.SCREENSHOTS ?? 'demo-out/screenshots/dashboard');
 
 /** Signs in at the dashboard: its button, the issuer's form, the code+PKCE round trip, back on `landing`. */
 export async function signIn(page: Page, base: string, user: string, password: string, start = '/dashboard/', landing: RegExp = /\/dashboard\/(?!callback)/): Promise<void> {
