@@ -26,7 +26,7 @@ export function currencyExponent(currency: string): number {
 }
 
 /** The exact decimal text of `minor` minor units ("-1234.56"), built from digits so nothing is rounded. */
-function decimalText(minor: number, exp: number): string {
+export function decimalText(minor: number, exp: number): string {
   const neg = minor < 0;
   const digits = String(neg ? -minor : minor).padStart(exp + 1, '0');
   const whole = digits.slice(0, digits.length - exp);
@@ -74,4 +74,23 @@ export function parseAmount(text: string, currency: string, minor = false): numb
 /** formatAmount for text from outside (a purse's currency, a journal row): an unknown code shows minor units, never throws. */
 export function amountText(minor: number, currency: string | null | undefined, locale = 'en'): string {
   return currency && isCurrency(currency) ? formatAmount(minor, currency, locale) : `${minor} ${currency ?? ''} (minor units)`.replace('  ', ' ');
+}
+
+const PEOPLE_FORMATS = new Map<string, Intl.NumberFormat>();
+
+/**
+ * Money for people on a screen of their own (the wallet, the dashboard): the currency's symbol in
+ * the viewer's locale ("€2.30", "2,30 €"), with the same exponent and exact digits as formatAmount.
+ * Terminals' displays and receipts use formatAmount (a code, printable everywhere).
+ */
+export function formatMoney(minor: number, currency: string, locale?: string): string {
+  const code = currency.toUpperCase();
+  const exp = currencyExponent(code);
+  const key = `${locale ?? ''}/${code}`;
+  let f = PEOPLE_FORMATS.get(key);
+  if (f === undefined) {
+    f = new Intl.NumberFormat(locale, { style: 'currency', currency: code, minimumFractionDigits: exp, maximumFractionDigits: exp });
+    PEOPLE_FORMATS.set(key, f);
+  }
+  return f.format(decimalText(Math.trunc(minor), exp) as unknown as number);
 }

@@ -1,19 +1,11 @@
 // Money in the currency's own minor units (exponent from Intl, not a table) and times in the viewer's time zone.
 import type { Amount } from './api/types.js';
+import { currencyExponent, decimalText, formatMoney, parseAmount } from '../../common/money.js';
 
-const exponents = new Map<string, number>();
-
-/** ISO 4217 minor-unit exponent as Intl knows it (EUR 2, JPY 0, BHD 3). */
-export function minorUnits(currency: string): number {
-  let e = exponents.get(currency);
-  if (e === undefined) {
-    e = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    exponents.set(currency, e);
-  }
-  return e;
-}
-
-const formatters = new Map<string, Intl.NumberFormat>();
+/** ISO 4217 minor-unit exponent as Intl knows it (EUR 2, JPY 0, BHD 3): the one in common/money.ts. */
+export const minorUnits = currencyExponent;
+/** Minor units → "12.34" (no symbol, no grouping): exact, for files (CSV). */
+export const decimal = (minor: number, exponent: number): string => decimalText(minor, exponent);
 
 /** The minor units and currency of an API amount (a {amount, currency} or a bare integer beside a currency). */
 export function split(a: Amount, currency = 'EUR'): { minor: number; currency: string } | undefined {
@@ -22,38 +14,16 @@ export function split(a: Amount, currency = 'EUR'): { minor: number; currency: s
   return { minor: a.amount, currency: a.currency };
 }
 
-/** Minor units (of an API amount) → "€3.40" in the viewer's locale; exact (no float rounding for the integer part). */
+/** Minor units (of an API amount) → "€3.40" in the viewer's locale, exact (common/money.ts formatMoney). */
 export function money(value: Amount, fallbackCurrency = 'EUR'): string {
   const s = split(value, fallbackCurrency);
-  if (!s) return '—';
-  const { minor, currency } = s;
-  let f = formatters.get(currency);
-  if (!f) {
-    f = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-    formatters.set(currency, f);
-  }
-  // A decimal string, so big amounts keep every digit: 123456 with exponent 2 → "1234.56".
-  const text = decimal(Math.trunc(minor), minorUnits(currency));
-  return f.format(text as unknown as number);
-}
-
-/** Minor units → "12.34" (no symbol, no grouping): exact, for files and for Intl's string input. */
-export function decimal(minor: number, exponent: number): string {
-  if (exponent === 0) return String(minor);
-  const neg = minor < 0;
-  const d = Math.abs(minor).toString().padStart(exponent + 1, '0');
-  return `${neg ? '-' : ''}${d.slice(0, -exponent)}.${d.slice(-exponent)}`;
+  return s ? formatMoney(s.minor, s.currency) : '—';
 }
 
 /** Parses what a person typed ("12.50") into integer minor units, or undefined when it is not an amount in that currency. */
 export function parseMoney(text: string, currency = 'EUR'): number | undefined {
-  const e = minorUnits(currency);
-  const m = /^\s*(\d+)(?:[.,](\d+))?\s*$/.exec(text);
-  if (!m) return undefined;
-  const frac = m[2] ?? '';
-  if (frac.length > e) return undefined;
-  const n = Number(m[1]) * 10 ** e + Number(frac.padEnd(e, '0') || '0');
-  return Number.isSafeInteger(n) ? n : undefined;
+  const n = parseAmount(text, currency);
+  return n !== undefined && Number.isSafeInteger(n) ? n : undefined;
 }
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
