@@ -4,3 +4,4 @@ export * from './bus.js';
 export * from './log.js';
 export * from './clock.js';
 export * from './cli.js';
+export * from './version.js';

@@ -99,7 +99,11 @@ t.test('the compiled tessera CLI drives a real daemon child process', { timeout:
   const reprint = await cli(['reprint', '--json', ...cfg]);
   t.equal(reprint.code, 1);
   t.match(json(reprint), { error: { code: 'PRINTER_UNAVAILABLE' } });
-  t.match(json(await cli(['devices', '--json', ...cfg])) as unknown, []);
+  t.match(json(await cli(['devices', '--json', ...cfg])), { serial: Array, hid: Array, framebuffers: Array, printers: Array, problems: Array });
+  const devices = await cli(['devices', ...cfg]);
+  t.equal(devices.code, 0, devices.stderr);
+  t.match(devices.stdout, /^Serial ports \(scanner type "serial", printer type "serial"\):\n/, 'devices prints a table for humans, not JSON');
+  t.notMatch(devices.stdout, /^[{[]/m);
   t.match(json(await cli(['config', 'check', '--json', ...cfg])), { ok: true, path: tw.configPath });
 
   daemon.kill('SIGTERM');
@@ -140,4 +144,15 @@ t.test('config errors: torn JSON and a bad field are one-line CONFIG_INVALID rea
   t.equal(docs.stdout, readFileSync(join(process.cwd(), 'docs/config.md'), 'utf8'), 'docs/config.md is generated from the schema');
   const usage = await cli(['tx', 'export', '--format', 'xml']);
   t.equal(usage.code, 2, 'usage errors exit 2');
+});
+
+t.test('--version on every CLI prints package.json\'s version', { timeout: 60_000 }, async (t) => {
+  const { version } = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  for (const bin of [CLI, join(process.cwd(), 'dist/backoffice/cli/main.js'), join(process.cwd(), 'dist/wallet/cli/main.js')]) {
+    const r = await new Promise<Run>((resolve) =>
+      execFile(process.execPath, [bin, '--version'], { env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
+    );
+    t.equal(r.code, 0, `${bin}: ${r.stderr}`);
+    t.equal(r.stdout, `${version}\n`);
+  }
 });

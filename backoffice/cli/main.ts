@@ -2,7 +2,7 @@
 // tessera-backoffice: issue terminals and purses, keep accounts, run clearing, report, and publish fleet messages.
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, createLogger, runCli } from '#common';
+import { TesseraError, createLogger, packageVersion, runCli } from '#common';
 import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
@@ -105,6 +105,7 @@ function buildProgram(): Command {
     .addOption(new Option('--home <dir>', 'back office data directory').env('TESSERA_BACKOFFICE_HOME').default(defaultHome()))
     .addOption(new Option('--db <url>', 'keep the ledger in PostgreSQL (postgres://user@host/db) instead of the SQLite file in --home').env('TESSERA_BACKOFFICE_DB'))
     .option('--json', 'print machine-readable JSON instead of text')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   program

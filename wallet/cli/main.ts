@@ -2,7 +2,7 @@
 // tessera-wallet: the reference wallet — a key, purses from the back office, and signed payment QR codes.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, runCli } from '#common';
+import { TesseraError, packageVersion, runCli } from '#common';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
 
 interface Globals {
@@ -43,6 +43,7 @@ function buildProgram(): Command {
     )
     .addOption(new Option('--home <dir>', 'wallet data directory').env('TESSERA_WALLET_HOME').default(defaultWalletHome()))
     .option('--json', 'print machine-readable JSON instead of text')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   program
