@@ -185,8 +185,14 @@ export const ConfigSchema = z
       .optional()
       .describe('Sync over MQTT (terminal/sync), written by `tessera provision broker`. Absent: the terminal runs offline only and the journal waits.'),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).') })
-      .default({ level: 'info' })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).'),
+        syslogPrefix: z
+          .enum(['auto', 'always', 'never'])
+          .default('auto')
+          .describe('Start each log line with its syslog priority `<N>` so `journalctl -p warning` can filter. "auto": when stdout is the journal (JOURNAL_STREAM).'),
+      })
+      .default({ level: 'info', syslogPrefix: 'auto' })
       .describe('Logging.'),
   })
   .strict()

@@ -2,7 +2,7 @@
 // tessera-backoffice: issue terminals and purses, keep accounts, run clearing, report, and publish fleet messages.
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, createLogger, packageVersion, runCli } from '#common';
+import { TesseraError, createLogger, packageVersion, runCli, stdoutIsJournal } from '#common';
 import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
@@ -255,7 +255,7 @@ function buildProgram(): Command {
     .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
-      const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
+      const logger = createLogger({ base: { service: 'tessera-backoffice' }, syslogPrefix: stdoutIsJournal() });
       const bo = await BackOffice.open(g.home, { logger, db: g.db });
       const svc = new ClearingService(bo, {
         url: o.broker,

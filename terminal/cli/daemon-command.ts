@@ -1,5 +1,5 @@
 // `tessera daemon`: runs the daemon in the foreground until SIGTERM/SIGINT (SIGHUP reloads), without loading the CLI's client commands.
-import { createLogger, errorMessage, type Logger } from '#common';
+import { createLogger, errorMessage, stdoutIsJournal, type Logger } from '#common';
 import { configPath, loadConfig, type TerminalConfig } from '../config.js';
 import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike } from '../daemon/daemon.js';
 import { applyReload } from '../daemon/reload.js';
@@ -16,7 +16,8 @@ export async function runDaemon(flagConfig: string | undefined, deps: DaemonDeps
   const path = configPath(flagConfig, env);
   const config = loadConfig(path);
   const { Daemon } = await import('../daemon/daemon.js');
-  const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level });
+  const prefix = config.log.syslogPrefix;
+  const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level, syslogPrefix: prefix === 'always' || (prefix === 'auto' && stdoutIsJournal(env)) });
   const notifier = deps.notifier?.();
   const daemon = new Daemon({
     config,
