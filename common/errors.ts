@@ -5,6 +5,7 @@ export const ERROR_CODES = [
   // configuration and files
   'CONFIG_INVALID',
   'CONFIG_NOT_FOUND',
+  'CONFIG_TOO_NEW',
   'KEY_PERMISSIONS',
   'KEY_INVALID',
   'FILE_WRITE_FAILED',

@@ -140,6 +140,16 @@ t.test('config errors: torn JSON and a bad field are one-line CONFIG_INVALID rea
   writeFileSync(path, JSON.stringify({ unknownKey: 1 }));
   t.match(json(await cli(['config', 'check', '--json', '--config', path])), { error: { code: 'CONFIG_INVALID' } });
   t.match(json(await cli(['config', 'check', '--json', '--config', join(tw.dir, 'missing.json')])), { error: { code: 'CONFIG_NOT_FOUND' } });
+  // Versions: an unversioned file is migrated on load and said so; a newer one is refused with its own code.
+  writeFileSync(path, JSON.stringify({ merchant: { currency: 'CHF' } }));
+  const old = await cli(['config', 'check', '--schema-only', '--config', path]);
+  t.equal(old.code, 0, old.stderr);
+  t.match(old.stdout, /: OK \(schema only\)\nversion 0, migrated to 1 on load/);
+  t.match(json(await cli(['config', 'check', '--schema-only', '--json', '--config', path])), { ok: true, migrated: { from: 0, to: 1 }, config: { version: 1 } });
+  writeFileSync(path, JSON.stringify({ version: 99 }));
+  const newer = await cli(['config', 'check', '--schema-only', '--json', '--config', path]);
+  t.equal(newer.code, 1);
+  t.match(json(newer), { error: { code: 'CONFIG_TOO_NEW' } });
   const docs = await cli(['config', 'docs']);
   t.equal(docs.stdout, readFileSync(join(process.cwd(), 'docs/config.md'), 'utf8'), 'docs/config.md is generated from the schema');
   const usage = await cli(['tx', 'export', '--format', 'xml']);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { TesseraError, isTesseraError, packageVersion } from '#common';
-import { configDocs, configPath, loadConfig, type TerminalConfig } from '../config.js';
+import { configDocs, configPath, loadConfig, loadConfigMigrated, type TerminalConfig } from '../config.js';
 import { redactSecrets } from '../secrets.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';
 import type { TransactionJson } from '../api/transactions.js';
@@ -252,10 +252,15 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       const path = configPath(g(cmd).config, env);
       // The device entries are checked against the drivers' schemas too (that loads the drivers, so only here).
       const validate = (await import('../daemon/driver-devices.js')).loadConfigValidator;
-      const cfg = loadConfig(path, undefined, o.schemaOnly ? undefined : await validate());
+      const { config: cfg, migration } = loadConfigMigrated(path, undefined, o.schemaOnly ? undefined : await validate());
       if (!o.schemaOnly) (await import('../checkout/identity.js')).readInstalledFiles(cfg.identity);
+      const migrated = migration.applied.length ? `\nversion ${migration.from}, migrated to ${migration.to} on load (the next \`tessera provision\` step writes it):\n  ${migration.applied.join('\n  ')}` : '';
       // Never print secrets (sync.password, a password in the broker URL): the output ends up in tickets and logs.
-      print(cmd, { ok: true, path, config: redactSecrets(cfg) }, `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}`);
+      print(
+        cmd,
+        { ok: true, path, migrated: migration.applied.length ? { from: migration.from, to: migration.to, applied: migration.applied } : null, config: redactSecrets(cfg) },
+        `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}${migrated}`,
+      );
     });
   config
     .command('docs')
