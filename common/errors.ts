@@ -5,10 +5,12 @@ export const ERROR_CODES = [
   // configuration and files
   'CONFIG_INVALID',
   'CONFIG_NOT_FOUND',
-  'CONFIG_TOO_NEW',
   'KEY_PERMISSIONS',
   'KEY_INVALID',
   'FILE_WRITE_FAILED',
+  'CONFIG_TOO_NEW',
+  'BACKUP_INVALID',
+  'RESTORE_REFUSED',
   // storage
   'DB_CORRUPT',
   'DB_TOO_NEW',

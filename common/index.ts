@@ -5,3 +5,4 @@ export * from './log.js';
 export * from './clock.js';
 export * from './cli.js';
 export * from './version.js';
+export * from './backup.js';

@@ -15,6 +15,7 @@ import type { DeviceList } from '#drivers';
 import { drainProgressWriter } from '../sync/cli-progress.js';
 import { runDaemon, type DaemonDeps } from './daemon-command.js';
 import { reportFailure } from './failure.js';
+import { registerBackupCommands } from './backup-command.js';
 
 /** What the lead wires at merge: drivers, sync and systemd notification. */
 interface SyncStatusLike {
@@ -275,6 +276,8 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       // The drivers' own table (with the config type each kind needs); loaded only by this command.
       print(cmd, list, (await import('#drivers')).formatDevicesTable(list).trimEnd());
     });
+
+  registerBackupCommands(program, { configPathOf: (cmd) => configPath(g(cmd).config, env), print, now: () => Date.now() });
 
   const run = async (argv: string[]): Promise<number> => {
     const json = argv.includes('--json');
