@@ -10,6 +10,7 @@ import { defaultHome } from '../home.js';
 import { formatReport } from '../report.js';
 import { installTrustList } from '../trust-admin.js';
 import { addTrustCommands } from './trust-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 
 interface Globals {
   home: string;
@@ -465,6 +466,7 @@ function buildProgram(): Command {
   addTrustCommands<Globals>(program, { print, withBackOffice });
 
   addBrokerIdentity(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -131,6 +131,8 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
       'trust sign': [['trust', 'sign', '--root-key', join(missing, 'root.key'), '--current', join(missing, 'trust-list.txt'), '--out', join(missing, 'next.txt')], 1],
       'trust show': [['trust', 'show', join(missing, 'trust-list.txt'), '--root', '00'], 1],
       'trust new-issuer-key': [['--home', missing, 'trust', 'new-issuer-key'], 1],
+      backup: [['--home', missing, 'backup', '--out', join(dir, 'bo-backup.tar.gz')], 1],
+      restore: [['--home', join(dir, 'bo-restored'), 'restore', join(missing, 'bo-backup.tar.gz')], 1],
     },
     'tessera-wallet': {
       create: [['--home', join(notDir, 'w'), 'create'], 1],
