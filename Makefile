@@ -22,10 +22,11 @@ help: ## list targets
 deps: ## install npm dependencies (npm ci) if node_modules is absent
 	@test -d node_modules/.bin || npm ci
 
-build: deps ## compile TypeScript to dist/, then bundle the daemon into dist/tessera-daemon.mjs
+build: deps ## compile TypeScript to dist/, bundle the daemon into dist/tessera-daemon.mjs, generate man pages and completions
 	rm -rf dist
 	npx tsc -p tsconfig.json
 	$(NODE) scripts/bundle.mjs
+	$(NODE) scripts/cli-docs.mjs
 
 lint: deps ## eslint over every source
 	npx eslint --max-warnings 0 .

@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './cli.js';
 export * from './version.js';
 export * from './backup.js';
+export * from './cli-docs.js';

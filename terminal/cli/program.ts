@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { TesseraError, isTesseraError, packageVersion } from '#common';
+import { TesseraError, isTesseraError, packageVersion, printSpecIfAsked } from '#common';
 import { configDocs, configPath, loadConfig, loadConfigMigrated, type TerminalConfig } from '../config.js';
 import { redactSecrets } from '../secrets.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';
@@ -281,6 +281,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
 
   const run = async (argv: string[]): Promise<number> => {
     const json = argv.includes('--json');
+    if (printSpecIfAsked(program, env, out)) return 0;
     try {
       await program.parseAsync(argv);
       return 0;
