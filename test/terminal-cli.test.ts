@@ -80,6 +80,12 @@ t.test('the compiled tessera CLI drives a real daemon child process', { timeout:
   t.match(json(waited), { status: 'approved', amount: 200, txId: second.txId });
   t.match((await api.call('POST', '/v1/scan', { code: 'not a payment' })) as object, { outcome: 'declined', reason: 'MALFORMED' });
 
+  // Human output by default: every client command prints text, never JSON, without --json.
+  const opened = await cli(['charge', '1.00', ...cfg]);
+  t.match(opened.stdout, /^Payment [0-9a-f]+ open: 1\.00 EUR — the customer scans the QR on the display\n$/);
+  t.match((await cli(['cancel', ...cfg])).stdout, /^cancelled 1\.00 EUR id [0-9a-f]+\n$/);
+  t.match((await cli(['tx', 'show', '1', ...cfg])).stdout, /^index\s+1\n/);
+  t.match((await cli(['config', 'check', ...cfg])).stdout, /: OK, identity files readable and well-formed\n/);
   const st = json<{ latency: { count: number; p50Ms: number; p99Ms: number }; journal: { head: number } }>(await cli(['status', '--json', ...cfg]));
   t.equal(st.journal.head, 2);
   t.equal(st.latency.count, 3);
