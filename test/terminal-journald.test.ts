@@ -42,4 +42,6 @@ t.test('a daemon whose stdout is the journal stream prefixes every line with <N>
     t.ok((m[2]!.match(/"component":/g) ?? []).length <= 1, 'one component key per line');
   }
   t.ok(lines.some((l) => l.startsWith('<6>')), 'info lines are priority 6');
+  // The test world writes a config without "version": the daemon migrates it and says so, as a warning.
+  t.ok(lines.some((l) => l.startsWith('<4>') && l.includes('is version 0: migrated to 1 in memory')), 'the config migration is a warning in the journal');
 });
