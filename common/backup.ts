@@ -1,7 +1,7 @@
 // Backup archives shared by `tessera backup` and `tessera-backoffice backup`: SQLite files copied by the online backup API, other files as they are, a checksummed manifest, one tar.gz.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -24,7 +24,8 @@ export interface BackupManifest {
   kind: string;
   createdAt: string;
   version: string;
-  files: Array<{ name: string; path: string; mode: number; bytes: number; sha256: string; sqlite: boolean }>;
+  /** uid/gid: restored as root, each file gets its owner back (the daemon runs as its own user). */
+  files: Array<{ name: string; path: string; mode: number; uid: number; gid: number; bytes: number; sha256: string; sqlite: boolean }>;
   /** Whatever the caller adds (terminal id, journal head, ledger backend). */
   meta: Record<string, unknown>;
 }
@@ -48,7 +49,8 @@ export async function writeBackup(out: string, kind: string, version: string, so
       if (!/^[\w.-]+(\/[\w.-]+)*$/.test(s.name) || s.name.split('/').includes('..')) throw new TesseraError('USAGE', `bad backup entry name ${s.name}`);
       const to = join(stage, 'files', s.name);
       mkdirSync(dirname(to), { recursive: true });
-      const mode = statSync(s.path).mode & 0o777;
+      const st = statSync(s.path);
+      const mode = st.mode & 0o777;
       if (s.sqlite) {
         const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
         const db = new Database(s.path, { readonly: true, fileMustExist: true });
@@ -59,7 +61,7 @@ export async function writeBackup(out: string, kind: string, version: string, so
         }
       } else copyFileSync(s.path, to);
       chmodSync(to, mode);
-      files.push({ name: s.name, path: resolve(s.path), mode, bytes: statSync(to).size, sha256: sha256(to), sqlite: s.sqlite === true });
+      files.push({ name: s.name, path: resolve(s.path), mode, uid: st.uid, gid: st.gid, bytes: statSync(to).size, sha256: sha256(to), sqlite: s.sqlite === true });
     }
     const manifest: BackupManifest = { format: BACKUP_FORMAT, kind, createdAt: new Date().toISOString(), version, files, meta };
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -112,12 +114,16 @@ export function openBackup(file: string, kind: string, tmpRoot: string): OpenedB
   }
 }
 
-/** Copies one restored entry to `to` with its mode; a SQLite file also drops a stale -wal/-shm that belonged to the file it replaces. */
-export function placeRestored(from: string, to: string, mode: number, sqlite: boolean): void {
+/**
+ * Copies one restored entry to `to` with its mode (and, when run as root, its owner); a SQLite file
+ * also drops a stale -wal/-shm that belonged to the file it replaces.
+ */
+export function placeRestored(from: string, to: string, f: Pick<BackupManifest['files'][number], 'mode' | 'uid' | 'gid' | 'sqlite'>): void {
   mkdirSync(dirname(to), { recursive: true });
-  if (sqlite) for (const ext of ['-wal', '-shm', '-journal']) rmSync(`${to}${ext}`, { force: true });
+  if (f.sqlite) for (const ext of ['-wal', '-shm', '-journal']) rmSync(`${to}${ext}`, { force: true });
   const tmp = `${to}.restoring`;
   copyFileSync(from, tmp);
-  chmodSync(tmp, mode);
+  chmodSync(tmp, f.mode);
+  if (process.getuid?.() === 0) chownSync(tmp, f.uid, f.gid);
   renameSync(tmp, to);
 }

@@ -57,7 +57,7 @@ export function registerBackupCommands(program: Command): void {
           renameSync(g.home, `${g.home}.before-restore-${Date.now()}`);
         }
         mkdirSync(g.home, { recursive: true, mode: 0o700 });
-        for (const f of b.manifest.files) placeRestored(b.fileOf(f.name), join(g.home, f.name), f.mode, f.sqlite);
+        for (const f of b.manifest.files) placeRestored(b.fileOf(f.name), join(g.home, f.name), f);
         const pg = b.manifest.meta.ledger === 'postgresql' ? '; the ledger was in PostgreSQL: restore it with pg_restore/psql' : '';
         say(g, { ok: true, home: g.home, files: b.manifest.files.map((f) => f.name) }, `restored ${b.manifest.files.length} files into ${g.home} (backup of ${b.manifest.createdAt})${pg}`);
       } finally {

@@ -75,7 +75,7 @@ export function registerBackupCommands(program: Command, h: BackupCommandHelpers
         }
         // The journal last: a restore cut short leaves keys without a journal (the daemon refuses to start), never a journal without its key.
         const ordered = [...b.manifest.files.filter((f) => f !== db), db];
-        for (const f of ordered) placeRestored(b.fileOf(f.name), at(f.path), f.mode, f.sqlite);
+        for (const f of ordered) placeRestored(b.fileOf(f.name), at(f.path), f);
         h.print(cmd, { ok: true, restored: ordered.map((f) => at(f.path)) }, `restored ${ordered.length} files from ${file} (backup of ${b.manifest.createdAt}); run \`tessera verify-journal\` before starting the daemon`);
       } finally {
         b.cleanup();
