@@ -60,46 +60,73 @@ export function manPage(spec: CliSpec, version: string, date: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What both completions need: the words offered after each command path, options that take a value, command names. */
+function completionTable(spec: CliSpec): { paths: Array<[string, string[]]>; valued: string[]; commands: string[] } {
+  const paths: Array<[string, string[]]> = [];
+  const valued = new Set<string>();
+  const commands = new Set<string>();
+  const walk = (c: CliSpec, path: string[], inherited: string[]): void => {
+    const opts = [...inherited, ...c.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined))];
+    for (const o of c.options) if (o.takesValue) [o.long, o.short].forEach((f) => f && valued.add(f));
+    const subs = c.commands.filter((s) => s.name !== 'help');
+    paths.push([path.join(' '), [...subs.map((s) => s.name), ...opts, '--help']]);
+    for (const s of subs) {
+      commands.add(s.name);
+      walk(s, [...path, s.name], opts);
+    }
+  };
+  walk(spec, [], []);
+  return { paths, valued: [...valued], commands: [...commands] };
+}
+
 /**
  * A bash completion script: a case over the command path typed so far, offering its subcommands and
  * options, and nothing after an option that takes a value (bash then completes file names).
  */
 export function bashCompletion(spec: CliSpec): string {
   const fn = `_${spec.name.replace(/-/g, '_')}`;
-  const cases: string[] = [];
-  const walk = (c: CliSpec, path: string[], inherited: string[]): void => {
-    const opts = [...inherited, ...c.options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined))];
-    const subs = c.commands.filter((s) => s.name !== 'help').map((s) => s.name);
-    cases.push(`    "${path.join(' ')}") words="${[...subs, ...opts, '--help'].join(' ')}" ;;`);
-    for (const s of c.commands) if (s.name !== 'help') walk(s, [...path, s.name], opts);
-  };
-  walk(spec, [], []);
-  const valued = new Set<string>();
-  const collect = (c: CliSpec): void => {
-    for (const o of c.options) if (o.takesValue) [o.long, o.short].forEach((f) => f && valued.add(f));
-    c.commands.forEach(collect);
-  };
-  collect(spec);
-  const commandNames = new Set<string>();
-  const names = (c: CliSpec): void => c.commands.forEach((s) => (commandNames.add(s.name), names(s)));
-  names(spec);
+  const { paths, valued, commands } = completionTable(spec);
   return `# bash completion for ${spec.name}: generated from its commander definitions (scripts/cli-docs.mjs); do not edit.
 ${fn}() {
   local cur prev path="" i w words
   COMPREPLY=()
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
-  case "$prev" in ${[...valued].join('|') || '__none__'}) return 0 ;; esac
+  case "$prev" in ${valued.join('|') || '__none__'}) return 0 ;; esac
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
-    case "$w" in ${[...commandNames].join('|')}) path="\${path:+$path }$w" ;; esac
+    case "$w" in ${commands.join('|')}) path="\${path:+$path }$w" ;; esac
   done
   case "$path" in
-${cases.join('\n')}
+${paths.map(([p, w]) => `    "${p}") words="${w.join(' ')}" ;;`).join('\n')}
     *) words="" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -o default -F ${fn} ${spec.name}
+`;
+}
+
+/** A zsh completion function (autoloaded from fpath as _NAME): the same table, file names after an option that takes a value. */
+export function zshCompletion(spec: CliSpec): string {
+  const { paths, valued, commands } = completionTable(spec);
+  return `#compdef ${spec.name}
+# zsh completion for ${spec.name}: generated from its commander definitions (scripts/cli-docs.mjs); do not edit.
+local cmdpath="" w i
+local -a offer
+case "\${words[CURRENT-1]}" in
+  (${valued.join('|') || '__none__'}) _files; return ;;
+esac
+for ((i = 2; i < CURRENT; i++)); do
+  w="\${words[i]}"
+  case "$w" in
+    (${commands.join('|')}) cmdpath="\${cmdpath:+$cmdpath }$w" ;;
+  esac
+done
+case "$cmdpath" in
+${paths.map(([p, w]) => `  ("${p}") offer=(${w.join(' ')}) ;;`).join('\n')}
+  (*) offer=() ;;
+esac
+compadd -- "\${offer[@]}"
 `;
 }

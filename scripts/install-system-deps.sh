@@ -16,6 +16,7 @@ PKGS=(
   chromium                  # Debian's Chromium: the dashboard and wallet tests drive it with playwright-core
   fonts-dejavu-core         # a font for Chromium's pages and screenshots
   wrk                       # HTTP load for the API benchmark
+  man-db zsh                # the generated man pages render without warnings; the zsh completion runs
 )
 missing=()
 for p in "${PKGS[@]}"; do

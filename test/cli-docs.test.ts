@@ -1,4 +1,4 @@
-// Man pages and bash completion are generated from the CLIs' commander definitions: every command is in them, man renders them cleanly, bash completes with them.
+// Man pages, bash and zsh completion are generated from the CLIs' commander definitions: every command is in them, man renders them cleanly, bash completes with them.
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -38,6 +38,19 @@ for (const [cli, entry] of Object.entries(CLIS)) {
     t.ok(top.includes('--json') && top.includes('--version'), 'and the global options');
   });
 }
+
+/** What the generated zsh function offers (compadd and _files stand in for zsh's completion system). */
+function zcomplete(cli: string, words: string[]): string[] {
+  const script = `compadd() { shift; print -l -- "$@"; }; _files() { print '<files>'; }; words=(${[cli, ...words].map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length + 1}; source ${join(out, 'zsh/vendor-completions', `_${cli}`)}`;
+  const r = spawnSync('zsh', ['-f', '-c', script], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+t.test('zsh completion offers the same words', async (t) => {
+  for (const cli of Object.keys(CLIS)) t.same(zcomplete(cli, ['']), complete(cli, ['']), `${cli}: top level`);
+  t.same(zcomplete('tessera', ['tx', '']).filter((w) => !w.startsWith('-')), ['list', 'show', 'export']);
+  t.same(zcomplete('tessera', ['backup', '--out', '']), ['<files>'], 'file names after --out');
+});
 
 t.test('tessera completion follows the command path and leaves option values to the shell', async (t) => {
   t.same(complete('tessera', ['tx', '']).filter((w) => !w.startsWith('-')), ['list', 'show', 'export']);

@@ -67,4 +67,5 @@ export const INSTALLED = [
   'usr/share/bash-completion/completions/tessera',
   'usr/share/bash-completion/completions/tessera-backoffice',
   'usr/share/bash-completion/completions/tessera-wallet',
+  'usr/share/zsh/vendor-completions/_tessera',
 ];
