@@ -4,6 +4,4 @@ export * from './bus.js';
 export * from './log.js';
 export * from './clock.js';
 export * from './cli.js';
-export * from './version.js';
-export * from './backup.js';
 export * from './cli-docs.js';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { componentLogger, createLogger, stdoutIsJournal, syslogPriority } from './log.js';
+import { componentLogger, createLogger, syslogPriority } from './log.js';
+import { stdoutIsJournal } from './journald.js';
 
 function capture(syslogPrefix: boolean) {
   const lines: string[] = [];

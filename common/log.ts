@@ -1,5 +1,4 @@
 // Logger factory: one pino root, a child per component, key material redacted by path, syslog priorities for journald.
-import { fstatSync } from 'node:fs';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
@@ -44,21 +43,6 @@ export function syslogPrefixed(dest: pino.DestinationStream): pino.DestinationSt
       return dest.write(`<${syslogPriority(m ? Number(m[1]) : 30)}>${line}`);
     },
   };
-}
-
-/**
- * True when stdout is connected to journald: systemd sets JOURNAL_STREAM=DEV:INODE of the stream it
- * gave the service, and only that exact stream (not a pipe the output was redirected to) parses `<N>`.
- */
-export function stdoutIsJournal(env: NodeJS.ProcessEnv = process.env, fstat: () => { dev: number; ino: number } = () => fstatSync(1)): boolean {
-  const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? '');
-  if (!m) return false;
-  try {
-    const s = fstat();
-    return String(s.dev) === m[1] && String(s.ino) === m[2];
-  } catch {
-    return false;
-  }
 }
 
 /** A logger that writes nothing: the default for library code and tests that do not look at logs. */

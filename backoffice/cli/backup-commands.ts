@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { TesseraError, openBackup, packageVersion, placeRestored, writeBackup, type BackupSource } from '#common';
+import { TesseraError } from '#common';
+import { openBackup, packageVersion, placeRestored, writeBackup, type BackupSource } from '#common/node';
 import { backOfficePaths } from '../home.js';
 
 interface Globals {

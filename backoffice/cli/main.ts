@@ -2,7 +2,8 @@
 // tessera-backoffice: issue terminals and purses, keep accounts, run clearing, report, and publish fleet messages.
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, createLogger, packageVersion, runCli, stdoutIsJournal } from '#common';
+import { TesseraError, createLogger, runCli } from '#common';
+import { packageVersion, stdoutIsJournal } from '#common/node';
 import { toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';

@@ -3,7 +3,8 @@ import { existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { TesseraError, openBackup, packageVersion, placeRestored, writeBackup, type BackupSource } from '#common';
+import { TesseraError } from '#common';
+import { openBackup, packageVersion, placeRestored, writeBackup, type BackupSource } from '#common/node';
 import { loadConfig, type TerminalConfig } from '../config.js';
 import { ApiClient } from '../api/client.js';
 

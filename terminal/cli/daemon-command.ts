@@ -1,5 +1,6 @@
 // `tessera daemon`: runs the daemon in the foreground until SIGTERM/SIGINT (SIGHUP reloads), without loading the CLI's client commands.
-import { createLogger, errorMessage, stdoutIsJournal, type Logger } from '#common';
+import { createLogger, errorMessage, type Logger } from '#common';
+import { stdoutIsJournal } from '#common/node';
 import { configPath, loadConfig, loadConfigMigrated, type TerminalConfig } from '../config.js';
 import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike } from '../daemon/daemon.js';
 import { applyReload } from '../daemon/reload.js';

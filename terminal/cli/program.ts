@@ -2,7 +2,8 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { TesseraError, isTesseraError, packageVersion, printSpecIfAsked } from '#common';
+import { TesseraError, isTesseraError, printSpecIfAsked } from '#common';
+import { packageVersion } from '#common/node';
 import { configDocs, configPath, loadConfig, loadConfigMigrated, type TerminalConfig } from '../config.js';
 import { redactSecrets } from '../secrets.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';

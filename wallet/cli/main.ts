@@ -2,7 +2,8 @@
 // tessera-wallet: the reference wallet — a key, purses from the back office, and signed payment QR codes.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, packageVersion, runCli } from '#common';
+import { TesseraError, runCli } from '#common';
+import { packageVersion } from '#common/node';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
 
 interface Globals {
