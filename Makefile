@@ -22,12 +22,13 @@ help: ## list targets
 deps: ## install npm dependencies (npm ci) if node_modules is absent
 	@test -d node_modules/.bin || npm ci
 
-build: deps ## compile TypeScript to dist/, then bundle the daemon into dist/tessera-daemon.mjs
+build: deps ## compile TypeScript to dist/, bundle the daemon into dist/tessera-daemon.mjs, generate man pages and completions
 	rm -rf dist
 	npx tsc -p tsconfig.json
 	$(NODE) scripts/bundle.mjs
 	npx tsc -p dashboard/tsconfig.json && npx vite build --logLevel warn --config dashboard/vite.config.ts
 	npx tsc -p wallet/pwa/tsconfig.json && npx vite build --config wallet/pwa/vite.config.ts --logLevel warn
+	$(NODE) scripts/cli-docs.mjs
 
 lint: deps ## eslint over every source
 	npx eslint --max-warnings 0 .

@@ -1,6 +1,7 @@
 // The shared ending of every Tessera CLI: commander's exits pass through, any other failure is one line.
 import type { Command } from 'commander';
 import { errorMessage, isTesseraError } from './errors.js';
+import { printSpecIfAsked } from './cli-docs.js';
 
 /**
  * Parses `argv` with `program` and sets process.exitCode: commander's own exits (help, usage) keep
@@ -9,6 +10,7 @@ import { errorMessage, isTesseraError } from './errors.js';
  */
 export async function runCli(program: Command, name: string, argv: string[]): Promise<void> {
   program.exitOverride();
+  if (printSpecIfAsked(program, process.env, (s) => void process.stdout.write(s))) return;
   try {
     await program.parseAsync(argv);
   } catch (e) {

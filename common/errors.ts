@@ -8,6 +8,9 @@ export const ERROR_CODES = [
   'KEY_PERMISSIONS',
   'KEY_INVALID',
   'FILE_WRITE_FAILED',
+  'CONFIG_TOO_NEW',
+  'BACKUP_INVALID',
+  'RESTORE_REFUSED',
   // storage
   'DB_CORRUPT',
   'DB_TOO_NEW',

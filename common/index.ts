@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './cli.js';
 export * from './money.js';
 export * from './i18n.js';
+export * from './cli-docs.js';

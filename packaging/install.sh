@@ -16,6 +16,9 @@ SYSUSERSDIR=${SYSUSERSDIR:-$PREFIX/lib/sysusers.d}
 TMPFILESDIR=${TMPFILESDIR:-$PREFIX/lib/tmpfiles.d}
 UDEVRULESDIR=${UDEVRULESDIR:-$PREFIX/lib/udev/rules.d}
 DOCDIR=${DOCDIR:-$PREFIX/share/doc/tessera}
+MANDIR=${MANDIR:-$PREFIX/share/man}
+BASHCOMPDIR=${BASHCOMPDIR:-$PREFIX/share/bash-completion/completions}
+ZSHCOMPDIR=${ZSHCOMPDIR:-$PREFIX/share/zsh/vendor-completions}
 NODE_ARCH=${NODE_ARCH:-$(node -p process.arch)}
 
 # command name → compiled entry point (relative to LIBDIR). The contract with the CLIs.
@@ -42,6 +45,15 @@ install_files() {
   install -m 0644 systemd/tessera.tmpfiles "$d$TMPFILESDIR/tessera.conf"
   install -m 0644 systemd/70-tessera.rules "$d$UDEVRULESDIR/70-tessera.rules"
   install -m 0644 docs/install.md "$d$DOCDIR/install.md"
+  # Man pages, bash and zsh completion, generated from the CLIs' own definitions (make build; here if a tsc-only build skipped it).
+  [[ -d dist/share/zsh/vendor-completions ]] || node scripts/cli-docs.mjs --out dist/share >/dev/null
+  install -d "$d$MANDIR/man1" "$d$BASHCOMPDIR" "$d$ZSHCOMPDIR"
+  for cmd in "${!WRAPPERS[@]}"; do
+    gzip -9n <"dist/share/man/man1/$cmd.1" >"$d$MANDIR/man1/$cmd.1.gz"
+    chmod 0644 "$d$MANDIR/man1/$cmd.1.gz"
+    install -m 0644 "dist/share/bash-completion/completions/$cmd" "$d$BASHCOMPDIR/$cmd"
+    install -m 0644 "dist/share/zsh/vendor-completions/_$cmd" "$d$ZSHCOMPDIR/_$cmd"
+  done
   echo "installed under ${d:-/}$PREFIX; next (as root, without DESTDIR): systemd-sysusers; systemd-tmpfiles --create tessera.conf;"
   echo "  udevadm control --reload; systemctl daemon-reload; systemctl enable tessera (see docs/install.md)"
 }
@@ -51,7 +63,7 @@ uninstall_files() {
   # Guard the recursive removals against an empty or odd LIBDIR/DOCDIR.
   [[ "$LIBDIR" == /*/tessera && "$DOCDIR" == /*/tessera ]] || { echo "refusing: LIBDIR=$LIBDIR DOCDIR=$DOCDIR" >&2; exit 2; }
   rm -rf "$d$LIBDIR"
-  for cmd in "${!WRAPPERS[@]}"; do rm -f "$d$BINDIR/$cmd"; done
+  for cmd in "${!WRAPPERS[@]}"; do rm -f "$d$BINDIR/$cmd" "$d$MANDIR/man1/$cmd.1.gz" "$d$BASHCOMPDIR/$cmd" "$d$ZSHCOMPDIR/_$cmd"; done
   rm -f "$d$UNITDIR/tessera.service" "$d$SYSUSERSDIR/tessera.conf" "$d$TMPFILESDIR/tessera.conf" \
     "$d$UDEVRULESDIR/70-tessera.rules"
   rm -rf "$d$DOCDIR"

@@ -41,6 +41,8 @@ cpSync(dist, join(to, 'dist'), {
   filter: (src) => {
     const rel = src.slice(dist.length);
     if (rel === '/test' || rel.startsWith('/test/')) return false;
+    // Man pages and completions go to /usr/share (install.sh), not into the library.
+    if (rel === '/share' || rel.startsWith('/share/')) return false;
     return !/\.test\.js$|\.map$/.test(rel);
   },
 });

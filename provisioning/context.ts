@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TesseraError } from '#common';
+import { migrateConfig } from '../terminal/config-migrate.js';
 import { type ConfigObject, isObject, readConfig, requireConfig, writeConfig } from './config.js';
 import { DEFAULT_CONFIG, DEFAULT_STATE_DIR, IDENTITY_FIELDS, type StateFile, statePath, under } from './paths.js';
 import type { ProvisionDeps } from './types.js';
@@ -60,7 +61,9 @@ export class StepContext {
   writeConfig(obj: ConfigObject): boolean {
     const user = this.deps.serviceUser();
     const chown = user ? (f: string) => this.deps.chown(f, 0, user.gid) : undefined;
-    return writeConfig(this.at(this.configPath), obj, (o) => this.deps.validateConfig(o), chown);
+    // Every write stores the current format version: an older file is migrated by the first step that touches it.
+    const current = migrateConfig(obj, this.configPath).config as ConfigObject;
+    return writeConfig(this.at(this.configPath), current, (o) => this.deps.validateConfig(o), chown);
   }
 
   /** --state-dir, else the directory of the configured key (identity.keyFile), else /var/lib/tessera. */

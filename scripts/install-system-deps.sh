@@ -17,6 +17,7 @@ PKGS=(
   fonts-dejavu-core         # a font for Chromium's pages and screenshots
   wrk                       # HTTP load for the API benchmark
   unifont                   # GNU Unifont hex source: scripts/gen-font.ts regenerates drivers/fonts/unifont.ts from it
+  man-db zsh                # the generated man pages render without warnings; the zsh completion runs
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LANGUAGES, TesseraError, isCurrency, isTimeZone } from '#common';
 import { syncConfigSchema } from './sync/config.js';
+import { CONFIG_VERSION, migrateConfig, type MigrationResult } from './config-migrate.js';
+
+export { CONFIG_VERSION, migrateConfig, type MigrationResult } from './config-migrate.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tessera/terminal.json';
 /** The service's writable StateDirectory (the unit makes /etc read-only to the daemon). */
@@ -176,6 +179,13 @@ export const ClockSchema = z
 
 export const ConfigSchema = z
   .object({
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .max(CONFIG_VERSION)
+      .default(CONFIG_VERSION)
+      .describe('Config file format version. An older file is migrated when loaded (the daemon logs it; the next `tessera provision` step writes it back); a newer one is refused with CONFIG_TOO_NEW.'),
     terminal: TerminalSchema.optional(),
     identity: IdentitySchema.default(IdentitySchema.parse({})),
     database: z
@@ -205,8 +215,14 @@ export const ConfigSchema = z
       .optional()
       .describe('Sync over MQTT (terminal/sync), written by `tessera provision broker`. Absent: the terminal runs offline only and the journal waits.'),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).') })
-      .default({ level: 'info' })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (TESSERA_LOG_LEVEL overrides).'),
+        syslogPrefix: z
+          .enum(['auto', 'always', 'never'])
+          .default('auto')
+          .describe('Start each log line with its syslog priority `<N>` so `journalctl -p warning` can filter. "auto": when stdout is the journal (JOURNAL_STREAM).'),
+      })
+      .default({ level: 'info', syslogPrefix: 'auto' })
       .describe('Logging.'),
   })
   .strict()
@@ -237,6 +253,15 @@ export function loadConfig(
   read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
   parse: (value: unknown, source: string) => TerminalConfig = parseConfig,
 ): TerminalConfig {
+  return loadConfigMigrated(path, read, parse).config;
+}
+
+/** loadConfig, also saying which migrations brought an older file to CONFIG_VERSION (the daemon and `config check` report them). */
+export function loadConfigMigrated(
+  path: string,
+  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+  parse: (value: unknown, source: string) => TerminalConfig = parseConfig,
+): { config: TerminalConfig; migration: MigrationResult } {
   let text: string;
   try {
     text = read(path);
@@ -250,7 +275,8 @@ export function loadConfig(
   } catch (e) {
     throw new TesseraError('CONFIG_INVALID', `${path}: not valid JSON (torn or hand-edited?): ${(e as Error).message}`, { cause: e, details: { path: '(root)' } });
   }
-  return parse(json, path);
+  const migration = migrateConfig(json, path);
+  return { config: parse(migration.config, path), migration };
 }
 
 interface JsonSchemaNode {

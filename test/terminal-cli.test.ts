@@ -80,6 +80,12 @@ t.test('the compiled tessera CLI drives a real daemon child process', { timeout:
   t.match(json(waited), { status: 'approved', amount: 200, txId: second.txId });
   t.match((await api.call('POST', '/v1/scan', { code: 'not a payment' })) as object, { outcome: 'declined', reason: 'MALFORMED' });
 
+  // Human output by default: every client command prints text, never JSON, without --json.
+  const opened = await cli(['charge', '1.00', ...cfg]);
+  t.match(opened.stdout, /^Payment [0-9a-f]+ open: 1\.00 EUR — the customer scans the QR on the display\n$/);
+  t.match((await cli(['cancel', ...cfg])).stdout, /^cancelled 1\.00 EUR id [0-9a-f]+\n$/);
+  t.match((await cli(['tx', 'show', '1', ...cfg])).stdout, /^index\s+1\n/);
+  t.match((await cli(['config', 'check', ...cfg])).stdout, /: OK, identity files readable and well-formed\n/);
   const st = json<{ latency: { count: number; p50Ms: number; p99Ms: number }; journal: { head: number } }>(await cli(['status', '--json', ...cfg]));
   t.equal(st.journal.head, 2);
   t.equal(st.latency.count, 3);
@@ -99,7 +105,11 @@ t.test('the compiled tessera CLI drives a real daemon child process', { timeout:
   const reprint = await cli(['reprint', '--json', ...cfg]);
   t.equal(reprint.code, 1);
   t.match(json(reprint), { error: { code: 'PRINTER_UNAVAILABLE' } });
-  t.match(json(await cli(['devices', '--json', ...cfg])) as unknown, []);
+  t.match(json(await cli(['devices', '--json', ...cfg])), { serial: Array, hid: Array, framebuffers: Array, printers: Array, problems: Array });
+  const devices = await cli(['devices', ...cfg]);
+  t.equal(devices.code, 0, devices.stderr);
+  t.match(devices.stdout, /^Serial ports \(scanner type "serial", printer type "serial"\):\n/, 'devices prints a table for humans, not JSON');
+  t.notMatch(devices.stdout, /^[{[]/m);
   t.match(json(await cli(['config', 'check', '--json', ...cfg])), { ok: true, path: tw.configPath });
 
   daemon.kill('SIGTERM');
@@ -136,8 +146,29 @@ t.test('config errors: torn JSON and a bad field are one-line CONFIG_INVALID rea
   writeFileSync(path, JSON.stringify({ unknownKey: 1 }));
   t.match(json(await cli(['config', 'check', '--json', '--config', path])), { error: { code: 'CONFIG_INVALID' } });
   t.match(json(await cli(['config', 'check', '--json', '--config', join(tw.dir, 'missing.json')])), { error: { code: 'CONFIG_NOT_FOUND' } });
+  // Versions: an unversioned file is migrated on load and said so; a newer one is refused with its own code.
+  writeFileSync(path, JSON.stringify({ merchant: { currency: 'CHF' } }));
+  const old = await cli(['config', 'check', '--schema-only', '--config', path]);
+  t.equal(old.code, 0, old.stderr);
+  t.match(old.stdout, /: OK \(schema only\)\nversion 0, migrated to 1 on load/);
+  t.match(json(await cli(['config', 'check', '--schema-only', '--json', '--config', path])), { ok: true, migrated: { from: 0, to: 1 }, config: { version: 1 } });
+  writeFileSync(path, JSON.stringify({ version: 99 }));
+  const newer = await cli(['config', 'check', '--schema-only', '--json', '--config', path]);
+  t.equal(newer.code, 1);
+  t.match(json(newer), { error: { code: 'CONFIG_TOO_NEW' } });
   const docs = await cli(['config', 'docs']);
   t.equal(docs.stdout, readFileSync(join(process.cwd(), 'docs/config.md'), 'utf8'), 'docs/config.md is generated from the schema');
   const usage = await cli(['tx', 'export', '--format', 'xml']);
   t.equal(usage.code, 2, 'usage errors exit 2');
+});
+
+t.test('--version on every CLI prints package.json\'s version', { timeout: 60_000 }, async (t) => {
+  const { version } = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+  for (const bin of [CLI, join(process.cwd(), 'dist/backoffice/cli/main.js'), join(process.cwd(), 'dist/wallet/cli/main.js')]) {
+    const r = await new Promise<Run>((resolve) =>
+      execFile(process.execPath, [bin, '--version'], { env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
+    );
+    t.equal(r.code, 0, `${bin}: ${r.stderr}`);
+    t.equal(r.stdout, `${version}\n`);
+  }
 });

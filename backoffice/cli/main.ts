@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TesseraError, createLogger, runCli } from '#common';
+import { packageVersion, stdoutIsJournal } from '#common/node';
 import { isShareGroup, toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
 import { addTerminalCommands, dynsecConfig } from '../broker-acl.js';
@@ -12,6 +13,7 @@ import { installTrustList } from '../trust-admin.js';
 import { addServeCommand } from './serve-command.js';
 import { addTrustCommands } from './trust-commands.js';
 import { addOpsCommands } from './ops-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 
 interface Globals {
   home: string;
@@ -132,6 +134,7 @@ function buildProgram(): Command {
     .addOption(new Option('--home <dir>', 'back office data directory').env('TESSERA_BACKOFFICE_HOME').default(defaultHome()))
     .addOption(new Option('--db <url>', 'keep the ledger in PostgreSQL (postgres://user@host/db) instead of the SQLite file in --home').env('TESSERA_BACKOFFICE_DB'))
     .option('--json', 'print machine-readable JSON instead of text')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   program
@@ -287,7 +290,7 @@ function buildProgram(): Command {
     .action(async (o: BrokerIdentity & { broker: string; clientId?: string; expireEvery: number; graceDays: number; refreshEvery: number; workerId?: string; shareGroup: string; concurrency: number; resyncDelay: number; statusEvery: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const { ClearingService } = await service();
-      const logger = createLogger({ base: { service: 'tessera-backoffice' } }, );
+      const logger = createLogger({ base: { service: 'tessera-backoffice' }, syslogPrefix: stdoutIsJournal() });
       const bo = await BackOffice.open(g.home, { logger, db: g.db });
       let svc: InstanceType<typeof ClearingService>;
       try {
@@ -509,6 +512,7 @@ function buildProgram(): Command {
   addServeCommand(program);
 
   addBrokerIdentity(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 // `tessera daemon`: runs the daemon in the foreground until SIGTERM/SIGINT (SIGHUP reloads), without loading the CLI's client commands.
 import { createLogger, errorMessage, type Logger } from '#common';
-import { configPath, loadConfig, type TerminalConfig } from '../config.js';
+import { stdoutIsJournal } from '#common/node';
+import { configPath, loadConfig, loadConfigMigrated, type TerminalConfig } from '../config.js';
 import type { DaemonContext, DeviceFactory, ExtraComponent, NotifierLike } from '../daemon/daemon.js';
 import { applyReload } from '../daemon/reload.js';
 
@@ -14,9 +15,11 @@ export interface DaemonDeps {
 /** Loads the config, starts the daemon and keeps it running until SIGTERM or SIGINT; rejects when start fails. */
 export async function runDaemon(flagConfig: string | undefined, deps: DaemonDeps, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const path = configPath(flagConfig, env);
-  const config = loadConfig(path);
+  const { config, migration } = loadConfigMigrated(path);
   const { Daemon } = await import('../daemon/daemon.js');
-  const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level });
+  const prefix = config.log.syslogPrefix;
+  const log = createLogger({ level: env.TESSERA_LOG_LEVEL ?? config.log.level, syslogPrefix: prefix === 'always' || (prefix === 'auto' && stdoutIsJournal(env)) });
+  if (migration.applied.length) log.warn({ from: migration.from, to: migration.to, applied: migration.applied }, `config ${path} is version ${migration.from}: migrated to ${migration.to} in memory (the next \`tessera provision\` step writes it)`);
   const notifier = deps.notifier?.();
   const daemon = new Daemon({
     config,

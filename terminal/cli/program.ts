@@ -2,8 +2,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { TesseraError, isCurrency, isTesseraError, parseAmount } from '#common';
-import { configDocs, configPath, loadConfig, type TerminalConfig } from '../config.js';
+import { TesseraError, isCurrency, isTesseraError, parseAmount, printSpecIfAsked } from '#common';
+import { packageVersion } from '#common/node';
+import { configDocs, configPath, loadConfig, loadConfigMigrated, type TerminalConfig } from '../config.js';
 import { redactSecrets } from '../secrets.js';
 import { ApiClient, type ApiTarget } from '../api/client.js';
 import type { TransactionJson } from '../api/transactions.js';
@@ -11,9 +12,11 @@ import type { TransactionJson } from '../api/transactions.js';
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
 import { money, paymentLine, statusText, txTable, txText } from './format.js';
-import { writeDrainProgress } from '../sync/cli-progress.js';
+import type { DeviceList } from '#drivers';
+import { drainProgressWriter } from '../sync/cli-progress.js';
 import { runDaemon, type DaemonDeps } from './daemon-command.js';
 import { reportFailure } from './failure.js';
+import { registerBackupCommands } from './backup-command.js';
 
 /** What the lead wires at merge: drivers, sync and systemd notification. */
 interface SyncStatusLike {
@@ -24,7 +27,7 @@ interface SyncStatusLike {
 
 export interface CliDeps extends DaemonDeps {
   /** `tessera devices`: the drivers' device listing. */
-  listDevices?: () => Promise<unknown>;
+  listDevices?: () => Promise<DeviceList>;
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -53,6 +56,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
     .option('-c, --config <path>', `config file (default: $TESSERA_CONFIG or /etc/tessera/terminal.json)`)
     .option('-s, --socket <path>', 'control socket of the daemon (default: api.socket from the config)')
     .option('--json', 'machine-readable JSON output')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: out, writeErr: (s) => err(s) });
@@ -134,13 +138,14 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       const first = await api.call<SyncStatusLike>('POST', '/v1/sync', { wait: false });
       if (!o.wait) return print(cmd, first, `Sync requested: ${first.backlog} record(s) in the backlog, broker ${first.connected ? 'connected' : 'not connected'}`);
       const deadline = Date.now() + Number(o.timeout) * 1000;
-      const sink = { write: (t: string) => out(t), isTTY: g(cmd).json ? false : process.stdout.isTTY === true };
+      const tty = deps.isTTY ?? process.stdout.isTTY === true;
+      const progress = drainProgressWriter({ write: out, form: g(cmd).json ? 'json' : tty ? 'tty' : 'plain' });
       const start = first.backlog;
       for (;;) {
         const st = (await api.call<DaemonStatus>('GET', '/v1/status')).components.sync as SyncStatusLike | undefined;
         if (!st) throw new TesseraError('BROKER_UNREACHABLE', 'sync stopped');
         const done = st.backlog === 0;
-        writeDrainProgress(sink, { backlog: st.backlog, startBacklog: start, connected: st.connected, lastSyncMs: st.lastSyncMs, done });
+        progress({ backlog: st.backlog, startBacklog: start, connected: st.connected, lastSyncMs: st.lastSyncMs, done });
         if (done) return;
         if (Date.now() > deadline) {
           err(`tessera: SYNC_TIMEOUT: ${st.backlog} record(s) still unacknowledged after ${o.timeout} s${st.connected ? '' : ' (broker not reachable)'}\n`);
@@ -250,10 +255,15 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       const path = configPath(g(cmd).config, env);
       // The device entries are checked against the drivers' schemas too (that loads the drivers, so only here).
       const validate = (await import('../daemon/driver-devices.js')).loadConfigValidator;
-      const cfg = loadConfig(path, undefined, o.schemaOnly ? undefined : await validate());
+      const { config: cfg, migration } = loadConfigMigrated(path, undefined, o.schemaOnly ? undefined : await validate());
       if (!o.schemaOnly) (await import('../checkout/identity.js')).readInstalledFiles(cfg.identity);
+      const migrated = migration.applied.length ? `\nversion ${migration.from}, migrated to ${migration.to} on load (the next \`tessera provision\` step writes it):\n  ${migration.applied.join('\n  ')}` : '';
       // Never print secrets (sync.password, a password in the broker URL): the output ends up in tickets and logs.
-      print(cmd, { ok: true, path, config: redactSecrets(cfg) }, `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}`);
+      print(
+        cmd,
+        { ok: true, path, migrated: migration.applied.length ? { from: migration.from, to: migration.to, applied: migration.applied } : null, config: redactSecrets(cfg) },
+        `${path}: OK${o.schemaOnly ? ' (schema only)' : ', identity files readable and well-formed'}${migrated}`,
+      );
     });
   config
     .command('docs')
@@ -264,13 +274,16 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
     .command('devices')
     .description('list the scanners, printers and displays this machine can see')
     .action(async (_o, cmd: Command) => {
-      const list = deps.listDevices ? await deps.listDevices() : [];
-      const human = Array.isArray(list) && list.length === 0 ? 'no devices found' : Array.isArray(list) ? list.map((d) => JSON.stringify(d)).join('\n') : JSON.stringify(list, null, 2);
-      print(cmd, list, human);
+      const list: DeviceList = deps.listDevices ? await deps.listDevices() : { serial: [], hid: [], framebuffers: [], printers: [], problems: [] };
+      // The drivers' own table (with the config type each kind needs); loaded only by this command.
+      print(cmd, list, (await import('#drivers')).formatDevicesTable(list).trimEnd());
     });
+
+  registerBackupCommands(program, { configPathOf: (cmd) => configPath(g(cmd).config, env), print, now: () => Date.now() });
 
   const run = async (argv: string[]): Promise<number> => {
     const json = argv.includes('--json');
+    if (printSpecIfAsked(program, env, out)) return 0;
     try {
       await program.parseAsync(argv);
       return 0;

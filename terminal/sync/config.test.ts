@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseSyncConfig, syncConfigSchema } from './config.js';
-import { renderDrainProgress } from './cli-progress.js';
+import { drainProgressWriter, renderDrainProgress } from './cli-progress.js';
 
 t.test('sync config: documented defaults, validation', async (t) => {
   const c = parseSyncConfig({});
@@ -14,8 +14,14 @@ t.test('sync config: documented defaults, validation', async (t) => {
   t.match(parseSyncConfig({ brokerUrl: 'mqtts://b:8883', tls: { ca: '/ca', cert: '/c', key: '/k' } }).tls, { ca: '/ca', cert: '/c', key: '/k' });
 });
 
-t.test('drain progress renders a bar on a TTY and JSON lines otherwise', async (t) => {
-  const line = renderDrainProgress({ backlog: 25, startBacklog: 100, connected: true, lastSyncMs: 5 }, true, 10);
-  t.match(line, /\[#{8}-{2}\] 75\/100 sent, backlog 25 \(syncing\)/);
-  t.same(JSON.parse(renderDrainProgress({ backlog: 0, startBacklog: 100, connected: true, lastSyncMs: 5, done: true }, false)), { event: 'drained', backlog: 0, connected: true, lastSyncMs: 5 });
+t.test('drain progress: a bar on a TTY, one summary line for humans, JSON lines with --json, each change once', async (t) => {
+  const p = { backlog: 25, startBacklog: 100, connected: true, lastSyncMs: 5 };
+  t.match(renderDrainProgress(p, 'tty', 10), /\[#{8}-{2}\] 75\/100 sent, backlog 25 \(syncing\)/);
+  t.equal(renderDrainProgress(p, 'plain'), '', 'no line per poll for a human reading a log');
+  t.equal(renderDrainProgress({ ...p, backlog: 0, done: true }, 'plain'), 'synced: 100 record(s) acknowledged by the back office, backlog 0\n');
+  t.same(JSON.parse(renderDrainProgress({ ...p, backlog: 0, done: true }, 'json')), { event: 'drained', backlog: 0, connected: true, lastSyncMs: 5 });
+  const written: string[] = [];
+  const write = drainProgressWriter({ form: 'json', write: (s) => written.push(s) });
+  for (const b of [25, 25, 25, 10, 10, 0]) write({ ...p, backlog: b, done: b === 0 });
+  t.same(written.map((l) => (JSON.parse(l) as { backlog: number }).backlog), [25, 10, 0], 'a repeated poll prints nothing');
 });

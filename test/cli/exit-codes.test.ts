@@ -102,6 +102,8 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
       'config check': [['config', 'check', '--config', join(missing, 'terminal.json')], 1],
       'config docs': [['config', 'docs', 'surplus'], 2],
       devices: [['devices', 'surplus'], 2],
+      backup: [['backup', '--out', join(missing, 'backup.tar.gz'), '--config', join(missing, 'terminal.json')], 1],
+      restore: [['restore', join(missing, 'backup.tar.gz'), '--root', join(dir, 'restore-root')], 1],
       'provision init': [['provision', 'init', '--root', empty, '--terminal-id', 'bad id!', '--merchant-id', 'M-1', '--mode', 'merchant'], 1],
       'provision request': [['provision', 'request', '--root', empty], 1],
       'provision install': [['provision', 'install', otherBundle, '--root', t1], 1],
@@ -146,6 +148,8 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
       'terminal list': [['--home', bo, 'terminal', 'list', '--limit', '501'], 1],
       'account statement': [['--home', bo, 'account', 'statement', 'nobody'], 1],
       overview: [['--home', missing, 'overview'], 1],
+      backup: [['--home', missing, 'backup', '--out', join(dir, 'bo-backup.tar.gz')], 1],
+      restore: [['--home', join(dir, 'bo-restored'), 'restore', join(missing, 'bo-backup.tar.gz')], 1],
     },
     'tessera-wallet': {
       create: [['--home', join(notDir, 'w'), 'create'], 1],

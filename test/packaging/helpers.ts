@@ -61,4 +61,11 @@ export const INSTALLED = [
   'usr/lib/tmpfiles.d/tessera.conf',
   'usr/lib/udev/rules.d/70-tessera.rules',
   'usr/share/doc/tessera/install.md',
+  'usr/share/man/man1/tessera.1.gz',
+  'usr/share/man/man1/tessera-backoffice.1.gz',
+  'usr/share/man/man1/tessera-wallet.1.gz',
+  'usr/share/bash-completion/completions/tessera',
+  'usr/share/bash-completion/completions/tessera-backoffice',
+  'usr/share/bash-completion/completions/tessera-wallet',
+  'usr/share/zsh/vendor-completions/_tessera',
 ];

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t from 'tap';
 import { TrustStore, fromQrText, decodeObject, fromHex, loadKeyFile, verifyEnrolmentRequest, verifyTerminalCert, verifyTrustList } from '#protocol';
-import { parseConfig } from '#terminal';
+import { CONFIG_VERSION, parseConfig } from '#terminal';
 import { MACHINE_ID, getWorld, harness, issueBundle, makeRoot, snapshot, writeBundle } from './harness.js';
 
 const INIT = ['init', '--terminal-id', 'T-0042', '--merchant-id', 'M-CAFE', '--display-name', 'Café Tessera', '--mode', 'merchant'];
@@ -22,6 +22,7 @@ t.test('a fresh root becomes a working terminal, and repeating every step change
   const key = loadKeyFile(keyFile);
   const config = JSON.parse(fs.readFileSync(path.join(root, 'etc/tessera/terminal.json'), 'utf8'));
   t.same(config, {
+    version: CONFIG_VERSION,
     terminal: { id: 'T-0042', mode: 'merchant', merchantId: 'M-CAFE', displayName: 'Café Tessera' },
     identity: { keyFile: '/var/lib/tessera/terminal.key', certFile: '/var/lib/tessera/terminal.cert', trustListFile: '/var/lib/tessera/trust.list', rootKeyFile: '/var/lib/tessera/root.pub' },
     database: { path: '/var/lib/tessera/terminal.db' },

@@ -40,10 +40,14 @@ t.test('the daemon syncs its journal through the broker; `tessera sync --wait` d
   const consumer = new JournalConsumer({ url: broker.url, clientId: 'bo-test', signer: tw.world.clearing });
   await consumer.start();
   t.teardown(() => consumer.stop());
-  const { stdout } = await run(process.execPath, [CLI, '--config', tw.configPath, 'sync', '--wait', '--timeout', '30'], { timeout: 40_000 });
+  const { stdout } = await run(process.execPath, [CLI, '--config', tw.configPath, 'sync', '--wait', '--json', '--timeout', '30'], { timeout: 40_000 });
   const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; backlog: number });
-  t.equal(lines.at(-1)?.event, 'drained', 'progress ends drained (JSON lines when not a TTY)');
+  t.equal(lines.at(-1)?.event, 'drained', 'progress ends drained (JSON lines with --json)');
   t.equal(lines.at(-1)?.backlog, 0);
+  t.ok(lines.length <= head + 1, `one JSON line per change of the backlog, not per poll (${lines.length} lines)`);
+  // Without --json and not on a TTY (a log, a pipe): one summary line for a human.
+  const human = await run(process.execPath, [CLI, '--config', tw.configPath, 'sync', '--wait', '--timeout', '30'], { timeout: 40_000 });
+  t.equal(human.stdout, 'synced: 0 record(s) acknowledged by the back office, backlog 0\n');
   t.equal(daemon.store!.backlog(), 0);
   t.equal(consumer.terminals.get('T-SYNC')?.records.length, head, 'the back office got every record once, in order');
   // The back office's signed ack is kept with the cursor: verify-journal checks the journal against it.

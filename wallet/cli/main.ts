@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { TesseraError, amountText, runCli } from '#common';
+import { packageVersion } from '#common/node';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
 import { formatMoney } from '../money.js';
 
@@ -44,6 +45,7 @@ function buildProgram(): Command {
     )
     .addOption(new Option('--home <dir>', 'wallet data directory').env('TESSERA_WALLET_HOME').default(defaultWalletHome()))
     .option('--json', 'print machine-readable JSON instead of text')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   program
