@@ -82,8 +82,8 @@ t.test('the compiled tessera CLI drives a real daemon child process', { timeout:
 
   // Human output by default: every client command prints text, never JSON, without --json.
   const opened = await cli(['charge', '1.00', ...cfg]);
-  t.match(opened.stdout, /^Payment [0-9a-f]+ open: 1\.00 EUR — the customer scans the QR on the display\n$/);
-  t.match((await cli(['cancel', ...cfg])).stdout, /^cancelled 1\.00 EUR id [0-9a-f]+\n$/);
+  t.match(opened.stdout, /^Payment [0-9a-f]+ open: EUR 1\.00 — the customer scans the QR on the display\n$/);
+  t.match((await cli(['cancel', ...cfg])).stdout, /^cancelled EUR 1\.00 id [0-9a-f]+\n$/);
   t.match((await cli(['tx', 'show', '1', ...cfg])).stdout, /^index\s+1\n/);
   t.match((await cli(['config', 'check', ...cfg])).stdout, /: OK, identity files readable and well-formed\n/);
   const st = json<{ latency: { count: number; p50Ms: number; p99Ms: number }; journal: { head: number } }>(await cli(['status', '--json', ...cfg]));
