@@ -66,7 +66,9 @@ t.test('sign in with code + PKCE lands on the page asked for; sign out; an expir
   await page.getByRole('link', { name: 'Purses' }).click();
   await page.getByRole('heading', { level: 1, name: 'Purses' }).waitFor();
   await spoilToken(page);
-  await page.getByRole('link', { name: 'Accounts' }).click();
+  // The next step opens Accounts by its address (a bookmark or a reload): a click on the link raced
+  // the page's own background requests, whose 401 can end the session first on a loaded machine.
+  await page.goto(new URL('/dashboard/accounts', page.url()).href);
   await page.getByText('Your session has ended').waitFor();
   t.ok(await page.getByRole('button', { name: 'Sign in' }).isVisible(), 'back to the sign-in screen');
   t.match(page.url(), /\/dashboard\/accounts$/, 'still at the address of the page asked for');
