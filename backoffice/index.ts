@@ -1,4 +1,4 @@
-// Public surface of backoffice/: issuer, ledger, clearing service and a simulated terminal for tests and the demo.
+// Public surface of backoffice/: issuer, ledger, clearing service, operator tools and the wallet service.
 export * from './backoffice.js';
 export * from './home.js';
 export * from './ledger.js';
@@ -6,7 +6,6 @@ export * from './sqlite-ledger.js';
 export * from './clearing.js';
 export * from './service.js';
 export * from './report.js';
-export * from './sim-terminal.js';
 export * from './broker-acl.js';
 export * from './ops/index.js';
 export * from './terminal-health.js';

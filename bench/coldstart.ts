@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createFramebufferEmulator, startPtyPair } from '#drivers';
-import { createTerminalWorld, type Purse } from '#terminal';
+import { createTerminalWorld, type Purse } from '#terminal/testkit';
 import { type BenchRow, pct } from './types.js';
 
 const ROUNDS = 7;

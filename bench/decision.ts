@@ -1,8 +1,10 @@
 // Decision latency (scanner bytes in → committed → display updated) through the real daemon, SQLite file and framebuffer driver, against its floor.
 import { join } from 'node:path';
 import { EmulatedScanner, FramebufferDisplay, createFramebufferEmulator, type DisplayHandle } from '#drivers';
-import { NodeBackend, KeySigner, decodeObject, getDefaultBackend, signObject, toQrText, transitFields, verifySign1, type PurseCert } from '#protocol';
-import { createTerminalWorld, openDatabase, type DisplayLike, type Screen } from '#terminal';
+import { NodeBackend, KeySigner, decodeObject, getDefaultBackend, signObject, toQrText, verifySign1, type PurseCert } from '#protocol';
+import { transitFields } from '#protocol/testkit';
+import { openDatabase, type DisplayLike, type Screen } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 import { type BenchRow, latencyRow, pct } from './types.js';
 
 const SCANS = 2_000;

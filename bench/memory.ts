@@ -3,8 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KeySigner, NodeBackend, signObject, toQrText, transitFields, type PurseCert } from '#protocol';
-import { ApiClient, createTerminalWorld } from '#terminal';
+import { KeySigner, NodeBackend, signObject, toQrText, type PurseCert } from '#protocol';
+import { transitFields } from '#protocol/testkit';
+import { ApiClient } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 import type { BenchRow } from './types.js';
 
 const PAYMENTS = Number(process.env.TESSERA_BENCH_PAYMENTS ?? 100_000);

@@ -1,16 +1,7 @@
 // Protocol benchmark: verifyPayment per CPU-second with each backend against the bare cost of the two
 // P-256 verifications it needs (issuer over the purse certificate, wallet over the payment).
-import {
-  type CryptoBackend,
-  NobleBackend,
-  NodeBackend,
-  type PaymentContext,
-  TrustStore,
-  createTestWorld,
-  decodeSign1,
-  sigStructure,
-  verifyPayment,
-} from '#protocol';
+import { type CryptoBackend, NobleBackend, NodeBackend, type PaymentContext, TrustStore, decodeSign1, sigStructure, verifyPayment } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 import { type BenchRow, interleaved, ratioRow } from './types.js';
 
 const POOL = 8;

@@ -2,9 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackOffice, SimulatedTerminal } from '#backoffice';
+import { BackOffice } from '#backoffice';
+import { SimulatedTerminal } from '#backoffice/testkit';
 import { Wallet } from '#wallet';
-import { NodeBackend, createTestWorld } from '#protocol';
+import { NodeBackend } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 import { startPostgres } from '../test/support/postgres.js';
 import { interleaved, ratioRow, type BenchRow } from './types.js';
 

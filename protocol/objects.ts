@@ -5,6 +5,7 @@ import type { FieldSpec, FieldType } from './schema.js';
 export const MAX_AMOUNT = 1_000_000_000_000; // 10^12 minor units: 10 billion in a 2-decimal currency
 export const MAX_TIME = 0xffffffffff; // seconds since the Unix epoch; far beyond any real date
 export const MAX_SEQ = 0xffffffff;
+export const DAY = 86_400; // seconds in a day: validity periods are whole days
 export const MAX_DENYLIST = 100_000;
 
 export const TYPE = {

@@ -3,7 +3,7 @@ import { utf8 } from './bytes.js';
 import { signObject, toQrText } from './codec.js';
 import type { CryptoBackend } from './crypto/index.js';
 import { NobleBackend, P256_N, bigintTo32, sha256 } from './crypto/index.js';
-import { FLEET_KIND, PAYEE, ROLE, type Payment, type PurseCert, type TerminalCert, type TerminalConfigBody, type TrustList } from './objects.js';
+import { DAY, FLEET_KIND, PAYEE, ROLE, type Payment, type PurseCert, type TerminalCert, type TerminalConfigBody, type TrustList } from './objects.js';
 import { KeySigner } from './signer.js';
 import { TrustStore } from './trust.js';
 import { seal } from './sealed.js';
@@ -19,7 +19,7 @@ export function seededBytes(seed: string, length: number): Uint8Array {
   return sha256(utf8(`tessera-bytes:${seed}`)).slice(0, length);
 }
 
-export const DAY = 86_400;
+export { DAY };
 
 export interface TestWorld {
   backend: CryptoBackend;

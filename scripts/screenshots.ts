@@ -2,7 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { encodeReceipt, layoutScreen, renderEscPos } from '#drivers';
-import { ApiClient, createTerminalWorld } from '#terminal';
+import { ApiClient } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 
 const OUT = resolve(process.argv[2] ?? 'docs/screenshots/terminal');
 

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestWorld } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 import type { Page } from 'playwright-core';
 import { until } from '../test/faults/harness.js';
 import { certifiedSigner, createCafe, givePurse, openPhone, pasteCode, pasteRequest, readPaymentQr, requestSigner, serveBackOffice } from '../test/wallet-pwa/harness.js';

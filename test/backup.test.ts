@@ -5,7 +5,8 @@ import { execFile, spawn } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex, toHex } from '#protocol';
-import { ApiClient, createTerminalWorld, type Decision, type PaymentState } from '#terminal';
+import { ApiClient, type Decision, type PaymentState } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 
 const CLI = join(process.cwd(), 'dist/terminal/cli/main.js');
 

@@ -5,7 +5,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiClient, createTerminalWorld, type DaemonStatus } from '#terminal';
+import { ApiClient, type DaemonStatus } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url)); // dist/test/ → the checkout
 

@@ -3,7 +3,8 @@ import t from 'tap';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { renderEscPos, encodeReceipt, screenText } from '#drivers';
-import { ApiClient, createTerminalWorld, parseConfig, type PaymentState } from '#terminal';
+import { ApiClient, parseConfig, type PaymentState } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 
 const CLI = join(process.cwd(), 'dist/terminal/cli/main.js');
 

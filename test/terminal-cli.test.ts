@@ -4,7 +4,8 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '#protocol';
-import { ApiClient, createTerminalWorld, type Decision, type PaymentState } from '#terminal';
+import { ApiClient, type Decision, type PaymentState } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 
 const CLI = join(process.cwd(), 'dist/terminal/cli/main.js');
 

@@ -3,7 +3,8 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, createTerminalWorld } from '#terminal';
+import { ApiClient } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 
 const CLI = join(process.cwd(), 'dist/terminal/cli/main.js');
 

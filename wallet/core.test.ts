@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 import { isTesseraError } from '#common';
-import { KeySigner, createTestWorld, fromUtf8, toQrText, unseal } from '#protocol';
+import { KeySigner, fromUtf8, toQrText, unseal } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 import { checkRequest, choosePurse, sealNote, signNext, merchantPayment, type WalletPurse, type PurseRefusal } from './core.js';
 
 async function setup() {

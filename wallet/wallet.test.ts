@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { ManualClock } from '#common';
-import { DAY, KeySigner, NodeBackend, createTestWorld, signObject, toHex, toQrText, type PurseCert } from '#protocol';
-import { SimulatedTerminal } from '#backoffice';
+import { DAY, KeySigner, NodeBackend, signObject, toHex, toQrText, type PurseCert } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
+import { SimulatedTerminal } from '#backoffice/testkit';
 import { Wallet, decodeQrPng, qrPngFile, type DurableFs } from './index.js';
 
 async function setup(onClose: (fn: () => void) => void) {

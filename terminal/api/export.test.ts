@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
-import { DECISION, seededBytes } from '#protocol';
+import { DECISION } from '#protocol';
+import { seededBytes } from '#protocol/testkit';
 import type { JournalRow } from '../store/index.js';
 import { EXPORT_PAGE_ROWS, writeExport, type ExportSource } from './export.js';
 

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
-import { KeySigner, REASON_CODES, encodeCbor, fromHex, fromQrText, seededSecret, signObject, signSign1, toHex, toQrText, verifyPaymentRequest, verifyReceipt, type ReasonCode } from '#protocol';
+import { KeySigner, REASON_CODES, encodeCbor, fromHex, fromQrText, signObject, signSign1, toHex, toQrText, verifyPaymentRequest, verifyReceipt, type ReasonCode } from '#protocol';
+import { seededSecret } from '#protocol/testkit';
 import { EmulatedScanner, type EmulatedScannerHandle } from '#drivers';
 import { createTerminalWorld, type TerminalWorld, type TerminalWorldOptions } from '../daemon/testing.js';
 import type { Daemon } from '../daemon/daemon.js';

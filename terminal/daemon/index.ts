@@ -1,4 +1,3 @@
 // Public surface of the daemon.
 export * from './daemon.js';
-export * from './testing.js';
 export { loadConfigValidator, driverDeviceFactory, type ConfigValidator } from './driver-devices.js';

@@ -4,19 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, TesseraError, type Clock } from '#common';
-import {
-  createKeyFile,
-  createTestWorld,
-  fromHex,
-  toHex,
-  toQrText,
-  transitFields,
-  type KeySigner,
-  type Payment,
-  type PurseCert,
-  type TerminalConfigBody,
-  type TestWorld,
-} from '#protocol';
+import { createKeyFile, fromHex, toHex, toQrText, type KeySigner, type Payment, type PurseCert, type TerminalConfigBody } from '#protocol';
+import { createTestWorld, transitFields, type TestWorld } from '#protocol/testkit';
 import { parseConfig, type TerminalConfig, type TerminalConfigInput } from '../config.js';
 import { createDatabase } from '../store/index.js';
 import type { DisplayLike, PrintedReceipt, PrinterLike, PrintOutcomeLike, ScannerLike, Screen } from '../checkout/devices.js';

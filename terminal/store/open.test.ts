@@ -2,7 +2,8 @@ import t from 'tap';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeySigner, seededSecret } from '#protocol';
+import { KeySigner } from '#protocol';
+import { seededSecret } from '#protocol/testkit';
 import { Store, createDatabase, openDatabase } from './index.js';
 
 t.test('a zero-length database file is refused as damaged and left at 0 bytes (never started as an empty journal)', async (t) => {

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTesseraError, ManualClock } from '#common';
-import { KeySigner, seededBytes, seededSecret } from '#protocol';
+import { KeySigner } from '#protocol';
+import { seededBytes, seededSecret } from '#protocol/testkit';
 import { Store, verifyJournal, openDatabase, SCHEMA_VERSION, type CheckpointTimers } from './index.js';
 import { MIGRATIONS } from './migrations.js';
 import { TrustedClock } from '../time.js';

@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeySigner, buildAck, createTestWorld, decodeObject, seededSecret, signObject, transactionId, type Signer } from '#protocol';
+import { KeySigner, buildAck, decodeObject, signObject, transactionId, type Signer } from '#protocol';
+import { createTestWorld, seededSecret } from '#protocol/testkit';
 import { SYNC_CLEARING, SYNC_FLEET, SYNC_ROOT, installSyncTrust } from '../../test/support/sync-trust.js';
 import { ACK_KEY, Store, verifyJournal, verifyJournalAck, verifyJournalHead, type DecisionInput, type JournalCheck } from './index.js';
 

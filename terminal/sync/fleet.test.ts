@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeySigner, createTestWorld, seededBytes, seededSecret, signObject, type TerminalConfigBody } from '#protocol';
+import { KeySigner, signObject, type TerminalConfigBody } from '#protocol';
+import { createTestWorld, seededBytes, seededSecret } from '#protocol/testkit';
 import { Store } from '../store/index.js';
 import { applyFleetBytes } from './fleet.js';
 

@@ -3,7 +3,8 @@ import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, createTerminalWorld, type PaymentState } from '#terminal';
+import { ApiClient, type PaymentState } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 import { CLI, until } from './harness.js';
 
 const UNIT = join(process.cwd(), 'systemd/tessera.service');

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { createTestWorld, NodeBackend } from '#protocol';
+import { NodeBackend } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 import { issueBundle, makeRoot, otherKey, snapshot, writeBundle } from './harness.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../provisioning/cli/main.js');

@@ -7,7 +7,8 @@ import { createFramebufferEmulator, SerialScannerEmulator, TcpPrinterEmulator } 
 import { toQrText } from '#protocol';
 import { defaultProbes, driverDevices } from '#provisioning';
 import { silentLogger } from '#common';
-import { createTerminalWorld, driverDeviceFactory, loadConfigValidator } from '#terminal';
+import { driverDeviceFactory, loadConfigValidator } from '#terminal';
+import { createTerminalWorld } from '#terminal/testkit';
 
 function tmp(t: { teardown(f: () => void): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-provdrv-'));

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Command } from 'commander';
 import { ManualClock } from '#common';
-import { type TestWorld, NodeBackend, createTestWorld, toHex, toQrText, verifyEnrolmentRequest, fromQrText, signObject, KeySigner, seededSecret, NobleBackend, type TrustList } from '#protocol';
+import { NodeBackend, toHex, toQrText, verifyEnrolmentRequest, fromQrText, signObject, KeySigner, NobleBackend, type TrustList } from '#protocol';
+import { type TestWorld, createTestWorld, seededSecret } from '#protocol/testkit';
 import { type CheckProbes, type DeviceList, type ProvisionDeps, type RunResult, registerProvisionCommands, runProgram } from '#provisioning';
 
 export interface Outcome {

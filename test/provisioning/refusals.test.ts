@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import t, { type Test } from 'tap';
-import { createTestWorld, NodeBackend } from '#protocol';
+import { NodeBackend } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 import { DEVICES, type Harness, INIT, getWorld, harness, initialised, installed, issueBundle, makeRoot, otherKey, snapshot, trustListVersion, writeBundle } from './harness.js';
 
 async function refused(t: Test, h: Harness, args: string[], message: RegExp): Promise<void> {

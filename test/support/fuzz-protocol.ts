@@ -1,22 +1,7 @@
 // Fuzz inputs for the protocol verifiers, shared by the property tests and `make soak`.
 import fc from 'fast-check';
-import {
-  type CborValue,
-  type PaymentContext,
-  BASE45_ALPHABET,
-  COSE_SIGN1_TAG,
-  NodeBackend,
-  REASONS,
-  TrustStore,
-  createTestWorld,
-  encodeCbor,
-  protectedHeader,
-  verifyFleetMessage,
-  verifyPayment,
-  verifyPaymentRequest,
-  verifyReceipt,
-  verifyTrustList,
-} from '#protocol';
+import { type CborValue, type PaymentContext, BASE45_ALPHABET, COSE_SIGN1_TAG, NodeBackend, REASONS, TrustStore, encodeCbor, protectedHeader, verifyFleetMessage, verifyPayment, verifyPaymentRequest, verifyReceipt, verifyTrustList } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 
 export interface FuzzWorld {
   /** A valid merchant payment (bytes and QR text) that `ctx` accepts. */

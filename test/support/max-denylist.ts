@@ -1,6 +1,7 @@
 // Child process for the heap-cap test: a daemon applies the largest deny list the protocol allows, under the unit's NODE_OPTIONS.
-import { seededBytes, MAX_DENYLIST } from '#protocol';
-import { createTerminalWorld } from '#terminal';
+import { MAX_DENYLIST } from '#protocol';
+import { seededBytes } from '#protocol/testkit';
+import { createTerminalWorld } from '#terminal/testkit';
 
 const tw = await createTerminalWorld({ mode: 'transit', seed: 'max-denylist' });
 const d = tw.daemon({ api: false });

@@ -1,5 +1,6 @@
 // A fixed root, trust list and CLEARING key for sync tests and the bench: terminals install the list, test consumers sign acks.
-import { KeySigner, ROLE, seededSecret, signObject, type TrustList } from '#protocol';
+import { KeySigner, ROLE, signObject, type TrustList } from '#protocol';
+import { seededSecret } from '#protocol/testkit';
 
 /** The trust anchor of sync tests (never a production key). */
 export const SYNC_ROOT = new KeySigner(seededSecret('sync-test/root'));

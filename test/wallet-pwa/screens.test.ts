@@ -1,6 +1,7 @@
 // Every bad input lands on its own screen and signs nothing; sign-in through the dev IdP; sealed note, receipt and transit code.
 import t from 'tap';
-import { createTestWorld, decodeObject, fromQrText, isCanonicalSignature, PAYEE } from '#protocol';
+import { decodeObject, fromQrText, isCanonicalSignature, PAYEE } from '#protocol';
+import { createTestWorld } from '#protocol/testkit';
 import { lookupTransaction } from '#backoffice';
 import { until } from '../faults/harness.js';
 import { CUSTOMER_ACCOUNT, certifiedSigner, givePurse, pasteCode, pasteRequest, readPaymentQr, requestSigner, signIn, walletRig } from './harness.js';
