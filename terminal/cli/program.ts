@@ -164,13 +164,19 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       print(cmd, p, paymentLine(p));
     });
 
-  const tx = program.command('tx').description('transactions in the journal');
-  tx.command('list')
-    .description('latest transactions, newest first')
-    .option('-n, --limit <n>', 'how many', '20')
+  const tx = program.command('tx').alias('transactions').description('transactions in the journal (`tessera transactions --reference R` searches)');
+  tx.command('list', { isDefault: true })
+    .description('latest transactions, newest first; --reference, --from and --to search the journal')
+    .option('-n, --limit <n>', 'how many (1-1000)', '20')
     .option('--approved', 'approved payments only')
-    .action(async (o: { limit: string; approved?: boolean }, cmd: Command) => {
-      const r = await client(cmd).call<{ head: number; transactions: TransactionJson[] }>('GET', `/v1/transactions?limit=${Number(o.limit) || 20}${o.approved ? '&approved=true' : ''}`);
+    .option('--reference <text>', 'only the payment(s) with this register reference')
+    .option('--from <time>', 'decided at or after this time: ISO 8601 with offset (2026-12-05T09:00:00Z) or epoch ms')
+    .option('--to <time>', 'decided before this time (same forms as --from)')
+    .action(async (o: { limit: string; approved?: boolean; reference?: string; from?: string; to?: string }, cmd: Command) => {
+      const q = new URLSearchParams({ limit: o.limit });
+      if (o.approved) q.set('approved', 'true');
+      for (const k of ['reference', 'from', 'to'] as const) if (o[k] !== undefined) q.set(k, o[k]);
+      const r = await client(cmd).call<{ head: number; transactions: TransactionJson[] }>('GET', `/v1/transactions?${q}`);
       print(cmd, r, txTable(r.transactions));
     });
   tx.command('show')
