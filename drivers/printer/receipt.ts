@@ -19,6 +19,8 @@ export interface Receipt {
   amount: number;
   currency: string;
   transactionId: string;
+  /** The register's reference of the payment request (merchant mode), printed under the transaction. */
+  reference?: string;
   /** Remaining offline balance of the payer, when known. */
   remaining?: number;
   /** The signed receipt, printed as a QR code (Base45, alphanumeric mode). */
@@ -60,6 +62,14 @@ export function profileDots(p: PrinterProfile): number {
 export function pair(label: string, value: string, cols: number): string {
   const gap = cols - label.length - value.length;
   return gap >= 1 ? label + ' '.repeat(gap) + value : `${label.slice(0, Math.max(0, cols - value.length - 1))} ${value}`;
+}
+
+/**
+ * Text as it may reach the printer: control characters (ESC, GS, …, which the printer would run as
+ * commands) become '?', and at most `max` characters are kept so a line cannot spill over.
+ */
+export function printable(text: string, max = Infinity): string {
+  return [...text.replace(/\p{Cc}/gu, '?')].slice(0, max).join('');
 }
 
 /** A white-bordered QR image whose sides are multiples of 8 dots, as GS v 0 wants. */
@@ -118,7 +128,8 @@ export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfil
   e.initialize().codepage(profile.codepage as 'cp437');
   // Text the printer's code pages cannot carry (Esperanto ĉ, Maltese ħ, …) prints as an image of the line.
   const state = { center: false, size: 1, bold: false };
-  const line = (text: string, o: { size?: number; bold?: boolean } = {}): void => {
+  const line = (raw: string, o: { size?: number; bold?: boolean } = {}): void => {
+    const text = printable(raw);
     const size = o.size ?? 1;
     const bold = o.bold ?? false;
     if (printableAsText(text, profile.codepage)) {
@@ -146,6 +157,8 @@ export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfil
   e.newline();
   line(pair(message(lang, 'date'), formatDateTime(receipt.at, lang, receipt.timeZone), cols));
   line(pair(message(lang, 'transaction'), receipt.transactionId, cols));
+  // The register's own text: at most 32 characters (as the protocol allows), and never wider than the paper.
+  if (receipt.reference) line(pair(message(lang, 'reference'), printable(receipt.reference, Math.min(32, cols - 2)), cols));
   e.rule();
   const amount = formatAmount(receipt.amount, receipt.currency, lang);
   line(pair(message(lang, 'amount'), amount, cols), { bold: true });
