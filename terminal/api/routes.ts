@@ -22,6 +22,7 @@ import { route, type AnyRoute } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { paymentRoutes } from './routes/payments.js';
 import { receiptRoutes } from './routes/receipts.js';
+import { reportRoutes } from './routes/reports.js';
 import { terminalRoutes } from './routes/terminal.js';
 import { transactionRoutes } from './routes/transactions.js';
 
@@ -35,4 +36,4 @@ const docRoutes = [
   }),
 ];
 
-export const ROUTES: readonly AnyRoute[] = [...terminalRoutes, ...paymentRoutes, ...transactionRoutes, ...receiptRoutes, ...docRoutes];
+export const ROUTES: readonly AnyRoute[] = [...terminalRoutes, ...paymentRoutes, ...transactionRoutes, ...receiptRoutes, ...reportRoutes, ...docRoutes];

@@ -1,7 +1,15 @@
 // Receipts: a copy of a payment's receipt, which fails loudly (503) when nothing came out of the printer.
 import { z } from 'zod';
 import { TesseraError } from '#common';
-import { route } from '../http.js';
+import { route, type ApiContext } from '../http.js';
+
+/** A print that did not happen, as a 503 PRINTER_UNAVAILABLE whose details carry what was tried and the printer's state. */
+export function printerFailure(ctx: ApiContext, what: string, why: { code?: string; message?: string; status?: string }, answer: Record<string, unknown>): TesseraError {
+  const printer = ctx.daemon.printer?.status?.();
+  const reason = why.code ? `${why.code}: ${why.message ?? ''}` : (why.status ?? 'not printed');
+  const state = printer ? ` (printer ${printer.state}${printer.paper ? `, paper ${printer.paper}` : ''}${printer.coverOpen ? ', cover open' : ''})` : '';
+  return new TesseraError('PRINTER_UNAVAILABLE', `${what} not printed: ${reason}${state}`, { details: { httpStatus: 503, answer: { ...answer, ...(printer ? { printer } : {}) } } });
+}
 
 export const receiptRoutes = [
   route({
@@ -13,12 +21,7 @@ export const receiptRoutes = [
     async handle(ctx, { body }) {
       const r = await ctx.checkout.reprint(body.txId);
       if (r.receipt.status === 'printed') return { status: 200, body: r };
-      const printer = ctx.daemon.printer?.status?.();
-      const why = r.receipt.code ? `${r.receipt.code}: ${r.receipt.message ?? ''}` : r.receipt.status;
-      const state = printer ? ` (printer ${printer.state}${printer.paper ? `, paper ${printer.paper}` : ''}${printer.coverOpen ? ', cover open' : ''})` : '';
-      throw new TesseraError('PRINTER_UNAVAILABLE', `receipt for #${r.journalIndex} not printed: ${why}${state}`, {
-        details: { httpStatus: 503, answer: { ...r, ...(printer ? { printer } : {}) } },
-      });
+      throw printerFailure(ctx, `receipt for #${r.journalIndex}`, r.receipt, r);
     },
   }),
 ];
