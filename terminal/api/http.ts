@@ -39,6 +39,7 @@ export interface ApiContext {
   track(res: ServerResponse): () => void;
   /** The route table itself (the OpenAPI document is generated from it). */
   readonly routes: readonly AnyRoute[];
+  readonly version: string;
 }
 
 /** A JSON answer; a handler that writes the response itself (streams) returns nothing. */

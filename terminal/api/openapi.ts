@@ -1,6 +1,5 @@
 // The control API's OpenAPI 3.1 document, generated from the route table (paths, parameters, body schemas).
 import { z } from 'zod';
-import { packageVersion } from '#common/node';
 import type { AnyRoute } from './http.js';
 
 type Json = Record<string, unknown>;
@@ -50,14 +49,14 @@ function operation(r: AnyRoute): Json {
   };
 }
 
-export function openApiDocument(routes: readonly AnyRoute[]): Json {
+export function openApiDocument(routes: readonly AnyRoute[], version: string): Json {
   const paths: Record<string, Json> = {};
   for (const r of routes) (paths[r.path] ??= {})[r.method.toLowerCase()] = operation(r);
   return {
     openapi: '3.1.0',
     info: {
       title: 'Tessera terminal control API',
-      version: packageVersion(),
+      version,
       description: 'The terminal daemon\'s API for the CLI (Unix socket) and cash registers (TCP with a bearer token). Unknown body fields and query parameters are refused (400); a wrong method on a known path is 405 with Allow.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',

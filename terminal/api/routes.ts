@@ -32,7 +32,7 @@ const docRoutes = [
     path: '/v1/openapi.json',
     summary: 'This API as an OpenAPI 3.1 document',
     responses: { 200: 'the document' },
-    handle: (ctx) => ({ status: 200, body: openApiDocument(ctx.routes) }),
+    handle: (ctx) => ({ status: 200, body: openApiDocument(ctx.routes, ctx.version) }),
   }),
 ];
 

@@ -21,6 +21,8 @@ export interface ControlApiOptions {
   config: TerminalConfig['api'];
   /** Language and time zone of reports (default: English, UTC). */
   locale?: TerminalConfig['locale'];
+  /** The daemon's version, as the OpenAPI document states it. */
+  version?: string;
   log?: Logger;
   /** Group id lookup for the socket's group (default: /etc/group). */
   groupId?: (name: string) => number | undefined;
@@ -197,6 +199,7 @@ export class ControlApi {
         return () => this.sse.delete(r);
       },
       routes: ROUTES,
+      version: this.o.version ?? '0.0.0',
     };
   }
 
