@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BackOffice, IssueTerminalOptions, TrustBundle } from '#backoffice';
 import { createKeyFile, signObject, toQrText } from '#protocol';
 import { createFramebufferEmulator, renderFramebufferPng, SerialScannerEmulator, TcpPrinterEmulator, type EmulatedFramebuffer } from '#drivers';
-import { ApiClient, Daemon, createDatabase, parseConfig, type Decision } from '#terminal';
+import { ApiClient, Daemon, createDatabase, parseConfig, type Decision, type TerminalConfigInput } from '#terminal';
 import { driverDeviceFactory } from '../terminal/daemon/driver-devices.js';
 import { syncComponents } from '../terminal/daemon/sync-component.js';
 
@@ -48,7 +48,8 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | Promise
  * from the back office), then starts the real daemon on emulated devices: a framebuffer file, a
  * serial scanner behind a socat pty and, for a merchant, an ESC/POS printer on TCP.
  */
-export async function startTerminal(bo: BackOffice, dir: string, terminalId: string, o: IssueTerminalOptions, sync: SyncSettings): Promise<DemoTerminal> {
+/** `location`: where the terminal says it stands (its config's, sent in its MQTT status). */
+export async function startTerminal(bo: BackOffice, dir: string, terminalId: string, o: IssueTerminalOptions, sync: SyncSettings, location?: TerminalConfigInput['location']): Promise<DemoTerminal> {
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, 'terminal.key');
   const key = createKeyFile(keyFile);
@@ -80,6 +81,7 @@ export async function startTerminal(bo: BackOffice, dir: string, terminalId: str
     },
     sync: { brokerUrl: sync.brokerUrl, protocolVersion: sync.protocolVersion, reconnectMinMs: 100, reconnectMaxMs: 500, ackTimeoutMs: 2_000, ackFlushMs: 50, pollMs: 200 },
     log: { level: 'silent' },
+    ...(location ? { location } : {}),
   });
   const daemon = new Daemon({ config, devices: driverDeviceFactory(), components: syncComponents });
   await daemon.start();

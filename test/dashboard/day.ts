@@ -8,6 +8,11 @@ import { Wallet } from '#wallet';
 import { startTerminal, waitFor, type DemoTerminal } from '../../scripts/demo-world.js';
 
 export const CAFE_MERCHANT = 'M-LUMIERE';
+/** Where the terminals' configs say they stand: the café west of the bus depot and north of it. */
+export const CAFE_LOCATION = { lat: 48.8606, lon: 2.3376, label: 'Café Lumière, rue de Rivoli' };
+export const BUS_LOCATION = { lat: 48.853, lon: 2.3699, label: 'Bus 42, Bastille stop' };
+/** The note Ana seals for the issuer with her first payment (only the back office opens it). */
+export const SEALED_NOTE = 'table 4: 2 coffees, 1 croissant';
 const BUS: TerminalConfigBody = { currency: 'EUR', operatorId: 'OP-CITYBUS', line: '42', utcOffsetMinutes: 0, fares: [{ zone: 0, fromMinute: 0, toMinute: 1440, fare: 180 }] };
 
 export interface Day {
@@ -37,9 +42,9 @@ export async function doubleSpendDay(dir: string, brokerUrl: string): Promise<Da
     const bo = await BackOffice.init(join(dir, 'backoffice'));
     stops.push(() => bo.close());
     const sync = { brokerUrl, protocolVersion: 5 } as const;
-    const cafe = await startTerminal(bo, join(dir, 'cafe'), 'T-CAFE-01', { mode: 'merchant', merchantId: CAFE_MERCHANT, displayName: 'Café Lumière' }, sync);
+    const cafe = await startTerminal(bo, join(dir, 'cafe'), 'T-CAFE-01', { mode: 'merchant', merchantId: CAFE_MERCHANT, displayName: 'Café Lumière' }, sync, CAFE_LOCATION);
     stops.push(() => cafe.stop());
-    const bus = await startTerminal(bo, join(dir, 'bus'), 'T-BUS-42', { mode: 'transit', merchantId: BUS.operatorId, displayName: 'City Bus 42', config: BUS }, sync);
+    const bus = await startTerminal(bo, join(dir, 'bus'), 'T-BUS-42', { mode: 'transit', merchantId: BUS.operatorId, displayName: 'City Bus 42', config: BUS }, sync, BUS_LOCATION);
     stops.push(() => bus.stop());
 
     const wallets = new Map<string, { wallet: Wallet; purseId: string }>();
@@ -54,9 +59,9 @@ export async function doubleSpendDay(dir: string, brokerUrl: string): Promise<Da
     }
     const who = (n: string) => wallets.get(n) as { wallet: Wallet; purseId: string };
     const approved: Day['approved'] = [];
-    const pay = async (wallet: Wallet, amount: number, reference: string) => {
+    const pay = async (wallet: Wallet, amount: number, reference: string, note?: string) => {
       const req = await cafe.api.call<PaymentState>('POST', '/v1/payments', { amount, reference });
-      const p = await wallet.payMerchant(req.requestQr);
+      const p = await wallet.payMerchant(req.requestQr, note === undefined ? {} : { note });
       const d = await cafe.present(p.text);
       if (d.outcome !== 'approved') throw new Error(`café declined: ${d.reason}`);
       approved.push({ terminalId: cafe.terminalId, txId: d.txId ?? '', amount });
@@ -67,7 +72,7 @@ export async function doubleSpendDay(dir: string, brokerUrl: string): Promise<Da
       if (d.outcome !== 'approved') throw new Error(`bus declined: ${d.reason}`);
       approved.push({ terminalId: bus.terminalId, txId: d.txId ?? '', amount: d.amount ?? 0 });
     };
-    await pay(who('ana').wallet, 340, 'INV-1');
+    await pay(who('ana').wallet, 340, 'INV-1', SEALED_NOTE);
     await pay(who('ben').wallet, 420, 'INV-2');
     await tap(who('ana').wallet);
     const eve = who('eve');
