@@ -5,12 +5,12 @@ import { BackOffice, ClearingService, type FraudCase } from '#backoffice';
 import type { TerminalConfigBody } from '#protocol';
 import type { PaymentState } from '#terminal';
 import { Wallet } from '#wallet';
-import { startTerminal, waitFor, type DemoTerminal } from '../../scripts/demo-world.js';
+import { DEMO_LOCATIONS, startTerminal, waitFor, type DemoTerminal } from '../../scripts/demo-world.js';
 
 export const CAFE_MERCHANT = 'M-LUMIERE';
-/** Where the terminals' configs say they stand: the café west of the bus depot and north of it. */
-export const CAFE_LOCATION = { lat: 48.8606, lon: 2.3376, label: 'Café Lumière, rue de Rivoli' };
-export const BUS_LOCATION = { lat: 48.853, lon: 2.3699, label: 'Bus 42, Bastille stop' };
+/** Where the terminals' configs say they stand (the demo's places): the café west and north of the bus stop. */
+export const CAFE_LOCATION = DEMO_LOCATIONS['T-CAFE-01'];
+export const BUS_LOCATION = DEMO_LOCATIONS['T-BUS-42'];
 /** The note Ana seals for the issuer with her first payment (only the back office opens it). */
 export const SEALED_NOTE = 'table 4: 2 coffees, 1 croissant';
 const BUS: TerminalConfigBody = { currency: 'EUR', operatorId: 'OP-CITYBUS', line: '42', utcOffsetMinutes: 0, fares: [{ zone: 0, fromMinute: 0, toMinute: 1440, fare: 180 }] };
@@ -42,9 +42,9 @@ export async function doubleSpendDay(dir: string, brokerUrl: string): Promise<Da
     const bo = await BackOffice.init(join(dir, 'backoffice'));
     stops.push(() => bo.close());
     const sync = { brokerUrl, protocolVersion: 5 } as const;
-    const cafe = await startTerminal(bo, join(dir, 'cafe'), 'T-CAFE-01', { mode: 'merchant', merchantId: CAFE_MERCHANT, displayName: 'Café Lumière' }, sync, CAFE_LOCATION);
+    const cafe = await startTerminal(bo, join(dir, 'cafe'), 'T-CAFE-01', { mode: 'merchant', merchantId: CAFE_MERCHANT, displayName: 'Café Lumière' }, sync);
     stops.push(() => cafe.stop());
-    const bus = await startTerminal(bo, join(dir, 'bus'), 'T-BUS-42', { mode: 'transit', merchantId: BUS.operatorId, displayName: 'City Bus 42', config: BUS }, sync, BUS_LOCATION);
+    const bus = await startTerminal(bo, join(dir, 'bus'), 'T-BUS-42', { mode: 'transit', merchantId: BUS.operatorId, displayName: 'City Bus 42', config: BUS }, sync);
     stops.push(() => bus.stop());
 
     const wallets = new Map<string, { wallet: Wallet; purseId: string }>();
