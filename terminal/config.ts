@@ -226,7 +226,7 @@ export const ConfigSchema = z
       })
       .strict()
       .optional()
-      .describe("Where the terminal stands. Sent in its MQTT status so the back office's dashboard can show the fleet on a map; absent: listed only."),
+      .describe("Where the terminal stands. Sent in its MQTT status so the back office's dashboard can show the fleet on a map (a change takes a restart); absent: listed only."),
     sync: syncConfigSchema
       .optional()
       .describe('Sync over MQTT (terminal/sync), written by `tessera provision broker`. Absent: the terminal runs offline only and the journal waits.'),
