@@ -81,7 +81,7 @@ export function merchantRoutes(app: ZodApp, bo: BackOffice): void {
   app.get(
     '/v1/merchants/:merchantId/payouts',
     {
-      config: { access: { roles: ['operator', 'merchant'], owner: 'merchant' } },
+      config: { access: { roles: ['operator', 'merchant'], owner: 'merchant' }, etag: true },
       schema: {
         tags: ['merchants'],
         summary: "What the back office owes the merchant (its account's balance), what it settled to it in total, and its payouts: each UTC day's net on its account, newest first",
