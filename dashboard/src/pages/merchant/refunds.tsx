@@ -19,8 +19,8 @@ export default function Refunds(): ReactNode {
     <>
       <h1>Refunds</h1>
       <p>
-        Refund all or part of a payment. Find its transaction id in <Link to="/transactions">Transactions</Link>; refunded payments show there with
-        the status “refunded”.
+        Refund all or part of a payment. Find its transaction id in <Link to="/transactions">Transactions</Link>; a payment’s page shows how much of
+        it has been refunded.
       </p>
       <ActionForm
         title="Refund a payment"
