@@ -50,7 +50,7 @@ t.test('operator: every page, then the double spend resolved from the fraud case
   const page = await context.newPage();
   await signIn(page, api.url, 'operator', PASSWORD, '/dashboard/', /\/dashboard\/overview$/);
   const nav = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allInnerTexts();
-  t.same(nav, ['Overview', 'Transactions', 'Accounts', 'Purses', 'Terminals', 'Fraud cases', 'Deny list', 'Incidents', 'Fleet publishing'], 'the operator navigation');
+  t.same(nav, ['Overview', 'Transactions', 'Accounts', 'Purses', 'Terminals', 'Fraud cases', 'Deny list', 'Incidents', 'Fleet publishing', 'Refunds', 'Payouts'], 'the operator navigation');
 
   await visit(t, page, '/overview', 'operator-overview', 'Overview');
   t.match(await page.locator('.card', { hasText: 'Open fraud cases' }).innerText(), /\b1\b/, 'one open fraud case');
@@ -154,6 +154,18 @@ t.test('operator: every page, then the double spend resolved from the fraud case
   await config.getByRole('button').click();
   await config.getByRole('status').waitFor({ timeout: 15_000 });
   t.match(await config.getByRole('status').innerText(), /Published version \d+/, "the bus's new fare config signed and published");
+
+  // Any merchant's payouts and refunds, picked by id.
+  await page.getByRole('link', { name: 'Payouts' }).click();
+  const pick = page.getByRole('form', { name: 'Choose a merchant' });
+  await pick.getByLabel('Merchant id').fill('M-LUMIERE');
+  await pick.getByRole('button', { name: 'Show' }).click();
+  await page.getByRole('region', { name: 'Payouts by day (UTC), newest first' }).waitFor({ timeout: 15_000 });
+  t.match(page.url(), /\/dashboard\/payouts\?merchant=M-LUMIERE$/, 'the merchant picked is in the address');
+  await visit(t, page, '/payouts?merchant=M-LUMIERE', 'operator-payouts', 'Payouts');
+  t.match(await text(page), /Due now\s+€10\.40[\s\S]*3 · €10\.40/, "the café's payouts, before any refund");
+  await visit(t, page, '/refunds?merchant=M-LUMIERE', 'operator-refunds', 'Refunds');
+  t.match(await text(page), 'No refund yet.');
 
   // The fraud case: both signed payments side by side, resolved with a reason.
   await visit(t, page, `/fraud/${caseId}`, 'operator-fraud-case', `Fraud case #${caseId}`);

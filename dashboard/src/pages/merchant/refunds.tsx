@@ -1,4 +1,4 @@
-// Refunds: a merchant pays a customer back for one of their transactions (idempotent; referencing the original txId), and the list of refunds made, with a CSV export.
+// Refunds (a merchant's own, or any merchant's for an operator): a merchant pays a customer back for one of their transactions (idempotent; referencing the original txId), and the list of refunds made, with a CSV export.
 import { useRef, type ReactNode } from 'react';
 import { apiPost } from '../../api/client.js';
 import type { MoneyValue, Refund } from '../../api/types.js';
@@ -7,17 +7,25 @@ import { ActionForm } from '../../components/form.js';
 import { PagedTable } from '../../components/paged.js';
 import { Link, Money, Time } from '../../components/ui.js';
 import { csvDecimal, money, short } from '../../format.js';
-import { useMe } from '../../me.js';
+import { useMerchantScope } from '../../components/merchant-scope.js';
 import { amountOf } from '../operator/accounts.js';
 
 export default function Refunds(): ReactNode {
-  const me = useMe();
-  const merchant = me.merchantId ?? '';
+  const { merchant, picker } = useMerchantScope();
+  return (
+    <>
+      <h1>Refunds</h1>
+      {picker}
+      {merchant ? <Scoped merchant={merchant} /> : <p className="muted">Choose a merchant to see and make its refunds.</p>}
+    </>
+  );
+}
+
+function Scoped({ merchant }: { merchant: string }): ReactNode {
   const path = `/merchants/${encodeURIComponent(merchant)}/refunds`;
   const reload = useRef<() => void>(() => undefined);
   return (
     <>
-      <h1>Refunds</h1>
       <p>
         Refund all or part of a payment. Find its transaction id in <Link to="/transactions">Transactions</Link>; a payment’s page shows how much of
         it has been refunded.
