@@ -96,3 +96,15 @@ t.test('a cleared retained status removes the terminal; foreign topics are ignor
   t.same(mon.ignored(), { UNKNOWN_TOPIC: 1, TOO_LARGE: 1 });
   t.same(mon.list(), []);
 });
+
+t.test("a terminal's location is kept from its status; a malformed one is refused with the status", async (t) => {
+  const mon = new TerminalHealthMonitor({ url: 'mqtt://unused', now: () => NOW });
+  mon.receive(topics.status('T-L'), Buffer.from(encodeStatus(online({ location: { lat: 48.86, lon: 2.34, label: 'Rue de Rivoli 12' } }))), true);
+  t.same(mon.get('T-L')?.location, { lat: 48.86, lon: 2.34, label: 'Rue de Rivoli 12' });
+  t.same(mon.health('T-L')?.location, { lat: 48.86, lon: 2.34, label: 'Rue de Rivoli 12' }, "in what the API's terminal resources read");
+  mon.receive(topics.status('T-L'), Buffer.from(JSON.stringify({ ...online(), location: { lat: 200, lon: 0 } })));
+  t.same(mon.ignored(), { MALFORMED: 1 }, 'a location off the globe: the status is ignored');
+  t.equal(mon.get('T-L')?.location?.lat, 48.86, 'the last good status stands');
+  mon.receive(topics.status('T-N'), Buffer.from(encodeStatus(online())), true);
+  t.equal(mon.get('T-N')?.location, null, 'a terminal without one: null');
+});

@@ -1,7 +1,7 @@
 // Terminal health for the API: every terminal's retained MQTT status, validated, with last seen, backlog, versions and list ages.
 import type { MqttClient } from 'mqtt';
 import { EventBus, silentLogger, type Logger } from '#common';
-import { parseStatus, parseTerminalTopic, topics, type ListFreshnessStatus, type TerminalStatusMessage } from '#protocol';
+import { parseStatus, parseTerminalTopic, topics, type ListFreshnessStatus, type TerminalLocation, type TerminalStatusMessage } from '#protocol';
 import { brokerTlsOptions, connectBroker, type BrokerTlsFiles, type ConnectFn } from './service.js';
 
 export interface ListHealth {
@@ -35,6 +35,8 @@ export interface TerminalHealth {
   denylist: ListHealth & { installed: boolean | null };
   configVersion: number | null;
   storage: { ok: true } | { ok: false; error: string; detail: string } | null;
+  /** Where the terminal stands, from its config (null: it does not say). */
+  location: TerminalLocation | null;
 }
 
 export interface TerminalHealthEvents {
@@ -162,6 +164,7 @@ export class TerminalHealthMonitor {
       denylist: { ...listHealth(s.fleet.denylist, s.freshness?.denylist, now), installed: s.freshness?.denylist.installed ?? null },
       configVersion: s.fleet.config,
       storage: s.storage ?? null,
+      location: s.location ?? null,
     };
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BackOffice, IssueTerminalOptions, TrustBundle } from '#backoffice';
 import { createKeyFile, signObject, toQrText } from '#protocol';
 import { createFramebufferEmulator, renderFramebufferPng, SerialScannerEmulator, TcpPrinterEmulator, type EmulatedFramebuffer } from '#drivers';
-import { ApiClient, Daemon, createDatabase, parseConfig, type Decision } from '#terminal';
+import { ApiClient, Daemon, createDatabase, parseConfig, type Decision, type TerminalConfigInput } from '#terminal';
 import { driverDeviceFactory } from '../terminal/daemon/driver-devices.js';
 import { syncComponents } from '../terminal/daemon/sync-component.js';
 
@@ -48,7 +48,14 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | Promise
  * from the back office), then starts the real daemon on emulated devices: a framebuffer file, a
  * serial scanner behind a socat pty and, for a merchant, an ESC/POS printer on TCP.
  */
-export async function startTerminal(bo: BackOffice, dir: string, terminalId: string, o: IssueTerminalOptions, sync: SyncSettings): Promise<DemoTerminal> {
+/** Where the demo day's terminals stand (the dashboard's map draws them): the café west and north of bus 42's stop. */
+export const DEMO_LOCATIONS: Readonly<Record<string, NonNullable<TerminalConfigInput['location']>>> = {
+  'T-CAFE-01': { lat: 48.8606, lon: 2.3376, label: 'Café Lumière, rue de Rivoli' },
+  'T-BUS-42': { lat: 48.853, lon: 2.3699, label: 'Bus 42, Bastille stop' },
+};
+
+/** `location`: where the terminal says it stands (its config's, sent in its MQTT status); the demo's terminals default to theirs. */
+export async function startTerminal(bo: BackOffice, dir: string, terminalId: string, o: IssueTerminalOptions, sync: SyncSettings, location?: TerminalConfigInput['location']): Promise<DemoTerminal> {
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, 'terminal.key');
   const key = createKeyFile(keyFile);
@@ -67,6 +74,7 @@ export async function startTerminal(bo: BackOffice, dir: string, terminalId: str
   const socket = join(dir, 'control.sock');
   // As `tessera provision init` does: the daemon never creates its journal.
   createDatabase(join(dir, 'terminal.db'));
+  const where = location ?? DEMO_LOCATIONS[terminalId];
   const config = parseConfig({
     identity,
     database: { path: join(dir, 'terminal.db') },
@@ -80,6 +88,7 @@ export async function startTerminal(bo: BackOffice, dir: string, terminalId: str
     },
     sync: { brokerUrl: sync.brokerUrl, protocolVersion: sync.protocolVersion, reconnectMinMs: 100, reconnectMaxMs: 500, ackTimeoutMs: 2_000, ackFlushMs: 50, pollMs: 200 },
     log: { level: 'silent' },
+    ...(where ? { location: where } : {}),
   });
   const daemon = new Daemon({ config, devices: driverDeviceFactory(), components: syncComponents });
   await daemon.start();

@@ -20,6 +20,13 @@ const deviceSection = (d: string) =>
     .optional()
     .describe(d);
 
+/**
+ * The status message's bounds on a location label (protocol/sync/status.ts MAX_LOCATION_LABEL and
+ * LOCATION_LABEL; terminal/config.test.ts holds them equal): spelled here because the CLI's client
+ * commands load this module and never the protocol.
+ */
+const LOCATION_LABEL_MAX = 80;
+
 const hours = (d: string) => z.number().min(0).describe(d);
 
 export const IdentitySchema = z
@@ -211,6 +218,15 @@ export const ConfigSchema = z
       .describe(
         'Devices. Each entry is validated by the drivers\' schema (`tessera config check`, `tessera provision`); null means "none, on purpose"; an absent entry means not configured.',
       ),
+    location: z
+      .object({
+        lat: z.number().min(-90).max(90).describe('Latitude, WGS 84 degrees (north positive).'),
+        lon: z.number().min(-180).max(180).describe('Longitude, WGS 84 degrees (east positive).'),
+        label: z.string().min(1).max(LOCATION_LABEL_MAX).regex(/^[^\p{Cc}]+$/u, 'printable characters').optional().describe('A place name for people ("Market square, stall 4").'),
+      })
+      .strict()
+      .optional()
+      .describe("Where the terminal stands. Sent in its MQTT status so the back office's dashboard can show the fleet on a map (a change takes a restart); absent: listed only."),
     sync: syncConfigSchema
       .optional()
       .describe('Sync over MQTT (terminal/sync), written by `tessera provision broker`. Absent: the terminal runs offline only and the journal waits.'),

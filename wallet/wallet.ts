@@ -9,6 +9,7 @@ import {
   checkRequest,
   choosePurse,
   merchantPayment,
+  sealNote,
   purseCertOf,
   signNext,
   transitPayment,
@@ -130,10 +131,15 @@ export class Wallet {
     return s.out;
   }
 
-  /** Merchant mode: verifies the terminal's request and its certificate against the purse's trust list, then pays it. */
-  async payMerchant(requestText: string, o: { purseId?: string } = {}): Promise<PaymentOutput> {
-    const c = checkRequest(this.state.purses, requestText, this.now(), { ...o, ...(this.backend ? { backend: this.backend } : {}) });
-    const out = await this.sign(c.purse, merchantPayment(c), { payeeName: c.displayName });
+  /**
+   * Merchant mode: verifies the terminal's request and its certificate against the purse's trust list, then pays it;
+   * `note` goes sealed to the issuer (only the back office opens it).
+   */
+  async payMerchant(requestText: string, o: { purseId?: string; note?: string } = {}): Promise<PaymentOutput> {
+    const { note, ...pick } = o;
+    const c = checkRequest(this.state.purses, requestText, this.now(), { ...pick, ...(this.backend ? { backend: this.backend } : {}) });
+    const sealed = note === undefined ? undefined : sealNote(note, c.purse, this.now(), this.backend);
+    const out = await this.sign(c.purse, merchantPayment(c, sealed), { payeeName: c.displayName });
     return { ...out, merchant: { terminalId: c.terminalId, merchantId: c.merchantId, displayName: c.displayName, ...(c.reference ? { reference: c.reference } : {}) } };
   }
 

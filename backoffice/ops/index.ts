@@ -7,6 +7,7 @@ export * from './lists.js';
 export * from './lookup-purse.js';
 export * from './lookup-terminal.js';
 export * from './lookup-transaction.js';
+export * from './merchant-lists.js';
 export * from './overview.js';
 export * from './paging.js';
 export type { PurseView } from './purse-rows.js';

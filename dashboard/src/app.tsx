@@ -2,7 +2,7 @@
 import { Suspense, useEffect, useState, type ReactNode } from 'react';
 import { apiGet } from './api/client.js';
 import type { Me, Role } from './api/types.js';
-import { finishLogin, logout } from './auth/oidc.js';
+import { finishLogin, justSignedOut, logout } from './auth/oidc.js';
 import { session } from './auth/session.js';
 import { PageBoundary } from './components/boundary.js';
 import { NetBanner } from './components/net-banner.js';
@@ -13,7 +13,7 @@ import { currentPath, match, navigate, useRoute } from './router.js';
 import { MeContext } from './me.js';
 import { HOME, ROUTES, type RouteDef } from './routes.js';
 
-type Auth = { state: 'checking' } | { state: 'signed-out'; reason?: string; error?: unknown } | { state: 'signed-in'; me: Me };
+type Auth = { state: 'checking' } | { state: 'signing-out' } | { state: 'signed-out'; reason?: string; error?: unknown } | { state: 'signed-in'; me: Me };
 
 const roleOf = (me: Me): Role | undefined => (me.roles.includes('operator') ? 'operator' : me.roles.includes('merchant') ? 'merchant' : me.roles[0]);
 
@@ -34,7 +34,7 @@ export function App(): ReactNode {
           return set({ state: 'signed-out', error });
         }
       }
-      if (!session.get()) return set({ state: 'signed-out' });
+      if (!session.get()) return set(justSignedOut() ? { state: 'signed-out', reason: 'You are signed out.' } : { state: 'signed-out' });
       // Fetch the page's code while /me answers, instead of after.
       const target = currentPath().split('?')[0] ?? '/';
       ROUTES.find((r) => match(r.path, target))?.page.preload();
@@ -67,13 +67,17 @@ export function App(): ReactNode {
     };
   }, [auth.state]);
 
+  if (auth.state === 'signing-out') return <Waiting what="signing out" />;
   if (auth.state === 'checking' || path === '/callback') return <Waiting what="signing in" />;
   if (auth.state === 'signed-out') return <Login reason={auth.reason} error={auth.error} />;
   return (
     <Shell
       me={auth.me}
-      onLogout={() => {
-        logout();
+      onLogout={async () => {
+        setAuth({ state: 'signing-out' });
+        // Normally the browser leaves for the issuer's sign-out and comes back to the sign-in screen.
+        if (await logout()) return;
+        justSignedOut();
         navigate('/login');
         setAuth({ state: 'signed-out', reason: 'You are signed out.' });
       }}
@@ -81,7 +85,7 @@ export function App(): ReactNode {
   );
 }
 
-function Shell({ me, onLogout }: { me: Me; onLogout: () => void }): ReactNode {
+function Shell({ me, onLogout }: { me: Me; onLogout: () => Promise<void> }): ReactNode {
   const { path, params: search } = useRoute();
   const role = roleOf(me);
   const [menuOpen, setMenuOpen] = useState(false);
@@ -120,7 +124,7 @@ function Shell({ me, onLogout }: { me: Me; onLogout: () => void }): ReactNode {
           {me.sub} · {role ?? 'no role'}
           {me.merchantId ? ` · ${me.merchantId}` : ''}
         </span>
-        <button type="button" onClick={onLogout}>
+        <button type="button" onClick={() => void onLogout()}>
           Sign out
         </button>
       </header>

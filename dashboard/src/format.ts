@@ -61,3 +61,6 @@ export function startOfDay(d = new Date()): number {
 }
 
 export const short = (id: string | null | undefined, n = 10): string => (!id ? '—' : id.length > n + 1 ? `${id.slice(0, n)}…` : id);
+
+/** An API amount as the exact decimal a CSV file carries ("3.40"; the currency goes in its own column). */
+export const csvDecimal = (m: { amount: number; currency: string }): string => decimal(m.amount, minorUnits(m.currency));

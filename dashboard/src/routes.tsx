@@ -31,8 +31,8 @@ export const ROUTES: RouteDef[] = [
   { path: '/incidents', title: 'Incidents', roles: ['operator'], nav: true, page: p(() => import('./pages/operator/incidents.js')) },
   { path: '/fleet', title: 'Fleet publishing', roles: ['operator'], nav: true, page: p(() => import('./pages/operator/fleet.js')) },
   { path: '/statements', title: 'Daily statements', roles: ['merchant'], nav: true, page: p(() => import('./pages/merchant/statements.js')) },
-  { path: '/refunds', title: 'Refunds', roles: ['merchant'], nav: true, page: p(() => import('./pages/merchant/refunds.js')) },
-  { path: '/payouts', title: 'Payouts', roles: ['merchant'], nav: true, page: p(() => import('./pages/merchant/payouts.js')) },
+  { path: '/refunds', title: 'Refunds', roles: ['merchant', 'operator'], nav: true, page: p(() => import('./pages/merchant/refunds.js')) },
+  { path: '/payouts', title: 'Payouts', roles: ['merchant', 'operator'], nav: true, page: p(() => import('./pages/merchant/payouts.js')) },
 ];
 
 /** Where each role lands after signing in. */

@@ -32,6 +32,27 @@ export type StorageStatus = { ok: true } | { ok: false; error: 'STORAGE_FAILED';
 /** Longest storage fault detail carried (SQLite's message; longer ones are clipped by the sender). */
 export const MAX_STORAGE_DETAIL = 200;
 
+/** Where a terminal stands (WGS 84 degrees), from its config, so the back office can draw the fleet on a map. */
+export interface TerminalLocation {
+  lat: number;
+  lon: number;
+  /** A place name for people ("Market square, stall 4"). */
+  label?: string;
+}
+
+/** Longest location label carried. */
+export const MAX_LOCATION_LABEL = 80;
+/** Printable text only: a label ends up in the dashboard and in logs. */
+export const LOCATION_LABEL = /^[^\p{Cc}]+$/u;
+
+/** A location, or undefined when it is not one: finite degrees in range, an optional bounded printable label. */
+export function parseLocation(v: unknown): TerminalLocation | undefined {
+  if (!isRecord(v) || typeof v.lat !== 'number' || typeof v.lon !== 'number') return undefined;
+  if (!(Math.abs(v.lat) <= 90) || !(Math.abs(v.lon) <= 180)) return undefined;
+  if (v.label !== undefined && (typeof v.label !== 'string' || v.label.length > MAX_LOCATION_LABEL || !LOCATION_LABEL.test(v.label))) return undefined;
+  return { lat: v.lat, lon: v.lon, ...(v.label !== undefined ? { label: v.label } : {}) };
+}
+
 export type TerminalStatusMessage =
   | { state: 'offline' }
   | {
@@ -51,6 +72,8 @@ export type TerminalStatusMessage =
       freshness?: StatusFreshness;
       /** Whether payments can be journaled: a terminal on a full disk says so here while it declines. */
       storage?: StorageStatus;
+      /** Where the terminal stands, when its config says. */
+      location?: TerminalLocation;
     };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -111,6 +134,8 @@ export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage
   if (o.freshness !== undefined && !freshness) return reject('MALFORMED', 'freshness');
   const storage = o.storage === undefined ? undefined : parseStorage(o.storage);
   if (o.storage !== undefined && !storage) return reject('MALFORMED', 'storage');
+  const location = o.location === undefined ? undefined : parseLocation(o.location);
+  if (o.location !== undefined && !location) return reject('MALFORMED', 'location');
   return {
     ok: true,
     value: {
@@ -124,6 +149,7 @@ export function parseStatus(payload: Uint8Array): Verified<TerminalStatusMessage
       ...(o.ignored !== undefined ? { ignored: o.ignored as Record<string, number> } : {}),
       ...(freshness ? { freshness } : {}),
       ...(storage ? { storage } : {}),
+      ...(location ? { location } : {}),
     },
   };
 }

@@ -4,7 +4,7 @@ import { decodeCbor, encodeCbor } from '../cbor.js';
 import { ACK_STATUS, MAX_ACK_REASON, MAX_ACK_RESULTS } from '../objects.js';
 import { ackResults, summarizeAck, buildAck, type AckResult } from './ack.js';
 import { MAX_BATCH, decodeBatch, encodeBatch } from './batch.js';
-import { MAX_STORAGE_DETAIL, parseJsonObject, parseStatus } from './status.js';
+import { MAX_LOCATION_LABEL, MAX_STORAGE_DETAIL, encodeStatus, parseJsonObject, parseLocation, parseStatus } from './status.js';
 import { isTopicSafeId, parseTerminalTopic, topics } from './topics.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -77,4 +77,17 @@ t.test('parseStatus carries the storage state and refuses a malformed one', asyn
   t.ok(p.ok && p.value.state === 'online' && !('storage' in p.value), 'absent from older terminals');
   const bad = [null, 'full', {}, { ok: 'false' }, { ok: false }, { ok: false, error: 'DISK', detail: 'x' }, { ok: false, error: 'STORAGE_FAILED', detail: 7 }, { ok: false, error: 'STORAGE_FAILED', detail: 'x'.repeat(MAX_STORAGE_DETAIL + 1) }];
   for (const storage of bad) t.match(parseStatus(bytes(JSON.stringify({ ...online, storage }))), { ok: false, reason: 'MALFORMED', detail: 'storage' }, JSON.stringify(storage).slice(0, 40));
+});
+
+t.test('parseStatus carries the location, bounded, and refuses a malformed one', async (t) => {
+  const online = { state: 'online', backlog: 0, lastSyncAt: null, devices: {}, version: '1.0', clock: 5, fleet: { trust: 1, denylist: null, config: null } };
+  const stall = { lat: 48.8566, lon: 2.3522, label: 'Market square, stall 4' };
+  t.same(parseStatus(bytes(encodeStatus({ ...online, state: 'online', location: stall }))), { ok: true, value: { ...online, location: stall } }, 'encoded and parsed back');
+  const edge = parseStatus(bytes(JSON.stringify({ ...online, location: { lat: -90, lon: 180, extra: 1 } })));
+  t.same(edge.ok && edge.value.state === 'online' ? edge.value.location : undefined, { lat: -90, lon: 180 }, 'the edges of the globe; unknown fields dropped');
+  t.equal(parseLocation({ lat: Number.NaN, lon: 0 }), undefined, 'not a number is not a place');
+  const p = parseStatus(bytes(JSON.stringify(online)));
+  t.ok(p.ok && p.value.state === 'online' && !('location' in p.value), 'absent when the config has none');
+  const bad = [null, [1, 2], { lat: 91, lon: 0 }, { lat: 0, lon: -180.5 }, { lat: '48', lon: 2 }, { lat: 0 }, { lat: 0, lon: 0, label: '' }, { lat: 0, lon: 0, label: 'x'.repeat(MAX_LOCATION_LABEL + 1) }, { lat: 0, lon: 0, label: 'a\nb' }, { lat: 0, lon: 0, label: 5 }];
+  for (const location of bad) t.match(parseStatus(bytes(JSON.stringify({ ...online, location }))), { ok: false, reason: 'MALFORMED', detail: 'location' }, JSON.stringify(location));
 });

@@ -41,6 +41,7 @@ export function syncComponents(ctx: DaemonContext): ExtraComponent[] {
           // The password comes from the credential file, never from terminal.json when a file is named.
           config: cfg.passwordFile !== undefined ? { ...cfg, password: readSecretFile(cfg.passwordFile, 'sync.passwordFile') } : cfg,
           freshness: () => ctx.checkout.freshness(),
+          ...(ctx.config.location ? { location: ctx.config.location } : {}),
           bus,
           log: componentLogger(ctx.log, 'sync'),
           version: TESSERA_VERSION,

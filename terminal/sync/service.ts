@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Clock, EventBus, Logger } from '#common';
 import { TesseraError, errorMessage, silentLogger, systemClock } from '#common';
-import { MAX_STORAGE_DETAIL, encodeBatch, encodeStatus, topics, type AckResult, type StatusFreshness, type StorageStatus, type TerminalStatusMessage } from '#protocol';
+import { MAX_STORAGE_DETAIL, encodeBatch, encodeStatus, topics, type AckResult, type StatusFreshness, type StorageStatus, type TerminalLocation, type TerminalStatusMessage } from '#protocol';
 import type { FleetKind, Store } from '../store/index.js';
 import { TrustedClock } from '../time.js';
 import type { SyncConfig } from './config.js';
@@ -57,6 +57,8 @@ export interface SyncDeps {
   connect?: ConnectFn;
   /** Software version reported in status messages. */
   version?: string;
+  /** Where the terminal stands (its config's location), carried in status messages. */
+  location?: TerminalLocation;
   /** Device states for status messages (the daemon plugs its device registry in here). */
   devices?: () => Record<string, unknown>;
   /** Trust- and deny-list ages against their limits for status messages (the daemon plugs its checkout in here). */
@@ -518,6 +520,7 @@ export class SyncService {
       ignored: this.ignored.snapshot(),
       ...(this.deps.freshness ? { freshness: this.deps.freshness() } : {}),
       storage: this.storage(),
+      ...(this.deps.location ? { location: this.deps.location } : {}),
     };
     client.publish(topics.status(this.deps.terminalId), encodeStatus(body), { qos: 1, retain: true }, (err) => {
       if (err) this.log.warn({ err: errorMessage(err) }, 'status publish refused');

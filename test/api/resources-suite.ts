@@ -107,6 +107,18 @@ export function resourcesSuite(t: Test, backend: LedgerBackend): void {
     t.equal((await get(`/v1/merchants/M-CAFE/statements?date=${day}&terminal=T-2`, cafeTok)).status, 404);
     t.match((await get<Record<string, unknown>>('/v1/merchants/M-CAFE/payouts', cafeTok)).body, { merchantId: 'M-CAFE', due: eur(700), settled: { count: 2, amount: eur(800) } });
     t.equal((await get('/v1/merchants/M-CAFE/payouts', bakeryTok)).status, 403);
+    const payouts = await get<Page & { due: unknown }>('/v1/merchants/M-CAFE/payouts', cafeTok);
+    t.match(payouts.body, { due: eur(700), items: [{ date: day, payments: { count: 2, amount: eur(800) }, refunds: { count: 1, amount: eur(100) }, net: eur(700) }], nextCursor: null }, "the day's payout");
+    t.same((await get(`/v1/merchants/M-CAFE/payouts?from=${w.now() + 1}`, op)).body.items, [], 'an operator filters any merchant\'s payouts');
+    t.equal((await get<Err>('/v1/merchants/M-CAFE/payouts?limit=0', cafeTok)).status, 400);
+    // The refunds list: the merchant's own, newest first; filters; refused to another merchant.
+    t.match((await get('/v1/merchants/M-CAFE/refunds', cafeTok)).body, { items: [{ refundId: 'refund-0001', txId: paid.txId, amount: eur(100), source: 'merchant', reason: 'cold coffee' }], nextCursor: null });
+    t.equal((await get(`/v1/merchants/M-CAFE/refunds?txId=${paid.txId}&source=merchant`, op)).body.items.length, 1, 'the operator sees any merchant\'s, filtered');
+    t.equal((await get('/v1/merchants/M-CAFE/refunds?source=terminal', op)).body.items.length, 0);
+    t.equal((await get('/v1/merchants/M-BAKERY/refunds', op)).body.items.length, 0);
+    t.equal((await get('/v1/merchants/M-CAFE/refunds', bakeryTok)).status, 403, "another merchant's refunds are refused");
+    t.equal((await get<Err>('/v1/merchants/M-CAFE/refunds?source=bank', cafeTok)).status, 400);
+    t.equal((await get<Err>('/v1/merchants/M-CAFE/refunds?cursor=bogus', cafeTok)).body.error.code, 'USAGE');
 
     // Purses: the customer sees their own; the operator closes one early and manages the deny list.
     t.same((await get('/v1/purses', anaTok)).body.items.map((x) => x.purseId), [ana.purseId]);

@@ -5,9 +5,14 @@ import { BackOffice, ClearingService, type FraudCase } from '#backoffice';
 import type { TerminalConfigBody } from '#protocol';
 import type { PaymentState } from '#terminal';
 import { Wallet } from '#wallet';
-import { startTerminal, waitFor, type DemoTerminal } from '../../scripts/demo-world.js';
+import { DEMO_LOCATIONS, startTerminal, waitFor, type DemoTerminal } from '../../scripts/demo-world.js';
 
 export const CAFE_MERCHANT = 'M-LUMIERE';
+/** Where the terminals' configs say they stand (the demo's places): the café west and north of the bus stop. */
+export const CAFE_LOCATION = DEMO_LOCATIONS['T-CAFE-01'];
+export const BUS_LOCATION = DEMO_LOCATIONS['T-BUS-42'];
+/** The note Ana seals for the issuer with her first payment (only the back office opens it). */
+export const SEALED_NOTE = 'table 4: 2 coffees, 1 croissant';
 const BUS: TerminalConfigBody = { currency: 'EUR', operatorId: 'OP-CITYBUS', line: '42', utcOffsetMinutes: 0, fares: [{ zone: 0, fromMinute: 0, toMinute: 1440, fare: 180 }] };
 
 export interface Day {
@@ -54,9 +59,9 @@ export async function doubleSpendDay(dir: string, brokerUrl: string): Promise<Da
     }
     const who = (n: string) => wallets.get(n) as { wallet: Wallet; purseId: string };
     const approved: Day['approved'] = [];
-    const pay = async (wallet: Wallet, amount: number, reference: string) => {
+    const pay = async (wallet: Wallet, amount: number, reference: string, note?: string) => {
       const req = await cafe.api.call<PaymentState>('POST', '/v1/payments', { amount, reference });
-      const p = await wallet.payMerchant(req.requestQr);
+      const p = await wallet.payMerchant(req.requestQr, note === undefined ? {} : { note });
       const d = await cafe.present(p.text);
       if (d.outcome !== 'approved') throw new Error(`café declined: ${d.reason}`);
       approved.push({ terminalId: cafe.terminalId, txId: d.txId ?? '', amount });
@@ -67,7 +72,7 @@ export async function doubleSpendDay(dir: string, brokerUrl: string): Promise<Da
       if (d.outcome !== 'approved') throw new Error(`bus declined: ${d.reason}`);
       approved.push({ terminalId: bus.terminalId, txId: d.txId ?? '', amount: d.amount ?? 0 });
     };
-    await pay(who('ana').wallet, 340, 'INV-1');
+    await pay(who('ana').wallet, 340, 'INV-1', SEALED_NOTE);
     await pay(who('ben').wallet, 420, 'INV-2');
     await tap(who('ana').wallet);
     const eve = who('eve');

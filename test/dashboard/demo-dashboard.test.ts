@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { DEMO_LOCATIONS } from '../../scripts/demo-world.js';
 import { accessToken, launchOneBrowser, signIn } from './browse.js';
 
 const DEMO = fileURLToPath(new URL('../../scripts/demo.js', import.meta.url));
@@ -42,6 +43,8 @@ t.test('the demo ends by serving the dashboard on its day, with a seeded login t
     await signIn(page, url, 'operator', password, '/dashboard/fraud', /\/dashboard\/fraud$/);
     const cases = (await fetch(`${url}/v1/fraud-cases`, { headers: { authorization: `Bearer ${await accessToken(page)}` } }).then((r) => r.json())) as { items: { kind: string }[] };
     t.same(cases.items.map((c) => c.kind), ['double-spend'], "the day's double spend is there to look at");
+    const fleet = (await fetch(`${url}/v1/terminals`, { headers: { authorization: `Bearer ${await accessToken(page)}` } }).then((r) => r.json())) as { items: { terminalId: string; location: unknown }[] };
+    t.same(Object.fromEntries(fleet.items.map((x) => [x.terminalId, x.location])), DEMO_LOCATIONS, "the day's terminals stand where the map draws them");
   } finally {
     await browser.close();
   }

@@ -79,12 +79,24 @@ t.test('sign in with code + PKCE lands on the page asked for; sign out; an expir
   await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
   t.equal(await page.locator('main h1').innerText(), 'Accounts', 'signed in again and back on the page they were on');
 
+  // Sign-out ends the issuer's session too (RP-initiated logout), then shows the sign-in screen.
+  const endSession: URL[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/dev-idp/session/end')) endSession.push(new URL(r.url()));
+  });
+  authorize.length = 0;
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByText('You are signed out.').waitFor();
+  await page.getByText('You are signed out.').waitFor({ timeout: 15_000 });
+  const end = endSession[0];
+  t.ok(end, "the browser went to the issuer's end_session_endpoint");
+  t.match(end?.searchParams.get('id_token_hint') ?? '', /^[\w-]+\.[\w-]+\.[\w-]+$/, 'with the ID token as the hint');
+  t.equal(end?.searchParams.get('post_logout_redirect_uri'), `${api.url}/dashboard/`, 'to come back to the dashboard');
+  t.match(page.url(), /\/dashboard\/$/, 'back at the dashboard, on the sign-in screen');
   t.equal(await hasSession(page), false, 'the token is forgotten');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/dev-idp\/interaction\//, { timeout: 15_000 });
   t.ok(await page.locator('#password').isVisible(), 'after signing out the issuer asks for the password again');
+  t.equal(authorize[0]?.searchParams.get('prompt') ?? null, null, 'not because the app asked it to: the issuer has no session left');
   await context.close();
 });
 

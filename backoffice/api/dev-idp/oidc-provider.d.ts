@@ -14,7 +14,12 @@ declare module 'oidc-provider' {
       client?: { clientId: string };
       session?: { accountId?: string; grantIdFor(clientId: string, value?: string): string | undefined; ensureClientContainer(clientId: string): void };
       result?: { consent?: { grantId?: string } };
+      /** The request's parameters (end_session: id_token_hint, post_logout_redirect_uri, ...). */
+      params?: Record<string, unknown>;
     };
+    /** Koa's response: what a page source writes. */
+    type: string;
+    body: unknown;
   }
   export interface InteractionDetails {
     uid: string;

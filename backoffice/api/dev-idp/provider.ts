@@ -29,6 +29,28 @@ function publicClient(id: string, app: string, base: string): Record<string, unk
   };
 }
 
+const page = (title: string, body: string): string =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}button{margin-top:1rem;padding:.5rem 1rem;font-size:1rem}</style></head>
+<body><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
+
+/**
+ * RP-initiated logout: the provider's form (with its anti-forgery token), asking to end the whole
+ * session (logout=yes). An app that names the user with id_token_hint is sent on at once; without
+ * the hint, a link from anywhere could sign people out, so the user confirms with the button.
+ */
+async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+  const hinted = typeof ctx.oidc.params?.id_token_hint === 'string';
+  const yes = form.replace('</form>', '<input type="hidden" name="logout" value="yes"></form>');
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = page('Signing out of Tessera', `${yes}<p>End your session at the development identity provider.</p><button type="submit" form="op.logoutForm" autofocus>Sign out</button>${hinted ? '<script>document.getElementById("op.logoutForm").submit()</script>' : ''}`);
+}
+
+async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = page('Signed out', '<p>You are signed out of Tessera.</p>');
+}
+
 export async function createDevIdp(o: DevIdpOptions): Promise<Provider> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: `dev-${randomBytes(4).toString('hex')}`, use: 'sig', alg: 'ES256' };
@@ -72,7 +94,7 @@ export async function createDevIdp(o: DevIdpOptions): Promise<Provider> {
     },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => API_RESOURCE,

@@ -1,10 +1,11 @@
-// /v1/merchants/{merchantId}: daily statements, what the back office owes (payouts), and refunds of their payments.
+// /v1/merchants/{merchantId}: daily statements, payouts (what each day added to what the back office owes), and refunds of their payments.
 import { z } from 'zod';
 import { TesseraError } from '#common';
-import { dailyStatement, refundPayment } from '../../ops/index.js';
+import { dailyStatement, listPayouts, listRefunds, refundPayment } from '../../ops/index.js';
 import type { BackOffice } from '../../backoffice.js';
-import { idParam, minorUnits, moneySchema, protectedErrors, reasonField, txIdParam, type ZodApp } from '../app.js';
+import { idParam, minorUnits, moneySchema, protectedErrors, reasonField, txIdParam, unixSeconds, type ZodApp } from '../app.js';
 import { principal } from '../guard.js';
+import { pageOf, pageQuery } from '../paging.js';
 
 const params = z.object({ merchantId: idParam });
 const totals = z.object({ count: z.number().int(), amount: moneySchema });
@@ -21,6 +22,16 @@ const statement = z.object({
   fraud: z.object({ opened: totals, paid: totals }),
   net: moneySchema,
   terminals: z.array(z.object({ terminalId: z.string(), count: z.number().int(), amount: moneySchema })),
+});
+const span = { from: unixSeconds.optional().describe('Unix seconds, inclusive'), to: unixSeconds.optional().describe('Unix seconds, exclusive') };
+const payout = z.object({
+  date: z.string().describe('YYYY-MM-DD, cut at midnight UTC'),
+  from: z.number().int(),
+  to: z.number().int(),
+  payments: totals,
+  refunds: totals,
+  fraudPaid: totals.describe('fraud cases resolved in the merchant\'s favour'),
+  net: moneySchema.describe('payments − refunds + fraud paid: what the day added to what is due'),
 });
 const refund = z.object({
   id: z.number().int(),
@@ -73,15 +84,45 @@ export function merchantRoutes(app: ZodApp, bo: BackOffice): void {
       config: { access: { roles: ['operator', 'merchant'], owner: 'merchant' }, etag: true },
       schema: {
         tags: ['merchants'],
-        summary: 'What the back office owes the merchant (its account balance) and what it has settled to it in total',
+        summary: "What the back office owes the merchant (its account's balance), what it settled to it in total, and its payouts: each UTC day's net on its account, newest first",
         params,
-        response: { 200: z.object({ merchantId: z.string(), due: moneySchema, settled: totals }), ...protectedErrors },
+        querystring: z.object({ ...pageQuery, from: span.from, to: span.to }).strict(),
+        response: { 200: pageOf(payout).extend({ merchantId: z.string(), due: moneySchema, settled: totals }), ...protectedErrors },
       },
     },
     async (req) => {
-      const a = await bo.account(req.params.merchantId);
-      const t = (await bo.ledger.merchantTotals()).find((m) => m.merchantId === req.params.merchantId);
-      return { merchantId: req.params.merchantId, due: { amount: a.balance, currency: a.currency }, settled: { count: t?.count ?? 0, amount: { amount: t?.amount ?? 0, currency: a.currency } } };
+      const id = req.params.merchantId;
+      const a = await bo.account(id);
+      const t = (await bo.ledger.merchantTotals()).find((m) => m.merchantId === id);
+      const page = await listPayouts(bo.ledger, { merchantId: id, ...req.query });
+      return { merchantId: id, due: { amount: a.balance, currency: a.currency }, settled: { count: t?.count ?? 0, amount: { amount: t?.amount ?? 0, currency: a.currency } }, ...page };
+    },
+  );
+
+  app.get(
+    '/v1/merchants/:merchantId/refunds',
+    {
+      config: { access: { roles: ['operator', 'merchant'], owner: 'merchant' } },
+      schema: {
+        tags: ['merchants'],
+        summary: "The merchant's refunds, newest first (made through the API, the CLI or journalled by its terminals)",
+        params,
+        querystring: z
+          .object({
+            ...pageQuery,
+            txId: txIdParam.optional().describe('the payment refunded'),
+            terminal: idParam.optional().describe('refunds journalled by this terminal'),
+            source: z.enum(['merchant', 'terminal']).optional(),
+            from: span.from,
+            to: span.to,
+          })
+          .strict(),
+        response: { 200: pageOf(refund), ...protectedErrors },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      return listRefunds(bo.ledger, { merchantId: req.params.merchantId, txId: q.txId, terminalId: q.terminal, source: q.source, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor });
     },
   );
 

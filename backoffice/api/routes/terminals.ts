@@ -1,5 +1,6 @@
 // /v1/terminals: the fleet (a merchant sees their own), each with its journal state and, when a status source is wired, its health.
 import { z } from 'zod';
+import { parseLocation } from '#protocol';
 import { listTerminals, lookupTerminal, type TerminalSummary } from '../../ops/index.js';
 import type { BackOffice } from '../../backoffice.js';
 import { idParam, moneySchema, protectedErrors, type ZodApp } from '../app.js';
@@ -28,6 +29,10 @@ const terminalSummary = z.object({
   chain: z.number().int(),
   lastIndex: z.number().int().describe('highest contiguous journal index recorded'),
   health,
+  location: z
+    .object({ lat: z.number(), lon: z.number(), label: z.string().optional() })
+    .nullable()
+    .describe("where the terminal stands (WGS 84 degrees), from its config via its MQTT status (null: it does not say, or it was not seen)"),
 });
 
 const incident = z.object({
@@ -54,8 +59,11 @@ const terminalDetail = terminalSummary.omit({ chain: true, lastIndex: true }).ex
 });
 
 export function terminalRoutes(app: ZodApp, bo: BackOffice, source: TerminalHealthSource | undefined): void {
-  const healthOf = (id: string) => source?.health(id) ?? null;
-  const summary = (t: TerminalSummary): z.infer<typeof terminalSummary> => ({ ...t, health: healthOf(t.terminalId) });
+  const healthOf = (id: string) => {
+    const health = source?.health(id) ?? null;
+    return { health, location: parseLocation(health?.location) ?? null };
+  };
+  const summary = (t: TerminalSummary): z.infer<typeof terminalSummary> => ({ ...t, ...healthOf(t.terminalId) });
 
   app.get(
     '/v1/terminals',
@@ -87,7 +95,7 @@ export function terminalRoutes(app: ZodApp, bo: BackOffice, source: TerminalHeal
     },
     async (req) => {
       const t = await lookupTerminal(bo.ledger, { terminalId: req.params.terminalId, merchantId: merchantScope(req, undefined) });
-      return { ...t, health: healthOf(t.terminalId) };
+      return { ...t, ...healthOf(t.terminalId) };
     },
   );
 }

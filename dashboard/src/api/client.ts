@@ -22,7 +22,7 @@ export class SessionExpired extends Error {
   }
 }
 
-type Query = Record<string, string | number | undefined | null>;
+export type Query = Record<string, string | number | undefined | null>;
 
 /** Observers of the connection state (the shell shows "waiting for the back office" and "offline"). */
 type NetState = { pending: number; offline: boolean };

@@ -112,6 +112,12 @@ export interface TerminalHealth {
   [k: string]: unknown;
 }
 
+export interface Location {
+  lat: number;
+  lon: number;
+  label?: string;
+}
+
 export interface Terminal {
   terminalId: string;
   merchantId: string;
@@ -120,7 +126,8 @@ export interface Terminal {
   notAfter?: number;
   lastIndex?: number;
   health?: TerminalHealth | null;
-  position?: { lat: number; lon: number } | null;
+  /** Where it stands (WGS 84 degrees), from its config via its status; null when it does not say. */
+  location?: Location | null;
   [k: string]: unknown;
 }
 
@@ -197,9 +204,34 @@ export interface Statement {
   terminals: { terminalId: string; count: number; amount: MoneyValue }[];
 }
 
-/** GET /v1/merchants/{id}/payouts: what the operator owes the merchant, and what was settled to them. */
-export interface Payouts {
+/** One payout: what one UTC day added to the merchant's account (payments − refunds + fraud paid). */
+export interface Payout {
+  date: string;
+  from: number;
+  to: number;
+  payments: Totals;
+  refunds: Totals;
+  fraudPaid: Totals;
+  net: MoneyValue;
+}
+
+/** GET /v1/merchants/{id}/payouts: what the operator owes the merchant, what was settled to them, and a page of payouts. */
+export interface Payouts extends Page<Payout> {
   merchantId: string;
   due: MoneyValue;
   settled: Totals;
+}
+
+/** A refund of (part of) a payment, made by the merchant or journalled by one of its terminals. */
+export interface Refund {
+  id: number;
+  refundId: string;
+  merchantId: string;
+  txId: string;
+  amount: MoneyValue;
+  reason: string;
+  source: 'merchant' | 'terminal';
+  terminalId: string | null;
+  actor: string;
+  createdAt: number;
 }

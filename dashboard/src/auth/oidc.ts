@@ -70,8 +70,36 @@ export async function finishLogin(current: URL): Promise<string> {
   return session.takeReturn() ?? '/';
 }
 
-/** Forgets the tokens here; the next sign-in asks the issuer for the password again. */
-export function logout(): void {
+const SIGNED_OUT = 'tessera.signedOut';
+
+/**
+ * Signs out here and at the issuer (OpenID Connect RP-initiated logout): forgets the tokens, then
+ * sends the browser to the issuer's end_session_endpoint with the ID token as the hint, to come
+ * back to the dashboard's start. Resolves false when the issuer offers no such endpoint (or cannot
+ * be reached): then only this tab forgets, and the next sign-in asks the issuer for the password
+ * again with prompt=login.
+ */
+export async function logout(): Promise<boolean> {
+  const idToken = session.peek()?.idToken;
   session.clear();
-  sessionStorage.setItem(FORCE_LOGIN, '1');
+  sessionStorage.setItem(SIGNED_OUT, '1');
+  const found = await discover().catch(() => undefined);
+  const end = found?.as.end_session_endpoint;
+  if (!found || !end) {
+    sessionStorage.setItem(FORCE_LOGIN, '1');
+    return false;
+  }
+  const url = new URL(end);
+  if (idToken) url.searchParams.set('id_token_hint', idToken);
+  url.searchParams.set('client_id', found.client.client_id);
+  url.searchParams.set('post_logout_redirect_uri', new URL(BASE, location.origin).href);
+  location.assign(url.href);
+  return true;
+}
+
+/** Whether the user has just signed out (once: the sign-in screen says so after the issuer sends them back). */
+export function justSignedOut(): boolean {
+  const v = sessionStorage.getItem(SIGNED_OUT) !== null;
+  sessionStorage.removeItem(SIGNED_OUT);
+  return v;
 }

@@ -31,6 +31,10 @@ export const session = {
     const s = read<Session>(KEY);
     return s && s.expiresAt > now ? s : undefined;
   },
+  /** The stored session even past its expiry (its ID token still names the user to the issuer at sign-out). */
+  peek(): Session | undefined {
+    return read<Session>(KEY);
+  },
   set(s: Session): void {
     sessionStorage.setItem(KEY, JSON.stringify(s));
   },

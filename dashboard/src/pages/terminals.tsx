@@ -1,8 +1,12 @@
-// Terminals: fleet health (last seen, backlog, versions, devices, staleness) as a list, and a map when terminals report positions.
-import type { ReactNode } from 'react';
+// Terminals: fleet health (last seen, backlog, versions, devices, staleness) as a list, or on a map of where they report they stand.
+import { Suspense, lazy, type ReactNode } from 'react';
+import { apiAll } from '../api/client.js';
 import type { ListHealth, Terminal } from '../api/types.js';
+import { useLoad } from '../components/hooks.js';
 import { PagedTable } from '../components/paged.js';
+import { Loadable, Waiting } from '../components/ui.js';
 import { ago, time } from '../format.js';
+import { navigate, useRoute } from '../router.js';
 
 const listAge = (l: ListHealth | null | undefined): string => (l?.version === null || l?.version === undefined ? '—' : `v${l.version}${l.ageSeconds !== null && l.ageSeconds !== undefined ? ` (${ago(Math.floor(Date.now() / 1000) - l.ageSeconds).replace(' ago', ' old')})` : ''}${l.state && l.state !== 'fresh' ? ` ${l.state}` : ''}`);
 
@@ -27,68 +31,69 @@ function devices(d: Record<string, unknown> | null | undefined): string {
     .join(', ');
 }
 
+// The map is its own chunk, fetched only when someone asks for it.
+const TerminalMap = lazy(() => import('./terminal-map.js'));
+
 export default function Terminals(): ReactNode {
+  const { params } = useRoute();
+  const view = params.get('view') === 'map' ? 'map' : 'list';
   return (
     <>
       <h1>Terminals</h1>
-      <PagedTable<Terminal>
-        path="/terminals"
-        what="terminals"
-        caption="Fleet health"
-        limit={100}
-        rowKey={(t) => t.terminalId}
-        empty="No terminal is enrolled yet."
-        columns={[
-          { label: 'Terminal', cell: (t) => <strong>{t.terminalId}</strong> },
-          { label: 'Name', cell: (t) => t.displayName },
-          { label: 'Mode', cell: (t) => t.mode },
-          { label: 'Merchant', cell: (t) => t.merchantId },
-          {
-            label: 'Health',
-            cell: (t) => {
-              const h = healthOf(t);
-              return <span className={`badge ${h.tone}`}>{h.label}</span>;
-            },
-          },
-          { label: 'Last seen', cell: (t) => <span title={time(t.health?.lastSeen)}>{ago(t.health?.lastSeen)}</span> },
-          { label: 'Backlog', num: true, cell: (t) => t.health?.backlog ?? '—' },
-          { label: 'Version', cell: (t) => t.health?.version ?? '—' },
-          { label: 'Trust list', cell: (t) => listAge(t.health?.trust) },
-          { label: 'Deny list', cell: (t) => listAge(t.health?.denylist) },
-          { label: 'Devices', cell: (t) => devices(t.health?.devices) },
-        ]}
-        after={(page) => {
-          const placed = page.items.filter((t) => t.position);
-          return (
-            <>
-              <h2>Map</h2>
-              {placed.length === 0 ? <p className="muted">No terminal reports a position, so there is no map: the list above is the fleet.</p> : <Map terminals={placed} />}
-            </>
-          );
-        }}
-      />
+      <div className="toggle" role="group" aria-label="Show the fleet as">
+        {(['list', 'map'] as const).map((v) => (
+          <button key={v} type="button" aria-pressed={view === v} className={view === v ? 'primary' : undefined} onClick={() => navigate(v === 'map' ? '/terminals?view=map' : '/terminals', true)}>
+            {v === 'list' ? 'List' : 'Map'}
+          </button>
+        ))}
+      </div>
+      {view === 'map' ? <MapView /> : <ListView />}
     </>
   );
 }
 
-/** Positions on a plain equirectangular frame fitted to the fleet (no tile server: the dashboard talks only to the back office). */
-function Map({ terminals }: { terminals: Terminal[] }): ReactNode {
-  const pts = terminals.map((t) => ({ t, lat: t.position?.lat ?? 0, lon: t.position?.lon ?? 0 }));
-  const [minLat, maxLat] = [Math.min(...pts.map((p) => p.lat)), Math.max(...pts.map((p) => p.lat))];
-  const [minLon, maxLon] = [Math.min(...pts.map((p) => p.lon)), Math.max(...pts.map((p) => p.lon))];
-  const sx = (lon: number) => 20 + ((lon - minLon) / (maxLon - minLon || 1)) * 560;
-  const sy = (lat: number) => 20 + ((maxLat - lat) / (maxLat - minLat || 1)) * 260;
+function MapView(): ReactNode {
+  const all = useLoad(() => apiAll<Terminal>('/terminals', {}, 2_000), []);
   return (
-    <svg viewBox="0 0 600 300" className="map" role="img" aria-label={`Map of ${pts.length} terminals`}>
-      <rect width="600" height="300" fill="#f4f6f8" />
-      {pts.map(({ t, lat, lon }) => (
-        <g key={t.terminalId}>
-          <circle cx={sx(lon)} cy={sy(lat)} r="6" className={`dot ${healthOf(t).tone}`} />
-          <text x={sx(lon) + 9} y={sy(lat) + 4} fontSize="12">
-            {t.terminalId}
-          </text>
-        </g>
-      ))}
-    </svg>
+    <Loadable state={all} what="terminals">
+      {(terminals) => (
+        <Suspense fallback={<Waiting what="the map" />}>
+          <TerminalMap terminals={terminals} />
+        </Suspense>
+      )}
+    </Loadable>
+  );
+}
+
+function ListView(): ReactNode {
+  return (
+    <PagedTable<Terminal>
+      path="/terminals"
+      what="terminals"
+      caption="Fleet health"
+      limit={100}
+      rowKey={(t) => t.terminalId}
+      empty="No terminal is enrolled yet."
+      columns={[
+        { label: 'Terminal', cell: (t) => <strong>{t.terminalId}</strong> },
+        { label: 'Name', cell: (t) => t.displayName },
+        { label: 'Mode', cell: (t) => t.mode },
+        { label: 'Merchant', cell: (t) => t.merchantId },
+        {
+          label: 'Health',
+          cell: (t) => {
+            const h = healthOf(t);
+            return <span className={`badge ${h.tone}`}>{h.label}</span>;
+          },
+        },
+        { label: 'Last seen', cell: (t) => <span title={time(t.health?.lastSeen)}>{ago(t.health?.lastSeen)}</span> },
+        { label: 'Backlog', num: true, cell: (t) => t.health?.backlog ?? '—' },
+        { label: 'Version', cell: (t) => t.health?.version ?? '—' },
+        { label: 'Trust list', cell: (t) => listAge(t.health?.trust) },
+        { label: 'Deny list', cell: (t) => listAge(t.health?.denylist) },
+        { label: 'Devices', cell: (t) => devices(t.health?.devices) },
+        { label: 'Where', cell: (t) => t.location?.label ?? (t.location ? `${t.location.lat}, ${t.location.lon}` : '—') },
+      ]}
+    />
   );
 }

@@ -1,11 +1,9 @@
 // Transactions: search by txId, purse, terminal, merchant, status and time range; cursor paging; CSV export.
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { apiAll } from '../api/client.js';
 import type { Transaction } from '../api/types.js';
-import { download, toCsv } from '../csv.js';
-import { useAction } from '../components/hooks.js';
+import { CsvExport } from '../components/export.js';
 import { PagedTable } from '../components/paged.js';
-import { ErrorBox, Link, Money, Time } from '../components/ui.js';
+import { Link, Money, Time } from '../components/ui.js';
 import { decimal, minorUnits, short, split } from '../format.js';
 import { isOperator, useMe } from '../me.js';
 import { useRoute } from '../router.js';
@@ -36,15 +34,6 @@ export default function Transactions(): ReactNode {
   const [filters, setFilters] = useState<Filters>(initial);
   const [draft, setDraft] = useState<Filters>(initial);
   const query = toQuery(filters);
-  const exporter = useAction(async () => {
-    const all = await apiAll<Transaction>('/transactions', query);
-    const rows = all.map((t) => {
-      const m = split(t.amount, t.currency);
-      return [t.txId, t.status, new Date(t.time * 1000).toISOString(), t.terminalId, t.index ?? '', t.merchantId, t.purseId, m?.currency ?? '', m ? decimal(m.minor, minorUnits(m.currency)) : ''];
-    });
-    download(`transactions-${new Date().toISOString().slice(0, 10)}.csv`, toCsv(['txId', 'status', 'time', 'terminal', 'index', 'merchant', 'purse', 'currency', 'amount'], rows));
-    return all.length;
-  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setFilters({ ...draft });
@@ -78,13 +67,17 @@ export default function Transactions(): ReactNode {
           Search
         </button>
       </form>
-      <p>
-        <button type="button" onClick={() => exporter.run()} disabled={exporter.busy}>
-          {exporter.busy ? 'Exporting…' : 'Export CSV'}
-        </button>{' '}
-        {exporter.done !== undefined ? <span role="status">Exported {exporter.done} transactions.</span> : null}
-      </p>
-      <ErrorBox error={exporter.error} />
+      <CsvExport<Transaction>
+        path="/transactions"
+        query={query}
+        what="transactions"
+        file={`transactions-${new Date().toISOString().slice(0, 10)}.csv`}
+        header={['txId', 'status', 'time', 'terminal', 'index', 'merchant', 'purse', 'currency', 'amount']}
+        row={(t) => {
+          const m = split(t.amount, t.currency);
+          return [t.txId, t.status, new Date(t.time * 1000).toISOString(), t.terminalId, t.index ?? '', t.merchantId, t.purseId, m?.currency ?? '', m ? decimal(m.minor, minorUnits(m.currency)) : ''];
+        }}
+      />
       <PagedTable<Transaction>
         path="/transactions"
         query={query}
