@@ -1,4 +1,4 @@
-// The shared ending of every Tessera CLI: commander's exits pass through, any other failure is one line.
+// What every Tessera CLI shares: text or --json output, ISO times, and the ending (commander's exits pass through, any other failure is one line).
 import type { Command } from 'commander';
 import { errorMessage, isTesseraError } from './errors.js';
 import { printSpecIfAsked } from './cli-docs.js';
@@ -25,3 +25,21 @@ export async function runCli(program: Command, name: string, argv: string[]): Pr
     process.exitCode = 1;
   }
 }
+
+/** A command's result on stdout: one JSON document with --json (stable keys, integer minor units), else the text for people. */
+export function printResult(json: boolean | undefined, value: unknown, text: string, write: (s: string) => void = (s) => void process.stdout.write(s)): void {
+  write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+/** Progress of long work, for people: on stderr, and only in text mode (stdout stays the result; --json stays one document). */
+export function progress(json: boolean | undefined, line: string, write: (s: string) => void = (s) => void process.stderr.write(s)): void {
+  if (!json) write(`${line}\n`);
+}
+
+/** A time in every CLI's text: ISO 8601 in UTC, whole seconds without ".000" ("2027-01-15T10:00:00Z"); "never" for none. */
+export function isoTime(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? 'never' : new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** isoTime of Unix seconds (the back office's and the protocol's times). */
+export const isoSeconds = (s: number): string => isoTime(s * 1000);

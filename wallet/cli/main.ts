@@ -2,10 +2,9 @@
 // tessera-wallet: the reference wallet — a key, purses from the back office, and signed payment QR codes.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, amountText, runCli } from '#common';
+import { TesseraError, amountText, isoSeconds, printResult, runCli } from '#common';
 import { packageVersion } from '#common/node';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
-import { formatMoney } from '../money.js';
 
 interface Globals {
   home: string;
@@ -20,7 +19,7 @@ function int(name: string) {
 }
 
 function print(g: Globals, value: unknown, text: string): void {
-  process.stdout.write(g.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+  printResult(g.json, value, text);
 }
 
 // QR libraries load only when a code is drawn or read.
@@ -32,7 +31,7 @@ async function show(g: Globals, o: { png?: string; text?: boolean }, p: PaymentO
   const value = { ...p, bytes: undefined, png: o.png ?? null };
   if (g.json) return print(g, value, '');
   if (o.text) return print(g, value, p.text);
-  const lines = [headline, `purse ${p.purseId} seq ${p.seq}, ${p.cumulative} authorised in total`];
+  const lines = [headline, `purse ${p.purseId} seq ${p.seq}, ${amountText(p.cumulative, p.currency)} authorised in total`];
   if (o.png) lines.push(`payment QR written to ${o.png}`);
   else lines.push(await qrAnsi(p.text));
   print(g, value, lines.join('\n'));
@@ -80,7 +79,7 @@ function buildProgram(): Command {
         throw new TesseraError('USAGE', `cannot read ${file}: ${(e as Error).message}`);
       }
       const b = w.importPurse(text);
-      print(g, b, `purse ${b.purseId} imported: ${formatMoney(b.available, b.currency)} available, up to ${formatMoney(b.perPaymentLimit, b.currency)} per payment`);
+      print(g, b, `purse ${b.purseId} imported: ${amountText(b.available, b.currency)} available, up to ${amountText(b.perPaymentLimit, b.currency)} per payment`);
     });
 
   program
@@ -93,7 +92,7 @@ function buildProgram(): Command {
       print(
         g,
         { purses: b, available: b.filter((x) => !x.expired).reduce((s, x) => s + x.available, 0) },
-        b.length ? b.map((x) => `${x.purseId}  ${formatMoney(x.available, x.currency)} of ${formatMoney(x.cap, x.currency)}  (seq ${x.seq}${x.expired ? ', expired' : ''})`).join('\n') : 'no purse',
+        b.length ? b.map((x) => `${x.purseId}  ${amountText(x.available, x.currency)} of ${amountText(x.cap, x.currency)}  (seq ${x.seq}${x.expired ? ', expired' : ''})`).join('\n') : 'no purse',
       );
     });
 
@@ -118,7 +117,7 @@ function buildProgram(): Command {
       if (o.transit) {
         if (!o.operator || o.max === undefined) throw new TesseraError('USAGE', 'transit payments need --operator and --max');
         const p = await w.payTransit({ operator: o.operator, line: o.line, max: o.max, windowSeconds: o.window, ...(o.purse ? { purseId: o.purse } : {}) });
-        return show(g, o, p, `transit: up to ${amountText(p.amount, p.currency)} to ${p.payee} (line ${o.line}), valid until ${new Date((p.validUntil ?? 0) * 1000).toISOString()}`);
+        return show(g, o, p, `transit: up to ${amountText(p.amount, p.currency)} to ${p.payee} (line ${o.line}), valid until ${isoSeconds(p.validUntil ?? 0)}`);
       }
       const request = o.request ?? (o.requestImage ? (await qr()).decodeQrPng(o.requestImage) : undefined);
       if (!request) throw new TesseraError('USAGE', 'give --request TEXT, --request-image PNG, or --transit');
@@ -132,7 +131,7 @@ function buildProgram(): Command {
     .action((_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const w = Wallet.open(g.home);
-      print(g, w.payments, w.payments.map((p) => `${new Date(p.time * 1000).toISOString()}  ${amountText(p.amount, p.currency)}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
+      print(g, w.payments, w.payments.map((p) => `${isoSeconds(p.time)}  ${amountText(p.amount, p.currency)}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
     });
 
   return program;
