@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { TesseraError } from '#common';
+import { TesseraError, printResult } from '#common';
 import { openBackup, packageVersion, placeRestored, writeBackup, type BackupSource } from '#common/node';
 import { backOfficePaths } from '../home.js';
 
@@ -13,7 +13,7 @@ interface Globals {
   json?: boolean;
 }
 
-const say = (g: Globals, value: unknown, text: string): void => void process.stdout.write(g.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+const say = (g: Globals, value: unknown, text: string): void => printResult(g.json, value, text);
 
 /** Every regular file under `dir`, as paths relative to it (sorted, so archives list the same way each time). */
 function filesUnder(dir: string, at = dir): string[] {
@@ -25,7 +25,7 @@ function filesUnder(dir: string, at = dir): string[] {
 export function registerBackupCommands(program: Command): void {
   program
     .command('backup')
-    .description('write one archive (tar.gz, mode 0600) of --home: keys, trust lists, settings and the SQLite ledger (online backup, safe while `run` settles); a PostgreSQL ledger (--db) needs pg_dump as well')
+    .description('Write one archive (tar.gz, mode 0600) of --home: keys, trust lists, settings and the SQLite ledger (online backup, safe while `run` settles). A PostgreSQL ledger (--db) needs pg_dump as well.')
     .requiredOption('-o, --out <file>', 'archive to write')
     .action(async (o: { out: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
@@ -46,7 +46,7 @@ export function registerBackupCommands(program: Command): void {
 
   program
     .command('restore')
-    .description('recreate --home from an archive written by `backup` (stop `run` first); an existing home is renamed aside with --force, never deleted')
+    .description('Recreate --home from an archive written by `backup` (stop `run` first). An existing home is renamed aside with --force, never deleted.')
     .argument('<file>', 'archive written by `tessera-backoffice backup`')
     .option('--force', 'restore even though --home has files (it is renamed to <home>.before-restore-<time>)')
     .action((file: string, o: { force?: boolean }, cmd: Command) => {

@@ -139,7 +139,7 @@ function configFrom(o: { operator: string; currency?: string; line?: string; zon
 function buildProgram(): Command {
   const program = new Command('tessera-backoffice')
     .description(
-      'The Tessera back office: the issuer (root, issuer and sealed keys; terminal and purse certificates), the ledger of accounts and purse reservations, the clearing service that settles terminal journals over MQTT, fraud cases and the deny list. Amounts are whole minor units (cents). Data lives in --home (default $TESSERA_BACKOFFICE_HOME or ~/.tessera-backoffice).',
+      'The Tessera back office: the issuer (root, issuer and sealed keys; terminal and purse certificates), the ledger of accounts and purse reservations, the clearing service that settles terminal journals over MQTT, fraud cases and the deny list. Amounts you give are whole minor units (cents); amounts printed for people are formatted in their currency (EUR 2.30, ISK 1,000), and --json keeps integer minor units with the currency code. Data lives in --home (default $TESSERA_BACKOFFICE_HOME or ~/.tessera-backoffice).',
     )
     .addOption(new Option('--home <dir>', 'back office data directory').env('TESSERA_BACKOFFICE_HOME').default(defaultHome()))
     .addOption(new Option('--db <url>', 'keep the ledger in PostgreSQL (postgres://user@host/db) instead of the SQLite file in --home').env('TESSERA_BACKOFFICE_DB'))

@@ -40,7 +40,7 @@ async function show(g: Globals, o: { png?: string; text?: boolean }, p: PaymentO
 function buildProgram(): Command {
   const program = new Command('tessera-wallet')
     .description(
-      'The Tessera reference wallet. It holds a P-256 key (0600) and purses issued to it by a back office, and signs payments as QR codes. Each payment advances the purse sequence, which is saved durably BEFORE the code is shown, so a crash can never make the wallet reuse a sequence. Amounts are whole minor units. Data lives in --home (default $TESSERA_WALLET_HOME or ~/.tessera-wallet).',
+      'The Tessera reference wallet. It holds a P-256 key (0600) and purses issued to it by a back office, and signs payments as QR codes. Each payment advances the purse sequence, which is saved durably BEFORE the code is shown, so a crash can never make the wallet reuse a sequence. Amounts you give are whole minor units; amounts printed for people are formatted in their currency (EUR 2.30), and --json keeps integer minor units with the currency code. Data lives in --home (default $TESSERA_WALLET_HOME or ~/.tessera-wallet).',
     )
     .addOption(new Option('--home <dir>', 'wallet data directory').env('TESSERA_WALLET_HOME').default(defaultWalletHome()))
     .option('--json', 'print machine-readable JSON instead of text')
