@@ -185,3 +185,20 @@ t.test('amounts for people take the currency exponent; --json keeps minor units 
   t.match((await run('tessera-wallet', [...wallet, 'balance'])).stdout, /^[0-9a-f]{32} {2}JOD 0\.001 of JOD 0\.001 {2}\(seq 0\)$/m);
   t.match((await run('tessera-backoffice', [...jod, 'purse', 'list'])).stdout, /cap JOD 1\.250 {2}spent JOD 0\.000 {2}reserved JOD 1\.250/);
 });
+
+t.test('usage errors and help end as in tessera: one line with USAGE, exit 2; help exits 0', async (t) => {
+  for (const cli of ['tessera-backoffice', 'tessera-wallet'] as const) {
+    const bogus = await run(cli, [cli === 'tessera-wallet' ? 'balance' : 'report', '--bogus']);
+    t.equal(bogus.code, 2, `${cli}: an unknown option exits 2`);
+    t.equal(bogus.stderr, `${cli}: unknown option '--bogus' [USAGE]\n`, 'in one line naming the code');
+    const json = await run(cli, ['no-such-command', '--json']);
+    t.equal(json.code, 2);
+    t.same(JSON.parse(json.stdout), { error: { code: 'USAGE', message: "unknown command 'no-such-command'" } });
+    const help = await run(cli, ['--help']);
+    t.equal(help.code, 0);
+    t.match(help.stdout, new RegExp(`^Usage: ${cli} `));
+  }
+  const missing = await run('tessera-backoffice', ['refund', '00', '1', '--id', 'r', '--reason', 'x']);
+  t.equal(missing.code, 2);
+  t.equal(missing.stderr, "tessera-backoffice: required option '--merchant <id>' not specified [USAGE]\n");
+});

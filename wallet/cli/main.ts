@@ -45,7 +45,7 @@ function buildProgram(): Command {
     .addOption(new Option('--home <dir>', 'wallet data directory').env('TESSERA_WALLET_HOME').default(defaultWalletHome()))
     .option('--json', 'print machine-readable JSON instead of text')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
-    .showHelpAfterError();
+    .showHelpAfterError(false);
 
   program
     .command('create')
