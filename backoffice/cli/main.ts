@@ -388,7 +388,7 @@ function buildProgram(): Command {
         progress(g.json, 'auditing the ledger: transfers, postings, settlements, purses and balances…');
         const a = await bo.ledger.audit();
         const head = `${a.settlements} settlement(s), postings sum ${amountText(a.postingsSum, bo.currency)}: ${a.ok ? 'ledger consistent' : 'LEDGER INCONSISTENT'}`;
-        print(g, a, [head, ...a.problems.map((p) => `  ${p}`)].join('\n'));
+        print(g, { ...a, currency: bo.currency }, [head, ...a.problems.map((p) => `  ${p}`)].join('\n'));
         if (!a.ok) process.exitCode = 1;
       });
     });

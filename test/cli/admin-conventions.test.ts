@@ -183,6 +183,7 @@ t.test('amounts for people take the currency exponent; --json keeps minor units 
   t.equal(out.code, 0, out.stderr);
   t.match((await run('tessera-wallet', [...wallet, 'import-purse', file])).stdout, /: JOD 0\.001 available, up to JOD 0\.001 per payment$/m);
   t.match((await run('tessera-wallet', [...wallet, 'balance'])).stdout, /^[0-9a-f]{32} {2}JOD 0\.001 of JOD 0\.001 {2}\(seq 0\)$/m);
+  t.match(JSON.parse((await run('tessera-wallet', [...wallet, 'balance', '--json'])).stdout), { totals: [{ currency: 'JOD', available: 1 }] });
   t.match((await run('tessera-backoffice', [...jod, 'purse', 'list'])).stdout, /cap JOD 1\.250 {2}spent JOD 0\.000 {2}reserved JOD 1\.250/);
 });
 

@@ -37,6 +37,13 @@ async function show(g: Globals, o: { png?: string; text?: boolean }, p: PaymentO
   print(g, value, lines.join('\n'));
 }
 
+/** What the unexpired purses can still pay, per currency (minor units never add across currencies). */
+function totalsByCurrency(b: { currency: string; available: number; expired: boolean }[]): { currency: string; available: number }[] {
+  const sums = new Map<string, number>();
+  for (const x of b) if (!x.expired) sums.set(x.currency, (sums.get(x.currency) ?? 0) + x.available);
+  return [...sums].map(([currency, available]) => ({ currency, available }));
+}
+
 function buildProgram(): Command {
   const program = new Command('tessera-wallet')
     .description(
@@ -91,7 +98,7 @@ function buildProgram(): Command {
       const b = w.balances();
       print(
         g,
-        { purses: b, available: b.filter((x) => !x.expired).reduce((s, x) => s + x.available, 0) },
+        { purses: b, available: b.filter((x) => !x.expired).reduce((s, x) => s + x.available, 0), totals: totalsByCurrency(b) },
         b.length ? b.map((x) => `${x.purseId}  ${amountText(x.available, x.currency)} of ${amountText(x.cap, x.currency)}  (seq ${x.seq}${x.expired ? ', expired' : ''})`).join('\n') : 'no purse',
       );
     });
