@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { TesseraError, printResult } from '#common';
+import { TesseraError, printResult, progress } from '#common';
 import { openBackup, packageVersion, placeRestored, writeBackup, type BackupSource } from '#common/node';
 import { backOfficePaths } from '../home.js';
 
@@ -39,6 +39,7 @@ export function registerBackupCommands(program: Command): void {
         .map((name) => ({ name, path: join(g.home, name) }));
       const sqlite = !g.db && existsSync(p.ledger);
       if (sqlite) sources.push({ name: ledgerName, path: p.ledger, sqlite: true });
+      progress(g.json, `backing up ${g.home} (${sources.length} files${sqlite ? ', the ledger through the online backup' : ''})…`);
       const m = await writeBackup(o.out, 'backoffice', packageVersion(), sources, { ledger: g.db ? 'postgresql' : 'sqlite' });
       const note = g.db ? '\nthe ledger is in PostgreSQL and is NOT in this archive: back it up with pg_dump (docs/backup.md)' : '';
       say(g, { ok: true, out: o.out, ledger: g.db ? 'postgresql' : 'sqlite', files: m.files.map((f) => f.name) }, `wrote ${o.out}: ${m.files.length} files${sqlite ? ', ledger included' : ''}${note}`);
@@ -51,6 +52,7 @@ export function registerBackupCommands(program: Command): void {
     .option('--force', 'restore even though --home has files (it is renamed to <home>.before-restore-<time>)')
     .action((file: string, o: { force?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
+      progress(g.json, `reading ${file}…`);
       const b = openBackup(file, 'backoffice', tmpdir());
       try {
         if (existsSync(g.home) && statSync(g.home).isDirectory() && readdirSync(g.home).length > 0) {

@@ -329,10 +329,10 @@ function buildProgram(): Command {
         throw e;
       }
       const s = svc.status();
-      print(
-        g,
-        { running: true, broker: o.broker, pid: process.pid, worker: s.workerId, subscription: s.subscription, concurrency: s.concurrency },
-        `clearing running on ${o.broker} as worker ${s.workerId} (pid ${process.pid}, ${s.subscription}, ${s.concurrency} batches at once)`,
+      const started = { running: true, broker: o.broker, pid: process.pid, worker: s.workerId, subscription: s.subscription, concurrency: s.concurrency };
+      // A long-running process: with --json its stdout is JSON lines (this one, then the log), so the start is one line too.
+      process.stdout.write(
+        g.json ? `${JSON.stringify(started)}\n` : `clearing running on ${o.broker} as worker ${s.workerId} (pid ${process.pid}, ${s.subscription}, ${s.concurrency} batches at once)\n`,
       );
       const statusTimer = o.statusEvery > 0 ? setInterval(() => logger.info({ clearing: svc.status() }, 'clearing status'), o.statusEvery * 1000) : undefined;
       statusTimer?.unref();
