@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { TesseraError, printResult, progress } from '#common';
+import { TesseraError, isoSeconds, printResult, progress } from '#common';
 import { openBackup, packageVersion, placeRestored, writeBackup, type BackupSource } from '#common/node';
 import { backOfficePaths } from '../home.js';
 
@@ -62,7 +62,7 @@ export function registerBackupCommands(program: Command): void {
         mkdirSync(g.home, { recursive: true, mode: 0o700 });
         for (const f of b.manifest.files) placeRestored(b.fileOf(f.name), join(g.home, f.name), f);
         const pg = b.manifest.meta.ledger === 'postgresql' ? '; the ledger was in PostgreSQL: restore it with pg_restore/psql' : '';
-        say(g, { ok: true, home: g.home, files: b.manifest.files.map((f) => f.name) }, `restored ${b.manifest.files.length} files into ${g.home} (backup of ${b.manifest.createdAt})${pg}`);
+        say(g, { ok: true, home: g.home, files: b.manifest.files.map((f) => f.name) }, `restored ${b.manifest.files.length} files into ${g.home} (backup of ${isoSeconds(Math.floor(Date.parse(b.manifest.createdAt) / 1000))})${pg}`);
       } finally {
         b.cleanup();
       }
