@@ -169,6 +169,14 @@ t.test('amounts for people take the currency exponent; --json keeps minor units 
   t.notMatch(report.stdout, /\b230\b/, 'no raw minor units');
   t.match(JSON.parse((await run('tessera-backoffice', [...eur, 'report', '--json'])).stdout), { currency: 'EUR', accounts: [{ id: 'a', balance: 230, currency: 'EUR' }] });
 
+  // Progress of long work is on stderr in text mode only: stdout stays the result.
+  const audit = await run('tessera-backoffice', [...eur, 'audit']);
+  t.equal(audit.stdout, '0 settlement(s), postings sum EUR 0.00: ledger consistent\n');
+  t.match(audit.stderr, /^auditing the ledger/);
+  const auditJson = await run('tessera-backoffice', [...eur, 'audit', '--json']);
+  t.match(JSON.parse(auditJson.stdout), { ok: true, postingsSum: 0, currency: 'EUR' });
+  t.equal(auditJson.stderr, '', 'no progress with --json');
+
   // A purse in JOD: the back office's text, the purse file on stdout without --out, the wallet's balance.
   const wallet = ['--home', join(dir, 'money-wallet')];
   t.equal((await run('tessera-wallet', [...wallet, 'create'])).code, 0);
