@@ -405,7 +405,7 @@ export class BackOffice {
   }
 
   async report(): Promise<Report> {
-    return buildReport(this.ledger);
+    return buildReport(this.ledger, this.currency);
   }
 
   /** Opens the sealed details of a batch's settled (or already settled) payments and keeps them with the settlement. */

@@ -1,9 +1,12 @@
 // The back office report: balances, settlements per merchant, purses, fraud cases and incidents, as data or a table.
+import { amountText, isoSeconds } from '#common';
 import { indexRange } from './incidents.js';
 import type { Account, DenyList, FraudCase, Incident, Ledger, MerchantTotal, PurseRecord } from './ledger.js';
 import { recentSealed, type SealedView } from './ops/sealed.js';
 
 export interface Report {
+  /** The back office's currency (ISO 4217): every amount below is integer minor units of it. */
+  currency: string;
   accounts: Account[];
   merchants: MerchantTotal[];
   purses: PurseRecord[];
@@ -17,8 +20,9 @@ export interface Report {
   sealed: { count: number; recent: (SealedView & { txId: string })[] };
 }
 
-export async function buildReport(ledger: Ledger): Promise<Report> {
+export async function buildReport(ledger: Ledger, currency: string): Promise<Report> {
   return {
+    currency,
     accounts: await ledger.listAccounts(),
     merchants: await ledger.merchantTotals(),
     purses: await ledger.listPurses(),
@@ -31,24 +35,33 @@ export async function buildReport(ledger: Ledger): Promise<Report> {
   };
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
+/** An amount cell: right-aligned like a number, formatted like every amount people read. */
+class Amount {
+  constructor(readonly text: string) {}
+}
+
+function table(headers: string[], rows: (string | number | Amount)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c instanceof Amount ? c.text : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (typeof rows[0]?.[i] === 'number' ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  const right = headers.map((_, i) => typeof rows[0]?.[i] === 'number' || rows[0]?.[i] instanceof Amount);
+  return cells.map((r) => r.map((c, i) => (right[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
 export function formatReport(r: Report): string {
   const out: string[] = [];
-  out.push('ACCOUNTS', table(['account', 'kind', 'currency', 'balance'], r.accounts.map((a) => [a.id, a.kind, a.currency, a.balance])), '');
-  out.push('SETTLEMENTS PER MERCHANT', r.merchants.length ? table(['merchant', 'payments', 'settled', 'balance'], r.merchants.map((m) => [m.merchantId, m.count, m.amount, m.balance])) : '(none)', '');
+  const money = (minor: number, currency = r.currency) => new Amount(amountText(minor, currency));
+  out.push('ACCOUNTS', table(['account', 'kind', 'balance'], r.accounts.map((a) => [a.id, a.kind, money(a.balance, a.currency)])), '');
+  out.push('SETTLEMENTS PER MERCHANT', r.merchants.length ? table(['merchant', 'payments', 'settled', 'balance'], r.merchants.map((m) => [m.merchantId, m.count, money(m.amount), money(m.balance)])) : '(none)', '');
   out.push(
     'PURSES',
-    r.purses.length ? table(['purse', 'account', 'status', 'cap', 'spent', 'reserved', 'expires'], r.purses.map((p) => [p.purseId, p.account, p.status, p.cap, p.spent, p.reserved, new Date(p.notAfter * 1000).toISOString()])) : '(none)',
+    r.purses.length
+      ? table(['purse', 'account', 'status', 'cap', 'spent', 'reserved', 'expires'], r.purses.map((p) => [p.purseId, p.account, p.status, money(p.cap, p.currency), money(p.spent, p.currency), money(p.reserved, p.currency), isoSeconds(p.notAfter)]))
+      : '(none)',
     '',
   );
   out.push(
     'FRAUD CASES',
-    r.fraudCases.length ? table(['case', 'purse', 'kind', 'terminal', 'amount', 'detail'], r.fraudCases.map((f) => [f.id, f.purseId, f.kind, `${f.terminalId}#${f.index}`, f.amount, f.detail])) : '(none)',
+    r.fraudCases.length ? table(['case', 'purse', 'kind', 'terminal', 'amount', 'detail'], r.fraudCases.map((f) => [f.id, f.purseId, f.kind, `${f.terminalId}#${f.index}`, money(f.amount), f.detail])) : '(none)',
     '',
   );
   // One row may stand for many occurrences (a batch's worth, or a flood merged past the cap): show how many.
@@ -63,6 +76,6 @@ export function formatReport(r: Report): string {
     '',
   );
   const unpublished = r.denylist.unpublished ? ` (${r.denylist.unpublished} not yet published)` : '';
-  out.push(`deny list version ${r.denylist.version}: ${r.denylist.purseIds.length} purse(s)${unpublished}; ${r.settlementCount} settlement(s); trial balance ${r.trialBalance}`);
+  out.push(`deny list version ${r.denylist.version}: ${r.denylist.purseIds.length} purse(s)${unpublished}; ${r.settlementCount} settlement(s); trial balance ${amountText(r.trialBalance, r.currency)}`);
   return out.join('\n');
 }

@@ -1,5 +1,5 @@
 // Trust-list ceremonies: the offline root key signs the next list (renewal, new keys, retirement) from the current list alone.
-import { TesseraError } from '#common';
+import { TesseraError, isoSeconds } from '#common';
 import {
   DAY,
   ROLE,
@@ -74,10 +74,9 @@ export function describeTrustList(list: TrustList): TrustListView {
 }
 
 export function formatTrustList(v: TrustListView): string {
-  const date = (s: number) => new Date(s * 1000).toISOString().slice(0, 10);
   return [
-    `trust list version ${v.version}, issued ${new Date(v.issuedAt * 1000).toISOString()}`,
-    ...v.keys.map((k) => `  ${k.kid} ${k.name ?? '(unnamed)'} [${k.roles.join(',')}] ${date(k.notBefore)} .. ${date(k.notAfter)}`),
+    `trust list version ${v.version}, issued ${isoSeconds(v.issuedAt)}`,
+    ...v.keys.map((k) => `  ${k.kid} ${k.name ?? '(unnamed)'} [${k.roles.join(',')}] ${isoSeconds(k.notBefore)} .. ${isoSeconds(k.notAfter)}`),
   ].join('\n');
 }
 

@@ -36,6 +36,13 @@ for (const [cli, entry] of Object.entries(CLIS)) {
     const top = complete(cli, ['']);
     t.same(spec.commands.filter((c) => c.name !== 'help').map((c) => c.name).filter((c) => !top.includes(c)), [], 'every top-level command is offered');
     t.ok(top.includes('--json') && top.includes('--version'), 'and the global options');
+    // Every command and option says what it is: the man page and --help are made of these lines.
+    const undescribed = (c: CliSpec, path: string): string[] => [
+      ...(c.description.trim() ? [] : [path]),
+      ...c.options.filter((o) => !o.description.trim()).map((o) => `${path} ${o.flags}`),
+      ...c.commands.flatMap((s) => undescribed(s, `${path} ${s.name}`)),
+    ];
+    t.same(undescribed(spec, cli), [], 'no empty description');
   });
 }
 

@@ -2,7 +2,7 @@
 // tessera-backoffice: issue terminals and purses, keep accounts, run clearing, report, and publish fleet messages.
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, createLogger, runCli } from '#common';
+import { TesseraError, amountText, createLogger, isoSeconds, printResult, progress, runCli } from '#common';
 import { packageVersion, stdoutIsJournal } from '#common/node';
 import { isShareGroup, toQrText, type FareRule, type TerminalConfigBody } from '#protocol';
 import { BackOffice } from '../backoffice.js';
@@ -49,7 +49,17 @@ function signedInt(name: string) {
 }
 
 function print(g: Globals, value: unknown, text: string): void {
-  process.stdout.write(g.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+  printResult(g.json, value, text);
+}
+
+/**
+ * A command that makes a file (bundle, purse file, broker rules) without --out: the file itself on
+ * stdout, so `> FILE` keeps it, and in text mode a line for people on stderr; --json wraps both.
+ */
+function printArtifact(g: Globals, value: unknown, artifact: unknown, note: string): void {
+  if (g.json) return print(g, value, '');
+  process.stdout.write(`${JSON.stringify(artifact, null, 2)}\n`);
+  progress(g.json, note);
 }
 
 // mqtt loads only for the commands that talk to a broker (every CLI start counts on a Pi-class server).
@@ -129,13 +139,13 @@ function configFrom(o: { operator: string; currency?: string; line?: string; zon
 function buildProgram(): Command {
   const program = new Command('tessera-backoffice')
     .description(
-      'The Tessera back office: the issuer (root, issuer and sealed keys; terminal and purse certificates), the ledger of accounts and purse reservations, the clearing service that settles terminal journals over MQTT, fraud cases and the deny list. Amounts are whole minor units (cents). Data lives in --home (default $TESSERA_BACKOFFICE_HOME or ~/.tessera-backoffice).',
+      'The Tessera back office: the issuer (root, issuer and sealed keys; terminal and purse certificates), the ledger of accounts and purse reservations, the clearing service that settles terminal journals over MQTT, fraud cases and the deny list. Amounts you give are whole minor units (cents); amounts printed for people are formatted in their currency (EUR 2.30, ISK 1,000), and --json keeps integer minor units with the currency code. Data lives in --home (default $TESSERA_BACKOFFICE_HOME or ~/.tessera-backoffice).',
     )
     .addOption(new Option('--home <dir>', 'back office data directory').env('TESSERA_BACKOFFICE_HOME').default(defaultHome()))
     .addOption(new Option('--db <url>', 'keep the ledger in PostgreSQL (postgres://user@host/db) instead of the SQLite file in --home').env('TESSERA_BACKOFFICE_DB'))
     .option('--json', 'print machine-readable JSON instead of text')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
-    .showHelpAfterError();
+    .showHelpAfterError(false);
 
   program
     .command('init')
@@ -195,7 +205,9 @@ function buildProgram(): Command {
         });
         if (o.out) BackOffice.writeJson(o.out as string, r.bundle, true);
         const value = { terminalId: r.cert.terminalId, merchantId: r.cert.merchantId, mode: r.cert.mode, notAfter: r.cert.notAfter, bundle: o.out ? o.out : r.bundle };
-        print(g, value, o.out ? `terminal ${r.cert.terminalId} certified; bundle written to ${String(o.out)}` : JSON.stringify(r.bundle, null, 2));
+        const certified = `terminal ${r.cert.terminalId} (${r.cert.mode}, merchant ${r.cert.merchantId}) certified until ${isoSeconds(r.cert.notAfter)}`;
+        if (o.out) print(g, value, `${certified}; bundle written to ${String(o.out)}`);
+        else printArtifact(g, value, r.bundle, `${certified}; the bundle is on stdout (or give --out FILE)`);
       });
     });
 
@@ -223,7 +235,7 @@ function buildProgram(): Command {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         const a = await bo.fund(id, amount, o.memo, o.id);
-        print(g, a, `account ${a.id}: balance ${a.balance} ${a.currency}`);
+        print(g, a, `account ${a.id}: balance ${amountText(a.balance, a.currency)}`);
       });
     });
   account
@@ -235,7 +247,9 @@ function buildProgram(): Command {
       await withBackOffice(g, async (bo) => {
         const a = await bo.account(id);
         const purses = (await bo.ledger.listPurses()).filter((p) => p.account === a.id);
-        print(g, { ...a, purses }, [`${a.id} (${a.kind}) balance ${a.balance} ${a.currency}`, ...purses.map((p) => `  purse ${p.purseId} ${p.status} cap ${p.cap} spent ${p.spent} reserved ${p.reserved}`)].join('\n'));
+        const m = (n: number, currency: string) => amountText(n, currency);
+        const lines = [`${a.id} (${a.kind}) balance ${m(a.balance, a.currency)}`, ...purses.map((p) => `  purse ${p.purseId} ${p.status} cap ${m(p.cap, p.currency)} spent ${m(p.spent, p.currency)} reserved ${m(p.reserved, p.currency)}`)];
+        print(g, { ...a, purses }, lines.join('\n'));
       });
     });
 
@@ -256,7 +270,9 @@ function buildProgram(): Command {
       await withBackOffice(g, async (bo) => {
         const r = await bo.issuePurse({ account: o.account, walletKey: o.walletKey, cap: o.cap, perPaymentLimit: o.limit, days: o.days, ...(o.id !== undefined ? { id: o.id } : {}) });
         if (o.out) BackOffice.writeJson(o.out, r.file, true);
-        print(g, { purse: r.purse, file: o.out ?? r.file }, o.out ? `purse ${r.purse.purseId} (cap ${r.purse.cap}) written to ${o.out}` : JSON.stringify(r.file, null, 2));
+        const issued = `purse ${r.purse.purseId} of ${r.purse.account}: cap ${amountText(r.purse.cap, r.purse.currency)}, up to ${amountText(r.purse.perPaymentLimit, r.purse.currency)} a payment, valid until ${isoSeconds(r.purse.notAfter)}`;
+        if (o.out) print(g, { purse: r.purse, file: o.out }, `${issued}; written to ${o.out}`);
+        else printArtifact(g, { purse: r.purse, file: r.file }, r.file, `${issued}; the purse file is on stdout (or give --out FILE)`);
       });
     });
 
@@ -268,7 +284,7 @@ function buildProgram(): Command {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
         const r = await bo.settleExpired(o.graceDays * 86_400);
-        print(g, r, r.length ? r.map((x) => `purse ${x.purseId}: ${x.returned} returned`).join('\n') : 'no purse to close');
+        print(g, { currency: bo.currency, closed: r }, r.length ? r.map((x) => `purse ${x.purseId}: ${amountText(x.returned, bo.currency)} returned`).join('\n') : 'no purse to close');
       });
     });
 
@@ -313,10 +329,10 @@ function buildProgram(): Command {
         throw e;
       }
       const s = svc.status();
-      print(
-        g,
-        { running: true, broker: o.broker, pid: process.pid, worker: s.workerId, subscription: s.subscription, concurrency: s.concurrency },
-        `clearing running on ${o.broker} as worker ${s.workerId} (pid ${process.pid}, ${s.subscription}, ${s.concurrency} batches at once)`,
+      const started = { running: true, broker: o.broker, pid: process.pid, worker: s.workerId, subscription: s.subscription, concurrency: s.concurrency };
+      // A long-running process: with --json its stdout is JSON lines (this one, then the log), so the start is one line too.
+      process.stdout.write(
+        g.json ? `${JSON.stringify(started)}\n` : `clearing running on ${o.broker} as worker ${s.workerId} (pid ${process.pid}, ${s.subscription}, ${s.concurrency} batches at once)\n`,
       );
       const statusTimer = o.statusEvery > 0 ? setInterval(() => logger.info({ clearing: svc.status() }, 'clearing status'), o.statusEvery * 1000) : undefined;
       statusTimer?.unref();
@@ -350,6 +366,7 @@ function buildProgram(): Command {
     .action(async (terminal: string, o: { chain?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
+        progress(g.json, `verifying the journal of ${terminal}${o.chain !== undefined ? ` (chain ${o.chain})` : ''}: every signature and hash link…`);
         const audits = await bo.auditJournal(terminal, o.chain);
         const lines = audits.map(
           (a) => `chain ${a.chain} (${a.retiredAt === null ? 'current' : 'retired'}): ${a.records} record(s) up to ${a.lastIndex}: ${a.ok ? 'verified' : `NOT VERIFIED\n  ${a.problems.join('\n  ')}`}`,
@@ -368,9 +385,10 @@ function buildProgram(): Command {
     .action(async (_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       await withBackOffice(g, async (bo) => {
+        progress(g.json, 'auditing the ledger: transfers, postings, settlements, purses and balances…');
         const a = await bo.ledger.audit();
-        const head = `${a.settlements} settlement(s), postings sum ${a.postingsSum}: ${a.ok ? 'ledger consistent' : 'LEDGER INCONSISTENT'}`;
-        print(g, a, [head, ...a.problems.map((p) => `  ${p}`)].join('\n'));
+        const head = `${a.settlements} settlement(s), postings sum ${amountText(a.postingsSum, bo.currency)}: ${a.ok ? 'ledger consistent' : 'LEDGER INCONSISTENT'}`;
+        print(g, { ...a, currency: bo.currency }, [head, ...a.problems.map((p) => `  ${p}`)].join('\n'));
         if (!a.ok) process.exitCode = 1;
       });
     });
@@ -503,7 +521,9 @@ function buildProgram(): Command {
         const backoffice = list(o.backoffice);
         const config = usage(() => dynsecConfig({ terminals, backoffice, admin: list(o.admin), monitor: list(o.monitor), shareGroups: list(o.shareGroup) }));
         if (o.out) BackOffice.writeJson(o.out, config, true);
-        print(g, o.out ? { out: o.out, terminals: terminals.length, backoffice } : config, o.out ? `broker rules for ${terminals.length} terminals and ${backoffice.join(', ')} written to ${o.out}` : JSON.stringify(config, null, 2));
+        const made = `broker rules for ${terminals.length} terminal(s) and ${backoffice.join(', ')}`;
+        if (o.out) print(g, { out: o.out, terminals: terminals.length, backoffice }, `${made} written to ${o.out}`);
+        else printArtifact(g, config, config, `${made}: the dynamic-security file is on stdout (or give --out FILE)`);
       });
     });
 

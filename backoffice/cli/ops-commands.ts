@@ -1,6 +1,6 @@
 // The operator commands: look-ups (tx, purse, terminal, fraud), search, statements, sealed details, and the money operations in ops-money-commands.ts.
 import { Option, type Command } from 'commander';
-import { TesseraError } from '#common';
+import { TesseraError, isoSeconds } from '#common';
 import { accountStatement, dailyStatement, listFraudCases, listPurses, listTerminals, lookupFraudCase, lookupPurse, lookupTerminal, lookupTransaction, openPendingSealed, overview, searchTransactions } from '../ops/index.js';
 import { addMoneyCommands, type OpsCliHelpers } from './ops-money-commands.js';
 import { amount, formatCase, formatPurse, formatStatement, formatSummaries, formatTerminal, formatTransaction, pageText } from './ops-format.js';
@@ -111,7 +111,7 @@ export function addOpsCommands<G extends { json?: boolean }>(program: Command, h
     const g = cmd.optsWithGlobals<G>();
     await h.withBackOffice(g, async (bo) => {
       const st = await accountStatement(bo.ledger, { accountId: id, from: o.from, to: o.to, limit: o.limit, cursor: o.cursor });
-      const lines = pageText(st.postings, (x) => `${new Date(x.at * 1000).toISOString()}  ${x.kind}  ${amount(x.amount)}  ${x.counterparty}${x.ref ? `  (${x.ref})` : ''}`);
+      const lines = pageText(st.postings, (x) => `${isoSeconds(x.at)}  ${x.kind}  ${amount(x.amount)}  ${x.counterparty}${x.ref ? `  (${x.ref})` : ''}`);
       h.print(g, st, `${st.accountId} (${st.kind}) balance ${amount(st.balance)}\n${lines}`);
     });
   });

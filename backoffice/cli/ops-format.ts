@@ -1,9 +1,10 @@
-// Human-readable text for the operator commands (--json prints the operations' data as is).
+// Human-readable text for the operator commands (--json prints the operations' data as is): amounts through formatAmount, ISO times.
+import { amountText, isoSeconds as time } from '#common';
 import type { Money } from '../ops/view.js';
 import type { DailyStatement, FraudCaseView, FraudEvidence, Page, PurseLookup, TerminalLookup, TransactionSummary, TransactionView } from '../ops/index.js';
 
-export const amount = (m: Money | null): string => (m ? `${m.amount} ${m.currency}` : '-');
-const time = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+/** An amount for people ("EUR 4.50", "ISK 1,000", "JOD 1.250"); minor units only for a ledger with no currency yet. */
+export const amount = (m: Money | null): string => (m ? amountText(m.amount, m.currency) : '-');
 const more = (p: Page<unknown>): string[] => (p.nextCursor ? [`more: --cursor ${p.nextCursor}`] : []);
 
 /** One line per item, '(none)' for an empty page, and the cursor of the next page. */
@@ -19,12 +20,12 @@ export function formatTransaction(v: TransactionView): string {
   const out = [`transaction ${v.txId} (merchant ${v.merchantId ?? '-'})`];
   const p = v.payment;
   if (p && 'error' in p) out.push(`  payment does not decode: ${p.error}`);
-  else if (p) out.push(`  payment: purse ${p.purseId ?? '?'} seq ${p.seq} cumulative ${p.cumulative}, authorised ${amount(p.authorised)} to ${p.payeeKind} ${p.payee} at ${time(p.time)}`);
+  else if (p) out.push(`  payment: purse ${p.purseId ?? '?'} seq ${p.seq} cumulative ${amount({ amount: p.cumulative, currency: p.authorised.currency })}, authorised ${amount(p.authorised)} to ${p.payeeKind} ${p.payee} at ${time(p.time)}`);
   for (const r of v.records) {
     const pv = r.verification?.payment;
     const verdict = !pv ? '-' : pv.kind === 'payment' ? 'ok' : pv.kind === 'rejected' ? `rejected (${pv.reason})` : pv.kind;
     const check = r.verification ? `; re-verified: record ${r.verification.record}, payment ${verdict}` : '';
-    out.push(`  record ${r.terminalId} chain ${r.chain} #${r.index}: ${r.record.decision}, charged ${r.record.amountCharged}; clearing: ${r.status}${r.reason ? ` (${r.reason})` : ''}${check}`);
+    out.push(`  record ${r.terminalId} chain ${r.chain} #${r.index}: ${r.record.decision}, charged ${amount({ amount: r.record.amountCharged, currency: v.refunded.currency })}; clearing: ${r.status}${r.reason ? ` (${r.reason})` : ''}${check}`);
   }
   out.push(v.settlement ? `  settled ${amount(v.settlement.amount)} to ${v.settlement.merchantId} at ${time(v.settlement.settledAt)}` : '  not settled');
   for (const r of v.refunds) out.push(`  refund ${r.refundId}: ${amount(r.amount)} to ${r.account} (${r.reason}) by ${r.actor} at ${time(r.createdAt)}`);
@@ -60,7 +61,7 @@ export function formatCase(c: FraudCaseView & { evidence?: FraudEvidence }): str
   const out = [`fraud case ${c.id} (${c.status}): ${c.kind} of purse ${c.purseId}, ${amount(c.amount)} at ${c.terminalId}#${c.index} (${c.merchantId ?? '-'}), opened ${time(c.openedAt)}: ${c.detail}`];
   if (c.evidence) {
     for (const [name, e] of [['first', c.evidence.first], ['second', c.evidence.second]] as const) {
-      if (e) out.push(`  ${name} payment: ${'error' in e ? `does not decode (${e.error})` : `seq ${e.seq} cumulative ${e.cumulative} ${amount(e.authorised)} to ${e.payee} at ${time(e.time)}`}`);
+      if (e) out.push(`  ${name} payment: ${'error' in e ? `does not decode (${e.error})` : `seq ${e.seq} cumulative ${amount({ amount: e.cumulative, currency: e.authorised.currency })}, ${amount(e.authorised)} to ${e.payee} at ${time(e.time)}`}`);
     }
   }
   const r = c.resolution;

@@ -3,16 +3,12 @@ import type { TransactionJson } from '../api/transactions.js';
 import type { DaemonStatus } from '../daemon/daemon.js';
 import type { PaymentState } from '../checkout/types.js';
 import type { ListFreshness } from '../checkout/limits.js';
-import { amountText } from '#common';
+import { amountText, isoTime } from '#common';
 
 /** An amount for people: the one formatter of the display and receipts (#common formatAmount); minor units when the currency is unknown. */
 export function money(amount: number | null | undefined, currency: string | null | undefined): string {
   if (amount === null || amount === undefined) return '-';
   return amountText(amount, currency);
-}
-
-export function isoTime(ms: number | null | undefined): string {
-  return ms === null || ms === undefined ? 'never' : new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 export function statusText(s: DaemonStatus): string {

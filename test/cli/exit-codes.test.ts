@@ -4,53 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const BIN = {
-  tessera: join(process.cwd(), 'dist/terminal/cli/main.js'),
-  'tessera-backoffice': join(process.cwd(), 'dist/backoffice/cli/main.js'),
-  'tessera-wallet': join(process.cwd(), 'dist/wallet/cli/main.js'),
-} as const;
-type Cli = keyof typeof BIN;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cli: Cli, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN[cli], ...args], { timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** Command names listed under "Commands:" in a commander help text (help itself left out). */
-function commandsIn(help: string): string[] {
-  const at = help.indexOf('\nCommands:\n');
-  if (at < 0) return [];
-  return [...help.slice(at).matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
-}
-
-/** Every leaf command of a CLI, as word paths ("provision check"), walking --help. */
-async function leafCommands(cli: Cli, path: string[] = []): Promise<string[]> {
-  const help = await run(cli, [...path, '--help']);
-  const subs = commandsIn(help.stdout);
-  if (subs.length === 0) return [path.join(' ')];
-  return (await Promise.all(subs.map((s) => leafCommands(cli, [...path, s])))).flat();
-}
-
-/** Runs `fn` over `items`, four at a time (the CLIs are separate processes), results in order. */
-async function pool<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  return out;
-}
+import { BIN, leafCommands, pool, run, type Cli, type Run } from './spawn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-exit-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -184,6 +138,8 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
         t.fail(`${cli} ${name} --json prints JSON, got ${JSON.stringify(r.stdout)}`);
       }
       t.ok(parsed.ok === false || typeof parsed.error?.code === 'string', `${cli} ${name} --json reports the failure`);
+      // The back office's and the wallet's error line names the stable code too, for people and their logs.
+      if (cli !== 'tessera' && parsed.error?.code) t.ok(r.stderr.includes(parsed.error.code), `${cli} ${name}: the error line names ${parsed.error.code}`);
     });
   }
 });

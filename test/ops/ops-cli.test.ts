@@ -49,7 +49,7 @@ t.test('operator commands', async (t) => {
 
   t.match(await json('tx', 'show', paid.txId), { txId: paid.txId, merchantId: 'M-CAFE', settlement: { amount: { amount: 450, currency: 'EUR' } }, sealed: { status: 'opened', text: basket } });
   t.match(await json('tx', 'show', paid.txId, '--no-sealed'), { sealed: 'hidden' });
-  t.match(await text('tx', 'show', paid.txId), /record T-1 chain 1 #1: approved, charged 450; clearing: settled; re-verified: record ok, payment ok\n[\s\S]*sealed details: \{"basket":"2 coffees"\}/);
+  t.match(await text('tx', 'show', paid.txId), /record T-1 chain 1 #1: approved, charged EUR 4\.50; clearing: settled; re-verified: record ok, payment ok\n[\s\S]*sealed details: \{"basket":"2 coffees"\}/);
   await fails('USAGE', 'tx', 'show', 'xyz');
   await fails('NOT_FOUND', 'tx', 'show', '00'.repeat(32));
 
@@ -74,7 +74,7 @@ t.test('operator commands', async (t) => {
   t.match(await json('purse', 'undeny', clone.purseId, '--reason', 'holder verified'), { removed: true, published: false });
 
   t.match(await json('refund', paid.txId, '100', '--merchant', 'M-CAFE', '--id', 'r-1', '--reason', 'one coffee cold'), { created: true, remaining: { amount: 350 } });
-  t.match(await text('refund', paid.txId, '100', '--merchant', 'M-CAFE', '--id', 'r-1', '--reason', 'one coffee cold'), /^already refunded 100 EUR/);
+  t.match(await text('refund', paid.txId, '100', '--merchant', 'M-CAFE', '--id', 'r-1', '--reason', 'one coffee cold'), /^already refunded EUR 1\.00 of [0-9a-f]{64} to acct-ann; EUR 1\.00 refunded in all, EUR 3\.50 left$/m);
   await fails('REFUND_EXCEEDS_PAYMENT', 'refund', paid.txId, '351', '--merchant', 'M-CAFE', '--id', 'r-2', '--reason', 'too much');
 
   const date = new Date(START * 1000).toISOString().slice(0, 10);
@@ -82,8 +82,8 @@ t.test('operator commands', async (t) => {
   // The CLI runs on the real clock: the refund lands on today's statement.
   const today = new Date().toISOString().slice(0, 10);
   t.match(await json('statement', '--merchant', 'M-CAFE', '--date', today), { payments: { count: 0 }, refunds: { count: 1, amount: { amount: 100 } }, net: { amount: -100 } });
-  t.match(await text('statement', '--terminal', 'T-2', '--date', date), /fraud cases opened 1: 500 EUR; paid by resolutions 0: 0 EUR\n {2}net 0 EUR/);
-  t.match(await text('statement', '--terminal', 'T-2', '--date', today), /fraud cases opened 0: 0 EUR; paid by resolutions 1: 500 EUR\n {2}net 500 EUR/);
+  t.match(await text('statement', '--terminal', 'T-2', '--date', date), /fraud cases opened 1: EUR 5\.00; paid by resolutions 0: EUR 0\.00\n {2}net EUR 0\.00/);
+  t.match(await text('statement', '--terminal', 'T-2', '--date', today), /fraud cases opened 0: EUR 0\.00; paid by resolutions 1: EUR 5\.00\n {2}net EUR 5\.00/);
 
   t.match(await json('purse', 'close', ann.purseId, '--reason', 'phone lost'), { created: true, published: false, purse: { status: 'closed', closure: { returned: { amount: 9_500 } } } });
   await fails('CONFLICT', 'purse', 'undeny', ann.purseId, '--reason', 'found it');

@@ -35,10 +35,11 @@ export interface OpsWorld {
   close(): Promise<void>;
 }
 
-export async function opsWorld(db: string | undefined): Promise<OpsWorld> {
+/** `start` (Unix seconds, default START): the world's clock; the real time when the CLI, on the real clock, must find every certificate valid. */
+export async function opsWorld(db: string | undefined, o: { start?: number } = {}): Promise<OpsWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-ops-'));
   const home = join(dir, 'bo');
-  const clock = new ManualClock(START * 1000);
+  const clock = new ManualClock((o.start ?? START) * 1000);
   const now = () => Math.floor(clock.now() / 1000);
   const bo = await BackOffice.init(home, { clock, ...(db ? { db } : {}) });
   return {

@@ -2,10 +2,9 @@
 // tessera-wallet: the reference wallet — a key, purses from the back office, and signed payment QR codes.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { TesseraError, amountText, runCli } from '#common';
+import { TesseraError, amountText, isoSeconds, printResult, runCli } from '#common';
 import { packageVersion } from '#common/node';
 import { Wallet, defaultWalletHome, type PaymentOutput } from '../wallet.js';
-import { formatMoney } from '../money.js';
 
 interface Globals {
   home: string;
@@ -20,7 +19,7 @@ function int(name: string) {
 }
 
 function print(g: Globals, value: unknown, text: string): void {
-  process.stdout.write(g.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+  printResult(g.json, value, text);
 }
 
 // QR libraries load only when a code is drawn or read.
@@ -32,21 +31,28 @@ async function show(g: Globals, o: { png?: string; text?: boolean }, p: PaymentO
   const value = { ...p, bytes: undefined, png: o.png ?? null };
   if (g.json) return print(g, value, '');
   if (o.text) return print(g, value, p.text);
-  const lines = [headline, `purse ${p.purseId} seq ${p.seq}, ${p.cumulative} authorised in total`];
+  const lines = [headline, `purse ${p.purseId} seq ${p.seq}, ${amountText(p.cumulative, p.currency)} authorised in total`];
   if (o.png) lines.push(`payment QR written to ${o.png}`);
   else lines.push(await qrAnsi(p.text));
   print(g, value, lines.join('\n'));
 }
 
+/** What the unexpired purses can still pay, per currency (minor units never add across currencies). */
+function totalsByCurrency(b: { currency: string; available: number; expired: boolean }[]): { currency: string; available: number }[] {
+  const sums = new Map<string, number>();
+  for (const x of b) if (!x.expired) sums.set(x.currency, (sums.get(x.currency) ?? 0) + x.available);
+  return [...sums].map(([currency, available]) => ({ currency, available }));
+}
+
 function buildProgram(): Command {
   const program = new Command('tessera-wallet')
     .description(
-      'The Tessera reference wallet. It holds a P-256 key (0600) and purses issued to it by a back office, and signs payments as QR codes. Each payment advances the purse sequence, which is saved durably BEFORE the code is shown, so a crash can never make the wallet reuse a sequence. Amounts are whole minor units. Data lives in --home (default $TESSERA_WALLET_HOME or ~/.tessera-wallet).',
+      'The Tessera reference wallet. It holds a P-256 key (0600) and purses issued to it by a back office, and signs payments as QR codes. Each payment advances the purse sequence, which is saved durably BEFORE the code is shown, so a crash can never make the wallet reuse a sequence. Amounts you give are whole minor units; amounts printed for people are formatted in their currency (EUR 2.30), and --json keeps integer minor units with the currency code. Data lives in --home (default $TESSERA_WALLET_HOME or ~/.tessera-wallet).',
     )
     .addOption(new Option('--home <dir>', 'wallet data directory').env('TESSERA_WALLET_HOME').default(defaultWalletHome()))
     .option('--json', 'print machine-readable JSON instead of text')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
-    .showHelpAfterError();
+    .showHelpAfterError(false);
 
   program
     .command('create')
@@ -80,7 +86,7 @@ function buildProgram(): Command {
         throw new TesseraError('USAGE', `cannot read ${file}: ${(e as Error).message}`);
       }
       const b = w.importPurse(text);
-      print(g, b, `purse ${b.purseId} imported: ${formatMoney(b.available, b.currency)} available, up to ${formatMoney(b.perPaymentLimit, b.currency)} per payment`);
+      print(g, b, `purse ${b.purseId} imported: ${amountText(b.available, b.currency)} available, up to ${amountText(b.perPaymentLimit, b.currency)} per payment`);
     });
 
   program
@@ -92,8 +98,8 @@ function buildProgram(): Command {
       const b = w.balances();
       print(
         g,
-        { purses: b, available: b.filter((x) => !x.expired).reduce((s, x) => s + x.available, 0) },
-        b.length ? b.map((x) => `${x.purseId}  ${formatMoney(x.available, x.currency)} of ${formatMoney(x.cap, x.currency)}  (seq ${x.seq}${x.expired ? ', expired' : ''})`).join('\n') : 'no purse',
+        { purses: b, available: b.filter((x) => !x.expired).reduce((s, x) => s + x.available, 0), totals: totalsByCurrency(b) },
+        b.length ? b.map((x) => `${x.purseId}  ${amountText(x.available, x.currency)} of ${amountText(x.cap, x.currency)}  (seq ${x.seq}${x.expired ? ', expired' : ''})`).join('\n') : 'no purse',
       );
     });
 
@@ -118,7 +124,7 @@ function buildProgram(): Command {
       if (o.transit) {
         if (!o.operator || o.max === undefined) throw new TesseraError('USAGE', 'transit payments need --operator and --max');
         const p = await w.payTransit({ operator: o.operator, line: o.line, max: o.max, windowSeconds: o.window, ...(o.purse ? { purseId: o.purse } : {}) });
-        return show(g, o, p, `transit: up to ${amountText(p.amount, p.currency)} to ${p.payee} (line ${o.line}), valid until ${new Date((p.validUntil ?? 0) * 1000).toISOString()}`);
+        return show(g, o, p, `transit: up to ${amountText(p.amount, p.currency)} to ${p.payee} (line ${o.line}), valid until ${isoSeconds(p.validUntil ?? 0)}`);
       }
       const request = o.request ?? (o.requestImage ? (await qr()).decodeQrPng(o.requestImage) : undefined);
       if (!request) throw new TesseraError('USAGE', 'give --request TEXT, --request-image PNG, or --transit');
@@ -132,7 +138,7 @@ function buildProgram(): Command {
     .action((_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<Globals>();
       const w = Wallet.open(g.home);
-      print(g, w.payments, w.payments.map((p) => `${new Date(p.time * 1000).toISOString()}  ${amountText(p.amount, p.currency)}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
+      print(g, w.payments, w.payments.map((p) => `${isoSeconds(p.time)}  ${amountText(p.amount, p.currency)}  ${p.payeeName ?? p.payee}  seq ${p.seq}`).join('\n') || 'no payments');
     });
 
   return program;
