@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE ?= node
 TAP_FILES ?= 'dist/**/*.test.js'
 
-.PHONY: help deps build lint test test-only bench bench-api bench-wallet soak demo clean vectors install uninstall deb
+.PHONY: help deps build lint test test-only test-node24 node24 bench bench-api bench-wallet soak demo clean vectors install uninstall deb
 
 # Install layout (packaging/install.sh); DESTDIR stages into a scratch root.
 PREFIX ?= /usr
@@ -34,6 +34,24 @@ lint: deps ## eslint over every source
 	npx eslint --max-warnings 0 .
 
 test: build lint test-only ## build, lint and run the whole suite (what CI runs)
+
+# The tests that must also pass on Node 24 (make test-node24): the protocol, the store, the daemon, and the daemon
+# syncing over a real broker as a child process.
+NODE24_TESTS ?= 'dist/protocol/**/*.test.js' 'dist/terminal/store/**/*.test.js' 'dist/terminal/daemon/**/*.test.js' \
+	dist/test/sync/daemon-sync.test.js dist/test/e2e/provision-to-payment.test.js
+
+node24: deps ## fetch Node 24 from the npm registry into .nodes/ and build better-sqlite3 for its ABI (offline)
+	bash scripts/node-abi.sh 24
+
+# tap and every test child run on Node 24 (its bin first on PATH, tap started by it); the store loads the
+# Node 24 build of better-sqlite3 through TESSERA_SQLITE_BINDING (common/sqlite.ts).
+test-node24: node24 ## run the protocol, store and daemon tests on Node 24 (after make build)
+	@mkdir -p .tap
+	mapfile -t n24 < <(bash scripts/node-abi.sh 24) && \
+	  "$${n24[0]}" -e 'process.exit(process.versions.node.startsWith("24.") ? 0 : 1)' && \
+	  PATH="$$PWD/$$(dirname "$${n24[0]}"):$$PATH" TESSERA_SQLITE_BINDING="$$PWD/$${n24[1]}" \
+	  "$${n24[0]}" node_modules/tap/dist/esm/run.mjs --disable-coverage $(NODE24_TESTS) 2>&1 | tee .tap/last-run-node24.log
+	@$(NODE) scripts/test-summary.mjs .tap/last-run-node24.log
 
 test-only: ## run the compiled suite without rebuilding
 	@mkdir -p .tap
