@@ -7,9 +7,10 @@ TAP_FILES ?= 'dist/**/*.test.js'
 
 .PHONY: help deps build lint test test-only test-node24 node24 bench bench-api bench-wallet soak demo clean vectors install uninstall deb
 
-# Install layout (packaging/install.sh); DESTDIR stages into a scratch root.
+# Install layout (packaging/install.sh); DESTDIR stages into a scratch root; PACKAGES narrows to tessera or tessera-backoffice.
 PREFIX ?= /usr
 DESTDIR ?=
+PACKAGES ?=
 # make deb: output folder and dpkg-deb compressor (xz for releases; tests use none).
 DEB_OUT ?= build-deb
 DEB_COMPRESS ?= xz
@@ -76,13 +77,13 @@ vectors: build ## regenerate test/vectors/*.json from fixed seeds
 demo: deps build ## a scripted day of offline payments on embedded defaults; writes demo-out/ (DEMO_ARGS="--broker mqtt://HOST:PORT" for an external broker)
 	$(NODE) dist/scripts/demo.js $(DEMO_ARGS)
 
-install: ## install the built dist/, production deps, CLI wrappers, units and rules (make build first)
-	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" bash packaging/install.sh install
+install: ## install both packages' files (PACKAGES=tessera for the terminal only): dist/, production deps, CLI wrappers, units, rules (make build first)
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" bash packaging/install.sh install $(PACKAGES)
 
-uninstall: ## remove what install put there; never /var/lib/tessera or /etc/tessera
-	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" bash packaging/install.sh uninstall
+uninstall: ## remove what install put there; never /var/lib/tessera* or /etc/tessera*
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" bash packaging/install.sh uninstall $(PACKAGES)
 
-deb: ## build $(DEB_OUT)/tessera_<version>_<arch>.deb from the built dist/ (make build first)
+deb: ## build $(DEB_OUT)/tessera_<version>_<arch>.deb and tessera-backoffice_…deb from the built dist/ (make build first; make node24 first to add Node 24's SQLite addon)
 	DEB_OUT="$(DEB_OUT)" DEB_COMPRESS="$(DEB_COMPRESS)" bash packaging/build-deb.sh
 
 clean: ## remove build output
