@@ -36,10 +36,10 @@ lint: deps ## eslint over every source
 
 test: build lint test-only ## build, lint and run the whole suite (what CI runs)
 
-# The tests that must also pass on Node 24 (make test-node24): the protocol, the store, the daemon, and the daemon
-# syncing over a real broker as a child process.
+# The tests that must also pass on Node 24 (make test-node24): the protocol, the store, the daemon, the daemon
+# syncing over a real broker as a child process, and an installed tree loading its Node 24 SQLite addon.
 NODE24_TESTS ?= dist/common/sqlite.test.js 'dist/protocol/**/*.test.js' 'dist/terminal/store/**/*.test.js' 'dist/terminal/daemon/**/*.test.js' \
-	dist/test/sync/daemon-sync.test.js dist/test/e2e/provision-to-payment.test.js
+	dist/test/sync/daemon-sync.test.js dist/test/e2e/provision-to-payment.test.js dist/test/packaging/install.test.js
 
 node24: deps ## fetch Node 24 from the npm registry into .nodes/ and build better-sqlite3 for its ABI (offline)
 	bash scripts/node-abi.sh 24

@@ -31,13 +31,14 @@ t.test('make install DESTDIR lays out the files; make uninstall removes them, ke
   t.same(Object.keys(imports).filter((k) => /testkit|backoffice|wallet/.test(k)), [], 'no test-kit, back-office or wallet alias');
   for (const [alias, target] of Object.entries(imports)) t.ok(existsSync(join(lib, target)), `${alias} → ${target} ships`);
 
-  // The staged tree runs on its own: the "#common" alias, pino and the SQLite addon all load.
+  // The staged tree runs on its own: the "#common" alias, pino and the SQLite addon for the running Node
+  // (better-sqlite3's own build, or one for this Node's ABI that make node24 added) all load.
   const probe = run('node', ['--input-type=module', '-e', `
     const { TesseraError } = await import('#common');
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(':memory:');
+    const { Sqlite } = await import('#common/node');
+    const db = new Sqlite(':memory:');
     console.log(JSON.stringify([typeof TesseraError, db.prepare('select 41 + 1 as x').get().x]));
-  `], { cwd: lib });
+  `], { cwd: lib, env: { ...process.env, TESSERA_SQLITE_BINDING: '' } });
   t.equal(probe.status, 0, probe.stderr);
   t.equal(probe.stdout.trim(), '["function",42]');
 
