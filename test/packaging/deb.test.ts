@@ -1,6 +1,8 @@
 // make deb builds the terminal and back-office packages: control fields, file lists, copyright and changelog, lintian, and a scratch-root install.
 import t from 'tap';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { INSTALLED_BACKOFFICE, INSTALLED_TERMINAL, NOT_IN_TERMINAL, REPO, make, run, scratch } from './helpers.js';
@@ -110,11 +112,33 @@ t.test('the back-office package: CLI, API, units, web apps, man pages and comple
   t.match(copyright, /\nFiles: node_modules\/fastify\/\*\n/);
   t.match(copyright, /\nFiles: node_modules\/react\/\*\n(.+\n)*?Comment: compiled into the web apps/, 'the web apps\' bundled libraries too');
   // The installed commands run from the extracted tree.
-  for (const cmd of ['backoffice/cli/main.js', 'wallet/cli/main.js']) {
-    const v = run('node', [join(x, 'usr/lib/tessera-backoffice/dist', cmd), '--version']);
+  const cli = join(x, 'usr/lib/tessera-backoffice/dist/backoffice/cli/main.js');
+  for (const main of [cli, join(x, 'usr/lib/tessera-backoffice/dist/wallet/cli/main.js')]) {
+    const v = run('node', [main, '--version']);
     t.equal(v.status, 0, v.stderr);
     t.equal(v.stdout.trim(), version);
   }
+  // The packaged API server serves the packaged web apps (dist/web next to its own files).
+  const home = join(x, 'home');
+  t.equal(run('node', [cli, '--home', home, 'init']).status, 0);
+  const server = spawn('node', [cli, '--home', home, 'serve', '--dev-idp', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => server.kill('SIGKILL'));
+  let said = '';
+  server.stdout.setEncoding('utf8').on('data', (d: string) => (said += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout.on('data', () => {
+      const m = /back-office API on (http:\/\/127\.0\.0\.1:\d+)/.exec(said);
+      if (m?.[1]) resolve(m[1]);
+    });
+    server.once('exit', (code) => reject(new Error(`serve exited ${code}: ${said}`)));
+  });
+  for (const app of ['dashboard', 'wallet']) {
+    const res = await fetch(`${url}/${app}/`);
+    t.equal(res.status, 200, `${app} served`);
+    t.match(await res.text(), /<!doctype html>/i);
+  }
+  server.kill('SIGTERM');
+  await once(server, 'exit');
 });
 
 t.test('lintian: no errors and no warnings on either package', async (t) => {
