@@ -30,7 +30,11 @@ shlibs() {
   tmp=$(mktemp -d)
   mkdir -p "$tmp/debian" && printf 'Source: tessera\n\nPackage: %s\nArchitecture: any\n' "$1" >"$tmp/debian/control"
   mapfile -t addons < <(find "$2" -name '*.node' -type f)
-  [[ ${#addons[@]} -gt 0 ]] && (cd "$tmp" && dpkg-shlibdeps -O "${addons[@]}" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  # Addons for another arch (DEB_ARCH) need that arch's libraries installed to be resolved; without them the
+  # line is left out (DEB_DEPENDS can give it).
+  if [[ ${#addons[@]} -gt 0 ]]; then
+    (cd "$tmp" && dpkg-shlibdeps -O "${addons[@]}" 2>/dev/null | sed -n 's/^shlibs:Depends=//p') || true
+  fi
   rm -rf "$tmp"
 }
 
@@ -38,7 +42,8 @@ shlibs() {
 abis() {
   local lib=$1 list
   list=$(node -p 'process.versions.modules')
-  list+=" $(find "$lib/node_modules/better-sqlite3/lib/binding" -maxdepth 1 -name 'node-v*' -printf '%f\n' 2>/dev/null | sed -E 's/^node-v([0-9]+)-.*/\1/' | tr '\n' ' ')"
+  local binding="$lib/node_modules/better-sqlite3/lib/binding"
+  [[ -d "$binding" ]] && list+=" $(find "$binding" -maxdepth 1 -name 'node-v*' -printf '%f\n' | sed -E 's/^node-v([0-9]+)-.*/\1/' | tr '\n' ' ')"
   echo "$list" | tr ' ' '\n' | sed '/^$/d' | sort -nu | awk 'BEGIN { m[108]=18; m[115]=20; m[127]=22; m[131]=23; m[137]=24; m[141]=25 }
     { printf "%s%s", (NR > 1 ? ", " : "Node "), (m[$1] ? m[$1] : "ABI " $1) }'
 }
