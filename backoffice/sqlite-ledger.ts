@@ -1,5 +1,6 @@
 // SQLite ledger (WAL): double-entry postings, journal chains, settlements, fraud cases and the deny list.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { Sqlite } from '#common/node';
 import { TesseraError } from '#common';
 import { equalBytes, type AckStatus } from '#protocol';
 import {
@@ -88,7 +89,7 @@ export class SqliteLedger implements Ledger {
   readonly db: Database.Database;
 
   constructor(path: string, opts: SqliteLedgerOptions = {}) {
-    this.db = new Database(path);
+    this.db = new Sqlite(path);
     this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
     this.db.pragma('journal_mode = WAL');
     // Money: every commit is durable before an ack leaves.

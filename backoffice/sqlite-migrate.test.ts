@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '#common/node';
 import t, { type Test } from 'tap';
 import { SqliteLedger } from './sqlite-ledger.js';
 

@@ -2,10 +2,9 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { TesseraError, errorMessage } from './errors.js';
+import { Sqlite } from './sqlite.js';
 
 export const BACKUP_FORMAT = 'tessera-backup/1';
 
@@ -52,8 +51,7 @@ export async function writeBackup(out: string, kind: string, version: string, so
       const st = statSync(s.path);
       const mode = st.mode & 0o777;
       if (s.sqlite) {
-        const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-        const db = new Database(s.path, { readonly: true, fileMustExist: true });
+        const db = new Sqlite(s.path, { readonly: true, fileMustExist: true });
         try {
           await db.backup(to);
         } finally {

@@ -2,3 +2,4 @@
 export * from './version.js';
 export * from './backup.js';
 export * from './journald.js';
+export * from './sqlite.js';

@@ -10,7 +10,8 @@ PKGS=(
   zbar-tools                # zbarimg: an independent QR decoder for rendered screens and receipts
   systemd                   # systemd-analyze verify/security for the unit files
   openssl                   # test certificates for the TLS broker
-  dpkg-dev fakeroot         # make deb
+  dpkg-dev fakeroot         # make deb (dpkg-shlibdeps computes the addons' library dependencies)
+  lintian                   # test/packaging/deb.test.ts checks both packages with Debian's lintian
   faketime                  # libfaketime: the fleet-years test runs a real daemon hundreds of simulated days ahead
   postgresql                # PostgreSQL 15 (initdb, pg_ctl): the ledger tests start a server of their own
   chromium                  # Debian's Chromium: the dashboard and wallet tests drive it with playwright-core

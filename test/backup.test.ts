@@ -1,6 +1,6 @@
 // `tessera backup` while a daemon child takes payments, then `tessera restore`: the restored journal verifies and holds every payment approved before the backup.
 import t from 'tap';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '#common/node';
 import { execFile, spawn } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

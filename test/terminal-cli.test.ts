@@ -1,5 +1,5 @@
 import t from 'tap';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '#common/node';
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,13 +1,9 @@
 // Opens the terminal database safely: WAL + FULL sync, integrity check, migrations, and refusals that touch nothing.
 import type BetterSqlite3 from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { TesseraError } from '#common';
+import { Sqlite as Database } from '#common/node';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-
-// A CommonJS package: require() loads it in about half the CPU time of import (no ESM translation
-// of CommonJS), which the daemon pays at every boot (docs/performance.md §coldstart).
-const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 export type Db = BetterSqlite3.Database;
 

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '#common/node';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

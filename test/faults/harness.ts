@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { Sqlite as Database } from '#common/node';
 import { createKeyFile, signObject, toQrText } from '#protocol';
 import { BackOffice, ClearingService, type Settlement } from '#backoffice';
 import { Wallet } from '#wallet';
