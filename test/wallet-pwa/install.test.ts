@@ -38,9 +38,12 @@ t.test('in Chromium: install prompt, persistent storage, and offline from a pre-
   const rig = await walletRig(t, 'install');
   const page = await rig.phone();
   // Records the app's persist() call; answers what the test chose (a refusal is what headless Chromium says).
+  // Chromium itself may offer to install this installable app at a moment of its choosing: its own
+  // beforeinstallprompt events are stopped before the app sees them, so the test alone drives the offer.
   await page.addInitScript(`{
     window.__persistCalls = 0;
     StorageManager.prototype.persist = function () { window.__persistCalls++; return Promise.resolve(localStorage.getItem('test.persist') === 'yes'); };
+    addEventListener('beforeinstallprompt', (e) => { if (!e.fromTest) e.stopImmediatePropagation(); }, true);
   }`);
   const encodings = new Map<string, string | undefined>();
   page.on('response', (r) => void r.allHeaders().then((h) => encodings.set(new URL(r.url()).pathname, h['content-encoding'])));
@@ -72,6 +75,7 @@ t.test('in Chromium: install prompt, persistent storage, and offline from a pre-
   const prevented = await page.evaluate(`(() => {
     window.__prompts = 0;
     const e = new Event('beforeinstallprompt', { cancelable: true });
+    e.fromTest = true;
     e.prompt = () => { window.__prompts++; return Promise.resolve({ outcome: 'accepted' }); };
     e.userChoice = Promise.resolve({ outcome: 'accepted', platform: 'web' });
     dispatchEvent(e);
