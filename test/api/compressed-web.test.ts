@@ -73,6 +73,10 @@ t.test('a build compressed at build time is served by Accept-Encoding', async (t
   const index = await get(`${api.url}/wallet/`, 'br');
   t.equal(index.headers['content-encoding'], 'br', 'the app page too');
   t.equal(decode(index).toString(), html);
+  const route = await get(`${api.url}/wallet/callback`, 'br');
+  t.equal(route.status, 200, 'a client-side route falls back to the app');
+  t.equal(decode(route).toString(), html, 'the app page, whatever the encoding chosen');
+  t.equal((await get(`${api.url}/wallet/callback`)).body.toString(), html);
   const icon = await get(`${api.url}/wallet/icon.png`, 'br, gzip');
   t.equal(icon.headers['content-encoding'], undefined, 'an image goes as it is');
   t.same(icon.body, png);
