@@ -67,7 +67,8 @@ export async function startPhone(bo: BackOffice, dir: string, account: string, c
     await waitForServiceWorker(first);
     await signInAs(first, password);
     const purseId = await getPurse(first, capText);
-    await snap(first, 'phone-home.png', `Ana's phone: the wallet app after sign-in, with a purse of ${capText} from the wallet API`);
+    const available = (await first.getByTestId('available').textContent()) ?? '';
+    await snap(first, 'phone-home.png', `Ana's phone: the wallet app after sign-in, with a purse of ${available} from the wallet API`);
     await browser?.close();
     browser = undefined;
     const phone: DemoPhone = {
@@ -96,7 +97,7 @@ export async function startPhone(bo: BackOffice, dir: string, account: string, c
         await p.getByTestId('transit-show').click();
         const show = p.getByTestId('screen-show');
         await show.waitFor();
-        await snap(p, 'phone-transit-code.png', `Ana's phone: a transit code for ${operator} line ${line}, up to ${maxText}`);
+        await snap(p, 'phone-transit-code.png', `Ana's phone: a transit code for ${operator} line ${line}, up to ${(await show.locator('.amount').textContent()) ?? maxText}`);
         const text = await readPaymentQr(p);
         const seq = Number(await show.getAttribute('data-seq'));
         await p.getByTestId('done').click();
