@@ -29,6 +29,7 @@ build: deps ## compile TypeScript to dist/, bundle the daemon into dist/tessera-
 	$(NODE) scripts/bundle.mjs
 	npx tsc -p dashboard/tsconfig.json && npx vite build --logLevel warn --config dashboard/vite.config.ts
 	npx tsc -p wallet/pwa/tsconfig.json && npx vite build --config wallet/pwa/vite.config.ts --logLevel warn
+	$(NODE) dist/scripts/compress-web.js dist/web/dashboard dist/web/wallet
 	$(NODE) scripts/cli-docs.mjs
 
 lint: deps ## eslint over every source

@@ -86,13 +86,9 @@ export interface IssuePurseOptions {
   perPaymentLimit: number;
   days: number;
   /**
-   * 32 lowercase hex characters: the purse id to use instead of a random one. A caller that derives it
-   * from a request (the wallet API) makes a retry collide with the purse already issued.
-   */
-  purseId?: string;
-  /**
-   * The caller's id for this issuance: a retry with the same id and request answers with the purse
-   * issued first (same purse id and certificate); the same id for another request is refused.
+   * The caller's id for this issuance (`issue-purse --id`, the API's Idempotency-Key, the wallet API's
+   * challenge): a retry with the same id and request answers with the purse issued first (same purse
+   * id and certificate, `replayed`); the same id for another request is ALREADY_EXISTS.
    */
   id?: string;
 }
@@ -321,7 +317,7 @@ export class BackOffice {
   }
 
   /** Reserves the cap from the account and signs the purse certificate; the reservation and the certificate are one decision. */
-  async issuePurse(o: IssuePurseOptions): Promise<{ purse: PurseRecord; cert: PurseCert; file: PurseFile }> {
+  async issuePurse(o: IssuePurseOptions): Promise<{ purse: PurseRecord; cert: PurseCert; file: PurseFile; replayed: boolean }> {
     positive('cap', o.cap);
     positive('limit', o.perPaymentLimit);
     positive('days', o.days);
@@ -333,10 +329,9 @@ export class BackOffice {
       throw new TesseraError('USAGE', 'wallet key must be hex');
     }
     if (!isValidPublicKey(walletKey)) throw new TesseraError('USAGE', 'wallet key must be a 33-byte compressed P-256 public key in hex');
-    if (o.purseId !== undefined && !/^[0-9a-f]{32}$/.test(o.purseId)) throw new TesseraError('USAGE', 'purse id must be 32 lowercase hex characters');
     const now = this.now();
     const cert: PurseCert = {
-      purseId: o.purseId !== undefined ? fromHex(o.purseId) : new Uint8Array(randomBytes(16)),
+      purseId: new Uint8Array(randomBytes(16)),
       walletKey,
       currency: this.currency,
       cap: o.cap,
@@ -364,7 +359,7 @@ export class BackOffice {
     // A retry of an id gets the purse issued first: the certificate signed just now is dropped.
     const issued = purse.cert === text ? cert : decodeCert('PURSE_CERT', purse.cert, `purse ${purse.purseId}`);
     this.log.info({ purseId: purse.purseId, account: o.account, cap: o.cap, retry: issued !== cert }, 'purse issued');
-    return { purse, cert: issued, file: { format: 'tessera-purse/1', purseCert: purse.cert, trustList: this.trustText, rootPublicKey: this.rootPublicKey } };
+    return { purse, cert: issued, file: { format: 'tessera-purse/1', purseCert: purse.cert, trustList: this.trustText, rootPublicKey: this.rootPublicKey }, replayed: issued !== cert };
   }
 
   /** Closes purses past their validity (plus a grace period for late journals) and returns their unspent reservation. */

@@ -41,8 +41,15 @@ export function reportMarkdown(r: ReportInput): string {
   r.day.forEach((d, i) => {
     out.push(`| ${i + 1} | ${d.terminal} | ${cell(d.who)} | ${cell(d.what)} | ${d.seq} | ${formatAmount(d.amount, 'EUR')} | ${cell(d.outcome)} | ${d.backOffice ?? ''} | ${d.txId ? `\`${d.txId.slice(0, 12)}…\`` : ''} |`);
   });
+  const phone = r.pictures.filter((p) => p.file.startsWith('phone-'));
+  if (phone.length > 0) {
+    out.push('', "## Ana's phone", '');
+    out.push('The wallet app in headless Chromium at a phone viewport (390×844), served by the back office; its camera is');
+    out.push("Chromium's fake capture device fed with the café terminal's framebuffer; its payment code was read off these screens.", '');
+    for (const p of phone) out.push(`### ${cell(p.caption)}`, '', `![${cell(p.caption)}](${p.file})`, '');
+  }
   out.push('', '## Screens and receipts', '');
-  for (const p of r.pictures) out.push(`### ${cell(p.caption)}`, '', `![${cell(p.caption)}](${p.file})`, '');
+  for (const p of r.pictures.filter((x) => !x.file.startsWith('phone-'))) out.push(`### ${cell(p.caption)}`, '', `![${cell(p.caption)}](${p.file})`, '');
   out.push('## Back office ledger at the end of the day', '', '```', r.ledger, '```', '');
   return out.join('\n');
 }

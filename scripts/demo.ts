@@ -13,6 +13,7 @@ import { parseListen } from '../backoffice/cli/serve-command.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker.js';
 import { startTerminal, startUplink, waitFor, type Uplink } from './demo-world.js';
 import { writeReport, type DayRow, type Picture } from './demo-report.js';
+import { phoneUnavailable, startPhone, type DemoPhone } from './demo-phone.js';
 
 interface Args {
   out: string;
@@ -100,11 +101,33 @@ async function main(): Promise<void> {
     cleanups.push(() => bus.stop());
     step(`back office: certified bus validator ${bus.terminalId} (line 42) with a signed fare config: flat fare ${eur(180)}`);
 
+    // Ana pays with a phone: the wallet app in headless Chromium (the CLI wallet where there is no Chromium).
+    let phone: DemoPhone | undefined;
+    const noPhone = phoneUnavailable();
+    if (noPhone) step(`phone: ${noPhone} — Ana pays with the CLI wallet instead`);
+    else {
+      await bo.createAccount('acct-ana', 'ana');
+      await bo.fund('acct-ana', 10_000);
+      const phoneDir = join(work, 'phone');
+      mkdirSync(phoneDir, { recursive: true });
+      try {
+        const started = await startPhone(bo, phoneDir, 'acct-ana', '50.00', save);
+        phone = started.phone;
+        cleanups.push(() => phone?.close());
+        step(`phone: Ana opened ${started.url}/wallet/ in Chromium (390×844), installed the app, signed in (code + PKCE), proved her key and got purse ${phone.purseId.slice(0, 8)}… of ${eur(5_000)}`);
+      } catch (e) {
+        step(`phone: Chromium did not start (${e instanceof Error ? e.message.split('\n')[0] : String(e)}) — Ana pays with the CLI wallet instead`);
+      }
+    }
+
     const wallets = new Map<string, { wallet: Wallet; purseId: string }>();
     for (const name of ['ana', 'ben', 'chloe', 'eve']) {
+      if (name === 'ana' && phone) continue;
       const account = `acct-${name}`;
-      await bo.createAccount(account, name);
-      await bo.fund(account, 10_000);
+      if (!(await bo.ledger.getAccount(account))) {
+        await bo.createAccount(account, name);
+        await bo.fund(account, 10_000);
+      }
       const wallet = Wallet.create(join(work, 'wallets', name));
       const issued = await bo.issuePurse({ account, walletKey: wallet.publicKey, cap: 5_000, perPaymentLimit: 2_000, days: 30 });
       wallet.importPurse(JSON.stringify(issued.file));
@@ -118,7 +141,18 @@ async function main(): Promise<void> {
     else await uplink?.cut();
     step('broker: DOWN — from now on both terminals decide offline');
 
-    const pay = async (name: string, wallet: Wallet, amount: number, reference: string): Promise<void> => {
+    /** Who pays: a CLI wallet reading the request from the screen's PNG, or the phone scanning it with its camera. */
+    type Payer = (requestText: string, reference: string) => Promise<{ text: string; seq: number; how: string }>;
+    const cliPayer = (name: string, wallet: Wallet): Payer => async (text) => {
+      const p = await wallet.payMerchant(text);
+      return { text: p.text, seq: p.seq, how: `${name}'s wallet read it from the PNG, verified "${p.merchant?.displayName}" and signed seq ${p.seq}` };
+    };
+    const phonePayer = (ph: DemoPhone): Payer => async (_text, reference) => {
+      const p = await ph.pay(cafe, reference);
+      return { text: p.text, seq: p.seq, how: `Ana's phone (offline) scanned it with its camera, showed "${p.merchant}" ${p.amount}, Ana confirmed; seq ${p.seq} committed, then its QR read off the phone's screen` };
+    };
+
+    const pay = async (name: string, payer: Payer, amount: number, reference: string): Promise<void> => {
       const req = await cafe.api.call<PaymentState>('POST', '/v1/payments', { amount, reference });
       // The wallet reads the request from what the panel shows, not from the API.
       const shotPath = join(args.out, `cafe-request-${reference}.png`);
@@ -133,8 +167,8 @@ async function main(): Promise<void> {
       }, 5_000, 50);
       if (text !== req.requestQr) throw new Error('the QR on the screen is not the open request');
       pictures.push({ file: `cafe-request-${reference}.png`, caption: `Café screen: request ${reference} for ${eur(amount)}` });
-      const p = await wallet.payMerchant(text);
-      step(`café: charge ${eur(amount)} (${reference}) → QR on the framebuffer → ${name}'s wallet read it from the PNG, verified "${p.merchant?.displayName}" and signed seq ${p.seq}`);
+      const p = await payer(text, reference);
+      step(`café: charge ${eur(amount)} (${reference}) → QR on the framebuffer → ${p.how}`);
       const d = await cafe.present(p.text);
       if (d.outcome !== 'approved') throw new Error(`café declined ${name}: ${d.reason} ${d.detail ?? ''}`);
       const done = await waitFor('the receipt', async () => {
@@ -150,8 +184,10 @@ async function main(): Promise<void> {
       step(`café: APPROVED offline in ${d.latencyMs.toFixed(1)} ms (journal #${d.journalIndex}), receipt ${done.receipt?.status}, remaining ${eur(d.remaining ?? 0)}`);
     };
 
-    const tap = async (name: string, wallet: Wallet, label = name, shot?: string): Promise<string | undefined> => {
-      const p = await wallet.payTransit({ operator: BUS.operatorId, line: '42', max: 250 });
+    type Tapper = () => Promise<{ text: string; seq: number }>;
+    const cliTap = (wallet: Wallet): Tapper => () => wallet.payTransit({ operator: BUS.operatorId, line: '42', max: 250 });
+    const tap = async (name: string, tapper: Tapper, label = name, shot?: string): Promise<string | undefined> => {
+      const p = await tapper();
       const d = await bus.present(p.text);
       await new Promise((r) => setTimeout(r, 100));
       if (shot) save(shot, bus.screen(), `Bus validator: ${label} ${d.outcome}${d.reason ? ` (${d.reason})` : ''}`);
@@ -161,20 +197,26 @@ async function main(): Promise<void> {
     };
 
     // ---- the day, offline
-    await pay('ana', who('ana').wallet, 340, 'INV-1');
-    await pay('ben', who('ben').wallet, 420, 'INV-2');
-    await tap('ana', who('ana').wallet, 'ana', 'bus-approved.png');
-    await tap('chloe', who('chloe').wallet);
-    await tap('ben', who('ben').wallet);
+    if (phone) {
+      const ph = phone;
+      await pay('ana (phone)', phonePayer(ph), 340, 'INV-1');
+      await tap('ana', () => ph.transit(BUS.operatorId, '42', '2.50'), 'ana (phone)', 'bus-approved.png');
+    } else {
+      await pay('ana', cliPayer('ana', who('ana').wallet), 340, 'INV-1');
+      await tap('ana', cliTap(who('ana').wallet), 'ana', 'bus-approved.png');
+    }
+    await pay('ben', cliPayer('ben', who('ben').wallet), 420, 'INV-2');
+    await tap('chloe', cliTap(who('chloe').wallet));
+    await tap('ben', cliTap(who('ben').wallet));
 
     // Eve keeps a copy of her wallet, pays at the café, then pays the same sequence again on the bus from the copy.
     const eve = who('eve');
     const copy = join(work, 'wallets', 'eve-copy');
     cpSync(eve.wallet.home, copy, { recursive: true });
     step(`eve: copies her wallet home before paying (the same purse, the same next sequence number)`);
-    await pay('eve', eve.wallet, 280, 'INV-3');
+    await pay('eve', cliPayer('eve', eve.wallet), 280, 'INV-3');
     const restored = Wallet.open(copy);
-    await tap('eve', restored, 'eve (restored copy)');
+    await tap('eve', cliTap(restored), 'eve (restored copy)');
     step('eve: spent sequence 1 twice, at two terminals that cannot see each other — both approved offline');
 
     // ---- the broker comes back; clearing starts; the terminals drain
@@ -201,8 +243,9 @@ async function main(): Promise<void> {
     const evePurse = Buffer.from(eve.purseId, 'hex');
     await waitFor('the deny list at the validator', () => (bus.daemon.store?.isDenied(evePurse) ? true : undefined), 15_000);
     step(`${bus.terminalId}: received deny list v${bus.daemon.status().fleet.denylist?.version ?? '?'} over MQTT`);
-    const refused = await tap('eve', eve.wallet, 'eve', 'bus-revoked.png');
+    const refused = await tap('eve', cliTap(eve.wallet), 'eve', 'bus-revoked.png');
     if (refused !== 'REVOKED') throw new Error(`the validator should have refused eve's purse, got ${refused ?? 'approved'}`);
+    if (phone) step(`phone: back online, the app reconciled on opening: ${await phone.settled()}`);
 
     // ---- the count: terminals' journals against the ledger
     const settlements = await bo.ledger.settlements();

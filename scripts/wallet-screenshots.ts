@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createTestWorld } from '#protocol/testkit';
 import type { Page } from 'playwright-core';
 import { until } from '../test/faults/harness.js';
-import { certifiedSigner, createCafe, givePurse, openPhone, pasteCode, pasteRequest, readPaymentQr, requestSigner, serveBackOffice } from '../test/wallet-pwa/harness.js';
+import { certifiedSigner, createCafe, givePurse, onboard, openPhone, pasteCode, pasteRequest, readPaymentQr, requestSigner, serveBackOffice } from '../test/wallet-pwa/harness.js';
 
 const OUT = join(process.cwd(), 'docs/screenshots/wallet');
 
@@ -28,6 +28,10 @@ async function main(): Promise<void> {
     let page = phone.context.pages()[0] ?? (await phone.context.newPage());
     await page.goto(web.url);
     await page.getByTestId('screen-home').waitFor();
+    // The browser's install offer, as Chromium makes it to an installable app: the app shows its own button.
+    await page.evaluate("(() => { const e = new Event('beforeinstallprompt', { cancelable: true }); e.prompt = () => Promise.resolve(); dispatchEvent(e); })()");
+    await page.getByTestId('install').waitFor();
+    await page.getByTestId('storage').waitFor();
     await shot(page, '01-home-first-run');
     await page.getByTestId('account').click();
     await shot(page, '02-account');
@@ -99,6 +103,19 @@ async function main(): Promise<void> {
     await pasteCode(page, done.receipt?.qrText ?? '', 'scan-receipt');
     await shot(page, '16-receipt-verified');
     await page.getByTestId('home').click();
+
+    // Signed in (dev IdP), a purse from the wallet API, then handed back.
+    const returned = await onboard(page, cafe.bo, '20.00');
+    await page.getByTestId('account').click();
+    await page.getByTestId('account-balance').waitFor();
+    await shot(page, '18-account-signed-in');
+    await page.locator(`[data-testid=return-purse][data-purse="${returned}"]`).click();
+    await page.getByTestId('screen-return').waitFor();
+    await shot(page, '19-return-purse');
+    await page.getByTestId('return-confirm').click();
+    await page.getByTestId('account-message').filter({ hasText: 'returned' }).waitFor();
+    await shot(page, '20-purse-returned');
+    await page.getByRole('button', { name: 'Home' }).click();
     await phone.close();
 
     // Eleven days on: the purse has expired and says so.

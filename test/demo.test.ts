@@ -11,9 +11,9 @@ const DEMO = fileURLToPath(new URL('../scripts/demo.js', import.meta.url));
 const LINE = /^demo: (\d+) approved offline, (\d+) synced, (\d+) settled, (\d+) lost, (\d+) double-spends caught$/;
 
 /** Runs the demo as `make demo` does, bounded; the child is killed in teardown if it outlives the test. */
-function runDemo(t: Test, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runDemo(t: Test, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -32,6 +32,16 @@ function runDemo(t: Test, args: string[]): Promise<{ code: number | null; stdout
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Ana paid with the phone: the wallet app in Chromium scanned the café's screen, and its screenshots are in the report. */
+function checkPhone(t: Test, out: string, stdout: string): void {
+  t.match(stdout, /phone: Ana opened http:\/\/127\.0\.0\.1:\d+\/wallet\/ in Chromium .* signed in \(code \+ PKCE\), proved her key and got purse/, 'onboarded through the dev IdP and the wallet API');
+  t.match(stdout, /café: charge EUR 3\.40 \(INV-1\) → QR on the framebuffer → Ana's phone \(offline\) scanned it with its camera, showed "Café Lumière" €3\.40/, 'the phone scanned the café terminal with its camera');
+  t.match(stdout, /café: APPROVED offline .*\n.*bus: ana \(phone\) taps \(seq 2/, 'the café approved the code read off the phone; the phone then rode the bus');
+  t.match(stdout, /phone: back online, the app reconciled on opening: €44\.10 left, €5\.20 settled/, 'the phone shows both payments settled');
+  const report = readFileSync(join(out, 'report.md'), 'utf8');
+  for (const f of ['phone-home.png', 'phone-confirm-INV-1.png', 'phone-code-INV-1.png', 'phone-transit-code.png', 'phone-settled.png', 'phone-history.png']) t.ok(report.includes(`](${f})`), `the phone's ${f} is in the report`);
 }
 
 function checkRun(t: Test, out: string, r: { code: number | null; stdout: string; stderr: string }): void {
@@ -61,7 +71,19 @@ function checkRun(t: Test, out: string, r: { code: number | null; stdout: string
 t.test('make demo on embedded defaults (aedes, emulated devices, SQLite files)', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'tessera-demo-out-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  checkRun(t, out, await runDemo(t, ['--out', out]));
+  const r = await runDemo(t, ['--out', out]);
+  checkRun(t, out, r);
+  checkPhone(t, out, r.stdout);
+});
+
+t.test('make demo without Chromium says so and pays with the CLI wallet', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'tessera-demo-out-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const r = await runDemo(t, ['--out', out], { ...process.env, CHROMIUM: join(out, 'no-chromium') });
+  checkRun(t, out, r);
+  t.match(r.stdout, /phone: Chromium not found at .*no-chromium \(apt-get install chromium, or set CHROMIUM=\/path\/to\/chromium\) — Ana pays with the CLI wallet instead/);
+  t.match(r.stdout, /café: charge EUR 3\.40 \(INV-1\) → QR on the framebuffer → ana's wallet read it from the PNG/);
+  t.notOk(readdirSync(out).some((f) => f.startsWith('phone-')), 'no phone screenshots');
 });
 
 t.test('make demo against a real mosquitto (MQTT 5, shared subscription)', async (t) => {
@@ -71,6 +93,7 @@ t.test('make demo against a real mosquitto (MQTT 5, shared subscription)', async
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const r = await runDemo(t, ['--out', out, '--broker', broker.url]);
   checkRun(t, out, r);
+  checkPhone(t, out, r.stdout);
   t.match(r.stdout, /shared subscription/);
   t.ok(existsSync(join(out, 'report.md')));
 });

@@ -1,4 +1,4 @@
-// Serves the dashboard and wallet builds (dist/web/<app>) at /<app>/, with the SPA fallback to index.html.
+// Serves the dashboard and wallet builds (dist/web/<app>) at /<app>/, pre-compressed where the build wrote .br/.gz, with the SPA fallback to index.html.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,9 @@ export function serveWebApps(app: FastifyInstance, webRoot: string): void {
         scope.get('/*', notBuilt);
         return;
       }
-      await scope.register(fastifyStatic, { root, prefix: '/', redirect: true, decorateReply: true, wildcard: true, index: ['index.html'], cacheControl: true, maxAge: 0 });
+      // preCompressed: FILE.br / FILE.gz written by `make build` (scripts/compress-web.ts) go out with
+      // Content-Encoding and Vary: Accept-Encoding; a client that takes neither gets FILE itself.
+      await scope.register(fastifyStatic, { root, prefix: '/', redirect: true, decorateReply: true, wildcard: true, index: ['index.html'], cacheControl: true, maxAge: 0, preCompressed: true });
       // Client-side routes (/dashboard/fraud-cases/3) get the app; a missing asset (a path with an extension) is a 404.
       scope.setNotFoundHandler((req, reply) => {
         const path = req.url.split('?')[0] ?? '';

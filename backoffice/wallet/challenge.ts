@@ -2,10 +2,10 @@
 //
 // Stateless, MAC'd with a key every API process of one back office reads from its home (as they read
 // the issuer key), so any process verifies a challenge another one gave out, with no table to write,
-// share or sweep. Single use is where it matters, in the ledger: the purse a challenge buys gets an id
-// derived from the challenge's nonce (purseIdFor), so a second use collides with the purse already
-// issued (the ledger's unique purse id, shared by every process) and is either a retry of the same
-// request (answered with that purse) or refused.
+// share or sweep. Single use is where it matters, in the ledger: the purse a challenge buys is issued
+// under an issuance id derived from the challenge's nonce (requestId), so a second use meets the purse
+// already issued under it (the ledger's issuance ids are shared by every process) and is either a
+// retry of the same request (answered with that purse) or refused.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,13 +89,14 @@ export class Challenges {
   }
 
   /**
-   * A purse id derived from secret material and a request: the same request always names the same
-   * purse (so the ledger's unique purse id makes it single use), and no one without the key can
-   * predict it. `parts` must identify the request completely (account, challenge nonce or idempotency key).
+   * An issuance id (IssuePurseOptions.id) derived from secret material and a request: the same request
+   * always names the same issuance (so the ledger makes it single use), and no one without the key can
+   * predict or collide with it. `parts` must identify the request completely (account, challenge nonce
+   * or idempotency key).
    */
-  purseIdFor(label: string, ...parts: (string | Uint8Array)[]): string {
+  requestId(label: string, ...parts: (string | Uint8Array)[]): string {
     const h = createHmac('sha256', this.key).update(`purse:${label}`);
     for (const p of parts) h.update('\0').update(p);
-    return h.digest().subarray(0, 16).toString('hex');
+    return `wallet-${label}:${h.digest().subarray(0, 16).toString('hex')}`;
   }
 }

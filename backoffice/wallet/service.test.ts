@@ -67,6 +67,8 @@ for (const backend of ledgerBackends(t)) {
     t.same([again.replayed, again.purse.purseId], [true, r.purse.purseId], 'a retry answers the same purse');
     t.equal((await bo.account('alice')).balance, 7_000, 'a retry reserves nothing more');
     await t.rejects(svc.register('alice', { ...req, cap: 2_000 }), { code: 'CHALLENGE_USED' }, 'the challenge buys one purse only');
+    await t.rejects(svc.register('alice', { ...req, days: 7 }), { code: 'CHALLENGE_USED' }, 'another validity is another request too');
+    t.equal((await bo.ledger.listPurses()).length, 1, 'one purse issued under the challenge');
 
     const other = await svc.challenge('bob');
     await t.rejects(svc.register('alice', { ...req, challenge: other.challenge, signature: await wallet.proveKey(other.challenge) }), { code: 'CHALLENGE_INVALID' }, "another account's challenge");

@@ -114,9 +114,9 @@ export class WalletService {
     const proof = verifyWalletProof(key, utf8(r.challenge), bytesFromHex('signature', r.signature), this.opts.backend);
     if (!proof.ok) throw new TesseraError('VERIFICATION_FAILED', `key proof refused: ${proof.reason}`);
     const walletKey = r.publicKey.toLowerCase();
-    const purseId = this.challenges.purseIdFor('register', account, nonce);
+    const id = this.challenges.requestId('register', account, nonce);
     const terms = this.terms(r.cap, r.perPaymentLimit, r.days);
-    return this.issueOnce(purseId, { account, walletKey, ...terms }, 'CHALLENGE_USED', 'this challenge already bought another purse; ask for a new one');
+    return this.issue({ account, walletKey, ...terms, id }, 'CHALLENGE_USED', 'this challenge already bought another purse; ask for a new one');
   }
 
   async purse(account: string, purseId: string): Promise<WalletPurse> {
@@ -147,10 +147,9 @@ export class WalletService {
     const state = this.view(old, await this.deniedSet()).state;
     if (state !== 'active') throw new TesseraError('PURSE_NOT_ACTIVE', `purse ${purseId} is ${state}: register the key again with a new challenge`);
     const terms = this.terms(r.cap ?? old.cap, r.perPaymentLimit ?? Math.min(old.perPaymentLimit, r.cap ?? old.cap), r.days);
-    const id = r.idempotencyKey === undefined ? undefined : this.challenges.purseIdFor('refresh', account, purseId, r.idempotencyKey);
-    const o = { account, walletKey: old.walletKey, ...terms };
-    if (id === undefined) return { ...(await this.issue(o)), replaces: purseId };
-    return { ...(await this.issueOnce(id, o, 'API_IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was used for another refresh')), replaces: purseId };
+    const id = r.idempotencyKey === undefined ? undefined : this.challenges.requestId('refresh', account, purseId, r.idempotencyKey);
+    const issued = await this.issue({ account, walletKey: old.walletKey, ...terms, ...(id !== undefined ? { id } : {}) }, 'API_IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was used for another refresh');
+    return { ...issued, replaces: purseId };
   }
 
   /**
@@ -185,38 +184,23 @@ export class WalletService {
     return { cap, perPaymentLimit: perPaymentLimit ?? cap, days: d };
   }
 
-  private async issue(o: { account: string; walletKey: string; cap: number; perPaymentLimit: number; days: number; purseId?: string }): Promise<IssuedWalletPurse> {
-    const issued = await this.bo.issuePurse(o);
-    return { purse: this.view(issued.purse, new Set()), file: issued.file, replayed: false };
-  }
-
   /**
-   * Issues under a purse id derived from the request. The ledger's unique purse id is what makes it
-   * once only, across processes: when the insert fails and a purse with that id exists, this is the
-   * same request retried (answered with that purse), or a misuse.
+   * BackOffice.issuePurse, as the CLI's issue-purse. With an issuance id the ledger makes it once only,
+   * across processes: the same request again answers the purse issued first (`replayed`); the id used
+   * for another request (ALREADY_EXISTS) is the caller's misuse, told in the wallet API's terms.
    */
-  private async issueOnce(
-    purseId: string,
-    o: { account: string; walletKey: string; cap: number; perPaymentLimit: number; days: number },
+  private async issue(
+    o: { account: string; walletKey: string; cap: number; perPaymentLimit: number; days: number; id?: string },
     usedCode: 'CHALLENGE_USED' | 'API_IDEMPOTENCY_MISMATCH',
     usedMessage: string,
   ): Promise<IssuedWalletPurse> {
-    const replay = async (p: PurseRecord): Promise<IssuedWalletPurse> => {
-      if (p.account !== o.account || p.walletKey !== o.walletKey || p.cap !== o.cap || p.perPaymentLimit !== o.perPaymentLimit) throw new TesseraError(usedCode, usedMessage);
-      return { purse: this.view(p, await this.deniedSet()), file: this.fileOf(p), replayed: true };
-    };
-    // The insert is the check (no read first: one round trip less on the common path).
     try {
-      return await this.issue({ ...o, purseId });
+      const issued = await this.bo.issuePurse(o);
+      return { purse: this.view(issued.purse, issued.replayed ? await this.deniedSet() : new Set()), file: issued.file, replayed: issued.replayed };
     } catch (e) {
-      const existing = await this.bo.ledger.getPurse(purseId);
-      if (existing) return replay(existing);
+      if (e instanceof TesseraError && e.code === 'ALREADY_EXISTS') throw new TesseraError(usedCode, usedMessage);
       throw e;
     }
-  }
-
-  private fileOf(p: PurseRecord): PurseFile {
-    return { format: 'tessera-purse/1', purseCert: p.cert, trustList: this.bo.trustText, rootPublicKey: this.bo.rootPublicKey };
   }
 
   private async customerAccount(account: string): Promise<void> {

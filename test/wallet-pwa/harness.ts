@@ -2,8 +2,6 @@
 import { readFileSync, readdirSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jsQRModule from 'jsqr';
-import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import type { Test } from 'tap';
 import { randomBytes } from 'node:crypto';
@@ -13,15 +11,11 @@ import { ApiServer } from '../../backoffice/api/index.js';
 import { SerialScannerEmulator, createFramebufferEmulator, renderFramebufferPng, type EmulatedFramebuffer } from '#drivers';
 import { ApiClient, createDatabase } from '#terminal';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
-import { cameraArgs, launchPersistent, type PersistentBrowser } from '../support/browser.js';
-import { pngToY4m } from '../support/y4m.js';
+import type { PersistentBrowser } from '../support/browser.js';
+import { decodePng, framebufferClip, getPurse, openPhone, signInAs } from '../support/phone.js';
 import { DaemonChild, until } from '../faults/harness.js';
 
-type JsQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
-const jsQR = ((jsQRModule as unknown as { default?: JsQr }).default ?? (jsQRModule as unknown as JsQr)) as JsQr;
-
 export const WALLET_DIST = join(process.cwd(), 'dist/web/wallet');
-export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 export const DEV_PASSWORD = 'wallet-test';
 export const CUSTOMER_ACCOUNT = 'acct-ana';
@@ -54,12 +48,6 @@ export interface Cafe {
   clearing: ClearingService;
   terminal(id: string, displayName?: string): Promise<Terminal>;
   close(): Promise<void>;
-}
-
-/** What the framebuffer shows, decoded like a camera would (jsQR on the rendered PNG). */
-export function decodePng(png: Buffer): string | undefined {
-  const img = PNG.sync.read(png);
-  return jsQR(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength), img.width, img.height)?.data;
 }
 
 export async function createCafe(dir: string): Promise<Cafe> {
@@ -134,18 +122,13 @@ async function startTerminal(dir: string, bo: BackOffice, broker: Mosquitto, id:
       return p;
     },
     cameraClip(file) {
-      pngToY4m(renderFramebufferPng(fb), file);
+      framebufferClip(fb, file);
     },
     async stop() {
       await daemon.kill('SIGTERM');
       await scanner.stop().catch(() => undefined);
     },
   };
-}
-
-/** Chromium on a phone viewport with the given clip as its camera, on a profile directory that outlives it. */
-export async function openPhone(profile: string | undefined, clip: string | undefined, extraArgs: string[] = []): Promise<PersistentBrowser> {
-  return launchPersistent(profile, [...(clip ? cameraArgs({ videoFile: clip }) : []), ...extraArgs], PHONE);
 }
 
 /** The main Chromium process on this profile (the one without --type=), found by its unique user-data dir. */
@@ -161,22 +144,6 @@ export function browserPid(profile: string): number {
     if (cmd.includes(`--user-data-dir=${profile}`) && !cmd.some((a) => a.startsWith('--type='))) return Number(d);
   }
   throw new Error(`no browser running on ${profile}`);
-}
-
-/** Reads the payment QR back from the page, as a terminal's scanner would see the phone's screen. */
-export async function readPaymentQr(page: Page): Promise<string> {
-  const png = await page.getByTestId('payment-qr').screenshot();
-  const text = decodePng(png);
-  if (!text) throw new Error('no QR code readable on the payment screen');
-  return text;
-}
-
-/** Waits for the service worker to control the page (the app is then installed for offline use). */
-export async function waitForServiceWorker(page: Page): Promise<void> {
-  // Strings, not functions: this file compiles without the DOM library.
-  await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
-  if (!(await page.evaluate('!!navigator.serviceWorker.controller'))) await page.reload();
-  await page.waitForFunction('!!navigator.serviceWorker.controller');
 }
 
 /** A purse for the wallet key shown on the Account screen, issued by the back office and imported through the app. */
@@ -234,29 +201,17 @@ export async function pasteCode(page: Page, text: string, start: 'pay' | 'scan-r
 /** pasteCode on the pay flow. */
 export const pasteRequest = (page: Page, text: string): Promise<string> => pasteCode(page, text, 'pay');
 
-/** From home: signs in as the dev IdP's customer (code + PKCE, the provider's login form) and comes back home. */
-export async function signIn(page: Page): Promise<void> {
-  await page.getByTestId('account').click();
-  await page.getByTestId('sign-in').click();
-  await page.locator('#username').fill('customer');
-  await page.locator('#password').fill(DEV_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/wallet\/$/);
-}
+export { PHONE, decodePng, openPhone, readPaymentQr, waitForServiceWorker } from '../support/phone.js';
+
+/** From home: signs in as the dev IdP's customer and comes back home. */
+export const signIn = (page: Page): Promise<void> => signInAs(page, DEV_PASSWORD);
 
 /** Signs in and gets a purse through the wallet API; returns its id. */
 export async function onboard(page: Page, bo: BackOffice, capText = '50.00'): Promise<string> {
   await bo.createAccount(CUSTOMER_ACCOUNT, 'Ana').catch(() => undefined);
   await bo.fund(CUSTOMER_ACCOUNT, 100_000);
   await signIn(page);
-  await page.getByTestId('account').click();
-  await page.getByTestId('cap').fill(capText);
-  await page.getByTestId('get-purse').click();
-  const msg = await page.getByTestId('account-message').textContent();
-  const m = /Purse ([0-9a-f]{8})… added/.exec(msg ?? '');
-  if (!m) throw new Error(`no purse: ${msg}`);
-  await page.getByRole('button', { name: 'Home' }).click();
-  return String(await page.evaluate('tesseraWallet.purses().then((p) => p[0].purseId)'));
+  return getPurse(page, capText);
 }
 
 /** One test's world: the café (back office, clearing, broker), the API serving the app, and the phone currently open. */

@@ -3,20 +3,15 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { until } from '../faults/harness.js';
+import { confirmAndShow, scanRequest } from '../support/phone.js';
 import { browserPid, onboard, readPaymentQr, waitForServiceWorker, walletRig, type Terminal } from './harness.js';
 
 /** Scan → confirm → QR, in the app; returns the code the phone shows and the seq it carries. */
 async function payAtTerminal(t: Test, page: Page, merchant: string, amountText: string): Promise<{ text: string; seq: number; txId: string }> {
-  await page.getByTestId('pay').click();
-  await page.getByTestId('screen-confirm').waitFor({ timeout: 15_000 });
-  t.equal(await page.getByTestId('merchant').textContent(), merchant, 'the certified merchant name');
-  t.equal(await page.getByTestId('amount').textContent(), amountText, 'the amount, formatted by Intl');
-  await page.getByTestId('confirm').click();
-  const show = page.getByTestId('screen-show');
-  await show.waitFor();
-  const text = await readPaymentQr(page);
-  t.match(text, /^TP1:/, 'a Tessera payment code is on the screen');
-  return { text, seq: Number(await show.getAttribute('data-seq')), txId: (await show.getAttribute('data-txid')) ?? '' };
+  t.same(await scanRequest(page), { merchant, amount: amountText }, 'the certified merchant name and the amount, formatted by Intl');
+  const paid = await confirmAndShow(page);
+  t.match(paid.text, /^TP1:/, 'a Tessera payment code is on the screen');
+  return paid;
 }
 
 async function approvedBy(term: Terminal, paymentId: string, text: string): Promise<string> {

@@ -1,7 +1,8 @@
-// Onboarding and upkeep, online: sign in, get a purse for this wallet's key, refresh it, see the account; a developer can import a purse file.
+// Onboarding and upkeep, online: sign in, get a purse for this wallet's key, refresh or return it, see the account; a developer can import a purse file.
 import { useEffect, useState } from 'react';
 import { formatMoney, parseMoney } from '../../money.js';
 import { accountBalance, reconcile, refreshPurse, requestPurse, signIn } from './online.js';
+import { ReturnPurse } from './ReturnPurse.js';
 import { getSession } from './store.js';
 import type { PurseView, WebWallet } from './wallet.js';
 
@@ -12,6 +13,7 @@ export function Account({ wallet, online, onHome }: { wallet: WebWallet; online:
   const [cap, setCap] = useState('50.00');
   const [file, setFile] = useState('');
   const [message, setMessage] = useState('');
+  const [returning, setReturning] = useState<PurseView>();
   const reload = async () => {
     setPurses(await wallet.purses());
     const s = await getSession(wallet.db);
@@ -35,6 +37,18 @@ export function Account({ wallet, online, onHome }: { wallet: WebWallet; online:
     }
   };
   const importText = async (text: string) => `Purse ${(await wallet.importPurse(text)).purseId.slice(0, 8)}… added`;
+  if (returning)
+    return (
+      <ReturnPurse
+        wallet={wallet}
+        purse={returning}
+        onDone={(m) => {
+          setReturning(undefined);
+          setMessage(m);
+          void reload();
+        }}
+      />
+    );
   return (
     <main data-testid="screen-account">
       <h2>Account</h2>
@@ -51,10 +65,13 @@ export function Account({ wallet, online, onHome }: { wallet: WebWallet; online:
             if (amount === undefined) throw new Error(`"${cap}" is not an amount`);
             return importText(await requestPurse(wallet.db, wallet.publicKey, (m) => wallet.signChallenge(m), amount));
           })}>Get a purse</button>
-          {purses.map((p) => (
-            <button key={p.purseId} data-testid="refresh" onClick={() => void act(async () => importText(await refreshPurse(wallet.db, p.purseId)))}>
-              Refresh purse {p.purseId.slice(0, 8)}… ({formatMoney(p.available, p.currency)} left)
-            </button>
+          {purses.filter((p) => p.state === 'active' && !p.expired).map((p) => (
+            <div className="row" key={p.purseId}>
+              <button data-testid="refresh" onClick={() => void act(async () => importText(await refreshPurse(wallet.db, p.purseId)))}>
+                Refresh purse {p.purseId.slice(0, 8)}… ({formatMoney(p.available, p.currency)} left)
+              </button>
+              <button data-testid="return-purse" data-purse={p.purseId} onClick={() => setReturning(p)}>Return it</button>
+            </div>
           ))}
           <button data-testid="reconcile" onClick={() => void act(async () => `${(await reconcile(wallet.db)).settled} newly settled`)}>Update from the issuer</button>
         </>

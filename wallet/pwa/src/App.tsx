@@ -28,6 +28,8 @@ export interface AppProps {
   revision: number;
   installPrompt?: () => void;
   online: boolean;
+  /** navigator.storage.persist()'s answer (absent while asking, or where the browser has no such API). */
+  persisted?: boolean;
 }
 
 function PurseCard({ p }: { p: PurseView }) {
@@ -46,7 +48,7 @@ function PurseCard({ p }: { p: PurseView }) {
   );
 }
 
-export function App({ wallet, revision, installPrompt, online }: AppProps) {
+export function App({ wallet, revision, installPrompt, online, persisted }: AppProps) {
   const [screen, setScreen] = useState<Screen>({ s: 'home' });
   const [purses, setPurses] = useState<PurseView[]>([]);
   const [busy, setBusy] = useState(false);
@@ -129,6 +131,13 @@ export function App({ wallet, revision, installPrompt, online }: AppProps) {
             <button data-testid="account" onClick={() => setScreen({ s: 'account' })}>Account</button>
           </div>
           {installPrompt ? <button data-testid="install" onClick={installPrompt}>Install the app</button> : null}
+          {persisted === undefined ? null : persisted ? (
+            <p className="muted" data-testid="storage" data-persisted="true">Storage: persistent (the browser keeps this wallet’s key and payments).</p>
+          ) : (
+            <p className="muted" data-testid="storage" data-persisted="false">
+              The browser did not grant persistent storage: it may clear this wallet’s key and unspent codes when space runs low. Installing the app usually keeps it.
+            </p>
+          )}
         </main>
       );
     case 'scan':

@@ -11,8 +11,10 @@ interface InstallEvent extends Event {
   prompt(): Promise<void>;
 }
 
-function Root({ wallet }: { wallet: WebWallet }) {
+function Root({ wallet, persisted }: { wallet: WebWallet; persisted: Promise<boolean | undefined> }) {
   const [online, setOnline] = useState(navigator.onLine);
+  const [storage, setStorage] = useState<boolean>();
+  useEffect(() => void persisted.then(setStorage), [persisted]);
   const [revision, setRevision] = useState(0);
   const [install, setInstall] = useState<InstallEvent>();
   useEffect(() => {
@@ -37,7 +39,7 @@ function Root({ wallet }: { wallet: WebWallet }) {
       .then(() => setRevision((r) => r + 1))
       .catch(() => scheduleSync());
   }, [online, wallet]);
-  return <App wallet={wallet} revision={revision} online={online} {...(install ? { installPrompt: () => void install.prompt().then(() => setInstall(undefined)) } : {})} />;
+  return <App wallet={wallet} revision={revision} online={online} {...(storage !== undefined ? { persisted: storage } : {})} {...(install ? { installPrompt: () => void install.prompt().then(() => setInstall(undefined)) } : {})} />;
 }
 
 /** Background sync: the browser wakes the service worker to reconcile once it is back online (where supported). */
@@ -50,14 +52,15 @@ function scheduleSync(): void {
 async function start(): Promise<void> {
   await loadNoble();
   if ('serviceWorker' in navigator) void navigator.serviceWorker.register(`${APP_PATH}sw.js`, { scope: APP_PATH }).catch(() => undefined);
-  // Without this the browser may evict the key and counters under storage pressure.
-  void navigator.storage?.persist?.().catch(() => false);
+  // Without this the browser may evict the key and counters under storage pressure; the answer is shown
+  // (a browser that says no is told to the person, who can install the app to keep the storage).
+  const persisted: Promise<boolean | undefined> = navigator.storage?.persist ? navigator.storage.persist().catch(() => false) : Promise.resolve(undefined);
   const wallet = await WebWallet.open();
   if (location.pathname === `${APP_PATH}callback`) await completeSignIn(wallet.db).catch((e: unknown) => console.error('sign-in failed', e));
   (globalThis as { tesseraWallet?: WebWallet }).tesseraWallet = wallet;
   createRoot(document.getElementById('root') as HTMLElement).render(
     <StrictMode>
-      <Root wallet={wallet} />
+      <Root wallet={wallet} persisted={persisted} />
     </StrictMode>,
   );
   performance.mark('tessera:interactive');

@@ -1,4 +1,4 @@
-// Online side of the wallet: OIDC sign-in (code + PKCE), the wallet API (purse for a proven key, refresh) and reconciliation with settled payments.
+// Online side of the wallet: OIDC sign-in (code + PKCE), the wallet API (purse for a proven key, refresh, return) and reconciliation with settled payments.
 import * as oauth from 'oauth4webapi';
 import { TesseraError } from '../../../common/errors.js';
 import { toHex, utf8, walletProofMessage } from '../../../protocol/portable.js';
@@ -92,6 +92,24 @@ export async function requestPurse(db: WalletDb, publicKey: string, sign: (m: Ui
 
 export async function refreshPurse(db: WalletDb, purseId: string): Promise<string> {
   return purseFileOf(await call<{ file?: unknown }>(db, 'POST', `/v1/wallet/purses/${purseId}/refresh`, {}, { 'idempotency-key': crypto.randomUUID() }));
+}
+
+/**
+ * Hands a purse back to the issuer: it stops paying here first, then the back office denies it and
+ * returns what it did not spend to the account. `lastSeq` (the last payment this wallet signed with it)
+ * lets the back office refuse while one of them is not settled yet; the purse then pays again.
+ */
+export async function returnPurse(db: WalletDb, purseId: string): Promise<{ returned: number; currency: string }> {
+  const before = await store.setPurseState(db, purseId, 'closed');
+  if (!before) throw new TesseraError('NOT_FOUND', `no purse ${purseId} in this wallet`);
+  try {
+    const r = await call<{ purse: { state: string; spent: number; currency: string }; returned: number }>(db, 'POST', `/v1/wallet/purses/${purseId}/return`, { lastSeq: before.seq }, { 'idempotency-key': crypto.randomUUID() });
+    await store.updatePurseState(db, purseId, { state: stateOf(r.purse.state), settled: r.purse.spent, checkedAt: Date.now() });
+    return { returned: r.returned, currency: r.purse.currency };
+  } catch (e) {
+    await store.setPurseState(db, purseId, before.state);
+    throw e;
+  }
 }
 
 export async function accountBalance(db: WalletDb): Promise<{ amount: number; currency: string } | undefined> {

@@ -96,6 +96,18 @@ export async function updatePurseState(db: WalletDb, purseId: string, o: { state
 }
 
 /**
+ * Sets a purse's state alone and answers the record as it was, in one transaction: returning a purse
+ * takes it out of use (only active purses pay) before its last sequence number is read and sent.
+ */
+export async function setPurseState(db: WalletDb, purseId: string, state: PurseState): Promise<PurseRecord | undefined> {
+  const tx = db.transaction('purses', 'readwrite');
+  const cur = await tx.store.get(purseId);
+  if (cur) await tx.store.put({ ...cur, state });
+  await tx.done;
+  return cur;
+}
+
+/**
  * Advances a purse's counters and stores the signed payment in ONE transaction with durability
  * 'strict' (flushed to disk before it completes). Refuses (PAYMENT_BUSY) when the purse moved since
  * `fromSeq` was read, e.g. another tab paid in between: that signature is then simply never shown.
