@@ -82,7 +82,7 @@ t.test('a URL that is not PostgreSQL, or a server that is not there, fails with 
   t.equal(init.code, 0, init.stderr);
   const audit = await cli(['audit'], home);
   t.equal(audit.code, 0, audit.stderr);
-  t.match(audit.stdout, /^0 settlement\(s\), postings sum 0: ledger consistent\n$/, 'the SQLite default audits too');
+  t.match(audit.stdout, /^0 settlement\(s\), postings sum EUR 0\.00: ledger consistent\n$/, 'the SQLite default audits too');
 
   const wrong = await cli(['report'], { ...home, TESSERA_BACKOFFICE_DB: 'mysql://ops:s3cret@db.example/ledger' });
   t.not(wrong.code, 0);

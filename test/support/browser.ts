@@ -31,8 +31,15 @@ export function cameraArgs(o: CameraOptions): string[] {
   return ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${o.videoFile}`];
 }
 
+/**
+ * Callers close their browsers themselves. Playwright's own signal handlers stay installed after a
+ * close and end the process with 130 on Ctrl-C, which would cut short a program (the demo) that
+ * handles SIGINT; Chromium still exits when its pipe to this process closes.
+ */
+const OWN_SIGNALS = { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false } as const;
+
 function launchOptions(extraArgs: string[], o: LaunchOptions): LaunchOptions {
-  return { executablePath: CHROMIUM, headless: true, ...o, args: [...BASE_ARGS, ...extraArgs, ...(o.args ?? [])] };
+  return { executablePath: CHROMIUM, headless: true, ...OWN_SIGNALS, ...o, args: [...BASE_ARGS, ...extraArgs, ...(o.args ?? [])] };
 }
 
 /** A throwaway browser (fresh profile per context). */
@@ -62,6 +69,7 @@ export async function launchPersistent(
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
+    ...OWN_SIGNALS,
     ...o,
     args: [...BASE_ARGS, ...extraArgs, ...(o.args ?? [])],
   });
