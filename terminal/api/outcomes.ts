@@ -32,7 +32,9 @@ interface RequestRow {
 export function requestIdOf(row: JournalRow): string | undefined {
   const rec = decodeObject('JOURNAL_RECORD', row.record);
   if (!rec.ok) return undefined;
-  const pay = decodeObject('PAYMENT', rec.value.value.payment);
+  const payment = rec.value.value.payment;
+  if (!payment) return undefined; // an adjustment answers no request
+  const pay = decodeObject('PAYMENT', payment);
   return pay.ok && pay.value.value.requestNonce ? toHex(pay.value.value.requestNonce) : undefined;
 }
 

@@ -17,6 +17,7 @@ import { serveEvents } from './events.js';
 import { PaymentOutcomes } from './outcomes.js';
 import { closeUnread, limitedServer, listen, tlsFiles, tokenDigest } from './listen.js';
 import { writeExport } from './export.js';
+import { adjustmentRoutes } from './adjustments.js';
 
 /** What the API serves; the Daemon implements it. */
 export interface ApiHost {
@@ -92,6 +93,7 @@ export class ControlApi {
       ['GET', /^\/v1\/transactions$/, (_q, s, _m, u) => this.listTx(s, u)],
       ['GET', /^\/v1\/transactions\/export$/, (_q, s, _m, u) => this.exportTx(s, u)],
       ['GET', /^\/v1\/transactions\/([0-9a-fA-F]{64}|\d+)$/, (_q, s, m) => this.showTx(s, m[1] as string)],
+      ...adjustmentRoutes({ checkout: () => this.co, body: (q) => this.body(q) }),
       ['POST', /^\/v1\/reprint$/, (q, s) => this.reprint(q, s)],
       ['GET', /^\/v1\/events$/, (q, s, _m, u) => this.events(q, s, u)],
       ['POST', /^\/v1\/fleet$/, (q, s) => this.fleet(q, s)],
