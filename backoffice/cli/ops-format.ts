@@ -25,6 +25,8 @@ export function formatTransaction(v: TransactionView): string {
     const verdict = !pv ? '-' : pv.kind === 'payment' ? 'ok' : pv.kind === 'rejected' ? `rejected (${pv.reason})` : pv.kind;
     const check = r.verification ? `; re-verified: record ${r.verification.record}, payment ${verdict}` : '';
     out.push(`  record ${r.terminalId} chain ${r.chain} #${r.index}: ${r.record.decision}, charged ${r.record.amountCharged}; clearing: ${r.status}${r.reason ? ` (${r.reason})` : ''}${check}`);
+    const adj = r.record.adjustment;
+    if (adj) out.push(`    ${adj.kind} of ${adj.original}: gives back ${r.record.amountCharged} ${adj.currency}${adj.note ? ` (${adj.note})` : ''}`);
   }
   out.push(v.settlement ? `  settled ${amount(v.settlement.amount)} to ${v.settlement.merchantId} at ${time(v.settlement.settledAt)}` : '  not settled');
   for (const r of v.refunds) out.push(`  refund ${r.refundId}: ${amount(r.amount)} to ${r.account} (${r.reason}) by ${r.actor} at ${time(r.createdAt)}`);
