@@ -6,4 +6,5 @@ export * from './clock.js';
 export * from './cli.js';
 export * from './money.js';
 export * from './i18n.js';
+export * from './day.js';
 export * from './cli-docs.js';

@@ -14,6 +14,7 @@ export { EmulatedScanner, EmulatedScannerHandle, type EmulatedScannerOptions } f
 export { SerialScannerEmulator } from './scanner/emulator.js';
 
 export { encodeReceipt, PrinterProfileSchema, profileColumns, profileDots, pair, type Receipt, type PrinterProfile } from './printer/receipt.js';
+export { encodeDocument, encodeReport, isReport, type Printable, type ReportRow, type ReportSlip } from './printer/report.js';
 export { parseStatus, statusBytes, refusal, DLE_EOT, type PrinterStatus } from './printer/status.js';
 export { TcpPrinterTransport, SerialPrinterTransport, FilePrinterTransport, type PrinterTransport, type PrinterSession } from './printer/transport.js';
 export { EscPosPrinter, type EscPosPrinterOptions, type PrinterDriver, type PrinterHandle, type PrintOutcome, type PendingJob } from './printer/printer.js';

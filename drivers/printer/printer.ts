@@ -1,7 +1,8 @@
 // The ESC/POS printer driver: checks real-time status, prints, and keeps failed jobs for an explicit reprint.
 import { TesseraError, errorMessage, silentLogger, type ErrorCode, type Logger } from '#common';
 import type { DeviceBus, DeviceState } from '../events.js';
-import { encodeReceipt, PrinterProfileSchema, type PrinterProfile, type Receipt } from './receipt.js';
+import { PrinterProfileSchema, type PrinterProfile } from './receipt.js';
+import { documentId, encodeDocument, type Printable } from './report.js';
 import { DLE_EOT, parseStatus, refusal, type PrinterStatus } from './status.js';
 import type { PrinterSession, PrinterTransport } from './transport.js';
 
@@ -10,8 +11,9 @@ export type PrintOutcome = { ok: true; jobId: string } | { ok: false; jobId: str
 /** A receipt that could not be printed; it stays here until `reprint` or `discard`, never printed on its own. */
 export interface PendingJob {
   jobId: string;
+  /** The receipt's transaction id, or the report's document id. */
   transactionId: string;
-  receipt: Receipt;
+  receipt: Printable;
   code: ErrorCode;
   message: string;
   attempts: number;
@@ -33,7 +35,7 @@ export interface PrinterHealth {
 
 export interface PrinterHandle {
   /** Prints now or reports why not. Never throws, never retries by itself: the payment is unaffected. */
-  print(receipt: Receipt): Promise<PrintOutcome>;
+  print(receipt: Printable): Promise<PrintOutcome>;
   /** Prints a pending job again (marked REPRINT), on an operator's or customer's request. */
   reprint(jobId: string): Promise<PrintOutcome>;
   pending(): PendingJob[];
@@ -93,8 +95,8 @@ class EscPosPrinterHandle implements PrinterHandle {
     this.log = o.logger ?? silentLogger();
   }
 
-  print(receipt: Receipt): Promise<PrintOutcome> {
-    const jobId = `${++this.seq}-${receipt.transactionId}`;
+  print(receipt: Printable): Promise<PrintOutcome> {
+    const jobId = `${++this.seq}-${documentId(receipt)}`;
     return this.serial(() => this.run(jobId, receipt, false));
   }
 
@@ -179,11 +181,11 @@ class EscPosPrinterHandle implements PrinterHandle {
     return s;
   }
 
-  private async run(jobId: string, receipt: Receipt, reprint: boolean): Promise<PrintOutcome> {
+  private async run(jobId: string, receipt: Printable, reprint: boolean): Promise<PrintOutcome> {
     if (this.closed) return this.fail(jobId, receipt, new TesseraError('PRINTER_UNAVAILABLE', 'printer closed'), reprint);
     let session: PrinterSession | undefined;
     try {
-      const bytes = encodeReceipt(receipt, this.profile, { reprint });
+      const bytes = encodeDocument(receipt, this.profile, { reprint });
       session = await this.o.transport.connect();
       if (this.o.transport.readsBack) {
         const status = await this.poll(session);
@@ -219,9 +221,9 @@ class EscPosPrinterHandle implements PrinterHandle {
     }
   }
 
-  private fail(jobId: string, receipt: Receipt, err: TesseraError, reprint: boolean): PrintOutcome {
+  private fail(jobId: string, receipt: Printable, err: TesseraError, reprint: boolean): PrintOutcome {
     const prev = this.jobs.get(jobId);
-    this.jobs.set(jobId, { jobId, transactionId: receipt.transactionId, receipt, code: err.code, message: err.message, attempts: (prev?.attempts ?? 0) + 1 });
+    this.jobs.set(jobId, { jobId, transactionId: documentId(receipt), receipt, code: err.code, message: err.message, attempts: (prev?.attempts ?? 0) + 1 });
     const max = this.o.maxPending ?? 50;
     while (this.jobs.size > max) {
       const oldest = this.jobs.keys().next().value as string;

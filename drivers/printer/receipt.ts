@@ -19,6 +19,8 @@ export interface Receipt {
   amount: number;
   currency: string;
   transactionId: string;
+  /** The register's reference of the payment request (merchant mode), printed under the transaction. */
+  reference?: string;
   /** Remaining offline balance of the payer, when known. */
   remaining?: number;
   /** The signed receipt, printed as a QR code (Base45, alphanumeric mode). */
@@ -62,6 +64,14 @@ export function pair(label: string, value: string, cols: number): string {
   return gap >= 1 ? label + ' '.repeat(gap) + value : `${label.slice(0, Math.max(0, cols - value.length - 1))} ${value}`;
 }
 
+/**
+ * Text as it may reach the printer: control characters (ESC, GS, …, which the printer would run as
+ * commands) become '?', and at most `max` characters are kept so a line cannot spill over.
+ */
+export function printable(text: string, max = Infinity): string {
+  return [...text.replace(/\p{Cc}/gu, '?')].slice(0, max).join('');
+}
+
 /** A white-bordered QR image whose sides are multiples of 8 dots, as GS v 0 wants. */
 function qrImage(text: string, module: number, maxDots: number): { data: Uint8ClampedArray; width: number; height: number } {
   const m = qrMatrix(text, 'M');
@@ -101,24 +111,51 @@ function lineImage(text: string, dots: number, o: { center: boolean; size: numbe
   return { data, width: dots, height };
 }
 
-/** ESC/POS bytes for `receipt` on a printer described by `profile`. `reprint` marks the copy. */
-export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfile> = {}, opts: { reprint?: boolean } = {}): Uint8Array {
-  const profile = PrinterProfileSchema.parse(profileIn);
-  const cols = profileColumns(profile);
-  const dots = profileDots(profile);
-  const auto = profile.codepage === 'auto';
-  const e = new (receiptPrinterEncoder())({
+/** What every printed slip starts with: the merchant's header and name block (receipts and reports alike). */
+export interface SlipHead {
+  header?: string[];
+  merchantName: string;
+  merchantLines?: string[];
+  /** Catalogue language of the labels and amounts (common/i18n.ts); English by default. */
+  language?: string;
+  footer?: string[];
+}
+
+/** Writes one slip: text lines in the code page that has them (else as an image of the line), alignment, rules, the cut. */
+export interface SlipWriter {
+  cols: number;
+  dots: number;
+  profile: PrinterProfile;
+  encoder: ReturnType<typeof newEncoder>;
+  line(text: string, o?: { size?: number; bold?: boolean }): void;
+  align(a: 'left' | 'center'): void;
+  /** The header, the merchant's name (double size) and lines, centred; the writer is left-aligned after it. */
+  head(doc: SlipHead, banner?: string): void;
+  /** The footer lines, centred, then the cut (or a feed): the slip's bytes. */
+  finish(footer: string[]): Uint8Array;
+}
+
+function newEncoder(profile: PrinterProfile, cols: number) {
+  return new (receiptPrinterEncoder())({
     language: 'esc-pos',
     columns: cols,
     newline: '\n',
     imageMode: 'raster',
     feedBeforeCut: 4,
-    ...(auto ? { codepageCandidates: Object.keys(AUTO_CODEPAGES) as 'windows1252'[] } : {}),
+    ...(profile.codepage === 'auto' ? { codepageCandidates: Object.keys(AUTO_CODEPAGES) as 'windows1252'[] } : {}),
   });
+}
+
+export function slipWriter(profileIn: Partial<PrinterProfile>): SlipWriter {
+  const profile = PrinterProfileSchema.parse(profileIn);
+  const cols = profileColumns(profile);
+  const dots = profileDots(profile);
+  const e = newEncoder(profile, cols);
   e.initialize().codepage(profile.codepage as 'cp437');
   // Text the printer's code pages cannot carry (Esperanto ĉ, Maltese ħ, …) prints as an image of the line.
-  const state = { center: false, size: 1, bold: false };
-  const line = (text: string, o: { size?: number; bold?: boolean } = {}): void => {
+  const state = { center: false };
+  const line = (raw: string, o: { size?: number; bold?: boolean } = {}): void => {
+    const text = printable(raw);
     const size = o.size ?? 1;
     const bold = o.bold ?? false;
     if (printableAsText(text, profile.codepage)) {
@@ -136,16 +173,44 @@ export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfil
     state.center = a === 'center';
     e.align(a);
   };
-  align('center');
-  for (const h of receipt.header ?? []) line(h, { bold: true });
-  line(receipt.merchantName.slice(0, Math.floor(cols / 2)), { size: 2 });
-  for (const l of receipt.merchantLines ?? []) line(l);
+  return {
+    cols,
+    dots,
+    profile,
+    encoder: e,
+    line,
+    align,
+    head(doc, banner) {
+      align('center');
+      for (const h of doc.header ?? []) line(h, { bold: true });
+      line(doc.merchantName.slice(0, Math.floor(cols / 2)), { size: 2 });
+      for (const l of doc.merchantLines ?? []) line(l);
+      if (banner) line(banner, { bold: true });
+      align('left');
+      e.newline();
+    },
+    finish(footer) {
+      align('center');
+      for (const f of footer) line(f);
+      align('left');
+      if (profile.cut !== 'none') e.cut(profile.cut);
+      else e.newline(4);
+      return e.encode();
+    },
+  };
+}
+
+/** ESC/POS bytes for `receipt` on a printer described by `profile`. `reprint` marks the copy. */
+export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfile> = {}, opts: { reprint?: boolean } = {}): Uint8Array {
+  const w = slipWriter(profileIn);
+  const { cols, dots, line, align, profile } = w;
+  const e = w.encoder;
   const lang = receipt.language;
-  if (opts.reprint) line(message(lang, 'reprint'), { bold: true });
-  align('left');
-  e.newline();
+  w.head(receipt, opts.reprint ? message(lang, 'reprint') : undefined);
   line(pair(message(lang, 'date'), formatDateTime(receipt.at, lang, receipt.timeZone), cols));
   line(pair(message(lang, 'transaction'), receipt.transactionId, cols));
+  // The register's own text: at most 32 characters (as the protocol allows), and never wider than the paper.
+  if (receipt.reference) line(pair(message(lang, 'reference'), printable(receipt.reference, Math.min(32, cols - 2)), cols));
   e.rule();
   const amount = formatAmount(receipt.amount, receipt.currency, lang);
   line(pair(message(lang, 'amount'), amount, cols), { bold: true });
@@ -159,10 +224,5 @@ export function encodeReceipt(receipt: Receipt, profileIn: Partial<PrinterProfil
     e.image(img, img.width, img.height, 'threshold');
   }
   e.newline();
-  line(message(lang, 'signedReceipt'));
-  for (const f of receipt.footer ?? []) line(f);
-  align('left');
-  if (profile.cut !== 'none') e.cut(profile.cut);
-  else e.newline(4);
-  return e.encode();
+  return w.finish([message(lang, 'signedReceipt'), ...(receipt.footer ?? [])]);
 }

@@ -47,3 +47,22 @@ t.test('a printer pinned to one code page: its own characters as text, the rest 
   t.ok(r.lines.some((l) => l.includes('Café Lumiè')), r.lines.join('\n'));
   t.same(r.unknown, []);
 });
+
+t.test("the register's reference prints under the transaction, as text the printer cannot run as commands", async (t) => {
+  const bytes = Buffer.from(encodeReceipt({ ...base, reference: 'ECR-0042/7' }, { paperWidth: 58 }));
+  t.ok(bytes.includes(Buffer.from('ECR-0042/7')), 'the reference bytes are in the ESC/POS stream');
+  const lines = renderEscPos(bytes, 384).lines;
+  const at = lines.findIndex((l) => l.startsWith('Reference'));
+  t.match(lines[at], /^Reference +ECR-0042\/7$/);
+  t.match(lines[at - 1], /^Transaction /, 'right under the transaction id');
+  t.ok(lines.every((l) => l.length <= 32), 'no line wider than 58 mm paper');
+
+  const fr = renderEscPos(encodeReceipt({ ...base, language: 'fr', reference: 'Caisse 3' }, { paperWidth: 80 }), 576).lines;
+  t.ok(fr.some((l) => /^Référence +Caisse 3$/.test(l)), 'labelled in the merchant language');
+
+  const hostile = Buffer.from(encodeReceipt({ ...base, reference: 'A\x1b@\x1dV\x00B' }, { paperWidth: 80 }));
+  t.ok(hostile.includes(Buffer.from('A?@?V?B')), 'control bytes printed as ? (no ESC @ reset, no GS V cut from the reference)');
+  t.equal(renderEscPos(hostile, 576).cuts, 1, 'one cut: the receipt end');
+  const long = renderEscPos(encodeReceipt({ ...base, reference: 'R'.repeat(40) }, { paperWidth: 58 }), 384).lines;
+  t.ok(long.some((l) => l.endsWith('R'.repeat(30))) && long.every((l) => l.length <= 32), 'a longer reference is cut to the paper width');
+});

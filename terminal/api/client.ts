@@ -51,9 +51,10 @@ export class ApiClient {
 
   private static fail(status: number, text: string): TesseraError {
     try {
-      const j = JSON.parse(text) as { error?: { code?: string; message?: string } };
+      const j = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };
       const code = (ERROR_CODES as readonly string[]).includes(j.error?.code ?? '') ? (j.error!.code as ErrorCode) : 'INTERNAL';
-      return new TesseraError(code, j.error?.message ?? `HTTP ${status}`, { details: { status } });
+      // `answer`: what the daemon said beyond the message (e.g. a failed reprint's receipt and printer state).
+      return new TesseraError(code, j.error?.message ?? `HTTP ${status}`, { details: { status, ...(j.error?.details !== undefined ? { answer: j.error.details } : {}) } });
     } catch {
       return new TesseraError('INTERNAL', `HTTP ${status}: ${text.slice(0, 200)}`, { details: { status } });
     }

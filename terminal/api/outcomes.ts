@@ -1,8 +1,8 @@
 // Payment outcomes for cash registers: requests persisted with their Idempotency-Key, outcomes answered from the journal after a restart.
 import { createHash } from 'node:crypto';
 import { TesseraError, silentLogger, type Logger } from '#common';
-import { decodeObject, toHex } from '#protocol';
-import type { JournalRow, Store } from '../store/index.js';
+import { toHex } from '#protocol';
+import { paymentOf, type JournalRow, type Store } from '../store/index.js';
 import type { EventBus } from '#common';
 import type { CheckoutEvents, PaymentState } from '../checkout/types.js';
 
@@ -30,12 +30,8 @@ interface RequestRow {
 
 /** The request nonce (payment id) a journaled payment answers, when it answers one. */
 export function requestIdOf(row: JournalRow): string | undefined {
-  const rec = decodeObject('JOURNAL_RECORD', row.record);
-  if (!rec.ok) return undefined;
-  const payment = rec.value.value.payment;
-  if (!payment) return undefined; // an adjustment answers no request
-  const pay = decodeObject('PAYMENT', payment);
-  return pay.ok && pay.value.value.requestNonce ? toHex(pay.value.value.requestNonce) : undefined;
+  const nonce = paymentOf(row)?.requestNonce;
+  return nonce ? toHex(nonce) : undefined;
 }
 
 /** What one Idempotency-Key is bound to: the request's fields as the register sent them. */

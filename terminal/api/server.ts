@@ -4,36 +4,25 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, u
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
+import { z } from 'zod';
 import { TesseraError, errorMessage, isTesseraError, silentLogger, systemClock, type Clock, type ErrorCode, type Logger } from '#common';
-import { fromHex } from '#protocol';
 import type { Checkout } from '../checkout/checkout.js';
-import type { PaymentState } from '../checkout/types.js';
-import type { FleetApplyResult } from '../checkout/fleet.js';
 import type { Store } from '../store/index.js';
 import type { TerminalConfig } from '../config.js';
-import { txJson } from './transactions.js';
-import { redactSecrets } from '../secrets.js';
-import { serveEvents } from './events.js';
 import { PaymentOutcomes } from './outcomes.js';
 import { closeUnread, limitedServer, listen, tlsFiles, tokenDigest } from './listen.js';
-import { writeExport } from './export.js';
-import { adjustmentRoutes } from './adjustments.js';
+import { RouteTable, queryObject, validate, type ApiContext, type ApiHost } from './http.js';
+import { ROUTES } from './routes.js';
 
-/** What the API serves; the Daemon implements it. */
-export interface ApiHost {
-  checkout: Checkout | undefined;
-  store: Store | undefined;
-  status(): unknown;
-  applyUpdate(text: string): FleetApplyResult;
-  /** An extra component by name (sync), if the daemon runs one. */
-  component?(name: string): unknown;
-  /** Why an extra component failed to start, if it did. */
-  componentFailure?(name: string): { code: string; message: string } | undefined;
-}
+export type { ApiHost } from './http.js';
 
 export interface ControlApiOptions {
   daemon: ApiHost;
   config: TerminalConfig['api'];
+  /** Language and time zone of reports (default: English, UTC). */
+  locale?: TerminalConfig['locale'];
+  /** The daemon's version, as the OpenAPI document states it. */
+  version?: string;
   log?: Logger;
   /** Group id lookup for the socket's group (default: /etc/group). */
   groupId?: (name: string) => number | undefined;
@@ -68,8 +57,6 @@ function etcGroupId(name: string): number | undefined {
   return undefined;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray, url: URL) => Promise<void> | void;
-
 export class ControlApi {
   private unix: Server | undefined;
   private tcp: Server | undefined;
@@ -79,27 +66,10 @@ export class ControlApi {
   private readonly log: Logger;
   private readonly sse = new Set<ServerResponse>();
   private outcomes: PaymentOutcomes | undefined;
-  private readonly routes: [string, RegExp, Handler][];
+  private readonly table = new RouteTable(ROUTES);
 
   constructor(private readonly o: ControlApiOptions) {
     this.log = o.log ?? silentLogger();
-    this.routes = [
-      ['GET', /^\/v1\/status$/, (_q, s) => this.json(s, 200, redactSecrets(this.o.daemon.status()))],
-      ['POST', /^\/v1\/payments$/, (q, s) => this.startPayment(q, s)],
-      ['GET', /^\/v1\/payments\/current$/, (_q, s) => this.json(s, 200, this.co.current() ?? this.notFound('no open payment'))],
-      ['GET', /^\/v1\/payments\/([0-9a-f]{32})$/, (_q, s, m) => this.json(s, 200, this.payment(m[1] as string) ?? this.notFound(`no payment ${m[1]}`))],
-      ['POST', /^\/v1\/payments\/current\/cancel$/, (_q, s) => this.json(s, 200, this.co.cancel())],
-      ['POST', /^\/v1\/payments\/([0-9a-f]{32})\/cancel$/, (_q, s, m) => this.json(s, 200, this.co.cancel(m[1]))],
-      ['GET', /^\/v1\/transactions$/, (_q, s, _m, u) => this.listTx(s, u)],
-      ['GET', /^\/v1\/transactions\/export$/, (_q, s, _m, u) => this.exportTx(s, u)],
-      ['GET', /^\/v1\/transactions\/([0-9a-fA-F]{64}|\d+)$/, (_q, s, m) => this.showTx(s, m[1] as string)],
-      ...adjustmentRoutes({ checkout: () => this.co, body: (q) => this.body(q) }),
-      ['POST', /^\/v1\/reprint$/, (q, s) => this.reprint(q, s)],
-      ['GET', /^\/v1\/events$/, (q, s, _m, u) => this.events(q, s, u)],
-      ['POST', /^\/v1\/fleet$/, (q, s) => this.fleet(q, s)],
-      ['POST', /^\/v1\/scan$/, (q, s) => this.scan(q, s)],
-      ['POST', /^\/v1\/sync$/, (q, s) => this.sync(q, s)],
-    ];
   }
 
   private get co(): Checkout {
@@ -199,7 +169,7 @@ export class ControlApi {
     this.outcomes = undefined;
   }
 
-  // ---------------------------------------------------------------- plumbing
+  // ---------------------------------------------------------------- dispatch
 
   private authorised(req: IncomingMessage): boolean {
     const h = req.headers.authorization ?? '';
@@ -208,18 +178,54 @@ export class ControlApi {
     return timingSafeEqual(createHash('sha256').update((m[1] as string).trim()).digest(), this.tokenDigest);
   }
 
+  /** What handlers see: the daemon's parts, looked up per request (the checkout and store may not be up yet). */
+  private context(): ApiContext {
+    const parts = { co: () => this.co, store: () => this.store };
+    return {
+      get checkout() {
+        return parts.co();
+      },
+      get store() {
+        return parts.store();
+      },
+      daemon: this.o.daemon,
+      config: this.o.config,
+      locale: this.o.locale ?? { language: 'en', timeZone: 'UTC' },
+      outcomes: this.outcomes,
+      clock: this.o.clock ?? systemClock,
+      log: this.log,
+      track: (r) => {
+        this.sse.add(r);
+        return () => this.sse.delete(r);
+      },
+      routes: ROUTES,
+      version: this.o.version ?? '0.0.0',
+    };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse, tcp: boolean): Promise<void> {
     try {
       if (tcp && !this.authorised(req)) throw new TesseraError('API_UNAUTHORIZED', 'missing or wrong bearer token');
       const url = new URL(req.url ?? '/', 'http://tessera');
-      for (const [method, re, h] of this.routes) {
-        const m = url.pathname.match(re);
-        if (!m) continue;
-        if (req.method !== method) continue;
-        await h(req, res, m, url);
-        return;
+      const m = this.table.match(req.method ?? 'GET', url.pathname);
+      if (!m) throw new TesseraError('API_BAD_REQUEST', `no route ${req.method} ${url.pathname}`, { details: { httpStatus: 404 } });
+      if ('allow' in m) {
+        res.setHeader('allow', m.allow.join(', '));
+        throw new TesseraError('API_BAD_REQUEST', `${req.method} is not allowed on ${url.pathname} (allowed: ${m.allow.join(', ')})`, { details: { httpStatus: 405 } });
       }
-      throw new TesseraError('API_BAD_REQUEST', `no route ${req.method} ${url.pathname}`, { details: { httpStatus: 404 } });
+      const { route, params } = m;
+      const query = validate('query', route.query ?? EMPTY, queryObject(url));
+      const body = route.method === 'GET' ? {} : validate('body', route.body ?? EMPTY, await readBody(req));
+      const reply = await route.handle(this.context(), { query, body, params, req, res } as never);
+      if (!reply) return; // the handler wrote the response (a stream)
+      const headers = { ...reply.headers };
+      if (reply.status === 201) {
+        // Every 201 says where the new resource is; a route that forgets it is a bug, not a silent omission.
+        if (!route.location) throw new TesseraError('INTERNAL', `route ${route.method} ${route.path} answered 201 without a location`);
+        headers.location = route.location(reply.body as never);
+      }
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      this.json(res, reply.status, reply.body);
     } catch (e) {
       const err = isTesseraError(e) ? e : new TesseraError('INTERNAL', errorMessage(e));
       if (!isTesseraError(e)) this.log.error({ err: e }, 'API handler failed');
@@ -227,21 +233,11 @@ export class ControlApi {
       // Refused before its body was read (no token, too large): answer and close, never read the rest.
       closeUnread(req, res);
       if (res.headersSent) res.end();
-      else this.json(res, status, { error: { code: err.code, message: err.message } });
+      else {
+        const details = err.details?.answer;
+        this.json(res, status, { error: { code: err.code, message: err.message, ...(details !== undefined ? { details } : {}) } });
+      }
     }
-  }
-
-  /** Asks sync to drain now; with {"wait": true} answers once the backlog is 0 (or SYNC_TIMEOUT). */
-  private async sync(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await this.body(req);
-    const c = this.o.daemon.component?.('sync') as { drainNow?: (ms?: number) => Promise<void>; status?: () => unknown } | undefined;
-    if (!c?.drainNow) throw new TesseraError('BROKER_UNREACHABLE', 'sync is not configured on this terminal (no "sync" section in the config)', { details: { httpStatus: 409 } });
-    const failed = this.o.daemon.componentFailure?.('sync');
-    if (failed) throw new TesseraError('BROKER_UNREACHABLE', `sync failed to start: ${failed.code}: ${failed.message}`, { details: { httpStatus: 409 } });
-    const drain = c.drainNow(typeof body.timeoutMs === 'number' ? body.timeoutMs : undefined);
-    if (body.wait === true) await drain;
-    else drain.catch(() => {});
-    this.json(res, 200, c.status?.() ?? {});
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -249,113 +245,28 @@ export class ControlApi {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     res.end(text);
   }
+}
 
-  private notFound(msg: string): never {
-    throw new TesseraError('PAYMENT_NOT_FOUND', msg);
+/** A route without a query or body schema takes none: any parameter or field is unknown. */
+const EMPTY = z.strictObject({});
+
+/** The request body as JSON (empty: {}); size-capped before and while reading. */
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    n += c.length;
+    if (n > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
+    chunks.push(c);
   }
-
-  private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
-    const chunks: Buffer[] = [];
-    let n = 0;
-    for await (const c of req as AsyncIterable<Buffer>) {
-      n += c.length;
-      if (n > MAX_BODY) throw new TesseraError('API_BAD_REQUEST', 'request body too large', { details: { httpStatus: 413 } });
-      chunks.push(c);
-    }
-    if (n === 0) return {};
-    let v: unknown;
-    try {
-      v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      throw new TesseraError('API_BAD_REQUEST', 'request body is not JSON');
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TesseraError('API_BAD_REQUEST', 'request body must be a JSON object');
-    return v as Record<string, unknown>;
+  if (n === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new TesseraError('API_BAD_REQUEST', 'request body is not JSON');
   }
-
-  // ---------------------------------------------------------------- handlers
-
-  private async startPayment(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const b = await this.body(req);
-    if (typeof b.amount !== 'number') throw new TesseraError('API_BAD_REQUEST', 'amount (integer minor units) is required');
-    if (b.currency !== undefined && typeof b.currency !== 'string') throw new TesseraError('API_BAD_REQUEST', 'currency must be a string');
-    if (b.reference !== undefined && typeof b.reference !== 'string') throw new TesseraError('API_BAD_REQUEST', 'reference must be a string');
-    const start = (): Promise<PaymentState> =>
-      this.co.startPayment({
-        amount: b.amount as number,
-        ...(b.currency !== undefined ? { currency: b.currency as string } : {}),
-        ...(b.reference !== undefined ? { reference: b.reference as string } : {}),
-      });
-    const key = req.headers['idempotency-key'];
-    if (key === undefined || !this.outcomes) return this.json(res, 201, await start());
-    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key)) throw new TesseraError('API_BAD_REQUEST', 'Idempotency-Key must be 1-128 visible ASCII characters');
-    const r = await this.outcomes.withKey(key, b, start, (id) => this.payment(id));
-    if (r.replayed) res.setHeader('idempotent-replayed', 'true');
-    this.json(res, r.replayed ? 200 : 201, r.payment);
-  }
-
-  private listTx(res: ServerResponse, url: URL): void {
-    const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 50) || 50, 1), 1000);
-    const after = Number(url.searchParams.get('after') ?? 0) || 0;
-    const approvedOnly = url.searchParams.get('approved') === 'true';
-    const descending = url.searchParams.get('order') !== 'asc';
-    const rows = descending && after === 0 ? this.store.listRows({ limit, approvedOnly, descending: true }) : this.store.listRows({ afterIdx: after, limit, approvedOnly });
-    this.json(res, 200, { head: this.store.journalHead, transactions: rows.map(txJson) });
-  }
-
-  private showTx(res: ServerResponse, id: string): void {
-    const row = /^\d+$/.test(id) ? this.store.getRow(Number(id)) : this.store.findByTxId(fromHex(id.toLowerCase()));
-    if (!row) throw new TesseraError('PAYMENT_NOT_FOUND', `no transaction ${id}`);
-    this.json(res, 200, txJson(row));
-  }
-
-  private exportTx(res: ServerResponse, url: URL): void {
-    const format = url.searchParams.get('format') ?? 'jsonl';
-    if (format !== 'csv' && format !== 'jsonl') throw new TesseraError('API_BAD_REQUEST', 'format must be csv or jsonl');
-    res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson', 'cache-control': 'no-store' });
-    const store = this.store;
-    const src = { head: store.journalHead, page: (afterIdx: number, limit: number) => store.listRows({ afterIdx, limit }) };
-    writeExport(res, format, src).catch((e: unknown) => {
-      this.log.warn({ err: e }, 'export failed');
-      res.destroy();
-    });
-  }
-
-  private async reprint(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const b = await this.body(req);
-    if (b.txId !== undefined && typeof b.txId !== 'string') throw new TesseraError('API_BAD_REQUEST', 'txId must be a hex string');
-    this.json(res, 200, await this.co.reprint(b.txId as string | undefined));
-  }
-
-  private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    serveEvents(req, res, url, {
-      checkout: this.co,
-      store: this.store,
-      status: () => redactSecrets(this.o.daemon.status()),
-      track: (r) => {
-        this.sse.add(r);
-        return () => this.sse.delete(r);
-      },
-    });
-  }
-
-  /** A payment the checkout holds, else its outcome on record (older, or from before a restart). */
-  private payment(id: string): PaymentState | undefined {
-    return this.co.getPayment(id) ?? this.outcomes?.lookup(id);
-  }
-
-  private async fleet(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const b = await this.body(req);
-    if (typeof b.text !== 'string') throw new TesseraError('API_BAD_REQUEST', 'text (TL1:… or TF1:…) is required');
-    const r = this.o.daemon.applyUpdate(b.text);
-    this.json(res, r.ok ? 200 : 422, r);
-  }
-
-  private async scan(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.o.config.allowScanInjection) throw new TesseraError('API_BAD_REQUEST', 'scan injection is disabled (api.allowScanInjection)', { details: { httpStatus: 403 } });
-    const b = await this.body(req);
-    if (typeof b.code !== 'string') throw new TesseraError('API_BAD_REQUEST', 'code (the scanned text) is required');
-    this.json(res, 200, await this.co.scan(b.code));
-  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TesseraError('API_BAD_REQUEST', 'request body must be a JSON object');
+  return v;
 }

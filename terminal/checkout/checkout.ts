@@ -597,6 +597,7 @@ export class Checkout {
       amount: row.amount,
       currency: row.currency ?? '',
       transactionId: toHex(row.txId).slice(0, 16),
+      ...(row.reference ? { reference: row.reference } : {}),
       ...(remaining !== undefined ? { remaining } : {}),
       qrText: toQrText('RECEIPT', bytes),
       footer: [...(copy ? [message(this.o.config.locale.language, 'copy')] : []), ...(m.receiptFooter ?? [message(this.o.config.locale.language, 'thankYou')])],

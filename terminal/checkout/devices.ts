@@ -3,8 +3,8 @@ import type { ErrorCode } from '#common';
 
 /** What a display can show and what a printer prints: the drivers' own models (types only; nothing loads). */
 export type { Screen } from '#drivers';
-export type { Receipt as PrintedReceipt } from '#drivers';
-import type { Receipt as PrintedReceipt, Screen } from '#drivers';
+export type { Receipt as PrintedReceipt, Printable, ReportSlip } from '#drivers';
+import type { Printable, Screen } from '#drivers';
 
 /** A line the scanner read but would not deliver as a code (the drivers' ScanRefusal). */
 export interface ScanRefusalLike {
@@ -43,9 +43,9 @@ export interface DisplayLike {
 
 export type PrintOutcomeLike = { ok: true; jobId?: string } | { ok: false; jobId?: string; code: ErrorCode | string; message: string };
 
-/** A printer: resolves with an outcome, or throws a TesseraError; either way the payment stands. */
+/** A printer (receipts and reports): resolves with an outcome, or throws a TesseraError; either way the payment stands. */
 export interface PrinterLike {
-  print(receipt: PrintedReceipt): Promise<PrintOutcomeLike | void>;
+  print(doc: Printable): Promise<PrintOutcomeLike | void>;
   status?(): DeviceStatusLike;
   close?(): Promise<void>;
 }

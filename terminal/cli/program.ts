@@ -1,4 +1,4 @@
-// The `tessera` command: daemon, status, charge, void, refund, tx, reprint, verify-journal, config, devices — every one with --json.
+// The `tessera` command: daemon, status, charge, void, refund, tx, reprint, z-report, verify-journal, config, devices — every one with --json.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -18,6 +18,7 @@ import { runDaemon, type DaemonDeps } from './daemon-command.js';
 import { reportFailure } from './failure.js';
 import { registerBackupCommands } from './backup-command.js';
 import { registerAdjustCommands } from './adjust-commands.js';
+import { registerReportCommands } from './report-command.js';
 
 /** What the lead wires at merge: drivers, sync and systemd notification. */
 interface SyncStatusLike {
@@ -165,13 +166,19 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       print(cmd, p, paymentLine(p));
     });
 
-  const tx = program.command('tx').description('transactions in the journal');
-  tx.command('list')
-    .description('latest transactions, newest first')
-    .option('-n, --limit <n>', 'how many', '20')
+  const tx = program.command('tx').alias('transactions').description('transactions in the journal (`tessera transactions --reference R` searches)');
+  tx.command('list', { isDefault: true })
+    .description('latest transactions, newest first; --reference, --from and --to search the journal')
+    .option('-n, --limit <n>', 'how many (1-1000)', '20')
     .option('--approved', 'approved payments only')
-    .action(async (o: { limit: string; approved?: boolean }, cmd: Command) => {
-      const r = await client(cmd).call<{ head: number; transactions: TransactionJson[] }>('GET', `/v1/transactions?limit=${Number(o.limit) || 20}${o.approved ? '&approved=true' : ''}`);
+    .option('--reference <text>', 'only the payment(s) with this register reference')
+    .option('--from <time>', 'decided at or after this time: ISO 8601 with offset (2026-12-05T09:00:00Z) or epoch ms')
+    .option('--to <time>', 'decided before this time (same forms as --from)')
+    .action(async (o: { limit: string; approved?: boolean; reference?: string; from?: string; to?: string }, cmd: Command) => {
+      const q = new URLSearchParams({ limit: o.limit });
+      if (o.approved) q.set('approved', 'true');
+      for (const k of ['reference', 'from', 'to'] as const) if (o[k] !== undefined) q.set(k, o[k]);
+      const r = await client(cmd).call<{ head: number; transactions: TransactionJson[] }>('GET', `/v1/transactions?${q}`);
       print(cmd, r, txTable(r.transactions));
     });
   tx.command('show')
@@ -281,6 +288,17 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
     });
 
   registerAdjustCommands(program, { client, print, err });
+  registerReportCommands(program, {
+    client,
+    print,
+    language: (cmd) => {
+      try {
+        return cfgOf(cmd).locale.language;
+      } catch {
+        return undefined;
+      }
+    },
+  });
   registerBackupCommands(program, { configPathOf: (cmd) => configPath(g(cmd).config, env), print, now: () => Date.now() });
 
   const run = async (argv: string[]): Promise<number> => {

@@ -208,7 +208,7 @@ export class Daemon {
       if (this.scanner) this.detachScanner = this.checkout.attachScanner(this.scanner);
 
       if (this.o.api !== false) {
-        this.api = new ControlApi({ daemon: this, config: cfg.api, clock: this.clock, log: componentLogger(this.log, 'api') });
+        this.api = new ControlApi({ daemon: this, config: cfg.api, locale: cfg.locale, version: TESSERA_VERSION, clock: this.clock, log: componentLogger(this.log, 'api') });
         await this.api.start();
       }
       const ctx: DaemonContext = {

@@ -8,7 +8,7 @@ import { createKeyFile, fromHex, toHex, toQrText, type KeySigner, type Payment, 
 import { createTestWorld, transitFields, type TestWorld } from '#protocol/testkit';
 import { parseConfig, type TerminalConfig, type TerminalConfigInput } from '../config.js';
 import { createDatabase } from '../store/index.js';
-import type { DisplayLike, PrintedReceipt, PrinterLike, PrintOutcomeLike, ScannerLike, Screen } from '../checkout/devices.js';
+import type { DisplayLike, Printable, PrintedReceipt, PrinterLike, PrintOutcomeLike, ReportSlip, ScannerLike, Screen } from '../checkout/devices.js';
 import type { Decision } from '../checkout/types.js';
 import { Daemon, type DaemonOptions } from './daemon.js';
 
@@ -37,11 +37,13 @@ export class RecordingDisplay implements DisplayLike {
 
 export class RecordingPrinter implements PrinterLike {
   readonly receipts: PrintedReceipt[] = [];
+  readonly reports: ReportSlip[] = [];
   failWith: { code: string; message: string } | undefined;
-  async print(receipt: PrintedReceipt): Promise<PrintOutcomeLike> {
+  async print(doc: Printable): Promise<PrintOutcomeLike> {
     if (this.failWith) return { ok: false, ...this.failWith };
-    this.receipts.push(receipt);
-    return { ok: true, jobId: String(this.receipts.length) };
+    if ('kind' in doc) this.reports.push(doc);
+    else this.receipts.push(doc);
+    return { ok: true, jobId: String(this.receipts.length + this.reports.length) };
   }
   status(): { state: string } {
     return { state: this.failWith ? 'error' : 'connected' };

@@ -89,7 +89,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX payment_requests_created ON payment_requests(created_ms);
   `,
-  // 3 → 4: voids and refunds are journal records too (an adjustment of an earlier approved payment):
+  // 3 → 4: the register searches the journal by its reference and by time, and the Z-report reads one
+  // day. The time index is one more B-tree per decision, appended at its right edge (times grow); the
+  // reference index is partial: only rows that carry a reference (merchant requests) pay for it.
+  `
+  CREATE INDEX journal_time ON journal(time_ms);
+  CREATE INDEX journal_reference ON journal(reference) WHERE reference IS NOT NULL;
+  `,
+  // 4 → 5: voids and refunds are journal records too (an adjustment of an earlier approved payment):
   // the row names its kind and the payment it adjusts, so "what was given back of txId" is one seek.
   // Adding columns writes no row, so the append-only triggers stay in place.
   `

@@ -138,6 +138,27 @@ function toRow(r: RawJournalRow): JournalRow {
 /** The signed fields of a record, before the store adds its place in the chain. */
 type RecordFields = Omit<JournalRecord, 'terminalId' | 'index' | 'prevHash'>;
 
+/** Which journal rows a listing wants: approved payments only (no declines, voids or refunds), one register reference, a half-open time range (ms). */
+export interface RowFilter {
+  approvedOnly?: boolean;
+  reference?: string;
+  fromMs?: number;
+  toMs?: number;
+}
+
+function rowFilter(f: RowFilter): { sql: string; args: (string | number)[] } {
+  const parts: [string, string | number | undefined][] = [
+    ['reference = ?', f.reference],
+    ['time_ms >= ?', f.fromMs],
+    ['time_ms < ?', f.toMs],
+  ];
+  const used = parts.filter(([, v]) => v !== undefined);
+  return {
+    sql: (f.approvedOnly ? ' AND decision = 0 AND adjustment IS NULL' : '') + used.map(([c]) => ` AND ${c}`).join(''),
+    args: used.map(([, v]) => v as string | number),
+  };
+}
+
 function isStorageFailure(e: unknown): boolean {
   const code = (e as { code?: string }).code ?? '';
   return code.startsWith('SQLITE_');
@@ -474,15 +495,17 @@ export class Store {
     return r ? toRow(r) : undefined;
   }
 
-  /** Journal rows in order; `approvedOnly`: approved payments only (no declines, voids or refunds). */
-  listRows(opts: { afterIdx?: number; limit?: number; approvedOnly?: boolean; descending?: boolean } = {}): JournalRow[] {
-    const where = [`idx > ?`, opts.approvedOnly ? 'decision = 0 AND adjustment IS NULL' : '1=1'].join(' AND ');
+  /** Journal rows in order, filtered (`approvedOnly`: approved payments, no voids or refunds). */
+  listRows(opts: RowFilter & { afterIdx?: number; limit?: number; descending?: boolean } = {}): JournalRow[] {
+    const { sql, args } = rowFilter(opts);
     const order = opts.descending ? 'DESC' : 'ASC';
-    return (this.st(`SELECT * FROM journal WHERE ${where} ORDER BY idx ${order} LIMIT ?`).all(opts.afterIdx ?? 0, opts.limit ?? 100) as RawJournalRow[]).map(toRow);
+    return (this.st(`SELECT * FROM journal WHERE idx > ?${sql} ORDER BY idx ${order} LIMIT ?`).all(opts.afterIdx ?? 0, ...args, opts.limit ?? 100) as RawJournalRow[]).map(toRow);
   }
 
-  *iterateRows(): Generator<JournalRow> {
-    for (const r of this.st('SELECT * FROM journal ORDER BY idx').iterate() as Iterable<RawJournalRow>) yield toRow(r);
+  /** Every row (or those `filter` selects, through the time and reference indexes), oldest first, without loading them all. */
+  *iterateRows(filter: RowFilter = {}): Generator<JournalRow> {
+    const { sql, args } = rowFilter(filter);
+    for (const r of this.st(`SELECT * FROM journal WHERE 1=1${sql} ORDER BY idx`).iterate(...args) as Iterable<RawJournalRow>) yield toRow(r);
   }
 
   /** The purse's highest approved sequence: from memory, else one seek at the end of its range in journal_guard. */
