@@ -61,7 +61,7 @@ t.test('refunds and a void are signed chained records; the journal still verifie
   await d.checkout!.stop().then(() => d.checkout!.start());
   const printed = tw.printer.receipts.filter((r) => r.qrText.startsWith('TJ1:'));
   t.equal(printed.length, 3, 'a receipt per refund and void');
-  t.match(printed[0], { header: ['*** REFUND ***'], amount: 300, currency: 'EUR', transactionId: r1.txId.slice(0, 16) });
+  t.match(printed[0], { header: ['*** REFUND ***'], amount: 300, currency: 'EUR', transactionId: r1.txId.slice(0, 16), reference: 'R-1' });
   t.match(printed[2], { header: ['*** VOID ***'], amount: 450 });
   t.ok(printed[0]!.merchantLines!.some((l) => l.includes(tx.slice(0, 16))), 'the receipt names the original payment');
 

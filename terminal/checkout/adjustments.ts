@@ -101,13 +101,14 @@ export class Adjustments {
     return {
       header: [...m.receiptHeader, message(lang, kind === 'void' ? 'voidTitle' : 'refundTitle')],
       merchantName: id.displayName,
-      merchantLines: [`${id.merchantId} · ${id.terminalId}`, `${message(lang, 'originalTransaction')} ${original.slice(0, 16)}`, ...(row.reference ? [row.reference] : [])],
+      merchantLines: [`${id.merchantId} · ${id.terminalId}`, `${message(lang, 'originalTransaction')} ${original.slice(0, 16)}`],
       at: row.timeMs,
       timeZone: this.o.config.locale.timeZone,
       language: lang,
       amount: row.amount,
       currency: row.currency ?? '',
       transactionId: toHex(row.txId).slice(0, 16),
+      ...(row.reference ? { reference: row.reference } : {}),
       qrText,
       footer: m.receiptFooter ?? [message(lang, 'thankYou')],
     };
