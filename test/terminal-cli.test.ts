@@ -103,6 +103,15 @@ t.test('the compiled tessera CLI drives a real daemon child process', { timeout:
   const out = join(tw.dir, 'export.csv');
   t.match(json(await cli(['tx', 'export', '--format', 'csv', '-o', out, '--json', ...cfg])), { output: out, format: 'csv' });
   t.equal(readFileSync(out, 'utf8'), csv.stdout);
+  // The register's search, the Z-report and the API's own conventions, on the bundled daemon.
+  t.match(json(await cli(['transactions', '--reference', 'R-1', '--json', ...cfg])), { transactions: [{ index: 1, reference: 'R-1' }] });
+  t.equal(json<{ transactions: unknown[] }>(await cli(['transactions', '--reference', 'R-2', '--json', ...cfg])).transactions.length, 0);
+  const day = json<{ time: string }>(await cli(['tx', 'show', '1', '--json', ...cfg])).time.slice(0, 10); // locale.timeZone is UTC here
+  t.match(json(await cli(['z-report', '--date', day, '--json', ...cfg])), { date: day, timeZone: 'UTC', records: 2, currencies: [{ currency: 'EUR', approved: { count: 2, amount: 650 }, net: 650 }] });
+  t.match((await cli(['z-report', '--date', day, ...cfg])).stdout, /^Z-report .*\n[\s\S]*^Approved \(2\) +EUR 6\.50$/m, 'human text by default');
+  t.match(json(await cli(['api-docs', ...cfg])), { openapi: '3.1.0', paths: { '/v1/reports/z': { get: {} } } });
+  await t.rejects(api.call('GET', '/v1/reprint'), { code: 'API_BAD_REQUEST', details: { status: 405 } });
+  await t.rejects(api.call('POST', '/v1/payments', { amount: 100, note: 'x' }), { code: 'API_BAD_REQUEST', message: /unknown field "note"/ });
   const reprint = await cli(['reprint', '--json', ...cfg]);
   t.equal(reprint.code, 1);
   t.match(json(reprint), { error: { code: 'PRINTER_UNAVAILABLE' } });

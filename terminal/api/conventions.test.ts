@@ -83,5 +83,7 @@ t.test('HTTP conventions on a running daemon: 405 + Allow, unknown fields and qu
     for (const name of Object.keys(r.params ?? {})) t.ok(op?.parameters?.some((p) => p.name === name && p.in === 'path'), `${r.path} documents {${name}}`);
   }
   t.match(api.paths['/v1/payments']?.post?.requestBody?.content['application/json'].schema, { type: 'object', properties: { amount: { type: 'integer' }, reference: { type: 'string' } } });
+  t.match(api.paths['/v1/payments']?.post, { requestBody: { required: true }, responses: { 201: { headers: { Location: {} } } } }, 'amount is required; the 201 documents Location');
+  t.match(api.paths['/v1/reprint']?.post, { requestBody: { required: false } });
   t.match(api.paths['/v1/transactions']?.get?.parameters, [{ name: 'limit', in: 'query', schema: { type: 'string', pattern: String } }]);
 });

@@ -21,6 +21,11 @@ const ERROR_SCHEMA = {
   },
 };
 
+/** A body is required when its schema has a required field; an empty body reads as {}. */
+function requestBody(schema: Json): Json {
+  return { required: Array.isArray(schema.required) && schema.required.length > 0, content: { 'application/json': { schema } } };
+}
+
 function operation(r: AnyRoute): Json {
   const parameters: Json[] = Object.entries(r.params ?? {}).map(([name, re]) => ({ name, in: 'path', required: true, schema: { type: 'string', pattern: re.source } }));
   for (const [name, field] of Object.entries(r.query?.shape ?? {})) {
@@ -44,7 +49,7 @@ function operation(r: AnyRoute): Json {
     operationId: `${r.method.toLowerCase()}${r.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
     summary: r.summary,
     ...(parameters.length ? { parameters } : {}),
-    ...(r.method !== 'GET' ? { requestBody: { required: false, content: { 'application/json': { schema: schemaOf(r.body ?? z.strictObject({})) } } } } : {}),
+    ...(r.method !== 'GET' ? { requestBody: requestBody(schemaOf(r.body ?? z.strictObject({}))) } : {}),
     responses,
   };
 }
@@ -59,6 +64,8 @@ export function openApiDocument(routes: readonly AnyRoute[], version: string): J
       version,
       description: 'The terminal daemon\'s API for the CLI (Unix socket) and cash registers (TCP with a bearer token). Unknown body fields and query parameters are refused (400); a wrong method on a known path is 405 with Allow.',
     },
+    // The Unix socket needs no token (its file mode guards it); TCP requests carry the bearer token.
+    security: [{}, { bearer: [] }],
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     components: {

@@ -24,10 +24,9 @@ export const transactionRoutes = [
     method: 'GET',
     path: '/v1/transactions',
     summary: 'Journal rows, newest first; filter by reference and by time range [from, to)',
-    query: ListQuery as unknown as z.ZodObject,
+    query: ListQuery,
     responses: { 200: '{ head, transactions }' },
-    handle(ctx, { query }) {
-      const q = query as z.output<typeof ListQuery>;
+    handle(ctx, { query: q }) {
       const limit = q.limit ?? 50;
       const after = q.after ?? 0;
       const filter = {
