@@ -50,7 +50,11 @@ export function registerAdjustCommands(program: Command, h: AdjustCommandHelpers
       if (!/^[0-9a-fA-F]{64}$/.test(txId)) throw new TesseraError('USAGE', 'transaction id must be 64 hex characters');
       // The amount is read in the payment's own currency (its decimals), so ask the journal for it first.
       const tx = await api.call<TransactionJson>('GET', `/v1/transactions/${txId}`);
-      const currency = tx.currency ?? '';
+      // A decline (no currency of its own) or an adjustment is refused as the daemon would refuse it.
+      if (tx.kind !== 'payment' || tx.decision !== 'approved' || tx.currency === null) {
+        throw new TesseraError('NOT_ADJUSTABLE', tx.kind !== 'payment' ? `${txId} is itself a ${tx.kind}` : `payment ${txId} was declined: it took no money`);
+      }
+      const currency = tx.currency;
       const amount = parseAmount(amountText, currency, o.minor);
       if (amount === undefined || amount < 1) throw new TesseraError('USAGE', `invalid amount "${amountText}" for ${currency}`);
       const body = { amount, currency, ...(o.reason !== undefined ? { reason: o.reason } : {}), ...(o.reference !== undefined ? { reference: o.reference } : {}) };

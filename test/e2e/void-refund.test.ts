@@ -82,12 +82,26 @@ t.test('pay, void before sync, refund part, sync: the back office pays the custo
   const text = await backoffice(home, ['tx', 'show', ride2!]);
   t.match(text.stdout, /refund .*T-REFUND#5/, 'the human view lists the refund');
 
-  // The terminal's journal: payments, the void and refunds, all verified.
-  const list = JSON.parse((await tessera(['tx', 'list', '--json', ...C])).stdout) as { transactions: { kind: string; originalTxId: string | null }[] };
-  t.same(list.transactions.map((x) => x.kind), ['refund', 'refund', 'void', 'payment', 'payment', 'payment']);
+  // A declined ride (another operator's code) took nothing: neither voided nor refunded.
+  const foreign = await rig.wallets[0]!.payTransit({ operator: 'OP-OTHER', line: 'L1', max: 200 });
+  await rig.scanner.present(foreign.text);
+  t.match(await until(() => d.decisionFor(foreign.txId), 10_000, 'the decline'), { outcome: 'declined', journaled: true });
+  const refusedRefund = await tessera(['refund', foreign.txId, '1.00', ...C]);
+  t.equal(refusedRefund.code, 1);
+  t.match(refusedRefund.stderr, /NOT_ADJUSTABLE/);
+  const refusedVoid = await tessera(['void', foreign.txId, '--json', ...C]);
+  t.equal(refusedVoid.code, 1);
+  t.match(JSON.parse(refusedVoid.stdout), { error: { code: 'NOT_ADJUSTABLE' } });
+  const unknown = await tessera(['void', 'ab'.repeat(32), ...C]);
+  t.match(unknown, { code: 1, stderr: /PAYMENT_NOT_FOUND/ });
+
+  // The terminal's journal: payments, the void and refunds, the decline, all verified.
+  const list = JSON.parse((await tessera(['tx', 'list', '--json', ...C])).stdout) as { transactions: { kind: string; decision: string }[] };
+  t.same(list.transactions.map((x) => `${x.kind}:${x.decision}`), ['payment:declined', 'refund:approved', 'refund:approved', 'void:approved', 'payment:approved', 'payment:approved', 'payment:approved']);
+  t.match((await tessera(['tx', 'list', ...C])).stdout, /\n5\s+\S+\s+refund\s+−EUR 1\.00\s+of [0-9a-f]{16}/, 'the human list shows what a refund gave back');
   const verify = await tessera(['verify-journal', '--json', ...C]);
   t.equal(verify.code, 0, verify.stderr);
-  t.match(JSON.parse(verify.stdout), { ok: true, records: 6 });
+  t.match(JSON.parse(verify.stdout), { ok: true, records: 7 });
   const audit = await rig.bo.ledger.audit();
   t.ok(audit.ok, 'the ledger audit holds');
 });
