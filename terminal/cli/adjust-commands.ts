@@ -28,13 +28,16 @@ function report(h: AdjustCommandHelpers, cmd: Command, r: AdjustmentResult): voi
 export function registerAdjustCommands(program: Command, h: AdjustCommandHelpers): void {
   program
     .command('void')
-    .description('void an approved payment the back office has not acknowledged yet: journals a signed void of the whole amount and prints its receipt (after a sync, refund it instead)')
-    .argument('<tx>', 'transaction id of the payment (64 hex characters)')
+    .description('void an approved payment the back office has not acknowledged yet: journals a signed void of the whole amount and prints its receipt (after a sync, refund it instead; an open request is cancelled with `tessera cancel`)')
+    .argument('[tx]', 'transaction id of the payment (64 hex characters); default: the latest approved payment')
     .option('--reason <text>', "the register's reason (max 64 characters), kept in the signed record")
     .option('--reference <text>', "the register's reference (max 32 characters)")
-    .action(async (txId: string, o: { reason?: string; reference?: string }, cmd: Command) => {
+    .action(async (txId: string | undefined, o: { reason?: string; reference?: string }, cmd: Command) => {
+      const api = h.client(cmd);
       const body = { ...(o.reason !== undefined ? { reason: o.reason } : {}), ...(o.reference !== undefined ? { reference: o.reference } : {}) };
-      report(h, cmd, await h.client(cmd).call<AdjustmentResult>('POST', `/v1/transactions/${encodeURIComponent(txId)}/void`, body));
+      const id = txId ?? (await api.call<{ transactions: TransactionJson[] }>('GET', '/v1/transactions?approved=true&limit=1')).transactions[0]?.txId;
+      if (!id) throw new TesseraError('PAYMENT_NOT_FOUND', 'no approved payment in the journal yet');
+      report(h, cmd, await api.call<AdjustmentResult>('POST', `/v1/transactions/${encodeURIComponent(id)}/void`, body));
     });
 
   program
