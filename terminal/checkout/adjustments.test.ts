@@ -1,6 +1,7 @@
 // Voids and refunds on a real terminal store: journalled as signed chained records, refused with specific codes, printed.
 import t, { type Test } from 'tap';
 import { ADJUSTMENT, toHex, verifyJournalRecord } from '#protocol';
+import { encodeReceipt, renderEscPos } from '#drivers';
 import { createTerminalWorld, type TerminalWorld } from '../daemon/testing.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { verifyJournal } from '../store/index.js';
@@ -64,6 +65,13 @@ t.test('refunds and a void are signed chained records; the journal still verifie
   t.match(printed[0], { header: ['*** REFUND ***'], amount: 300, currency: 'EUR', transactionId: r1.txId.slice(0, 16), reference: 'R-1' });
   t.match(printed[2], { header: ['*** VOID ***'], amount: 450 });
   t.ok(printed[0]!.merchantLines!.some((l) => l.includes(tx.slice(0, 16))), 'the receipt names the original payment');
+  // On paper (the emulator's ESC/POS renderer): the title, the original, the amount and the signed record as the QR.
+  const paper = renderEscPos(encodeReceipt(printed[0]!, { qr: 'native' }), 576);
+  t.ok(paper.lines.some((l) => l.includes('*** REFUND ***')), 'titled REFUND');
+  t.ok(paper.lines.some((l) => l.includes(`Original ${tx.slice(0, 16)}`)), 'names the payment');
+  t.ok(paper.lines.some((l) => /^AMOUNT\s+EUR 3\.00$/.test(l)), 'the amount given back');
+  t.ok(paper.lines.some((l) => /^Reference\s+R-1$/.test(l)), "the register's reference");
+  t.same(paper.qrTexts, [r1.qrText], 'the QR is the signed refund record');
 
   const check = verifyJournal(store.handle, d.identity!.signer.publicKey, { terminalId: 'T-0001' });
   t.match(check, { ok: true, records: 5 }, 'verify-journal checks the adjustment rows against their records');
