@@ -101,6 +101,11 @@ t.test('pay, void before sync, refund part, sync: the back office pays the custo
   const list = JSON.parse((await tessera(['tx', 'list', '--json', ...C])).stdout) as { transactions: { kind: string; decision: string }[] };
   t.same(list.transactions.map((x) => `${x.kind}:${x.decision}`), ['payment:declined', 'refund:approved', 'refund:approved', 'void:approved', 'payment:approved', 'payment:approved', 'payment:approved']);
   t.match((await tessera(['tx', 'list', ...C])).stdout, /\n5\s+\S+\s+refund\s+−EUR 1\.00\s+of [0-9a-f]{16}/, 'the human list shows what a refund gave back');
+  // The day's Z-report takes the void and the refunds off the net (locale.timeZone is UTC here).
+  const day = (JSON.parse((await tessera(['tx', 'show', '1', '--json', ...C])).stdout) as { time: string }).time.slice(0, 10);
+  const z = JSON.parse((await tessera(['z-report', '--date', day, '--json', ...C])).stdout) as { currencies: unknown[] };
+  t.match(z.currencies, [{ currency: 'EUR', approved: { count: 3, amount: 540 }, adjustments: { void: { count: 1, amount: 180 }, refund: { count: 2, amount: 280 } }, net: 80 }]);
+  t.match((await tessera(['z-report', '--date', day, ...C])).stdout, /^Voids \(1\) +-EUR 1\.80$[\s\S]*^Refunds \(2\) +-EUR 2\.80$[\s\S]*^NET +EUR 0\.80$/m);
   const verify = await tessera(['verify-journal', '--json', ...C]);
   t.equal(verify.code, 0, verify.stderr);
   t.match(JSON.parse(verify.stdout), { ok: true, records: 7 });
