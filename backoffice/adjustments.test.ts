@@ -1,7 +1,8 @@
 // Voids and refunds from a terminal's journal over a real broker, on both ledgers: settled as refunds once, refused with reasons, never lost.
 import t from 'tap';
 import { createWorld } from './test-world.js';
-import { merchantAccount } from './ledger.js';
+import { merchantAccount, type Ledger } from './ledger.js';
+import { ClearingEngine } from './clearing.js';
 import { lookupTransaction } from './ops/index.js';
 import { ledgerBackends } from '../test/support/postgres.js';
 
@@ -70,5 +71,28 @@ for (const backend of ledgerBackends(t)) {
     await cafe.adjust('refund', d.txId!, 800, 'EUR');
     t.match(await cafe.sync(term), { upTo: 2, results: [{ index: 2, status: 'settled' }] });
     t.equal((await w.bo.ledger.getAccount(merchantAccount('M-CAFE')))?.balance, 0);
+  });
+
+  t.test(`${backend.name}: a refund that fails after its batch committed is settled by the sweep at clearing start`, async (t) => {
+    const w = await createWorld({ db: await backend.db() });
+    t.teardown(() => w.close());
+    const { wallet } = await w.wallet('dan', 5_000, 2_500);
+    const cafe = await w.merchant('T-CAFE-3');
+    const d = await cafe.accept((await wallet.payMerchant(await cafe.requestPayment(700, 'EUR'))).text);
+    await cafe.adjust('void', d.txId!, 700, 'EUR');
+    // The database fails the refund's write (and only that): the batch is recorded, the refund is not.
+    const real = w.bo.ledger;
+    const failing = new Proxy(real, {
+      get: (target, prop) =>
+        prop === 'operations'
+          ? () => ({ ...target.operations(), read: target.operations().read.bind(target.operations()), write: () => Promise.reject(new Error('disk I/O error')) })
+          : (Reflect.get(target, prop) as unknown as (...a: unknown[]) => unknown).bind(target),
+    }) as Ledger;
+    await t.rejects(new ClearingEngine(failing, w.bo.clearing.trust).processBatch('T-CAFE-3', cafe.batch()), /disk I\/O error/, 'no ack: the batch failed');
+    t.equal((await real.getTerminal('T-CAFE-3'))?.lastIndex, 2, 'both records are recorded');
+    t.equal((await real.getAccount(merchantAccount('M-CAFE')))?.balance, 700, 'the void is not refunded yet');
+    t.equal(await w.bo.clearing.settlePending(0), 1, 'the sweep finds the pending void');
+    t.equal((await real.getAccount(merchantAccount('M-CAFE')))?.balance, 0, 'and refunds it');
+    t.equal(await w.bo.clearing.settlePending(0), 0, 'once');
   });
 }

@@ -1,8 +1,8 @@
 // Voids and refunds a terminal journalled: once their batch is recorded, each is settled through the one refund operation.
 import { TesseraError, isTesseraError, type ErrorCode } from '#common';
-import { ADJUSTMENT, toHex, type JournalRecord } from '#protocol';
+import { ADJUSTMENT, decodeObject, toHex, type JournalRecord } from '#protocol';
 import type { EntryVerdict, Ledger } from './ledger.js';
-import { exec, one } from './ops/db.js';
+import { all, exec, one } from './ops/db.js';
 import { refundPayment } from './ops/refund.js';
 
 export type AdjustmentVerdict = Extract<EntryVerdict, { kind: 'adjustment' }>;
@@ -82,4 +82,28 @@ export function adjustmentVerdict(rec: JournalRecord): AdjustmentVerdict | undef
     note: rec.note ?? null,
     reference: rec.reference ?? null,
   };
+}
+
+/**
+ * Voids and refunds recorded as accepted (status settled) since `since` (record time, seconds) whose
+ * refund is not in the ledger: a payment's record always has its settlement, so a settled record
+ * with neither a settlement nor a refund under its id is an adjustment whose refund failed after
+ * its batch committed (and a later batch's ack covered it, so the terminal will not re-send it).
+ */
+export async function pendingAdjustments(ledger: Ledger, since: number): Promise<RecordedAdjustment[]> {
+  const rows = await ledger.operations().read(() =>
+    all(
+      `SELECT r.terminal_id, r.chain, r.idx, r.tx_id, r.record, coalesce(rc.merchant_id, t.merchant_id) AS merchant_id
+       FROM records r LEFT JOIN terminals t ON t.terminal_id = r.terminal_id LEFT JOIN retired_chains rc ON rc.terminal_id = r.terminal_id AND rc.chain = r.chain
+       WHERE r.time >= ? AND r.status = 'settled' AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.tx_id = r.tx_id)
+         AND NOT EXISTS (SELECT 1 FROM refunds f WHERE f.client_id = r.tx_id) ORDER BY r.time`,
+      [since],
+    ),
+  );
+  return rows.flatMap((r) => {
+    const d = decodeObject('JOURNAL_RECORD', new Uint8Array(r.record as Uint8Array));
+    const verdict = d.ok ? adjustmentVerdict(d.value.value) : undefined;
+    if (!verdict) return [];
+    return [{ terminalId: r.terminal_id as string, chain: Number(r.chain), index: Number(r.idx), txId: r.tx_id as string, merchantId: r.merchant_id as string, verdict }];
+  });
 }

@@ -16,7 +16,7 @@ import {
   type TrustStore,
 } from '#protocol';
 import { IncidentTally } from './incidents.js';
-import { adjustmentVerdict, settleAdjustment, type RecordedAdjustment } from './adjustments.js';
+import { adjustmentVerdict, pendingAdjustments, settleAdjustment, type RecordedAdjustment } from './adjustments.js';
 import type { BatchOutcome, ChainRecord, EntryVerdict, IncidentReport, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
 
 /** What clearing owes a terminal after a batch: the ack's content (signed by the service) and, after a gap, where to re-send from. */
@@ -192,6 +192,18 @@ export class ClearingEngine {
       if (r) this.log.info({ terminalId: a.terminalId, index: a.index, kind: a.verdict.adjustment, original: a.verdict.original, ok: r.ok }, r.ok ? 'adjustment settled as a refund' : 'adjustment refused');
     }
     return refused;
+  }
+
+  /**
+   * Settles the voids and refunds recorded since `since` (seconds) whose refund failed after their
+   * batch committed (adjustments.ts pendingAdjustments); returns how many were settled or refused now.
+   */
+  async settlePending(since: number): Promise<number> {
+    const now = this.nowSeconds();
+    let n = 0;
+    for (const a of await pendingAdjustments(this.ledger, since)) if (await settleAdjustment(this.ledger, a, now)) n++;
+    if (n > 0) this.log.warn({ adjustments: n }, 'voids and refunds left unsettled by an earlier failure settled now');
+    return n;
   }
 
   /** The first chain whose key signed the record; else the first refusal (as `reason: detail`). */
