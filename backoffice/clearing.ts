@@ -16,6 +16,7 @@ import {
   type TrustStore,
 } from '#protocol';
 import { IncidentTally } from './incidents.js';
+import { adjustmentVerdict, pendingAdjustments, settleAdjustment, type RecordedAdjustment } from './adjustments.js';
 import type { BatchOutcome, ChainRecord, EntryVerdict, IncidentReport, JournalEntry, Ledger, TerminalRecord } from './ledger.js';
 
 /** What clearing owes a terminal after a batch: the ack's content (signed by the service) and, after a gap, where to re-send from. */
@@ -95,6 +96,8 @@ export class ClearingEngine {
     const refused: AckResult[] = [];
     const byChain = new Map<number, { chain: ChainRecord; entries: JournalEntry[] }>();
     let chains: ChainRecord[] | undefined;
+    /** The batch's voids and refunds by chain and index: settled once their records are recorded. */
+    const adjustments = new Map<string, RecordedAdjustment>();
     for (const bytes of records) {
       const current = this.verifyUnder(bytes, terminal, [{ ...terminal, retiredAt: null }]);
       // Only a record the current key refuses is tried against the keys of retired chains.
@@ -108,6 +111,8 @@ export class ClearingEngine {
         continue;
       }
       const { chain, rec } = s.value;
+      const adj = adjustmentVerdict(rec);
+      if (adj) adjustments.set(`${chain.chain}:${rec.index}`, { terminalId, chain: chain.chain, index: rec.index, txId: toHex(rec.txId), merchantId: chain.retiredAt === null ? terminal.merchantId : chain.merchantId, verdict: adj });
       const group = byChain.get(chain.chain) ?? { chain, entries: [] };
       byChain.set(chain.chain, group);
       group.entries.push({
@@ -118,7 +123,7 @@ export class ClearingEngine {
         hash: recordHash(bytes),
         txId: toHex(rec.txId),
         record: bytes,
-        payment: rec.payment,
+        payment: rec.payment ?? new Uint8Array(0),
         time: rec.time,
         // An index of the current chain at or below the head read above is a re-delivery or a fork
         // whatever happens meanwhile (a chain's head only grows): the chain plan never clears it, so
@@ -129,13 +134,17 @@ export class ClearingEngine {
     for (const i of incidents.reports) await this.ledger.recordIncident(i);
     let denylistChanged = false;
     for (const { chain, entries } of byChain.values()) {
-      if (chain.chain !== terminal.chain && (await this.clearRetired(terminal, chain.chain, entries, now))) denylistChanged = true;
+      if (chain.chain !== terminal.chain && (await this.clearRetired(terminal, chain.chain, entries, now, adjustments))) denylistChanged = true;
     }
     const current = byChain.get(terminal.chain)?.entries ?? [];
     // The chain is named, not implied: a re-enrolment between the look-up above and this write must
     // not put records signed by the old key on the new chain.
     const out: BatchOutcome = current.length > 0 ? await this.applied(current, await this.ledger.applyJournal(terminalId, current, now, terminal.chain)) : { upTo: terminal.lastIndex, outcomes: [], held: [], denylistChanged: false };
-    const outcomes = out.outcomes.map(({ index, status, reason }): AckResult => ({ index, status, ...(reason !== undefined ? { reason } : {}) }));
+    const refusedNow = await this.settleAdjustments(out, terminal.chain, adjustments, now);
+    const outcomes = out.outcomes.map(({ index, status, reason }): AckResult => {
+      const why = refusedNow.get(index) ?? reason;
+      return { index, status: refusedNow.has(index) ? 'rejected' : status, ...(why !== undefined ? { reason: why } : {}) };
+    });
     const results = [...refused, ...outcomes].sort((a, b) => a.index - b.index);
     // The ack names the recorded chain's head by its hash, read back after the write (another
     // clearing instance may have moved it further meanwhile: the later head is as true).
@@ -152,8 +161,9 @@ export class ClearingEngine {
   }
 
   /** Late records of a retired chain: cleared onto it as history, reported once per batch; true when the deny list changed. */
-  private async clearRetired(terminal: TerminalRecord, chain: number, entries: JournalEntry[], now: number): Promise<boolean> {
+  private async clearRetired(terminal: TerminalRecord, chain: number, entries: JournalEntry[], now: number, adjustments: Map<string, RecordedAdjustment>): Promise<boolean> {
     const o = await this.applied(entries, await this.ledger.applyJournal(terminal.terminalId, entries, now, chain));
+    await this.settleAdjustments(o, chain, adjustments, now);
     const indexes = entries.map((e) => e.index);
     await this.ledger.recordIncident({
       terminalId: terminal.terminalId,
@@ -166,6 +176,34 @@ export class ClearingEngine {
     });
     this.log.warn({ terminalId: terminal.terminalId, chain, records: entries.length, upTo: o.upTo }, 'journal from a retired terminal key recorded as history');
     return o.denylistChanged;
+  }
+
+  /**
+   * After a batch's write: every void or refund it recorded (or received again) is settled as a
+   * refund; returns the refused ones' reasons by index (their ack result is rejected).
+   */
+  private async settleAdjustments(out: BatchOutcome, chain: number, adjustments: Map<string, RecordedAdjustment>, now: number): Promise<Map<number, string>> {
+    const refused = new Map<number, string>();
+    for (const o of out.outcomes) {
+      const a = adjustments.get(`${chain}:${o.index}`);
+      if (!a || (o.status !== 'settled' && o.status !== 'duplicate')) continue;
+      const r = await settleAdjustment(this.ledger, a, now);
+      if (r && !r.ok) refused.set(o.index, r.reason);
+      if (r) this.log.info({ terminalId: a.terminalId, index: a.index, kind: a.verdict.adjustment, original: a.verdict.original, ok: r.ok }, r.ok ? 'adjustment settled as a refund' : 'adjustment refused');
+    }
+    return refused;
+  }
+
+  /**
+   * Settles the voids and refunds recorded since `since` (seconds) whose refund failed after their
+   * batch committed (adjustments.ts pendingAdjustments); returns how many were settled or refused now.
+   */
+  async settlePending(since: number): Promise<number> {
+    const now = this.nowSeconds();
+    let n = 0;
+    for (const a of await pendingAdjustments(this.ledger, since)) if (await settleAdjustment(this.ledger, a, now)) n++;
+    if (n > 0) this.log.warn({ adjustments: n }, 'voids and refunds left unsettled by an earlier failure settled now');
+    return n;
   }
 
   /** The first chain whose key signed the record; else the first refusal (as `reason: detail`). */
@@ -196,6 +234,9 @@ export class ClearingEngine {
    */
   verdict(t: TerminalRecord, rec: JournalRecord, now: number): EntryVerdict {
     if (rec.decision === DECISION.declined) return { kind: 'declined' };
+    const adjustment = adjustmentVerdict(rec);
+    if (adjustment) return rec.time > now + DEFAULT_SKEW ? { kind: 'rejected', reason: `record time ${rec.time} is in the future` } : adjustment;
+    if (!rec.payment) return { kind: 'rejected', reason: 'record carries no payment' };
     const d = decodeObject('PAYMENT', rec.payment);
     if (!d.ok) return { kind: 'rejected', reason: `${d.reason}: ${d.detail}` };
     const p = d.value.value;

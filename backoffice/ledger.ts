@@ -96,6 +96,17 @@ export type EntryVerdict =
       authorised: number;
       /** What the terminal charged and the back office settles. */
       charged: number;
+    }
+  | {
+      /** A void or refund the terminal journalled: recorded with the batch, then settled as a refund of `original`. */
+      kind: 'adjustment';
+      adjustment: 'void' | 'refund';
+      /** The adjusted payment's txId (hex). */
+      original: string;
+      amount: number;
+      currency: string;
+      note: string | null;
+      reference: string | null;
     };
 
 /** One signature-verified journal record, ready to be chained and cleared. */
@@ -110,7 +121,7 @@ export interface JournalEntry {
   txId: string;
   /** The record's COSE bytes (kept as evidence). */
   record: Uint8Array;
-  /** The payment's COSE bytes. */
+  /** The payment's COSE bytes (empty for a void or refund record, which carries none). */
   payment: Uint8Array;
   time: number;
   verdict: EntryVerdict;
@@ -155,7 +166,7 @@ export interface FraudCase {
   openedAt: number;
 }
 
-export type IncidentKind = 'unknown-terminal' | 'bad-record' | 'gap' | 'fork' | 'chain-break' | 'invalid-payment' | 'retired-chain';
+export type IncidentKind = 'unknown-terminal' | 'bad-record' | 'gap' | 'fork' | 'chain-break' | 'invalid-payment' | 'retired-chain' | 'refused-adjustment';
 
 /**
  * One incident row stands for `count` occurrences of one kind at one terminal: one batch's worth,

@@ -75,6 +75,8 @@ export interface ClearingServiceOptions {
 
 /** Default batches in flight per process: PgLedger keeps 4 connections, one per batch transaction. */
 export const DEFAULT_CONCURRENCY = 4;
+/** How far back (record time) clearing looks at start for voids and refunds left unsettled. */
+const PENDING_ADJUSTMENT_DAYS = 30;
 /** Queue key of fleet-list publications (terminal ids never contain a space). */
 const FLEET_KEY = ' fleet';
 
@@ -251,6 +253,8 @@ export class ClearingService {
       this.refreshTimer = setInterval(() => void this.refreshIfDue(every), this.opts.refreshCheckMs ?? 60_000);
       this.refreshTimer.unref();
     }
+    // A void or refund whose refund failed after its batch committed (a crash, the database) is settled now.
+    await this.bo.clearing.settlePending(this.bo.now() - PENDING_ADJUSTMENT_DAYS * 86_400).catch((err: unknown) => this.log.error({ err }, 'pending voids and refunds not settled'));
     this.log.info({ url: this.opts.url, subscription, concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY }, 'clearing subscribed');
   }
 

@@ -3,11 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import {
+  ADJUSTMENT,
   DECISION,
   KeySigner,
   REASONS,
   decodeObject,
   encodeCbor,
+  fromHex,
   fromQrText,
   recordHash,
   signObject,
@@ -19,6 +21,7 @@ import {
   topics,
   verifyAck,
   type AckSummary,
+  type AdjustmentKind,
   type TrustStore,
   type JournalRecord,
   type PaymentContext,
@@ -119,16 +122,46 @@ export class SimulatedTerminal {
       amountCharged: charged,
       time: now,
     };
-    const bytes = await signObject('JOURNAL_RECORD', rec, this.key);
-    this.index = rec.index;
-    this.prevHash = recordHash(bytes);
-    this.backlog.set(rec.index, bytes);
-    this.journal.push(bytes);
+    await this.append(rec);
     if (r.ok) {
       this.purses.set(purseKey, { lastSeq: r.value.payment.seq, lastCumulative: r.value.payment.cumulative });
       if (cert.mode === 'merchant') this.request = undefined;
     }
     return { approved, ...(r.ok ? {} : { reason: r.reason }), index: rec.index, txId: toHex(txId), charged };
+  }
+
+  /** Signs, chains and keeps one record. */
+  private async append(rec: JournalRecord): Promise<Uint8Array> {
+    const bytes = await signObject('JOURNAL_RECORD', rec, this.key);
+    this.index = rec.index;
+    this.prevHash = recordHash(bytes);
+    this.backlog.set(rec.index, bytes);
+    this.journal.push(bytes);
+    return bytes;
+  }
+
+  /**
+   * Journals a void or refund of `originalTxId` as given, without the terminal's own checks (so a
+   * test can send the back office one it must refuse); returns its index and own id.
+   */
+  async adjust(kind: AdjustmentKind, originalTxId: string, amount: number, currency: string, note?: string): Promise<{ index: number; txId: string }> {
+    const txId = new Uint8Array(randomBytes(32));
+    const rec: JournalRecord = {
+      terminalId: this.terminalId,
+      index: this.index + 1,
+      prevHash: this.prevHash,
+      txId,
+      decision: DECISION.approved,
+      reason: 0,
+      amountCharged: amount,
+      time: this.now(),
+      adjustment: ADJUSTMENT[kind],
+      original: fromHex(originalTxId),
+      currency,
+      ...(note ? { note } : {}),
+    };
+    await this.append(rec);
+    return { index: rec.index, txId: toHex(txId) };
   }
 
   /** Applies a deny-list fleet message as a terminal would (verified, no rollback). */

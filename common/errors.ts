@@ -36,6 +36,14 @@ export const ERROR_CODES = [
   'PAYMENT_NOT_FOUND',
   'PAYMENT_STATE',
   'TERMINAL_NOT_READY',
+  /** A void of a payment the back office already acknowledged: the register refunds it instead. */
+  'VOID_TOO_LATE',
+  /** A void or refund of a payment that was voided already. */
+  'ALREADY_VOIDED',
+  /** A void of a payment that was partly refunded already (refund the rest instead). */
+  'ALREADY_REFUNDED',
+  /** A void or refund of something that took no money: a declined payment, or a void or refund itself. */
+  'NOT_ADJUSTABLE',
   // sync and network
   'BROKER_UNREACHABLE',
   'SYNC_TIMEOUT',

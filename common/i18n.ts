@@ -39,6 +39,9 @@ const EN = {
   reprint: '*** REPRINT ***',
   copy: '*** COPY ***',
   thankYou: 'Thank you',
+  voidTitle: '*** VOID ***',
+  refundTitle: '*** REFUND ***',
+  originalTransaction: 'Original',
 };
 export type MessageKey = keyof typeof EN;
 
@@ -81,6 +84,9 @@ const FR: Record<MessageKey, string> = {
   reprint: '*** RÉIMPRESSION ***',
   copy: '*** COPIE ***',
   thankYou: 'Merci',
+  voidTitle: '*** ANNULATION ***',
+  refundTitle: '*** REMBOURSEMENT ***',
+  originalTransaction: 'Origine',
 };
 
 const ES: Record<MessageKey, string> = {
@@ -119,6 +125,9 @@ const ES: Record<MessageKey, string> = {
   reprint: '*** REIMPRESIÓN ***',
   copy: '*** COPIA ***',
   thankYou: 'Gracias',
+  voidTitle: '*** ANULACIÓN ***',
+  refundTitle: '*** REEMBOLSO ***',
+  originalTransaction: 'Original',
 };
 
 const FR_REASONS: Reasons = {

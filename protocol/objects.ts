@@ -248,19 +248,38 @@ export const RECEIPT_FIELDS: FieldSpec[] = [
 
 // ---- 7. Journal record (terminal-signed) ----
 export const DECISION = { approved: 0, declined: 1 } as const;
+/**
+ * A record that adjusts an earlier approved payment of the same terminal instead of deciding a new
+ * one: a void takes the whole payment back before the back office acknowledged it, a refund gives
+ * part or all of it back later. Both are settled as a merchant → customer transfer.
+ */
+export const ADJUSTMENT = { void: 1, refund: 2 } as const;
+export type AdjustmentKind = keyof typeof ADJUSTMENT;
+export const MAX_ADJUSTMENT_NOTE = 64;
 export interface JournalRecord {
   terminalId: string;
   index: number;
   prevHash: Uint8Array;
+  /** The payment's transaction id; for an adjustment, the adjustment's own (random) id. */
   txId: Uint8Array;
-  payment: Uint8Array;
+  /** The exact payment bytes; absent exactly when the record is an adjustment. */
+  payment?: Uint8Array;
   decision: number;
   /** Reason number (REASONS[code].n); 0 when approved. */
   reason: number;
+  /** What the payment charged; for an adjustment, what it gives back. */
   amountCharged: number;
   time: number;
-  /** The merchant's reference of the payment request the payment answered (merchant mode, optional). */
+  /** The merchant's reference of the payment request the payment answered (merchant mode, optional), or the register's reference of an adjustment. */
   reference?: string;
+  /** An ADJUSTMENT number: this record voids or refunds the approved payment `original`. */
+  adjustment?: number;
+  /** The transaction id of the payment adjusted (present iff adjustment). */
+  original?: Uint8Array;
+  /** The currency of the amount given back: the adjusted payment's (present iff adjustment). */
+  currency?: string;
+  /** The register's reason for an adjustment (optional). */
+  note?: string;
 }
 export const JOURNAL_RECORD_FIELDS: FieldSpec[] = [
   ...HEAD,
@@ -268,12 +287,16 @@ export const JOURNAL_RECORD_FIELDS: FieldSpec[] = [
   { key: 3, name: 'index', type: { t: 'uint', max: Number.MAX_SAFE_INTEGER } },
   { key: 4, name: 'prevHash', type: HASH },
   { key: 5, name: 'txId', type: HASH },
-  { key: 6, name: 'payment', type: { t: 'bstr', max: MAX_BYTES.PAYMENT } },
+  { key: 6, name: 'payment', type: { t: 'bstr', max: MAX_BYTES.PAYMENT }, optional: true },
   { key: 7, name: 'decision', type: { t: 'uint', max: 1 } },
   { key: 8, name: 'reason', type: { t: 'uint', max: 255 } },
   { key: 9, name: 'amountCharged', type: AMOUNT },
   { key: 10, name: 'time', type: TIME },
   { key: 11, name: 'reference', type: { t: 'tstr', max: 32 }, optional: true },
+  { key: 12, name: 'adjustment', type: { t: 'uint', min: 1, max: 2 }, optional: true },
+  { key: 13, name: 'original', type: HASH, optional: true },
+  { key: 14, name: 'currency', type: CURRENCY, optional: true },
+  { key: 15, name: 'note', type: { t: 'tstr', max: MAX_ADJUSTMENT_NOTE, pattern: /^[^\p{Cc}]+$/u }, optional: true },
 ];
 
 // ---- 8. Fleet messages (issuer-signed, role FLEET) ----

@@ -4,7 +4,7 @@ import { verifySign1 } from './cose.js';
 import { equalBytes, toHex } from './bytes.js';
 import { equalKid, isKidOf, keyId } from './crypto/index.js';
 import { fareFor } from './fares.js';
-import { FLEET_KIND, PAYEE, type ObjectKind, type Payment, type PurseCert, type Role, type TerminalConfigBody, type TerminalMode, type TrustedKey } from './objects.js';
+import { DECISION, FLEET_KIND, PAYEE, type JournalRecord, type ObjectKind, type Payment, type PurseCert, type Role, type TerminalConfigBody, type TerminalMode, type TrustedKey } from './objects.js';
 import { type ReasonCode, type Verified, reject } from './reasons.js';
 import type { TrustStore } from './trust.js';
 
@@ -260,10 +260,30 @@ export function verifyJournalRecord(
   ctx: { terminalPublicKey: Uint8Array; terminalId?: string; trust: Pick<TrustStore, 'backend'> },
 ): Verified<Decoded<'JOURNAL_RECORD'>> {
   const d = verifyByKey('JOURNAL_RECORD', input, ctx.terminalPublicKey, ctx.trust);
-  if (d.ok && ctx.terminalId !== undefined && d.value.value.terminalId !== ctx.terminalId) {
+  if (!d.ok) return d;
+  const shape = journalShapeProblem(d.value.value);
+  if (shape) return reject('MALFORMED', shape);
+  if (ctx.terminalId !== undefined && d.value.value.terminalId !== ctx.terminalId) {
     return reject('WRONG_PAYEE', `record of ${d.value.value.terminalId}, expected ${ctx.terminalId}`);
   }
   return d;
+}
+
+/**
+ * A journal record is either a decision on a payment (key 6, none of keys 12–15) or an adjustment
+ * of an earlier payment (keys 12, 13 and 14, no key 6): approved, reason 0, a positive amount.
+ */
+export function journalShapeProblem(r: JournalRecord): string | undefined {
+  if (r.adjustment === undefined) {
+    if (r.payment === undefined) return 'a decision record carries the payment';
+    if (r.original !== undefined || r.currency !== undefined || r.note !== undefined) return 'original, currency and note belong to adjustment records only';
+    return undefined;
+  }
+  if (r.payment !== undefined) return 'an adjustment record carries no payment';
+  if (r.original === undefined || r.currency === undefined) return 'an adjustment record names the original transaction and the currency';
+  if (r.decision !== DECISION.approved || r.reason !== 0) return 'an adjustment record is approved with reason 0';
+  if (r.amountCharged < 1) return 'an adjustment record gives back a positive amount';
+  return undefined;
 }
 
 /** Self-signed proof that the requester holds the terminal key (the back office checks it before issuing). */

@@ -26,6 +26,8 @@ export function formatTransaction(v: TransactionView): string {
     const verdict = !pv ? '-' : pv.kind === 'payment' ? 'ok' : pv.kind === 'rejected' ? `rejected (${pv.reason})` : pv.kind;
     const check = r.verification ? `; re-verified: record ${r.verification.record}, payment ${verdict}` : '';
     out.push(`  record ${r.terminalId} chain ${r.chain} #${r.index}: ${r.record.decision}, charged ${amount({ amount: r.record.amountCharged, currency: v.refunded.currency })}; clearing: ${r.status}${r.reason ? ` (${r.reason})` : ''}${check}`);
+    const adj = r.record.adjustment;
+    if (adj) out.push(`    ${adj.kind} of ${adj.original}: gives back ${amount({ amount: r.record.amountCharged, currency: adj.currency })}${adj.note ? ` (${adj.note})` : ''}`);
   }
   out.push(v.settlement ? `  settled ${amount(v.settlement.amount)} to ${v.settlement.merchantId} at ${time(v.settlement.settledAt)}` : '  not settled');
   for (const r of v.refunds) out.push(`  refund ${r.refundId}: ${amount(r.amount)} to ${r.account} (${r.reason}) by ${r.actor} at ${time(r.createdAt)}`);

@@ -59,6 +59,9 @@ function verify(ledger: Ledger, trust: TrustStore, chain: ChainRecord | undefine
   return { record: 'ok', payment: new ClearingEngine(ledger, trust).verdict(t, v.value.value, recordedAt) };
 }
 
+/** A record's payment as shown; an adjustment record carries none. */
+const paymentOfRecord = (bytes: Uint8Array | undefined): TransactionView['payment'] => (bytes ? paymentView(bytes) : null);
+
 export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInput): Promise<TransactionView> {
   const txId = txIdOf(i.txId);
   const data = await ledger.operations().read(function* () {
@@ -94,7 +97,7 @@ export async function lookupTransaction(ledger: Ledger, i: LookupTransactionInpu
   return {
     txId,
     merchantId,
-    payment: first ? paymentView(recordOf(u8(first.record)).payment) : null,
+    payment: paymentOfRecord(first ? recordOf(u8(first.record)).payment : undefined),
     records,
     settlement: s
       ? {

@@ -1,6 +1,6 @@
 // Plain-data views for operator answers: amounts with their currency, bytes as hex, decoded payments and records.
 import { TesseraError } from '#common';
-import { DECISION, PAYEE, decodeObject, reasonFromNumber, toHex } from '#protocol';
+import { ADJUSTMENT, DECISION, PAYEE, decodeObject, reasonFromNumber, toHex, type AdjustmentKind, type JournalRecord } from '#protocol';
 import type { Row } from '../ledger-rows.js';
 import { u8 } from '../ledger-rows.js';
 import { one, type Query } from './db.js';
@@ -71,7 +71,16 @@ export interface RecordView {
   amountCharged: number;
   time: number;
   reference: string | null;
-  payment: Uint8Array;
+  /** The payment's bytes; absent on an adjustment record. */
+  payment: Uint8Array | undefined;
+  /** Set on a void or refund record: what it gives back, of which payment. */
+  adjustment: { kind: AdjustmentKind; original: string; currency: string; note: string | null } | null;
+}
+
+/** The adjustment a record makes (void or refund), or null for a decision on a payment. */
+export function adjustmentOf(r: JournalRecord): RecordView['adjustment'] {
+  if (r.adjustment === undefined || !r.original) return null;
+  return { kind: r.adjustment === ADJUSTMENT.void ? 'void' : 'refund', original: toHex(r.original), currency: r.currency ?? '', note: r.note ?? null };
 }
 
 /** The fields of a stored journal record (verified when it was recorded). */
@@ -87,6 +96,7 @@ export function recordOf(bytes: Uint8Array): RecordView {
     time: r.time,
     reference: r.reference ?? null,
     payment: r.payment,
+    adjustment: adjustmentOf(r),
   };
 }
 

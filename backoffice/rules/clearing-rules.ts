@@ -55,7 +55,9 @@ export type ClearingDecision =
   | { kind: 'rejected'; reason: string }
   | { kind: 'duplicate' }
   | { kind: 'fraud'; fraud: FraudKind; detail: string; first: PriorSettlement | undefined }
-  | { kind: 'settle' };
+  | { kind: 'settle' }
+  /** A void or refund: recorded now, its refund made right after the batch commits (backoffice/adjustments.ts). */
+  | { kind: 'adjust' };
 
 type Payment = Extract<EntryVerdict, { kind: 'payment' }>;
 
@@ -79,6 +81,7 @@ export function cumulativeClash(v: Pick<Payment, 'seq' | 'cumulative' | 'authori
 export function decide(place: RecordPlace, verdict: EntryVerdict, facts: ClearingFacts): ClearingDecision {
   if (verdict.kind === 'declined') return { kind: 'declined' };
   if (verdict.kind === 'rejected') return { kind: 'rejected', reason: verdict.reason };
+  if (verdict.kind === 'adjustment') return { kind: 'adjust' };
   const v = verdict;
   const same = facts.sameTx;
   if (same) {
@@ -115,6 +118,7 @@ export function outcomeOf(d: ClearingDecision): { status: AckStatus; reason?: st
     case 'fraud':
       return { status: 'fraud', reason: `${d.fraud}: ${d.detail}` };
     case 'settle':
+    case 'adjust':
       return { status: 'settled' };
   }
 }

@@ -58,7 +58,7 @@ t.test('control API over the unix socket (with SSE) and over TCP with a bearer t
   await t.rejects(api.call('GET', '/v1/transactions/99'), { code: 'PAYMENT_NOT_FOUND' });
   let csv = '';
   await api.stream('/v1/transactions/export?format=csv', (c) => (csv += c.toString()));
-  t.match(csv, /^index,time,txId,decision,reason,amount,currency,purseId,seq,reference,latencyMs\n1,.*,approved,,1250,EUR,/);
+  t.match(csv, /^index,time,txId,decision,reason,amount,currency,purseId,seq,reference,latencyMs,kind,originalTxId\n1,.*,approved,,1250,EUR,/);
   let jsonl = '';
   await api.stream('/v1/transactions/export?format=jsonl', (c) => (jsonl += c.toString()));
   t.match(JSON.parse(jsonl.trim()) as object, { index: 1, txId: dec.txId });

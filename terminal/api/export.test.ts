@@ -18,7 +18,7 @@ function source(head: number, onPage: (pulled: number) => void = () => undefined
       onPage(src.pulled);
       const rows: JournalRow[] = [];
       for (let idx = afterIdx + 1; idx <= Math.min(available, afterIdx + limit); idx++) {
-        rows.push({ idx, txId, record: new Uint8Array(0), hash: new Uint8Array(32), decision: DECISION.approved, reason: 0, amount: 450, currency: 'EUR', purseId, seq: idx, timeMs: 1_800_000_000_000 + idx, latencyUs: 900, reference: `R-${idx}` });
+        rows.push({ idx, txId, record: new Uint8Array(0), hash: new Uint8Array(32), decision: DECISION.approved, reason: 0, amount: 450, currency: 'EUR', purseId, seq: idx, timeMs: 1_800_000_000_000 + idx, latencyUs: 900, reference: `R-${idx}`, adjustment: null, original: null });
       }
       src.pulled += rows.length;
       return rows;

@@ -20,6 +20,7 @@
 // - A known path with another method is answered 405 with `Allow`; an unknown path 404.
 import { route, type AnyRoute } from './http.js';
 import { openApiDocument } from './openapi.js';
+import { adjustmentRoutes } from './routes/adjustments.js';
 import { paymentRoutes } from './routes/payments.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { reportRoutes } from './routes/reports.js';
@@ -36,4 +37,4 @@ const docRoutes = [
   }),
 ];
 
-export const ROUTES: readonly AnyRoute[] = [...terminalRoutes, ...paymentRoutes, ...transactionRoutes, ...receiptRoutes, ...reportRoutes, ...docRoutes];
+export const ROUTES: readonly AnyRoute[] = [...terminalRoutes, ...paymentRoutes, ...transactionRoutes, ...adjustmentRoutes, ...receiptRoutes, ...reportRoutes, ...docRoutes];

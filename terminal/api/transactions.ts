@@ -1,5 +1,5 @@
 // Journal rows as the API and CLI show them: JSON objects, JSON lines and CSV.
-import { reasonFromNumber, toHex } from '#protocol';
+import { ADJUSTMENT, reasonFromNumber, toHex } from '#protocol';
 import type { JournalRow } from '../store/index.js';
 
 export interface TransactionJson {
@@ -15,6 +15,9 @@ export interface TransactionJson {
   timeMs: number;
   latencyMs: number | null;
   reference: string | null;
+  /** A payment's decision, or a void or refund of the payment `originalTxId` (amount: what it gave back). */
+  kind: 'payment' | 'void' | 'refund';
+  originalTxId: string | null;
 }
 
 export function txJson(r: JournalRow): TransactionJson {
@@ -31,10 +34,12 @@ export function txJson(r: JournalRow): TransactionJson {
     timeMs: r.timeMs,
     latencyMs: r.latencyUs === null ? null : r.latencyUs / 1000,
     reference: r.reference,
+    kind: r.adjustment === null ? 'payment' : r.adjustment === ADJUSTMENT.void ? 'void' : 'refund',
+    originalTxId: r.original ? toHex(r.original) : null,
   };
 }
 
-export const CSV_COLUMNS: (keyof TransactionJson)[] = ['index', 'time', 'txId', 'decision', 'reason', 'amount', 'currency', 'purseId', 'seq', 'reference', 'latencyMs'];
+export const CSV_COLUMNS: (keyof TransactionJson)[] = ['index', 'time', 'txId', 'decision', 'reason', 'amount', 'currency', 'purseId', 'seq', 'reference', 'latencyMs', 'kind', 'originalTxId'];
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -23,6 +23,7 @@ import type { DisplayLike, PrintedReceipt, PrinterLike, ScanRefusalLike, Scanner
 import type { FleetState } from './fleet.js';
 import type { TerminalIdentity } from './identity.js';
 import { LatencyStats, type LatencySummary } from './latency.js';
+import { Adjustments } from './adjustments.js';
 import { checkLimits, fleetFreshness, staleReason, type FleetFreshness } from './limits.js';
 import type { CheckoutCounters, CheckoutEvents, Decision, PaymentState, ReceiptState } from './types.js';
 
@@ -69,11 +70,14 @@ const RECENT = 50;
 /** Whether `bytes` are exactly the payment an approved journal row recorded (its signed record carries them). */
 function journaledBytesEqual(row: JournalRow, bytes: Uint8Array): boolean {
   const r = decodeObject('JOURNAL_RECORD', row.record);
-  return r.ok && Buffer.compare(r.value.value.payment, bytes) === 0;
+  const p = r.ok ? r.value.value.payment : undefined;
+  return p !== undefined && Buffer.compare(p, bytes) === 0;
 }
 
 export class Checkout {
   readonly bus: EventBus<CheckoutEvents>;
+  /** Voids and refunds of journalled payments (the register's control API). */
+  readonly adjustments: Adjustments;
   readonly counters: CheckoutCounters = { scans: 0, approved: 0, declined: 0, unreadable: 0, rereads: 0, alreadyValidated: 0, storageFailures: 0 };
   private readonly latencyStats = new LatencyStats();
   private readonly log: Logger;
@@ -96,6 +100,7 @@ export class Checkout {
     this.random = o.random ?? ((n) => new Uint8Array(randomBytes(n)));
     this.hrtime = o.hrtime ?? (() => performance.now());
     this.bus = new EventBus((event, error) => this.log.error({ err: error, event }, 'checkout listener failed'));
+    this.adjustments = new Adjustments({ ...o, random: this.random, print: (r) => this.print(r), log: this.log });
   }
 
   get mode(): 'merchant' | 'transit' {

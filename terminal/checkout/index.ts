@@ -1,4 +1,6 @@
 // Public surface of the checkout: the engine, its device seams, fleet state, identity and limits.
+export * from './adjustments.js';
+export * from './adjust-rules.js';
 export * from './checkout.js';
 export * from './devices.js';
 export * from './fleet.js';

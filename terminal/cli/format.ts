@@ -59,15 +59,12 @@ export function txTable(rows: TransactionJson[]): string {
   // The register's reference gets a column only when some row has one (transit journals never do).
   const refs = rows.some((r) => r.reference !== null);
   const head = ['#', 'time', 'decision', 'amount', 'reason', 'tx', ...(refs ? ['reference'] : [])];
-  const body = rows.map((r) => [
-    String(r.index),
-    r.time.replace('.000Z', 'Z'),
-    r.decision,
-    r.decision === 'approved' ? money(r.amount, r.currency) : '-',
-    r.reason ?? '',
-    r.txId.slice(0, 16),
-    ...(refs ? [r.reference ?? ''] : []),
-  ]);
+  // A void or refund shows what it gave back, as a negative amount, and the payment it adjusts.
+  const body = rows.map((r) => {
+    const adj = r.kind !== 'payment';
+    const amount = r.decision !== 'approved' ? '-' : adj ? `−${money(r.amount, r.currency)}` : money(r.amount, r.currency);
+    return [String(r.index), r.time.replace('.000Z', 'Z'), adj ? r.kind : r.decision, amount, adj ? `of ${(r.originalTxId ?? '').slice(0, 16)}` : (r.reason ?? ''), r.txId.slice(0, 16), ...(refs ? [r.reference ?? ''] : [])];
+  });
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(w[i] as number)).join('  ').trimEnd();
   return [fmt(head), ...body.map(fmt)].join('\n');

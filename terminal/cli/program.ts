@@ -1,4 +1,4 @@
-// The `tessera` command: daemon, status, charge, tx, reprint, z-report, verify-journal, config, devices — every one with --json.
+// The `tessera` command: daemon, status, charge, void, refund, tx, reprint, z-report, verify-journal, config, devices — every one with --json.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -17,6 +17,7 @@ import { drainProgressWriter } from '../sync/cli-progress.js';
 import { runDaemon, type DaemonDeps } from './daemon-command.js';
 import { reportFailure } from './failure.js';
 import { registerBackupCommands } from './backup-command.js';
+import { registerAdjustCommands } from './adjust-commands.js';
 import { registerReportCommands } from './report-command.js';
 
 /** What the lead wires at merge: drivers, sync and systemd notification. */
@@ -286,6 +287,7 @@ export function createProgram(deps: CliDeps = {}): { program: Command; run: (arg
       print(cmd, list, (await import('#drivers')).formatDevicesTable(list).trimEnd());
     });
 
+  registerAdjustCommands(program, { client, print, err });
   registerReportCommands(program, {
     client,
     print,

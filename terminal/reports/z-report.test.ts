@@ -9,7 +9,7 @@ const at = (iso: string): number => Date.parse(iso);
 let n = 0;
 function row(iso: string, o: Partial<JournalRow> = {}): JournalRow {
   n++;
-  return { idx: n, txId: new Uint8Array(32).fill(n), record: new Uint8Array(), hash: new Uint8Array(32), decision: 0, reason: 0, amount: 100, currency: 'EUR', purseId: null, seq: n, timeMs: at(iso), latencyUs: null, reference: null, ...o };
+  return { idx: n, txId: new Uint8Array(32).fill(n), record: new Uint8Array(), hash: new Uint8Array(32), decision: 0, reason: 0, amount: 100, currency: 'EUR', purseId: null, seq: n, timeMs: at(iso), latencyUs: null, reference: null, adjustment: null, original: null, ...o };
 }
 
 // Paris is UTC+1 in December: its 5 December runs from 4 December 23:00 UTC to 5 December 23:00 UTC.

@@ -1,5 +1,6 @@
 // The Z-report: a terminal's totals for one calendar day in the merchant's time zone, computed from journal rows (pure).
 import { dayRange } from '#common';
+import { ADJUSTMENT } from '#protocol';
 import { paymentOf, type JournalRow } from '../store/index.js';
 
 /** What takes money back after an approval; journaled by the register flows (void, refund). */
@@ -85,6 +86,11 @@ export function zReport(rows: Iterable<JournalRow>, day: { date: string; timeZon
   for (const r of rows) {
     if (!inDay(r.timeMs)) continue;
     see(r.idx, r.timeMs);
+    // A void or refund journalled here: what it gave back, in the payment's currency.
+    if (r.adjustment !== null) {
+      add(totals(r.currency ?? '').adjustments[r.adjustment === ADJUSTMENT.void ? 'void' : 'refund'], r.amount);
+      continue;
+    }
     if (r.decision === 0) {
       add(totals(r.currency ?? '').approved, r.amount);
       continue;

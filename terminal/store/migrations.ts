@@ -96,6 +96,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX journal_time ON journal(time_ms);
   CREATE INDEX journal_reference ON journal(reference) WHERE reference IS NOT NULL;
   `,
+  // 4 → 5: voids and refunds are journal records too (an adjustment of an earlier approved payment):
+  // the row names its kind and the payment it adjusts, so "what was given back of txId" is one seek.
+  // Adding columns writes no row, so the append-only triggers stay in place.
+  `
+  ALTER TABLE journal ADD COLUMN adjustment INTEGER;
+  ALTER TABLE journal ADD COLUMN original BLOB;
+  CREATE INDEX journal_original ON journal(original) WHERE original IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

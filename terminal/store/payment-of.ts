@@ -4,7 +4,8 @@ import type { JournalRow } from './store.js';
 
 export function paymentOf(row: JournalRow): Payment | undefined {
   const rec = decodeObject('JOURNAL_RECORD', row.record);
-  if (!rec.ok) return undefined;
-  const pay = decodeObject('PAYMENT', rec.value.value.payment);
+  const payment = rec.ok ? rec.value.value.payment : undefined;
+  if (!payment) return undefined; // unreadable, or a void or refund (it carries no payment)
+  const pay = decodeObject('PAYMENT', payment);
   return pay.ok ? pay.value.value : undefined;
 }

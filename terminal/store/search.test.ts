@@ -41,7 +41,7 @@ t.test('journal search: by reference and by time range [from, to), through their
   t.same(idx([...s.iterateRows({ toMs: T0 + 3 * 60_000 })]), [1, 2]);
   t.same(idx([...s.iterateRows()]), [1, 2, 3, 4, 5], 'no filter: every row');
 
-  t.equal(SCHEMA_VERSION, 4);
+  t.equal(SCHEMA_VERSION, 5);
   const plan = (sql: string, ...args: unknown[]): string =>
     (s.handle.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('; ');
   t.match(plan('SELECT * FROM journal WHERE idx > ? AND reference = ? ORDER BY idx DESC LIMIT ?', 0, 'INV-1', 10), /journal_reference/, 'the reference search uses its index');

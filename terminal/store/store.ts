@@ -1,7 +1,7 @@
 // The terminal's one writer to SQLite: signed hash-chained journal, replay guard, fleet state, time and outbox.
 import type { Logger } from '#common';
 import { TesseraError, silentLogger } from '#common';
-import { BytesMap, DECISION, recordHash, signObject, toHex, type Signer } from '#protocol';
+import { ADJUSTMENT, BytesMap, DECISION, recordHash, signObject, toHex, type AdjustmentKind, type JournalRecord, type Signer } from '#protocol';
 import type Database from 'better-sqlite3';
 import { openDatabase, type Db, type DbFactory } from './open.js';
 import { UnsyncedTotals } from './unsynced.js';
@@ -29,6 +29,29 @@ export interface DecisionInput {
   reference?: string;
 }
 
+/** A void or refund of an earlier approved payment, journalled as its own signed record. */
+export interface AdjustmentInput {
+  kind: AdjustmentKind;
+  /** The adjusted payment's transaction id. */
+  original: Uint8Array;
+  /** The adjustment's own id (random). */
+  txId: Uint8Array;
+  /** What it gives back, in `currency` (the payment's). */
+  amount: number;
+  currency: string;
+  timeMs: number;
+  reference?: string | undefined;
+  note?: string | undefined;
+}
+
+/** What was given back of one payment so far, by its voids and refunds. */
+export interface AdjustedSoFar {
+  voided: boolean;
+  /** Sum of every void and refund of it. */
+  amount: number;
+  count: number;
+}
+
 export interface JournalRow {
   idx: number;
   txId: Uint8Array;
@@ -43,6 +66,10 @@ export interface JournalRow {
   timeMs: number;
   latencyUs: number | null;
   reference: string | null;
+  /** An ADJUSTMENT number on a void or refund row, else null. */
+  adjustment: number | null;
+  /** The payment a void or refund adjusts. */
+  original: Uint8Array | null;
 }
 
 /** What this terminal last approved from a purse: what the next payment's sequence and cumulative are checked against. */
@@ -82,6 +109,8 @@ interface RawJournalRow {
   reference: string | null;
   /** The payment's cumulative amount, on approved rows only (it feeds the purse state). */
   cumulative: number | null;
+  adjustment: number | null;
+  original: Buffer | null;
 }
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -101,10 +130,15 @@ function toRow(r: RawJournalRow): JournalRow {
     timeMs: r.time_ms,
     latencyUs: r.latency_us,
     reference: r.reference,
+    adjustment: r.adjustment ?? null,
+    original: r.original ? u8(r.original) : null,
   };
 }
 
-/** Which journal rows a listing wants: approvals only, one register reference, a half-open time range (ms). */
+/** The signed fields of a record, before the store adds its place in the chain. */
+type RecordFields = Omit<JournalRecord, 'terminalId' | 'index' | 'prevHash'>;
+
+/** Which journal rows a listing wants: approved payments only (no declines, voids or refunds), one register reference, a half-open time range (ms). */
 export interface RowFilter {
   approvedOnly?: boolean;
   reference?: string;
@@ -120,7 +154,7 @@ function rowFilter(f: RowFilter): { sql: string; args: (string | number)[] } {
   ];
   const used = parts.filter(([, v]) => v !== undefined);
   return {
-    sql: (f.approvedOnly ? ' AND decision = 0' : '') + used.map(([c]) => ` AND ${c}`).join(''),
+    sql: (f.approvedOnly ? ' AND decision = 0 AND adjustment IS NULL' : '') + used.map(([c]) => ` AND ${c}`).join(''),
     args: used.map(([, v]) => v as string | number),
   };
 }
@@ -282,7 +316,8 @@ export class Store {
   /** Per-purse approved totals of journal rows in (afterIdx, upToIdx]. */
   private approvedBetween(afterIdx: number, upToIdx: number): { purse_id: Buffer | null; n: number; a: number }[] {
     if (upToIdx <= afterIdx) return [];
-    return this.st('SELECT purse_id, count(*) AS n, coalesce(sum(amount), 0) AS a FROM journal WHERE idx > ? AND idx <= ? AND decision = 0 GROUP BY purse_id').all(
+    // Voids and refunds give money back: they add nothing to what the terminal risks offline.
+    return this.st('SELECT purse_id, count(*) AS n, coalesce(sum(amount), 0) AS a FROM journal WHERE idx > ? AND idx <= ? AND decision = 0 AND adjustment IS NULL GROUP BY purse_id').all(
       afterIdx,
       upToIdx,
     ) as { purse_id: Buffer | null; n: number; a: number }[];
@@ -307,34 +342,20 @@ export class Store {
   }
 
   private async doAppend(d: DecisionInput): Promise<JournalRow> {
-    const db = this.handle;
-    this.checkpointer.due();
-    const idx = this.head.idx + 1;
-    const record = await signObject(
-      'JOURNAL_RECORD',
-      {
-        terminalId: this.opts.terminalId,
-        index: idx,
-        prevHash: this.head.hash,
-        txId: d.txId,
-        payment: d.payment,
-        decision: d.approved ? DECISION.approved : DECISION.declined,
-        reason: d.approved ? 0 : d.reason,
-        amountCharged: d.approved ? d.amountCharged : 0,
-        time: Math.floor(d.timeMs / 1000),
-        ...(d.reference !== undefined ? { reference: d.reference } : {}),
-      },
-      this.opts.signer,
-    );
-    const hash = recordHash(record);
-    const row: RawJournalRow = {
-      idx,
-      tx_id: Buffer.from(d.txId),
-      record: Buffer.from(record),
-      hash: Buffer.from(hash),
+    const fields: RecordFields = {
+      txId: d.txId,
+      payment: d.payment,
       decision: d.approved ? DECISION.approved : DECISION.declined,
       reason: d.approved ? 0 : d.reason,
-      amount: d.approved ? d.amountCharged : 0,
+      amountCharged: d.approved ? d.amountCharged : 0,
+      time: Math.floor(d.timeMs / 1000),
+      ...(d.reference !== undefined ? { reference: d.reference } : {}),
+    };
+    const row = await this.commitRecord(fields, {
+      tx_id: Buffer.from(d.txId),
+      decision: fields.decision,
+      reason: fields.reason,
+      amount: fields.amountCharged,
       currency: d.currency ?? null,
       purse_id: d.purseId ? Buffer.from(d.purseId) : null,
       seq: d.seq ?? null,
@@ -342,7 +363,72 @@ export class Store {
       latency_us: d.latencyUs ?? null,
       reference: d.reference ?? null,
       cumulative: d.approved ? (d.cumulative ?? null) : null,
+      adjustment: null,
+      original: null,
+    });
+    // Every approved row counts toward the terminal totals; rows without a purse only there.
+    if (d.approved) this.unsynced.add(row.purse_id, row.amount);
+    if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, row.cumulative);
+    return toRow(row);
+  }
+
+  /**
+   * Journals a void or refund: `build` runs in the append queue, after every earlier append, so the
+   * checks it makes against the journal (what was given back so far) hold when the record is
+   * written; whatever it throws is thrown here and nothing is written.
+   */
+  appendAdjustment(build: () => AdjustmentInput): Promise<JournalRow> {
+    return this.serial(async () => {
+      const a = build();
+      const fields: RecordFields = {
+        txId: a.txId,
+        decision: DECISION.approved,
+        reason: 0,
+        amountCharged: a.amount,
+        time: Math.floor(a.timeMs / 1000),
+        ...(a.reference !== undefined ? { reference: a.reference } : {}),
+        adjustment: ADJUSTMENT[a.kind],
+        original: a.original,
+        currency: a.currency,
+        ...(a.note !== undefined ? { note: a.note } : {}),
+      };
+      const row = await this.commitRecord(fields, {
+        tx_id: Buffer.from(a.txId),
+        decision: DECISION.approved,
+        reason: 0,
+        amount: a.amount,
+        currency: a.currency,
+        purse_id: null,
+        seq: null,
+        time_ms: a.timeMs,
+        latency_us: null,
+        reference: a.reference ?? null,
+        cumulative: null,
+        adjustment: ADJUSTMENT[a.kind],
+        original: Buffer.from(a.original),
+      });
+      return toRow(row);
+    });
+  }
+
+  /** What the voids and refunds journalled here gave back of a payment so far. */
+  adjustedOf(original: Uint8Array): AdjustedSoFar {
+    const r = this.st('SELECT count(*) AS n, coalesce(sum(amount), 0) AS a, coalesce(max(adjustment = ?), 0) AS v FROM journal WHERE original = ?').get(ADJUSTMENT.void, Buffer.from(original)) as {
+      n: number;
+      a: number;
+      v: number;
     };
+    return { voided: r.v === 1, amount: r.a, count: r.n };
+  }
+
+  /** Signs the next record over `fields` and commits its row in one fsync'd transaction (inside the queue). */
+  private async commitRecord(fields: RecordFields, cols: Omit<RawJournalRow, 'idx' | 'record' | 'hash'>): Promise<RawJournalRow> {
+    const db = this.handle;
+    this.checkpointer.due();
+    const idx = this.head.idx + 1;
+    const record = await signObject('JOURNAL_RECORD', { terminalId: this.opts.terminalId, index: idx, prevHash: this.head.hash, ...fields }, this.opts.signer);
+    const hash = recordHash(record);
+    const row: RawJournalRow = { idx, record: Buffer.from(record), hash: Buffer.from(hash), ...cols };
     try {
       this.appendTx ??= db.transaction((r: RawJournalRow) => this.writeDecision(r));
       this.appendTx(row);
@@ -356,14 +442,11 @@ export class Store {
       }
       throw e;
     }
-    this.head = { idx, hash, timeMs: Math.max(this.head.timeMs, d.timeMs) };
+    this.head = { idx, hash, timeMs: Math.max(this.head.timeMs, row.time_ms) };
     this.noteWrite();
     this.checkpointer.committed();
     this.anchor.schedule(() => this.checkpointHead());
-    // Every approved row counts toward the terminal totals; rows without a purse only there.
-    if (d.approved) this.unsynced.add(row.purse_id, row.amount);
-    if (d.approved && d.purseId && d.seq !== undefined) this.notePurse(d.purseId, d.seq, row.cumulative);
-    return toRow(row);
+    return row;
   }
 
   /**
@@ -374,9 +457,26 @@ export class Store {
   private writeDecision(row: RawJournalRow): void {
     // Positional parameters: binding by name costs ~6 µs more per decision.
     this.st(
-      `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference, cumulative)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(row.idx, row.tx_id, row.record, row.hash, row.decision, row.reason, row.amount, row.currency, row.purse_id, row.seq, row.time_ms, row.latency_us, row.reference, row.cumulative);
+      `INSERT INTO journal (idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, time_ms, latency_us, reference, cumulative, adjustment, original)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.idx,
+      row.tx_id,
+      row.record,
+      row.hash,
+      row.decision,
+      row.reason,
+      row.amount,
+      row.currency,
+      row.purse_id,
+      row.seq,
+      row.time_ms,
+      row.latency_us,
+      row.reference,
+      row.cumulative,
+      row.adjustment,
+      row.original,
+    );
   }
 
   findByTxId(txId: Uint8Array): JournalRow | undefined {
@@ -384,9 +484,9 @@ export class Store {
     return r ? toRow(r) : undefined;
   }
 
-  /** The approved journal row for a transaction id, if any (re-reads of an approved code). */
+  /** The approved payment's journal row for a transaction id, if any (re-reads of an approved code). */
   findApproved(txId: Uint8Array): JournalRow | undefined {
-    const r = this.st('SELECT * FROM journal WHERE tx_id = ? AND decision = 0 LIMIT 1').get(Buffer.from(txId)) as RawJournalRow | undefined;
+    const r = this.st('SELECT * FROM journal WHERE tx_id = ? AND decision = 0 AND adjustment IS NULL LIMIT 1').get(Buffer.from(txId)) as RawJournalRow | undefined;
     return r ? toRow(r) : undefined;
   }
 
@@ -395,6 +495,7 @@ export class Store {
     return r ? toRow(r) : undefined;
   }
 
+  /** Journal rows in order, filtered (`approvedOnly`: approved payments, no voids or refunds). */
   listRows(opts: RowFilter & { afterIdx?: number; limit?: number; descending?: boolean } = {}): JournalRow[] {
     const { sql, args } = rowFilter(opts);
     const order = opts.descending ? 'DESC' : 'ASC';

@@ -22,6 +22,8 @@ interface Row {
   cumulative: number | null;
   time_ms: number;
   reference: string | null;
+  adjustment: number | null;
+  original: Buffer | null;
 }
 
 const same = (a: Buffer | null, b: Uint8Array | null): boolean => (a === null || b === null ? a === b : equalBytes(new Uint8Array(a), b));
@@ -39,6 +41,9 @@ function columnProblem(row: Row, r: JournalRecord): string | undefined {
   if (r.amountCharged !== row.amount) return 'amount';
   if (Math.floor(row.time_ms / 1000) !== r.time) return 'time_ms';
   if ((r.reference ?? null) !== row.reference) return 'reference';
+  if ((r.adjustment ?? null) !== row.adjustment) return 'adjustment';
+  if (!same(row.original, r.original ?? null)) return 'original';
+  if (r.payment === undefined) return adjustmentColumnProblem(row, r);
   const p = decodeObject('PAYMENT', r.payment);
   if (!p.ok) return undefined;
   const pay = p.value.value;
@@ -48,6 +53,15 @@ function columnProblem(row: Row, r: JournalRecord): string | undefined {
   if (row.seq !== pay.seq) return 'seq';
   if (row.currency !== (approved ? pay.currency : null)) return 'currency';
   if (row.cumulative !== (approved ? pay.cumulative : null)) return 'cumulative';
+  return undefined;
+}
+
+/** A void or refund names no purse: its currency is the record's own. */
+function adjustmentColumnProblem(row: Row, r: JournalRecord): string | undefined {
+  if (row.purse_id !== null) return 'purse_id';
+  if (row.seq !== null) return 'seq';
+  if (row.currency !== (r.currency ?? null)) return 'currency';
+  if (row.cumulative !== null) return 'cumulative';
   return undefined;
 }
 
@@ -63,7 +77,7 @@ export function verifyJournal(
   let prev: Uint8Array = ZERO_HASH;
   let n = 0;
   const bad = (idx: number, problem: string): JournalCheck => ({ ok: false, records: n, firstBadIndex: idx, problem });
-  const rows = db.prepare('SELECT idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, cumulative, time_ms, reference FROM journal ORDER BY idx');
+  const rows = db.prepare('SELECT idx, tx_id, record, hash, decision, reason, amount, currency, purse_id, seq, cumulative, time_ms, reference, adjustment, original FROM journal ORDER BY idx');
   for (const row of rows.iterate() as Iterable<Row>) {
     if (row.idx !== expected) return bad(expected, `record ${expected} is missing (next is ${row.idx})`);
     const record = new Uint8Array(row.record);

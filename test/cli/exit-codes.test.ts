@@ -52,6 +52,8 @@ t.test('every command of every CLI exits non-zero when it fails', { timeout: 240
       'tx show': [['tx', 'show', '1', '--socket', sock], 1],
       'tx export': [['tx', 'export', '--socket', sock], 1],
       reprint: [['reprint', '--socket', sock], 1],
+      void: [['void', 'ab'.repeat(32), '--socket', sock], 1],
+      refund: [['refund', 'not-a-tx-id', '1.00', '--socket', sock], 1],
       'z-report': [['z-report', '--date', '2026-12-05', '--socket', sock], 1],
       'api-docs': [['api-docs', '--socket', sock], 1],
       'verify-journal': [['verify-journal', '--db', join(missing, 'tessera.db'), '--cert', join(missing, 'terminal.tc1'), '--root-key', join(missing, 'root.pub')], 1],

@@ -1,11 +1,12 @@
 // /v1/incidents and /v1/denylist: what clearing flagged at terminals, and the purses terminals refuse.
 import { z } from 'zod';
 import type { BackOffice } from '../../backoffice.js';
+import type { IncidentKind } from '../../ledger.js';
 import { idParam, protectedErrors, type ZodApp } from '../app.js';
 import { pageOf, pageQuery, paginate } from '../paging.js';
 import { incidentSchema } from './terminals.js';
 
-const kinds = ['unknown-terminal', 'bad-record', 'gap', 'fork', 'chain-break', 'invalid-payment', 'retired-chain'] as const;
+const kinds = ['unknown-terminal', 'bad-record', 'gap', 'fork', 'chain-break', 'invalid-payment', 'retired-chain', 'refused-adjustment'] as const satisfies readonly IncidentKind[];
 
 export function incidentRoutes(app: ZodApp, bo: BackOffice): void {
   app.get(

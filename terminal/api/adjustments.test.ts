@@ -1,0 +1,66 @@
+// The control API's void and refund routes: 201 with Location, specific refusals with their HTTP status, unknown fields refused.
+import { request } from 'node:http';
+import t from 'tap';
+import { createTerminalWorld } from '../daemon/testing.js';
+import { ApiClient } from './client.js';
+import type { TransactionJson } from './transactions.js';
+
+/** One raw request on the socket: status, headers and parsed body. */
+function raw(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; location: string | undefined; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const req = request({ socketPath, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+      let data = '';
+      res.on('data', (c: Buffer) => (data += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: JSON.parse(data) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+t.test('POST /v1/transactions/{txId}/refunds and /void', async (t) => {
+  const tw = await createTerminalWorld();
+  t.teardown(() => tw.cleanup());
+  const d = tw.daemon();
+  await d.start();
+  t.teardown(() => d.stop());
+  const socket = tw.config.api.socket;
+  await d.checkout!.startPayment({ amount: 900 });
+  const dec = await tw.scan(d, await tw.merchantPayment(d, await tw.world.purse()));
+  const tx = dec.txId!;
+
+  const r = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reason: 'broken cup', reference: 'ECR-1' });
+  t.equal(r.status, 201);
+  t.equal(r.location, `/v1/transactions/${r.body.txId as string}`, 'Location names the refund');
+  t.match(r.body, { kind: 'refund', originalTxId: tx, amount: 400, remaining: 500, reference: 'ECR-1', reason: 'broken cup' });
+  const shown = await new ApiClient({ socketPath: socket }).call<TransactionJson>('GET', r.location!);
+  t.match(shown, { kind: 'refund', originalTxId: tx, amount: 400, decision: 'approved' }, 'the Location answers');
+
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 501 }), { status: 409, body: { error: { code: 'REFUND_EXCEEDS_PAYMENT' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/void`, {}), { status: 409, body: { error: { code: 'ALREADY_REFUNDED' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${'0'.repeat(64)}/void`, {}), { status: 404, body: { error: { code: 'PAYMENT_NOT_FOUND' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1, tip: 5 }), { status: 400, body: { error: { code: 'API_BAD_REQUEST', message: /unknown field "tip"/ } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, {}), { status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1, currency: 'GBP' }), { status: 400, body: { error: { code: 'CURRENCY_MISMATCH' } } });
+
+  await d.checkout!.startPayment({ amount: 300 });
+  const second = await tw.scan(d, await tw.merchantPayment(d, await tw.world.purse({ seed: 'second' })));
+  const v = await raw(socket, 'POST', `/v1/transactions/${second.txId!}/void`, { reason: 'customer changed mind' });
+  t.match(v, { status: 201, body: { kind: 'void', amount: 300 } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${second.txId!}/void`, {}), { status: 409, body: { error: { code: 'ALREADY_VOIDED' } } });
+  const list = await new ApiClient({ socketPath: socket }).call<{ transactions: TransactionJson[] }>('GET', '/v1/transactions');
+  t.same(list.transactions.map((x) => x.kind), ['void', 'payment', 'refund', 'payment']);
+  t.match(await raw(socket, 'GET', `/v1/transactions/${tx}/refunds`), { status: 405 }, 'a wrong method is 405');
+  const approved = await new ApiClient({ socketPath: socket }).call<{ transactions: TransactionJson[] }>('GET', '/v1/transactions?approved=true');
+  t.same(approved.transactions.map((x) => x.kind), ['payment', 'payment'], 'approved=true: payments only');
+
+  // The Z-report counts them as adjustments, taken off the day's net.
+  const z = await new ApiClient({ socketPath: socket }).call<{ currencies: { currency: string; approved: { amount: number }; adjustments: Record<string, { count: number; amount: number }>; net: number }[] }>(
+    'GET',
+    `/v1/reports/z?date=${new Date(tw.clock.now()).toISOString().slice(0, 10)}`,
+  );
+  t.match(z.currencies, [{ currency: 'EUR', approved: { amount: 1200 }, adjustments: { void: { count: 1, amount: 300 }, refund: { count: 1, amount: 400 } }, net: 500 }]);
+  const openapi = await new ApiClient({ socketPath: socket }).call<{ paths: Record<string, unknown> }>('GET', '/v1/openapi.json');
+  t.ok(openapi.paths['/v1/transactions/{txId}/refunds'] && openapi.paths['/v1/transactions/{txId}/void'], 'both routes are in the OpenAPI document');
+});
