@@ -106,7 +106,8 @@ export async function startPhone(bo: BackOffice, dir: string, account: string, c
       async settled() {
         const p = await open();
         await p.goto(app); // online: the app reconciles on opening
-        const card = p.locator('[data-testid=purse]', { hasText: 'settled' });
+        // The card shows the last reconciliation's figure at once (€0.00 from onboarding); wait for this one's.
+        const card = p.locator('[data-testid=purse]', { hasText: /[1-9]\d*(?:[.,]\d+)? settled/ });
         await card.waitFor({ timeout: 20_000 });
         const said = (await card.getByTestId('available').textContent()) ?? '';
         const settled = /(\S+) settled/.exec((await card.textContent()) ?? '')?.[1] ?? '?';

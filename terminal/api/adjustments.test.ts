@@ -6,13 +6,21 @@ import { ApiClient } from './client.js';
 import type { TransactionJson } from './transactions.js';
 
 /** One raw request on the socket: status, headers and parsed body. */
-function raw(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; location: string | undefined; body: Record<string, unknown> }> {
+function raw(
+  socketPath: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; location: string | undefined; replayed: string | undefined; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const req = request({ socketPath, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+    const req = request({ socketPath, method, path, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers } }, (res) => {
       let data = '';
       res.on('data', (c: Buffer) => (data += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body: JSON.parse(data) as Record<string, unknown> }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location, replayed: res.headers['idempotent-replayed'] as string | undefined, body: JSON.parse(data) as Record<string, unknown> }),
+      );
     });
     req.on('error', reject);
     req.end(text);
@@ -63,4 +71,36 @@ t.test('POST /v1/transactions/{txId}/refunds and /void', async (t) => {
   t.match(z.currencies, [{ currency: 'EUR', approved: { amount: 1200 }, adjustments: { void: { count: 1, amount: 300 }, refund: { count: 1, amount: 400 } }, net: 500 }]);
   const openapi = await new ApiClient({ socketPath: socket }).call<{ paths: Record<string, unknown> }>('GET', '/v1/openapi.json');
   t.ok(openapi.paths['/v1/transactions/{txId}/refunds'] && openapi.paths['/v1/transactions/{txId}/void'], 'both routes are in the OpenAPI document');
+});
+
+t.test('a retried void or refund under the same Idempotency-Key gets the first answer, also after a restart; another request under it is refused', async (t) => {
+  const tw = await createTerminalWorld();
+  t.teardown(() => tw.cleanup());
+  let d = tw.daemon();
+  await d.start();
+  const socket = tw.config.api.socket;
+  await d.checkout!.startPayment({ amount: 900 });
+  const tx = (await tw.scan(d, await tw.merchantPayment(d, await tw.world.purse()))).txId!;
+  const key = { 'idempotency-key': 'ECR-7-refund-1' };
+
+  const first = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reference: 'ECR-7' }, key);
+  t.match(first, { status: 201, replayed: undefined, body: { amount: 400, remaining: 500 } });
+  const again = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reference: 'ECR-7' }, key);
+  t.match(again, { status: 200, replayed: 'true', body: { txId: first.body.txId, journalIndex: first.body.journalIndex, amount: 400, remaining: 500, replayed: true } }, 'the retry answers the first refund');
+  t.equal((again.body.receipt as { status: string }).status, 'disabled', 'and prints nothing again');
+
+  await d.stop();
+  d = tw.daemon();
+  await d.start();
+  t.teardown(() => d.stop());
+  const afterRestart = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reference: 'ECR-7' }, key);
+  t.match(afterRestart, { status: 200, body: { txId: first.body.txId } }, 'the journal remembers the key across a restart');
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 300, reference: 'ECR-7' }, key), { status: 422, body: { error: { code: 'API_IDEMPOTENCY_MISMATCH' } } }, 'another amount under the key');
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/void`, {}, key), { status: 422, body: { error: { code: 'API_IDEMPOTENCY_MISMATCH' } } }, 'a void under a refund key');
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1 }, { 'idempotency-key': 'bad key' }), { status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
+
+  const list = await new ApiClient({ socketPath: socket }).call<{ transactions: TransactionJson[] }>('GET', '/v1/transactions');
+  t.same(list.transactions.map((x) => x.kind), ['refund', 'payment'], 'one refund journalled for three tries');
+  const openapi = await new ApiClient({ socketPath: socket }).call<{ paths: Record<string, { post: { parameters?: { name: string }[] } }> }>('GET', '/v1/openapi.json');
+  t.ok(openapi.paths['/v1/transactions/{txId}/refunds']?.post.parameters?.some((p) => p.name === 'Idempotency-Key'), 'the key is documented');
 });

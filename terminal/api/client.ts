@@ -34,6 +34,9 @@ export class ApiClient {
             ...('token' in t ? { authorization: `Bearer ${t.token}` } : {}),
           },
           timeout: this.timeoutMs,
+          // One connection per call: Node's default agent keeps sockets alive, and a socket kept from a
+          // daemon that since restarted fails the next call with EPIPE.
+          agent: false,
         },
         resolve,
       );

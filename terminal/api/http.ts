@@ -162,3 +162,11 @@ export function queryObject(url: URL): Record<string, string> {
   }
   return out;
 }
+
+/** The request's optional Idempotency-Key (routes marked `idempotent`), checked for shape. */
+export function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key)) throw new TesseraError('API_BAD_REQUEST', 'Idempotency-Key must be 1-128 visible ASCII characters');
+  return key;
+}

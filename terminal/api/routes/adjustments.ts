@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TesseraError, isTesseraError, type ErrorCode } from '#common';
 import { MAX_ADJUSTMENT_NOTE } from '#protocol';
 import type { AdjustmentResult } from '../../checkout/index.js';
-import { route } from '../http.js';
+import { idempotencyKeyOf, route } from '../http.js';
 
 const TX_ID = /^[0-9a-fA-F]{64}$/;
 
@@ -15,6 +15,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ALREADY_REFUNDED: 409,
   NOT_ADJUSTABLE: 409,
   REFUND_EXCEEDS_PAYMENT: 409,
+  PAYMENT_BUSY: 409,
+  API_IDEMPOTENCY_MISMATCH: 422,
   DB_WRITE_FAILED: 503,
 };
 
@@ -33,9 +35,10 @@ const REFUSALS =
   '404 PAYMENT_NOT_FOUND; 409 VOID_TOO_LATE (acknowledged by the back office: refund instead), ALREADY_VOIDED, ALREADY_REFUNDED, NOT_ADJUSTABLE (declined, or itself an adjustment), REFUND_EXCEEDS_PAYMENT; 400 CURRENCY_MISMATCH';
 
 /** Runs an adjustment; its refusals carry their HTTP status. */
-async function created(run: () => Promise<AdjustmentResult>): Promise<{ status: 201; body: AdjustmentResult }> {
+async function created(run: () => Promise<AdjustmentResult>): Promise<{ status: 200 | 201; body: AdjustmentResult; headers?: Record<string, string> }> {
   try {
-    return { status: 201, body: await run() };
+    const body = await run();
+    return body.replayed ? { status: 200, body, headers: { 'idempotent-replayed': 'true' } } : { status: 201, body };
   } catch (e) {
     const status = isTesseraError(e) ? STATUS[e.code] : undefined;
     if (!isTesseraError(e) || status === undefined || e.details?.httpStatus !== undefined) throw e;
@@ -52,9 +55,10 @@ export const adjustmentRoutes = [
     params: { txId: TX_ID },
     summary: `Void a payment the back office has not acknowledged yet: journals a signed void of the whole amount and prints its receipt. Refusals: ${REFUSALS}`,
     body: VoidBody,
-    responses: { 201: 'the void: { txId, kind, originalTxId, amount, currency, journalIndex, time, reference, reason, adjusted, remaining, qrText, receipt }' },
+    idempotent: true,
+    responses: { 200: 'the void first made under this Idempotency-Key (header Idempotent-Replayed: true)', 201: 'the void: { txId, kind, originalTxId, amount, currency, journalIndex, time, reference, reason, adjusted, remaining, qrText, receipt }' },
     location,
-    handle: (ctx, { params, body }) => created(() => ctx.checkout.adjustments.void(params.txId as string, { note: body.reason, reference: body.reference })),
+    handle: (ctx, { params, body, req }) => created(() => ctx.checkout.adjustments.void(params.txId as string, { note: body.reason, reference: body.reference }, idempotencyKeyOf(req))),
   }),
   route({
     method: 'POST',
@@ -62,9 +66,10 @@ export const adjustmentRoutes = [
     params: { txId: TX_ID },
     summary: `Refund part or all of a payment (at any time, never more than it in total): journals a signed refund and prints its receipt. Refusals: ${REFUSALS}`,
     body: RefundBody,
-    responses: { 201: 'the refund (same shape as a void)' },
+    idempotent: true,
+    responses: { 200: 'the refund first made under this Idempotency-Key (header Idempotent-Replayed: true)', 201: 'the refund (same shape as a void)' },
     location,
-    handle: (ctx, { params, body }) =>
-      created(() => ctx.checkout.adjustments.refund(params.txId as string, { amount: body.amount, currency: body.currency, note: body.reason, reference: body.reference })),
+    handle: (ctx, { params, body, req }) =>
+      created(() => ctx.checkout.adjustments.refund(params.txId as string, { amount: body.amount, currency: body.currency, note: body.reason, reference: body.reference }, idempotencyKeyOf(req))),
   }),
 ];

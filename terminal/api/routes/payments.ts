@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TesseraError } from '#common';
 import type { PaymentState } from '../../checkout/types.js';
-import { route, type ApiContext } from '../http.js';
+import { idempotencyKeyOf, route, type ApiContext } from '../http.js';
 
 const PAYMENT_ID = /^[0-9a-f]{32}$/;
 
@@ -32,9 +32,8 @@ export const paymentRoutes = [
     location: (p: PaymentState) => `/v1/payments/${p.id}`,
     async handle(ctx, { body, req }) {
       const start = (): Promise<PaymentState> => ctx.checkout.startPayment(body);
-      const key = req.headers['idempotency-key'];
+      const key = idempotencyKeyOf(req);
       if (key === undefined || !ctx.outcomes) return { status: 201, body: await start() };
-      if (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key)) throw new TesseraError('API_BAD_REQUEST', 'Idempotency-Key must be 1-128 visible ASCII characters');
       const r = await ctx.outcomes.withKey(key, body, start, (id) => findPayment(ctx, id));
       return r.replayed ? { status: 200, body: r.payment, headers: { 'idempotent-replayed': 'true' } } : { status: 201, body: r.payment };
     },
