@@ -1,25 +1,14 @@
 // tessera-backoffice-api.service passes systemd-analyze verify, rates OK or better, and runs `serve` without privileges.
 import t from 'tap';
-import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, run, scratch } from './helpers.js';
+import { REPO, run, unitRoot } from './helpers.js';
 
 const NAME = 'tessera-backoffice-api.service';
 const UNIT = join(REPO, 'systemd', NAME);
 
 /** A root with the host's units and a stand-in /usr/bin/tessera-backoffice (or none). */
-function root(t: Parameters<typeof scratch>[0], text: string, withBinary = true): string {
-  const r = scratch(t, 'api-unit');
-  mkdirSync(join(r, 'usr/lib/systemd'), { recursive: true });
-  cpSync('/usr/lib/systemd/system', join(r, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
-  mkdirSync(join(r, 'usr/bin'), { recursive: true });
-  if (withBinary) {
-    writeFileSync(join(r, 'usr/bin/tessera-backoffice'), '#!/bin/sh\nexit 0\n');
-    chmodSync(join(r, 'usr/bin/tessera-backoffice'), 0o755);
-  }
-  writeFileSync(join(r, 'usr/lib/systemd/system', NAME), text);
-  return r;
-}
+const root = (t: Parameters<typeof unitRoot>[0], text: string, withBinary = true): string => unitRoot(t, NAME, text, withBinary ? ['usr/bin/tessera-backoffice'] : []);
 
 t.test('systemd-analyze verify is clean, and not vacuous', async (t) => {
   const text = readFileSync(UNIT, 'utf8');

@@ -1,26 +1,15 @@
 // tessera-clearing@.service: one clearing worker per instance; passes systemd-analyze verify and rates OK or better.
 import t from 'tap';
-import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, run, scratch } from './helpers.js';
+import { REPO, run, unitRoot } from './helpers.js';
 
 const NAME = 'tessera-clearing@.service';
 const UNIT = join(REPO, 'systemd', NAME);
 const INSTANCE = 'tessera-clearing@clearing-1.service';
 
 /** A root with the host's units, the template unit and (unless `binary` is false) /usr/bin/tessera-backoffice. */
-function verifyRoot(t: Parameters<typeof scratch>[0], unitText: string, binary = true): string {
-  const root = scratch(t, 'verify-clearing');
-  mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
-  cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
-  mkdirSync(join(root, 'usr/bin'), { recursive: true });
-  if (binary) {
-    writeFileSync(join(root, 'usr/bin/tessera-backoffice'), '#!/bin/sh\nexit 0\n');
-    chmodSync(join(root, 'usr/bin/tessera-backoffice'), 0o755);
-  }
-  writeFileSync(join(root, 'usr/lib/systemd/system', NAME), unitText);
-  return root;
-}
+const verifyRoot = (t: Parameters<typeof unitRoot>[0], unitText: string, binary = true): string => unitRoot(t, NAME, unitText, binary ? ['usr/bin/tessera-backoffice'] : []);
 
 t.test('systemd-analyze verify is clean for an instance, and not vacuous', async (t) => {
   const text = readFileSync(UNIT, 'utf8');

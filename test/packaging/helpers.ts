@@ -1,6 +1,6 @@
 // Shared by the packaging tests: the repo root, bounded child processes, scratch dirs.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,23 @@ export function scratch(t: { teardown(fn: () => void): void }, prefix: string): 
   const dir = mkdtempSync(join(tmpdir(), `tessera-${prefix}-`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * A root for `systemd-analyze --root`: the host's units (sysinit.target …), stand-in executables at
+ * `binaries` (paths relative to the root) and the unit under test as `name`.
+ */
+export function unitRoot(t: { teardown(fn: () => void): void }, name: string, unitText: string, binaries: string[]): string {
+  const root = scratch(t, 'unit-root');
+  mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
+  cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+  for (const bin of binaries) {
+    mkdirSync(join(root, bin, '..'), { recursive: true });
+    writeFileSync(join(root, bin), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(root, bin), 0o755);
+  }
+  writeFileSync(join(root, 'usr/lib/systemd/system', name), unitText);
+  return root;
 }
 
 /** Make with the repo's Makefile; `vars` become command-line variables. */

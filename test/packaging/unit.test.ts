@@ -1,27 +1,15 @@
 // tessera.service passes systemd-analyze verify and rates OK or better; udev rules parse.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, run, scratch } from './helpers.js';
+import { REPO, run, scratch, unitRoot } from './helpers.js';
 import { unitEnvironment } from '../../bench/memory.js';
 
 const UNIT = join(REPO, 'systemd', 'tessera.service');
 
-/** A root with the host's units (sysinit.target …), a real /usr/bin/tessera and the given unit. */
-function verifyRoot(t: Parameters<typeof scratch>[0], unitText: string): string {
-  const root = scratch(t, 'verify');
-  mkdirSync(join(root, 'usr/lib/systemd'), { recursive: true });
-  cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
-  mkdirSync(join(root, 'usr/bin'), { recursive: true });
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  for (const bin of ['usr/bin/tessera', 'bin/kill']) {
-    writeFileSync(join(root, bin), '#!/bin/sh\nexit 0\n');
-    chmodSync(join(root, bin), 0o755);
-  }
-  writeFileSync(join(root, 'usr/lib/systemd/system/tessera.service'), unitText);
-  return root;
-}
+/** A root with the host's units, stand-ins for /usr/bin/tessera and /bin/kill, and the given unit. */
+const verifyRoot = (t: Parameters<typeof unitRoot>[0], unitText: string): string => unitRoot(t, 'tessera.service', unitText, ['usr/bin/tessera', 'bin/kill']);
 
 /** Key → values of one section of a unit file (keys may repeat). */
 function section(text: string, name: string): Map<string, string[]> {
