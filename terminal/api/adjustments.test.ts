@@ -1,31 +1,8 @@
 // The control API's void and refund routes: 201 with Location, specific refusals with their HTTP status, unknown fields refused.
-import { request } from 'node:http';
 import t from 'tap';
-import { createTerminalWorld } from '../daemon/testing.js';
+import { createTerminalWorld, rawRequest as raw } from '../daemon/testing.js';
 import { ApiClient } from './client.js';
 import type { TransactionJson } from './transactions.js';
-
-/** One raw request on the socket: status, headers and parsed body. */
-function raw(
-  socketPath: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; location: string | undefined; replayed: string | undefined; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const text = body === undefined ? '' : JSON.stringify(body);
-    const req = request({ socketPath, method, path, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers } }, (res) => {
-      let data = '';
-      res.on('data', (c: Buffer) => (data += c.toString()));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, location: res.headers.location, replayed: res.headers['idempotent-replayed'] as string | undefined, body: JSON.parse(data) as Record<string, unknown> }),
-      );
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
-}
 
 t.test('POST /v1/transactions/{txId}/refunds and /void', async (t) => {
   const tw = await createTerminalWorld();
@@ -40,23 +17,23 @@ t.test('POST /v1/transactions/{txId}/refunds and /void', async (t) => {
 
   const r = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reason: 'broken cup', reference: 'ECR-1' });
   t.equal(r.status, 201);
-  t.equal(r.location, `/v1/transactions/${r.body.txId as string}`, 'Location names the refund');
-  t.match(r.body, { kind: 'refund', originalTxId: tx, amount: 400, remaining: 500, reference: 'ECR-1', reason: 'broken cup' });
-  const shown = await new ApiClient({ socketPath: socket }).call<TransactionJson>('GET', r.location!);
+  t.equal(r.headers.location, `/v1/transactions/${r.json.txId as string}`, 'Location names the refund');
+  t.match(r.json, { kind: 'refund', originalTxId: tx, amount: 400, remaining: 500, reference: 'ECR-1', reason: 'broken cup' });
+  const shown = await new ApiClient({ socketPath: socket }).call<TransactionJson>('GET', r.headers.location!);
   t.match(shown, { kind: 'refund', originalTxId: tx, amount: 400, decision: 'approved' }, 'the Location answers');
 
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 501 }), { status: 409, body: { error: { code: 'REFUND_EXCEEDS_PAYMENT' } } });
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/void`, {}), { status: 409, body: { error: { code: 'ALREADY_REFUNDED' } } });
-  t.match(await raw(socket, 'POST', `/v1/transactions/${'0'.repeat(64)}/void`, {}), { status: 404, body: { error: { code: 'PAYMENT_NOT_FOUND' } } });
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1, tip: 5 }), { status: 400, body: { error: { code: 'API_BAD_REQUEST', message: /unknown field "tip"/ } } });
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, {}), { status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1, currency: 'GBP' }), { status: 400, body: { error: { code: 'CURRENCY_MISMATCH' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 501 }), { status: 409, json: { error: { code: 'REFUND_EXCEEDS_PAYMENT' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/void`, {}), { status: 409, json: { error: { code: 'ALREADY_REFUNDED' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${'0'.repeat(64)}/void`, {}), { status: 404, json: { error: { code: 'PAYMENT_NOT_FOUND' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1, tip: 5 }), { status: 400, json: { error: { code: 'API_BAD_REQUEST', message: /unknown field "tip"/ } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, {}), { status: 400, json: { error: { code: 'API_BAD_REQUEST' } } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1, currency: 'GBP' }), { status: 400, json: { error: { code: 'CURRENCY_MISMATCH' } } });
 
   await d.checkout!.startPayment({ amount: 300 });
   const second = await tw.scan(d, await tw.merchantPayment(d, await tw.world.purse({ seed: 'second' })));
   const v = await raw(socket, 'POST', `/v1/transactions/${second.txId!}/void`, { reason: 'customer changed mind' });
-  t.match(v, { status: 201, body: { kind: 'void', amount: 300 } });
-  t.match(await raw(socket, 'POST', `/v1/transactions/${second.txId!}/void`, {}), { status: 409, body: { error: { code: 'ALREADY_VOIDED' } } });
+  t.match(v, { status: 201, json: { kind: 'void', amount: 300 } });
+  t.match(await raw(socket, 'POST', `/v1/transactions/${second.txId!}/void`, {}), { status: 409, json: { error: { code: 'ALREADY_VOIDED' } } });
   const list = await new ApiClient({ socketPath: socket }).call<{ transactions: TransactionJson[] }>('GET', '/v1/transactions');
   t.same(list.transactions.map((x) => x.kind), ['void', 'payment', 'refund', 'payment']);
   t.match(await raw(socket, 'GET', `/v1/transactions/${tx}/refunds`), { status: 405 }, 'a wrong method is 405');
@@ -84,20 +61,21 @@ t.test('a retried void or refund under the same Idempotency-Key gets the first a
   const key = { 'idempotency-key': 'ECR-7-refund-1' };
 
   const first = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reference: 'ECR-7' }, key);
-  t.match(first, { status: 201, replayed: undefined, body: { amount: 400, remaining: 500 } });
+  t.match(first, { status: 201, json: { amount: 400, remaining: 500 } });
+  t.equal(first.headers['idempotent-replayed'], undefined);
   const again = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reference: 'ECR-7' }, key);
-  t.match(again, { status: 200, replayed: 'true', body: { txId: first.body.txId, journalIndex: first.body.journalIndex, amount: 400, remaining: 500, replayed: true } }, 'the retry answers the first refund');
-  t.equal((again.body.receipt as { status: string }).status, 'disabled', 'and prints nothing again');
+  t.match(again, { status: 200, headers: { 'idempotent-replayed': 'true' }, json: { txId: first.json.txId, journalIndex: first.json.journalIndex, amount: 400, remaining: 500, replayed: true } }, 'the retry answers the first refund');
+  t.equal((again.json.receipt as { status: string }).status, 'disabled', 'and prints nothing again');
 
   await d.stop();
   d = tw.daemon();
   await d.start();
   t.teardown(() => d.stop());
   const afterRestart = await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 400, reference: 'ECR-7' }, key);
-  t.match(afterRestart, { status: 200, body: { txId: first.body.txId } }, 'the journal remembers the key across a restart');
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 300, reference: 'ECR-7' }, key), { status: 422, body: { error: { code: 'API_IDEMPOTENCY_MISMATCH' } } }, 'another amount under the key');
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/void`, {}, key), { status: 422, body: { error: { code: 'API_IDEMPOTENCY_MISMATCH' } } }, 'a void under a refund key');
-  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1 }, { 'idempotency-key': 'bad key' }), { status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
+  t.match(afterRestart, { status: 200, json: { txId: first.json.txId } }, 'the journal remembers the key across a restart');
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 300, reference: 'ECR-7' }, key), { status: 422, json: { error: { code: 'API_IDEMPOTENCY_MISMATCH' } } }, 'another amount under the key');
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/void`, {}, key), { status: 422, json: { error: { code: 'API_IDEMPOTENCY_MISMATCH' } } }, 'a void under a refund key');
+  t.match(await raw(socket, 'POST', `/v1/transactions/${tx}/refunds`, { amount: 1 }, { 'idempotency-key': 'bad key' }), { status: 400, json: { error: { code: 'API_BAD_REQUEST' } } });
 
   const list = await new ApiClient({ socketPath: socket }).call<{ transactions: TransactionJson[] }>('GET', '/v1/transactions');
   t.same(list.transactions.map((x) => x.kind), ['refund', 'payment'], 'one refund journalled for three tries');

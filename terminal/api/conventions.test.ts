@@ -1,26 +1,7 @@
 import t from 'tap';
-import { request } from 'node:http';
-import { createTerminalWorld } from '../daemon/testing.js';
+import { createTerminalWorld, rawRequest as raw } from '../daemon/testing.js';
 import { ROUTES } from './routes.js';
 import { RouteTable } from './http.js';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: { error?: { code: string; message: string } } & Record<string, unknown>;
-}
-
-function raw(socketPath: string, method: string, path: string, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) as Answer['json'] }));
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
-}
 
 t.test('route table: 404 for unknown paths, 405 with Allow for known paths, templates honour their parameter patterns', async (t) => {
   const table = new RouteTable(ROUTES);

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { createTerminalWorld, type TerminalWorld } from '../daemon/testing.js';
+import { createTerminalWorld, rawRequest, type RawAnswer, type TerminalWorld } from '../daemon/testing.js';
 import type { Decision, PaymentState } from '../checkout/types.js';
 import type { Daemon } from '../daemon/daemon.js';
 import { ApiClient, type SseEvent } from './client.js';
@@ -35,18 +35,7 @@ function kill(child: ChildProcess): Promise<void> {
 }
 
 /** POST /v1/payments with an Idempotency-Key; resolves with the HTTP status and the JSON answer. */
-function post(socketPath: string, key: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method: 'POST', path: '/v1/payments', headers: { 'content-type': 'application/json', 'idempotency-key': key, 'content-length': Buffer.byteLength(text) } }, (res) => {
-      let s = '';
-      res.on('data', (c: Buffer) => (s += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(s) as Record<string, unknown> }));
-    });
-    req.once('error', reject);
-    req.end(text);
-  });
-}
+const post = (socketPath: string, key: string, body: unknown): Promise<RawAnswer> => rawRequest(socketPath, 'POST', '/v1/payments', body, { 'idempotency-key': key });
 
 type Ev = SseEvent & { id?: string };
 

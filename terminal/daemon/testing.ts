@@ -1,6 +1,7 @@
 // A provisioned terminal in a temp directory with device doubles at the checkout's seams, for tests, bench and demos.
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, TesseraError, type Clock } from '#common';
@@ -11,6 +12,32 @@ import { createDatabase } from '../store/index.js';
 import type { DisplayLike, Printable, PrintedReceipt, PrinterLike, PrintOutcomeLike, ReportSlip, ScannerLike, Screen } from '../checkout/devices.js';
 import type { Decision } from '../checkout/types.js';
 import { Daemon, type DaemonOptions } from './daemon.js';
+
+/** A control API answer as it came: status, headers and the parsed JSON body. */
+export interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  json: { error?: { code: string; message: string; details?: unknown } } & Record<string, unknown>;
+}
+
+/**
+ * One request on the control API's socket, without the ApiClient's error mapping, for tests that
+ * look at the HTTP itself. `body` is sent as it is when a string (malformed text on purpose), as
+ * JSON otherwise. One connection per request: a kept-alive socket would not survive a daemon restart.
+ */
+export function rawRequest(socketPath: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const type = text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) };
+    const req = request({ socketPath, method, path, agent: false, headers: { ...type, ...headers } }, (res) => {
+      let data = '';
+      res.on('data', (c: Buffer) => (data += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(data) as RawAnswer['json'] }));
+    });
+    req.once('error', reject);
+    req.end(text);
+  });
+}
 
 /** A scanner double: `present(text)` emits exactly what a real scanner would (the decoded QR text). */
 export class ScannerDouble extends EventEmitter implements ScannerLike {
