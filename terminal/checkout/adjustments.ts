@@ -90,7 +90,7 @@ export class Adjustments {
     const qrText = toQrText('JOURNAL_RECORD', row.record);
     this.log.info({ kind: r.kind, txId: toHex(row.txId), original: txId, amount: row.amount, idx: row.idx }, `${r.kind} journalled`);
     const receipt = this.o.config.merchant.printReceipts ? await this.o.print(this.receipt(row, r.kind, txId, qrText)) : { status: 'disabled' as const, qrText };
-    return this.result(row, r, txId, receipt);
+    return this.result(row, r, txId, qrText, receipt);
   }
 
   /** The first answer again, when the retry asks for the same thing; another request under a used key is refused. */
@@ -104,15 +104,15 @@ export class Adjustments {
       prior.reference === (r.reference ?? null);
     if (!same) throw new TesseraError('API_IDEMPOTENCY_MISMATCH', 'this Idempotency-Key was used for another void or refund');
     const qrText = toQrText('JOURNAL_RECORD', prior.record);
-    return { ...this.result(prior, r, txId, { status: 'disabled', message: 'not printed again for a retried request', qrText }), replayed: true };
+    return { ...this.result(prior, r, txId, qrText, { status: 'disabled', message: 'not printed again for a retried request', qrText }), replayed: true };
   }
 
-  private result(row: JournalRow, r: AdjustRequest, txId: string, receipt: ReceiptState): AdjustmentResult {
+  /** The answer for a journalled void or refund `row` of payment `txId`, with what is given back of it so far. */
+  private result(row: JournalRow, r: AdjustRequest, txId: string, qrText: string, receipt: ReceiptState): AdjustmentResult {
     const store = this.o.store;
     const original = fromHex(txId);
     const paid = store.findApproved(original)?.amount ?? 0;
     const adjusted = store.adjustedOf(original).amount;
-    const qrText = toQrText('JOURNAL_RECORD', row.record);
     return {
       txId: toHex(row.txId),
       kind: r.kind,
