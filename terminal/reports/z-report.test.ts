@@ -2,7 +2,8 @@ import t from 'tap';
 import { localDate } from '#common';
 import { encodeReport, renderEscPos } from '#drivers';
 import type { JournalRow } from '../store/index.js';
-import { zReport, type ZAdjustment } from './z-report.js';
+import { ADJUSTMENT } from '#protocol';
+import { zReport } from './z-report.js';
 import { zSlip } from './z-slip.js';
 
 const at = (iso: string): number => Date.parse(iso);
@@ -52,12 +53,14 @@ t.test('Z-report totals of a day in the merchant time zone, across the UTC day b
 });
 
 t.test('voids and refunds are adjustments counted on their own day, taken off the net', async (t) => {
-  const adjustments: ZAdjustment[] = [
-    { kind: 'void', currency: 'EUR', amount: 1250, index: 9, timeMs: at('2026-12-05T09:20:00Z') },
-    { kind: 'refund', currency: 'EUR', amount: 100, index: 10, timeMs: at('2026-12-05T20:00:00Z') },
-    { kind: 'refund', currency: 'EUR', amount: 450, index: 11, timeMs: at('2026-12-06T08:00:00Z') }, // next day
+  const adjust = (iso: string, kind: keyof typeof ADJUSTMENT, amount: number, of: JournalRow): JournalRow =>
+    row(iso, { amount, seq: null, adjustment: ADJUSTMENT[kind], original: of.txId });
+  const adjustments = [
+    adjust('2026-12-05T09:20:00Z', 'void', 1250, journal[2]!), // index 9
+    adjust('2026-12-05T20:00:00Z', 'refund', 100, journal[1]!), // index 10
+    adjust('2026-12-06T08:00:00Z', 'refund', 450, journal[1]!), // index 11, the next day
   ];
-  const z = zReport(journal, { date: '2026-12-05', timeZone: 'Europe/Paris', terminalId: 'T-1' }, adjustments);
+  const z = zReport([...journal, ...adjustments], { date: '2026-12-05', timeZone: 'Europe/Paris', terminalId: 'T-1' });
   t.match(z.currencies.find((c) => c.currency === 'EUR'), { approved: { count: 3, amount: 1705 }, adjustments: { void: { count: 1, amount: 1250 }, refund: { count: 1, amount: 100 } }, net: 1705 - 1250 - 100 });
   t.match(z, { records: 8, last: { index: 10 } });
 });

@@ -1,20 +1,10 @@
 // The Z-report: a terminal's totals for one calendar day in the merchant's time zone, computed from journal rows (pure).
 import { dayRange } from '#common';
-import { ADJUSTMENT } from '#protocol';
+import { ADJUSTMENT, type AdjustmentKind } from '#protocol';
 import { paymentOf, type JournalRow } from '../store/index.js';
 
-/** What takes money back after an approval; journaled by the register flows (void, refund). */
-export type AdjustmentKind = 'void' | 'refund';
-export const ADJUSTMENT_KINDS: readonly AdjustmentKind[] = ['void', 'refund'];
-
-/** One void or refund of the day: `amount` is what it gives back (positive minor units). */
-export interface ZAdjustment {
-  kind: AdjustmentKind;
-  currency: string;
-  amount: number;
-  index: number;
-  timeMs: number;
-}
+/** Every kind of adjustment, in the protocol's order (void, refund). */
+export const ADJUSTMENT_KINDS = Object.keys(ADJUSTMENT) as AdjustmentKind[];
 
 export interface Tally {
   count: number;
@@ -59,10 +49,10 @@ const tally = (): Tally => ({ count: 0, amount: 0 });
 
 /**
  * Totals of `date` (YYYY-MM-DD, in `timeZone`) over `rows`: rows outside the day are left out, so a
- * caller may pass more. Voids and refunds come as `adjustments` (from the records that journal them)
- * and count on the day of their own time, whichever day the payment they undo was on.
+ * caller may pass more. Voids and refunds (the records that journal them) are `adjustments` and
+ * count on the day of their own time, whichever day the payment they undo was on.
  */
-export function zReport(rows: Iterable<JournalRow>, day: { date: string; timeZone: string; terminalId: string }, adjustments: Iterable<ZAdjustment> = []): ZReport {
+export function zReport(rows: Iterable<JournalRow>, day: { date: string; timeZone: string; terminalId: string }): ZReport {
   const range = dayRange(day.date, day.timeZone);
   const fromMs = range.from * 1000;
   const toMs = range.to * 1000;
@@ -99,11 +89,6 @@ export function zReport(rows: Iterable<JournalRow>, day: { date: string; timeZon
     const asked = r.currency ? { currency: r.currency, amount: r.amount } : paymentOf(r);
     if (asked) add(totals(asked.currency).declined, asked.amount);
     else declinedWithoutCurrency++;
-  }
-  for (const a of adjustments) {
-    if (!inDay(a.timeMs)) continue;
-    see(a.index, a.timeMs);
-    add(totals(a.currency).adjustments[a.kind], a.amount);
   }
   const currencies = [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
   for (const c of currencies) c.net = c.approved.amount - ADJUSTMENT_KINDS.reduce((s, k) => s + c.adjustments[k].amount, 0);
